@@ -1,0 +1,136 @@
+//! Command-line types (clap derive) only; `commands/` turns them into library calls.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "scorebook", version, about = "Account scoring from closed-won/lost sales history")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Zero-setup tour: synthetic data, validate, features, train, score, report.
+    Demo(DemoArgs),
+    /// Write a synthetic CRM dataset with a planted ground truth.
+    Synth(SynthArgs),
+    /// Check input data against the contract and print a data-quality report.
+    Validate(InputArgs),
+    /// Build the point-in-time training feature table (one row per closed opportunity).
+    Features(FeaturesArgs),
+    /// Fit, validate and calibrate a model; write the model directory.
+    Train(TrainArgs),
+    /// Score a universe (file, directory or glob) to parquet.
+    Score(ScoreArgs),
+    /// Render the human report of a model (optionally against another).
+    Report(ReportArgs),
+    /// Print the fitted scoring function as one SQL SELECT.
+    ExportSql(ExportSqlArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// scorebook.toml
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Directory with accounts, opportunities and optional signals (.csv or .parquet)
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the demo's data, model and scores
+    #[arg(long, default_value = "scorebook-demo")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Accounts in the universe
+    #[arg(long, default_value_t = 5000)]
+    pub accounts: usize,
+    /// Accounts with CRM history (default: min(accounts, 5000))
+    #[arg(long)]
+    pub history_accounts: Option<usize>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct FeaturesArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output file (.parquet or .csv)
+    #[arg(long, required_unless_present = "list")]
+    pub out: Option<PathBuf>,
+    /// List the feature names (usable in rule predicates) and exit
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Model directory to write, e.g. models/2025q3
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace an existing model directory
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Universe: a .parquet/.csv file, a directory of them, or a glob
+    #[arg(long)]
+    pub universe: PathBuf,
+    /// Signals table (.parquet/.csv) for timing features
+    #[arg(long)]
+    pub signals: Option<PathBuf>,
+    /// As-of date (YYYY-MM-DD) of the timing features; default today
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Output parquet file
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Rows per batch (memory is bounded by it)
+    #[arg(long, default_value_t = 65_536)]
+    pub batch_size: usize,
+    /// Score only shard I of N (I/N, 0-based): by file, or by account_id hash for one file
+    #[arg(long)]
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Another model directory to compare with (champion vs challenger)
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportSqlArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// ansi, duckdb, spark or snowflake
+    #[arg(long, default_value = "ansi")]
+    pub dialect: String,
+    /// As-of date (YYYY-MM-DD) written into the SQL; default today
+    #[arg(long)]
+    pub as_of: Option<String>,
+    #[arg(long, default_value = "universe")]
+    pub universe_table: String,
+    #[arg(long, default_value = "signals")]
+    pub signals_table: String,
+}

@@ -1,0 +1,44 @@
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::cli::FeaturesArgs;
+use crate::error::{Error, Result};
+use crate::features::{training_table, FeatureSpec};
+
+pub fn run(a: &FeaturesArgs) -> Result<()> {
+    let cfg = super::config_of(&a.input)?;
+    let (ds, q) = crate::input::load(&cfg)?;
+    eprint!("{}", q.render());
+    q.into_result()?;
+    let spec = FeatureSpec::learn(&ds, &cfg);
+    if a.list {
+        for (name, kind) in spec.list() {
+            println!("{name}\t{kind}");
+        }
+        return Ok(());
+    }
+    let out = a.out.as_deref().ok_or_else(|| Error::config("arguments", "pass --out FILE"))?;
+    let tt = training_table(&ds, &spec)?;
+    let mut df = tt.to_frame()?;
+    write_frame(&mut df, out)?;
+    eprintln!("wrote {}: {} closed opportunities x {} columns", out.display(), df.height(), df.width());
+    Ok(())
+}
+
+/// Writes a frame to .parquet or .csv, atomically.
+pub fn write_frame(df: &mut DataFrame, out: &Path) -> Result<()> {
+    let fmt = crate::input::read::format_of(out)?;
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("features");
+    let tmp = out.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let res = match fmt {
+        crate::input::read::Format::Parquet => ParquetWriter::new(f).finish(df).map(|_| ()),
+        crate::input::read::Format::Csv => CsvWriter::new(f).finish(df),
+    };
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
+    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))
+}

@@ -1,0 +1,26 @@
+use std::path::Path;
+
+use crate::cli::ReportArgs;
+use crate::error::{Error, Result};
+use crate::model::{train::Evaluation, Model};
+
+fn load(dir: &Path) -> Result<(Model, Evaluation)> {
+    let m = Model::load(dir)?;
+    let p = dir.join("metrics.json");
+    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+    let e = serde_json::from_str(&text).map_err(|e| Error::data(p.display(), format!("corrupt metrics file: {e}")))?;
+    Ok((m, e))
+}
+
+/// Re-renders `report.html` in the model directory.
+pub fn run(a: &ReportArgs) -> Result<()> {
+    let (m, e) = load(&a.model)?;
+    let other = a.compare.as_deref().map(load).transpose()?;
+    let html = crate::report::html(&m, &e, other.as_ref().map(|(m, e)| (m, e)));
+    let out = a.model.join("report.html");
+    let tmp = a.model.join(".report.html.tmp");
+    std::fs::write(&tmp, html).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, &out).map_err(|e| Error::io(&out, e))?;
+    println!("{}", out.display());
+    Ok(())
+}

@@ -1,0 +1,42 @@
+use crate::cli::ScoreArgs;
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::scoring::{self, ScoreOptions};
+
+fn parse_shard(s: &str) -> Result<(usize, usize)> {
+    let bad = || Error::config("--shard", format!("{s:?} is not I/N with 0 <= I < N"));
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+pub fn run(a: &ScoreArgs) -> Result<()> {
+    let model = Model::load(&a.model)?;
+    if a.batch_size == 0 {
+        return Err(Error::config("--batch-size", "must be at least 1"));
+    }
+    let o = ScoreOptions {
+        universe: a.universe.clone(),
+        signals: a.signals.clone(),
+        as_of: super::as_of(&a.as_of)?,
+        out: a.out.clone(),
+        batch_size: a.batch_size,
+        shard: a.shard.as_deref().map(parse_shard).transpose()?,
+    };
+    let started = std::time::Instant::now();
+    let s = scoring::score(&model, &o)?;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "scored {} accounts from {} file(s) in {secs:.1}s ({:.0} rows/s) -> {}",
+        s.rows,
+        s.files,
+        s.rows as f64 / secs.max(1e-9),
+        a.out.display()
+    );
+    let tiers: Vec<String> = s.tiers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    eprintln!("  {}; {} rows not fully scored (see `status`)", tiers.join(", "), s.not_ok);
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! `scorebook.toml`: every setting, with its default, checked once on load.
+//!
+//! Unknown keys are rejected (serde `deny_unknown_fields`) so a typo never
+//! silently falls back to a default. `Config::default()` is the zero-config
+//! form used by `--data DIR`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub input: InputConfig,
+    pub columns: ColumnsConfig,
+    pub stages: StagesConfig,
+    pub features: FeaturesConfig,
+    pub model: ModelConfig,
+    pub tiers: TierConfig,
+    pub quadrant: QuadrantConfig,
+    pub rules: Vec<Rule>,
+    pub disqualifiers: Vec<Disqualifier>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    /// Directory the relative paths below are resolved against (default: the
+    /// config file's directory, or `--data DIR`).
+    pub dir: Option<PathBuf>,
+    pub accounts: Option<PathBuf>,
+    pub opportunities: Option<PathBuf>,
+    pub signals: Option<PathBuf>,
+    /// Multiplier applied to `annual_revenue` (1e6 when the export is in millions).
+    pub revenue_multiplier: f64,
+    /// Industry spellings mapped to a canonical name, e.g. `technolgy = "technology"`.
+    pub industry_aliases: BTreeMap<String, String>,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        InputConfig {
+            dir: None,
+            accounts: None,
+            opportunities: None,
+            signals: None,
+            revenue_multiplier: 1.0,
+            industry_aliases: BTreeMap::new(),
+        }
+    }
+}
+
+/// Column mapping per table: contract name = column name in the file.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ColumnsConfig {
+    pub accounts: BTreeMap<String, String>,
+    pub opportunities: BTreeMap<String, String>,
+    pub signals: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StagesConfig {
+    /// Stage names counted as won (case-insensitive).
+    pub won: Vec<String>,
+    /// Stage names counted as lost (case-insensitive).
+    pub lost: Vec<String>,
+}
+
+impl Default for StagesConfig {
+    fn default() -> Self {
+        StagesConfig {
+            won: vec!["won".into(), "closed won".into(), "closed-won".into()],
+            lost: vec!["lost".into(), "closed lost".into(), "closed-lost".into()],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeaturesConfig {
+    /// Technologies to flag; empty means the `top_technologies` most common.
+    pub technologies: Vec<String>,
+    pub top_technologies: usize,
+    /// Signal count windows in days.
+    pub signal_windows: Vec<u32>,
+    /// Signal types whose dates are scheduled events (days-until features).
+    pub scheduled_signals: Vec<String>,
+    /// Industries with fewer training accounts than this are pooled into `Other`.
+    pub min_industry_accounts: usize,
+    /// Default size-band cut-offs on employees: small < c0 <= mid < c1 <= large < c2 <= super_large.
+    pub size_bands: Vec<f64>,
+    /// Industry-specific size-band cut-offs (three ascending numbers each).
+    pub industry_size_bands: BTreeMap<String, Vec<f64>>,
+    /// Extra numeric or boolean account columns used as fit features.
+    pub extra: Vec<String>,
+    /// Cap, in days, of days-since / days-until features when there is no event.
+    pub recency_cap_days: u32,
+}
+
+impl Default for FeaturesConfig {
+    fn default() -> Self {
+        let mut bands = BTreeMap::new();
+        bands.insert("Software".to_string(), vec![100.0, 1000.0, 10000.0]);
+        bands.insert("IT Services".to_string(), vec![500.0, 5000.0, 50000.0]);
+        bands.insert("BFSI".to_string(), vec![250.0, 2500.0, 25000.0]);
+        FeaturesConfig {
+            technologies: vec![],
+            top_technologies: 10,
+            signal_windows: vec![30, 90, 180],
+            scheduled_signals: vec!["competitor_renewal".into(), "get_back_to_me".into()],
+            min_industry_accounts: 10,
+            size_bands: vec![200.0, 2000.0, 20000.0],
+            industry_size_bands: bands,
+            extra: vec![],
+            recency_cap_days: 365,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConfig {
+    /// Inverse regularization strengths tried (scikit-learn's C; linfa alpha = 1/C).
+    pub c_grid: Vec<f64>,
+    /// Share of the newest closed deals held out for testing (never fitted on).
+    pub test_share: f64,
+    /// Share of the deals before the test period used to choose the penalty and fit the hybrid.
+    pub validation_share: f64,
+    pub max_iterations: u64,
+    /// Pin the weight of one rule point in the hybrid's logit (otherwise fitted).
+    pub rule_weight: Option<f64>,
+    /// Fewest closed deals `train` accepts.
+    pub min_closed_deals: usize,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            c_grid: vec![0.001, 0.01, 0.1, 1.0, 10.0, 100.0],
+            test_share: 0.2,
+            validation_share: 0.2,
+            max_iterations: 1000,
+            rule_weight: None,
+            min_closed_deals: 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TierConfig {
+    /// Shares of the universe in Tier 1, Tier 2, Tier 3 (sum to 1).
+    pub shares: Vec<f64>,
+    /// Probability cut-offs for Tier 1 and Tier 2 instead of shares.
+    pub cutoffs: Option<Vec<f64>>,
+}
+
+impl Default for TierConfig {
+    fn default() -> Self {
+        TierConfig { shares: vec![0.1, 0.3, 0.6], cutoffs: None }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuadrantConfig {
+    /// `fit_score` at or above which an account has fit (0-100 percentile of the training universe).
+    pub fit_threshold: f64,
+    /// `timing_score` at or above which an account has timing.
+    pub timing_threshold: f64,
+}
+
+impl Default for QuadrantConfig {
+    fn default() -> Self {
+        QuadrantConfig { fit_threshold: 50.0, timing_threshold: 50.0 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub name: String,
+    /// SQL predicate over the feature table.
+    pub when: String,
+    pub points: f64,
+    #[serde(default = "default_axis")]
+    pub axis: String,
+}
+
+fn default_axis() -> String {
+    "fit".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Disqualifier {
+    pub name: String,
+    pub when: String,
+}
+
+impl Config {
+    /// Reads and checks a config file; relative input paths resolve against its directory.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut cfg: Config =
+            toml::from_str(&text).map_err(|e| Error::config(path.display(), e.to_string()))?;
+        if cfg.input.dir.is_none() {
+            cfg.input.dir = Some(path.parent().map(Path::to_path_buf).unwrap_or_default());
+        } else if let Some(d) = &cfg.input.dir {
+            if d.is_relative() {
+                let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                cfg.input.dir = Some(base.join(d));
+            }
+        }
+        cfg.check(&path.display().to_string())?;
+        Ok(cfg)
+    }
+
+    /// The zero-config form: defaults, inputs found in `dir`.
+    pub fn for_data_dir(dir: &Path) -> Config {
+        let mut cfg = Config::default();
+        cfg.input.dir = Some(dir.to_path_buf());
+        cfg
+    }
+
+    /// Checks value ranges; the message names the key and the value.
+    pub fn check(&self, file: &str) -> Result<()> {
+        let bad = |m: String| Err(Error::config(file, m));
+        if !(self.input.revenue_multiplier.is_finite() && self.input.revenue_multiplier > 0.0) {
+            return bad(format!(
+                "input.revenue_multiplier must be a positive number, got {}",
+                self.input.revenue_multiplier
+            ));
+        }
+        if self.model.c_grid.is_empty() || self.model.c_grid.iter().any(|c| !(c.is_finite() && *c > 0.0)) {
+            return bad(format!("model.c_grid must hold positive numbers, got {:?}", self.model.c_grid));
+        }
+        for (k, v) in [("model.test_share", self.model.test_share), ("model.validation_share", self.model.validation_share)] {
+            if !(v > 0.0 && v < 0.5) {
+                return bad(format!("{k} must be in (0, 0.5), got {v}"));
+            }
+        }
+        if self.features.signal_windows.is_empty() || self.features.signal_windows.contains(&0) {
+            return bad(format!(
+                "features.signal_windows must be positive day counts, got {:?}",
+                self.features.signal_windows
+            ));
+        }
+        let ascending = |v: &[f64]| v.len() == 3 && v.windows(2).all(|w| w[0] < w[1]) && v[0] > 0.0;
+        if !ascending(&self.features.size_bands) {
+            return bad(format!(
+                "features.size_bands must be three ascending positive employee counts, got {:?}",
+                self.features.size_bands
+            ));
+        }
+        for (ind, v) in &self.features.industry_size_bands {
+            if !ascending(v) {
+                return bad(format!(
+                    "features.industry_size_bands.{ind} must be three ascending positive employee counts, got {v:?}"
+                ));
+            }
+        }
+        let s = &self.tiers.shares;
+        if s.len() != 3 || s.iter().any(|x| !(*x > 0.0)) || (s.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
+            return bad(format!("tiers.shares must be three positive shares summing to 1, got {s:?}"));
+        }
+        if let Some(c) = &self.tiers.cutoffs {
+            if c.len() != 2 || !(c[0] > c[1] && c[1] > 0.0 && c[0] < 1.0) {
+                return bad(format!(
+                    "tiers.cutoffs must be [tier1, tier2] probabilities with 1 > tier1 > tier2 > 0, got {c:?}"
+                ));
+            }
+        }
+        for (k, v) in [("quadrant.fit_threshold", self.quadrant.fit_threshold), ("quadrant.timing_threshold", self.quadrant.timing_threshold)] {
+            if !(0.0..=100.0).contains(&v) {
+                return bad(format!("{k} must be within 0..=100, got {v}"));
+            }
+        }
+        for r in &self.rules {
+            if !r.points.is_finite() {
+                return bad(format!("rule {:?}: points must be a finite number", r.name));
+            }
+            if r.axis != "fit" && r.axis != "timing" {
+                return bad(format!("rule {:?}: axis must be \"fit\" or \"timing\", got {:?}", r.name, r.axis));
+            }
+        }
+        if let Some(w) = self.model.rule_weight {
+            if !w.is_finite() {
+                return bad(format!("model.rule_weight must be finite, got {w}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The input directory (paths in `[input]` are relative to it).
+    pub fn dir(&self) -> PathBuf {
+        self.input.dir.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// Feature-name normalization of PRODUCT.md §6: lower-case, every run of
+/// non-alphanumerics turned into `_`, no leading/trailing `_`.
+pub fn normalize_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending = false;
+    for ch in s.chars().flat_map(|c| c.to_lowercase()) {
+        if ch.is_ascii_alphanumeric() {
+            if pending && !out.is_empty() {
+                out.push('_');
+            }
+            pending = false;
+            out.push(ch);
+        } else {
+            pending = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_names() {
+        assert_eq!(normalize_name("Salesforce"), "salesforce");
+        assert_eq!(normalize_name(" demo-request "), "demo_request");
+        assert_eq!(normalize_name("Google Ads / AdWords"), "google_ads_adwords");
+    }
+
+    #[test]
+    fn rejects_unknown_keys() {
+        let err = toml::from_str::<Config>("[model]\nc_gird = [1.0]\n").unwrap_err();
+        assert!(err.to_string().contains("c_gird"), "{err}");
+    }
+}

@@ -1,0 +1,93 @@
+//! A feature table: named, typed columns of equal length. Converts to a
+//! Polars `DataFrame` for rules (SQL predicates) and for `features --out`.
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    Num(Vec<f64>),
+    Bool(Vec<bool>),
+    Text(Vec<String>),
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Num(v) => v.len(),
+            Values::Bool(v) => v.len(),
+            Values::Text(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Numeric view (booleans as 0/1); None for text.
+    pub fn num(&self, i: usize) -> Option<f64> {
+        match self {
+            Values::Num(v) => Some(v[i]),
+            Values::Bool(v) => Some(if v[i] { 1.0 } else { 0.0 }),
+            Values::Text(_) => None,
+        }
+    }
+    fn take(&self, idx: &[usize]) -> Values {
+        match self {
+            Values::Num(v) => Values::Num(idx.iter().map(|&i| v[i]).collect()),
+            Values::Bool(v) => Values::Bool(idx.iter().map(|&i| v[i]).collect()),
+            Values::Text(v) => Values::Text(idx.iter().map(|&i| v[i].clone()).collect()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeatureTable {
+    pub names: Vec<String>,
+    pub columns: Vec<Values>,
+}
+
+impl FeatureTable {
+    pub fn push(&mut self, name: impl Into<String>, v: Values) {
+        self.names.push(name.into());
+        self.columns.push(v);
+    }
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, Values::len)
+    }
+    pub fn get(&self, name: &str) -> Option<&Values> {
+        self.names.iter().position(|n| n == name).map(|i| &self.columns[i])
+    }
+    pub fn num(&self, name: &str) -> Result<&[f64]> {
+        match self.get(name) {
+            Some(Values::Num(v)) => Ok(v),
+            _ => Err(Error::Internal(format!("numeric feature `{name}` is missing"))),
+        }
+    }
+    pub fn text(&self, name: &str) -> Result<&[String]> {
+        match self.get(name) {
+            Some(Values::Text(v)) => Ok(v),
+            _ => Err(Error::Internal(format!("text feature `{name}` is missing"))),
+        }
+    }
+    pub fn extend(&mut self, other: FeatureTable) {
+        self.names.extend(other.names);
+        self.columns.extend(other.columns);
+    }
+    /// Rows at `idx`, in that order.
+    pub fn take(&self, idx: &[usize]) -> FeatureTable {
+        FeatureTable { names: self.names.clone(), columns: self.columns.iter().map(|c| c.take(idx)).collect() }
+    }
+    pub fn to_frame(&self) -> Result<DataFrame> {
+        let cols: Vec<Column> = self
+            .names
+            .iter()
+            .zip(&self.columns)
+            .map(|(n, v)| match v {
+                Values::Num(v) => Column::new(n.as_str().into(), v),
+                Values::Bool(v) => Column::new(n.as_str().into(), v),
+                Values::Text(v) => Column::new(n.as_str().into(), v),
+            })
+            .collect();
+        Ok(DataFrame::new(self.rows(), cols)?)
+    }
+}

@@ -1,0 +1,333 @@
+//! Reading the training inputs and checking them against the data contract.
+//!
+//! `load` returns typed tables plus a [`Quality`] report. Parse failures stop
+//! at once (they name file, column and row); semantic problems (duplicates,
+//! unknown accounts, impossible dates, missing classes) are collected so one
+//! `validate` run lists all of them.
+
+pub mod read;
+pub mod tables;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+pub use tables::{Accounts, ColumnMap, Opportunities, Signals};
+
+/// The training data: accounts, opportunities and (optional) signals.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub accounts: Accounts,
+    pub opportunities: Opportunities,
+    pub signals: Signals,
+    pub files: Files,
+}
+
+#[derive(Debug, Clone)]
+pub struct Files {
+    pub accounts: PathBuf,
+    pub opportunities: PathBuf,
+    pub signals: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Quality {
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub facts: Vec<String>,
+}
+
+impl Quality {
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for f in &self.facts {
+            s += &format!("  {f}\n");
+        }
+        for w in &self.warnings {
+            s += &format!("warning: {w}\n");
+        }
+        for e in &self.errors {
+            s += &format!("error: {e}\n");
+        }
+        s += &format!("{} error(s), {} warning(s)\n", self.errors.len(), self.warnings.len());
+        s
+    }
+    /// Fails with every error when there is any.
+    pub fn into_result(&self) -> Result<()> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::data("input data", format!("{} error(s):\n  {}", self.errors.len(), self.errors.join("\n  "))))
+        }
+    }
+}
+
+fn find_file(cfg: &Config, explicit: &Option<PathBuf>, stem: &str) -> Option<PathBuf> {
+    let dir = cfg.dir();
+    if let Some(p) = explicit {
+        return Some(if p.is_relative() { dir.join(p) } else { p.clone() });
+    }
+    ["parquet", "csv"].iter().map(|e| dir.join(format!("{stem}.{e}"))).find(|p| p.is_file())
+}
+
+pub fn files(cfg: &Config) -> Result<Files> {
+    let dir = cfg.dir();
+    let need = |stem: &str, p: Option<PathBuf>| {
+        p.ok_or_else(|| {
+            Error::data(
+                dir.display(),
+                format!("no {stem} table: expected {stem}.csv or {stem}.parquet there, or set input.{stem} in the config"),
+            )
+        })
+    };
+    Ok(Files {
+        accounts: need("accounts", find_file(cfg, &cfg.input.accounts, "accounts"))?,
+        opportunities: need("opportunities", find_file(cfg, &cfg.input.opportunities, "opportunities"))?,
+        signals: find_file(cfg, &cfg.input.signals, "signals"),
+    })
+}
+
+/// Loads and checks the training data.
+pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
+    let files = files(cfg)?;
+    for p in [Some(&files.accounts), Some(&files.opportunities), files.signals.as_ref()].into_iter().flatten() {
+        if !p.is_file() {
+            return Err(Error::data(p.display(), "file not found"));
+        }
+    }
+    let acc_file = files.accounts.display().to_string();
+    let m = ColumnMap::new("accounts", acc_file.clone(), &cfg.columns.accounts, read::column_names(&files.accounts)?);
+    let cols = tables::account_sources(&m, &cfg.features.extra)?;
+    let batch = read::read_all(&files.accounts)?;
+    let batch = batch.project(&cols.iter().map(|c| batch.schema().index_of(c).unwrap_or(0)).collect::<Vec<_>>())?;
+    let accounts = Accounts::from_batch(&batch, &m, cfg, 1)?;
+
+    let opp_file = files.opportunities.display().to_string();
+    let m = ColumnMap::new(
+        "opportunities",
+        opp_file.clone(),
+        &cfg.columns.opportunities,
+        read::column_names(&files.opportunities)?,
+    );
+    let opportunities = Opportunities::from_batch(&read::read_all(&files.opportunities)?, &m, cfg)?;
+
+    let signals = match &files.signals {
+        Some(p) => tables::load_signals(p, &cfg.columns.signals)?,
+        None => Signals::default(),
+    };
+    let mut q = Quality::default();
+    check_accounts(&accounts, &acc_file, &mut q);
+    check_opportunities(&opportunities, &accounts, &opp_file, cfg, &mut q);
+    if let Some(p) = &files.signals {
+        check_signals(&signals, &accounts, &p.display().to_string(), &mut q);
+    }
+    Ok((Dataset { accounts, opportunities, signals, files }, q))
+}
+
+fn rows(list: &[usize]) -> String {
+    let shown: Vec<String> = list.iter().take(5).map(|r| r.to_string()).collect();
+    let more = if list.len() > 5 { format!(" and {} more", list.len() - 5) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
+}
+
+fn missing_warning<T>(file: &str, col: &str, v: &[Option<T>], what: &str, q: &mut Quality) {
+    let n = v.iter().filter(|x| x.is_none()).count();
+    if n > 0 && !v.is_empty() {
+        q.warnings.push(format!(
+            "{file}: column `{col}` is missing in {n} of {} rows ({:.1}%); {what}",
+            v.len(),
+            100.0 * n as f64 / v.len() as f64
+        ));
+    }
+}
+
+/// Standardizes a company name for duplicate detection: "Acme, Inc." and "ACME Inc" both give "acme".
+pub fn standard_name(s: &str) -> String {
+    const SUFFIXES: &[&str] = &[
+        "inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "gmbh", "plc", "sa",
+        "ag", "bv", "nv", "srl", "pty", "the",
+    ];
+    let lower = s.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !SUFFIXES.contains(w))
+        .collect();
+    words.join(" ")
+}
+
+fn check_accounts(a: &Accounts, file: &str, q: &mut Quality) {
+    q.facts.push(format!("{file}: {} accounts", a.len()));
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut dups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut null_ids = vec![];
+    for (i, id) in a.account_id.iter().enumerate() {
+        match id {
+            None => null_ids.push(i + 1),
+            Some(id) => {
+                if let Some(first) = seen.insert(id.as_str(), i + 1) {
+                    dups.entry(id.as_str()).or_insert_with(|| vec![first]).push(i + 1);
+                }
+            }
+        }
+    }
+    if !null_ids.is_empty() {
+        q.errors.push(format!("{file}: column `account_id` is empty in rows {}; every account needs an id", rows(&null_ids)));
+    }
+    for (id, r) in dups.iter().take(10) {
+        q.errors.push(format!("{file}: duplicate account_id {id:?} in rows {}; account ids must be unique", rows(r)));
+    }
+    if dups.len() > 10 {
+        q.errors.push(format!("{file}: {} more duplicate account ids", dups.len() - 10));
+    }
+    missing_warning(file, "industry", &a.industry, "treated as industry `Unknown`", q);
+    missing_warning(file, "employees", &a.employees, "imputed with the median and flagged", q);
+    missing_warning(file, "annual_revenue", &a.annual_revenue, "imputed with the median and flagged", q);
+    let bad_emp: Vec<usize> =
+        a.employees.iter().enumerate().filter(|(_, e)| e.is_some_and(|e| e < 0.0)).map(|(i, _)| i + 1).collect();
+    if !bad_emp.is_empty() {
+        q.errors.push(format!("{file}: column `employees` is negative in rows {}; fix or leave empty", rows(&bad_emp)));
+    }
+    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (n, id) in a.name.iter().zip(&a.account_id) {
+        if let (Some(n), Some(id)) = (n, id) {
+            let s = standard_name(n);
+            if !s.is_empty() {
+                by_name.entry(s).or_default().push(format!("{id} ({n})"));
+            }
+        }
+    }
+    let collisions: Vec<String> =
+        by_name.iter().filter(|(_, v)| v.len() > 1).map(|(k, v)| format!("{k:?}: {}", v.join(", "))).collect();
+    if !collisions.is_empty() {
+        q.warnings.push(format!(
+            "{file}: {} standardized company names are shared by several accounts (possible duplicates): {}",
+            collisions.len(),
+            collisions.iter().take(5).cloned().collect::<Vec<_>>().join("; ")
+        ));
+    }
+}
+
+fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config, q: &mut Quality) {
+    let ids: HashSet<&str> = a.account_id.iter().flatten().map(String::as_str).collect();
+    let n = o.opportunity_id.len();
+    let won = o.label.iter().filter(|l| **l == Some(1)).count();
+    let lost = o.label.iter().filter(|l| **l == Some(0)).count();
+    q.facts.push(format!("{file}: {n} opportunities: {won} won, {lost} lost, {} open", n - won - lost));
+    let mut open_stages: BTreeMap<String, usize> = BTreeMap::new();
+    for (s, l) in o.stage.iter().zip(&o.label) {
+        if l.is_none() {
+            *open_stages.entry(s.clone().unwrap_or_else(|| "(empty)".into())).or_default() += 1;
+        }
+    }
+    if !open_stages.is_empty() {
+        let list: Vec<String> = open_stages.iter().map(|(s, c)| format!("{s:?} ({c})")).collect();
+        q.warnings.push(format!(
+            "{file}: stages not mapped to won or lost are treated as open and not trained on: {}",
+            list.join(", ")
+        ));
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let (mut dups, mut null_id, mut unknown, mut no_acc_closed, mut no_acc_open) = (vec![], vec![], vec![], vec![], 0);
+    let (mut no_created, mut no_close, mut close_before) = (vec![], vec![], vec![]);
+    let mut unknown_names: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in 0..n {
+        let row = i + 1;
+        match &o.opportunity_id[i] {
+            None => null_id.push(row),
+            Some(id) => {
+                if seen.insert(id, row).is_some() {
+                    dups.push(row);
+                }
+            }
+        }
+        let closed = o.label[i].is_some();
+        match &o.account_id[i] {
+            None if closed => no_acc_closed.push(row),
+            None => no_acc_open += 1,
+            Some(acc) if !ids.contains(acc.as_str()) => {
+                unknown.push(row);
+                *unknown_names.entry(acc).or_default() += 1;
+            }
+            _ => {}
+        }
+        if closed {
+            match (o.created_date[i], o.close_date[i]) {
+                (None, _) => no_created.push(row),
+                (_, None) => no_close.push(row),
+                (Some(c), Some(e)) if e < c => close_before.push(row),
+                _ => {}
+            }
+        }
+    }
+    let e = &mut q.errors;
+    if !null_id.is_empty() {
+        e.push(format!("{file}: column `opportunity_id` is empty in rows {}", rows(&null_id)));
+    }
+    if !dups.is_empty() {
+        e.push(format!("{file}: duplicate opportunity_id in rows {}; opportunity ids must be unique", rows(&dups)));
+    }
+    if !unknown.is_empty() {
+        let names: Vec<&str> = unknown_names.keys().take(5).copied().collect();
+        e.push(format!(
+            "{file}: column `account_id` points at accounts not in the accounts table in rows {} (e.g. {:?}); add the accounts or fix the ids",
+            rows(&unknown),
+            names
+        ));
+    }
+    if !no_acc_closed.is_empty() {
+        e.push(format!("{file}: closed opportunities without an account_id in rows {}", rows(&no_acc_closed)));
+    }
+    if !no_created.is_empty() {
+        e.push(format!("{file}: closed opportunities without a created_date in rows {}", rows(&no_created)));
+    }
+    if !no_close.is_empty() {
+        e.push(format!("{file}: closed opportunities without a close_date in rows {}", rows(&no_close)));
+    }
+    if !close_before.is_empty() {
+        e.push(format!(
+            "{file}: close_date is before created_date in rows {}; impossible dates, fix them in the CRM export",
+            rows(&close_before)
+        ));
+    }
+    if no_acc_open > 0 {
+        q.warnings.push(format!("{file}: {no_acc_open} open opportunities have no account_id; they are not used"));
+    }
+    if won == 0 || lost == 0 {
+        let which = if won == 0 { "won" } else { "lost" };
+        q.errors.push(format!(
+            "{file}: no {which} opportunities; stages {:?} are won and {:?} lost (set [stages] in the config to map yours)",
+            cfg.stages.won, cfg.stages.lost
+        ));
+    } else if won + lost < cfg.model.min_closed_deals {
+        q.errors.push(format!(
+            "{file}: only {} closed opportunities; at least {} are needed to train (model.min_closed_deals)",
+            won + lost,
+            cfg.model.min_closed_deals
+        ));
+    }
+}
+
+fn check_signals(s: &Signals, a: &Accounts, file: &str, q: &mut Quality) {
+    let ids: HashSet<&str> = a.account_id.iter().flatten().map(String::as_str).collect();
+    q.facts.push(format!("{file}: {} signals", s.len()));
+    let bad_date: Vec<usize> = s.date.iter().enumerate().filter(|(_, d)| d.is_none()).map(|(i, _)| i + 1).collect();
+    if !bad_date.is_empty() {
+        q.errors.push(format!("{file}: column `date` is empty in rows {}", rows(&bad_date)));
+    }
+    let no_type: Vec<usize> = s.signal.iter().enumerate().filter(|(_, d)| d.is_none()).map(|(i, _)| i + 1).collect();
+    if !no_type.is_empty() {
+        q.errors.push(format!("{file}: column `signal` is empty in rows {}", rows(&no_type)));
+    }
+    let unknown = s.account_id.iter().filter(|x| x.as_deref().is_none_or(|x| !ids.contains(x))).count();
+    if unknown > 0 {
+        q.warnings.push(format!(
+            "{file}: {unknown} signals belong to accounts not in the accounts table; they are not used in training"
+        ));
+    }
+}
+
+/// The path of a table inside a directory, for messages.
+pub fn display(p: &Path) -> String {
+    p.display().to_string()
+}

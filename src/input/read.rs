@@ -1,0 +1,306 @@
+//! Reading CSV and Parquet files in bounded batches with arrow-rs, and turning
+//! arrow columns into typed vectors with errors that name file, column and row.
+//!
+//! CSV is read with every column as text and parsed here, so a dirty value
+//! ("n/a" in `employees`) is reported with its row instead of silently
+//! changing the whole column's inferred type.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+
+use crate::error::{Error, Result};
+
+pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+pub fn format_of(path: &Path) -> Result<Format> {
+    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()) {
+        Some(e) if e == "csv" => Ok(Format::Csv),
+        Some(e) if e == "parquet" || e == "pq" => Ok(Format::Parquet),
+        _ => Err(Error::data(
+            path.display(),
+            "unknown file type: expected a .csv or .parquet extension",
+        )),
+    }
+}
+
+/// The column names of a table, in file order.
+pub fn column_names(path: &Path) -> Result<Vec<String>> {
+    Ok(schema_of(path)?.fields().iter().map(|f| f.name().clone()).collect())
+}
+
+fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| Error::io(path, e))
+}
+
+fn schema_of(path: &Path) -> Result<SchemaRef> {
+    match format_of(path)? {
+        Format::Parquet => {
+            let b = ParquetRecordBatchReaderBuilder::try_new(open(path)?)
+                .map_err(|e| Error::data(path.display(), format!("not a readable parquet file: {e}")))?;
+            Ok(b.schema().clone())
+        }
+        Format::Csv => {
+            let mut f = open(path)?;
+            let fmt = arrow::csv::reader::Format::default().with_header(true);
+            let (schema, _) = fmt
+                .infer_schema(&mut f, Some(0))
+                .map_err(|e| Error::data(path.display(), format!("cannot read the CSV header: {e}")))?;
+            let fields: Vec<Field> = schema
+                .fields()
+                .iter()
+                .map(|f| Field::new(f.name().trim(), DataType::Utf8, true))
+                .collect();
+            Ok(Arc::new(Schema::new(fields)))
+        }
+    }
+}
+
+/// Batches of the named columns (all columns when `columns` is None).
+pub fn read_batches(path: &Path, columns: Option<&[String]>, batch_size: usize) -> Result<BatchIter> {
+    let schema = schema_of(path)?;
+    let indices: Vec<usize> = match columns {
+        None => (0..schema.fields().len()).collect(),
+        Some(cols) => cols
+            .iter()
+            .map(|c| {
+                schema.index_of(c).map_err(|_| {
+                    Error::data(path.display(), format!("missing column `{c}`"))
+                })
+            })
+            .collect::<Result<_>>()?,
+    };
+    let file_name = path.display().to_string();
+    match format_of(path)? {
+        Format::Parquet => {
+            let b = ParquetRecordBatchReaderBuilder::try_new(open(path)?)?;
+            let mask = ProjectionMask::roots(b.parquet_schema(), indices.clone());
+            let reader = b.with_projection(mask).with_batch_size(batch_size).build()?;
+            Ok(Box::new(reader.map(move |r| {
+                r.map_err(|e| Error::data(&file_name, format!("cannot read parquet data: {e}")))
+            })))
+        }
+        Format::Csv => {
+            let reader = arrow::csv::ReaderBuilder::new(schema)
+                .with_header(true)
+                .with_batch_size(batch_size)
+                .with_projection(indices)
+                .build(open(path)?)?;
+            Ok(Box::new(reader.map(move |r| {
+                r.map_err(|e| Error::data(&file_name, format!("cannot read CSV data: {e}")))
+            })))
+        }
+    }
+}
+
+/// Reads a whole (training-sized) table into one batch.
+pub fn read_all(path: &Path) -> Result<RecordBatch> {
+    let schema = schema_of(path)?;
+    let batches: Vec<RecordBatch> = read_batches(path, None, 65_536)?.collect::<Result<_>>()?;
+    Ok(arrow::compute::concat_batches(&schema, &batches)?)
+}
+
+/// Where a value sits, for error messages.
+pub struct Loc<'a> {
+    pub file: &'a str,
+    pub column: &'a str,
+    /// Row number (1-based, header excluded) of the first row of the array.
+    pub first_row: usize,
+}
+
+impl Loc<'_> {
+    fn err(&self, i: usize, msg: String) -> Error {
+        Error::data(self.file, format!("column `{}`, row {}: {msg}", self.column, self.first_row + i))
+    }
+}
+
+fn text_values(a: &ArrayRef) -> Option<Vec<Option<&str>>> {
+    match a.data_type() {
+        DataType::Utf8 => Some(a.as_string::<i32>().iter().collect()),
+        DataType::LargeUtf8 => Some(a.as_string::<i64>().iter().collect()),
+        DataType::Utf8View => Some(a.as_string_view().iter().collect()),
+        _ => None,
+    }
+}
+
+fn blank(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty() || t.eq_ignore_ascii_case("null") || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("n/a")
+}
+
+/// Strings (ids, names): other types are rendered as text.
+pub fn strings(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<String>>> {
+    if let Some(v) = text_values(a) {
+        return Ok(v.into_iter().map(|s| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from)).collect());
+    }
+    let cast = arrow::compute::cast(a, &DataType::Utf8)
+        .map_err(|e| Error::data(loc.file, format!("column `{}` cannot be read as text: {e}", loc.column)))?;
+    Ok(cast.as_string::<i32>().iter().map(|s| s.map(String::from)).collect())
+}
+
+/// Numbers (and booleans as 0/1).
+pub fn numbers(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<f64>>> {
+    if let Some(v) = text_values(a) {
+        return v
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| match s {
+                None => Ok(None),
+                Some(s) if blank(s) => Ok(None),
+                Some(s) => parse_number(s).map(Some).ok_or_else(|| {
+                    loc.err(i, format!("cannot read {s:?} as a number; fix the value or leave it empty"))
+                }),
+            })
+            .collect();
+    }
+    let dt = a.data_type();
+    if !(dt.is_numeric() || *dt == DataType::Boolean || *dt == DataType::Null) {
+        return Err(Error::data(
+            loc.file,
+            format!("column `{}` has type {dt}, expected a number", loc.column),
+        ));
+    }
+    let cast = arrow::compute::cast(a, &DataType::Float64)?;
+    let v = cast.as_primitive::<arrow::datatypes::Float64Type>();
+    Ok(v.iter().map(|x| x.filter(|x| x.is_finite())).collect())
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    match t.to_ascii_lowercase().as_str() {
+        "true" | "yes" => return Some(1.0),
+        "false" | "no" => return Some(0.0),
+        _ => {}
+    }
+    let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '$' && *c != '_').collect();
+    cleaned.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Dates as days since 1970-01-01.
+pub fn dates(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<i32>>> {
+    if let Some(v) = text_values(a) {
+        return v
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| match s {
+                None => Ok(None),
+                Some(s) if blank(s) => Ok(None),
+                Some(s) => parse_date(s).map(Some).ok_or_else(|| {
+                    loc.err(i, format!("cannot read {s:?} as a date; use YYYY-MM-DD"))
+                }),
+            })
+            .collect();
+    }
+    let cast = match a.data_type() {
+        DataType::Date32 => a.clone(),
+        DataType::Date64 | DataType::Timestamp(_, _) => arrow::compute::cast(a, &DataType::Date32)?,
+        dt => {
+            return Err(Error::data(
+                loc.file,
+                format!("column `{}` has type {dt}, expected a date", loc.column),
+            ))
+        }
+    };
+    Ok(cast.as_primitive::<arrow::datatypes::Date32Type>().iter().collect())
+}
+
+/// Parses `YYYY-MM-DD`, optionally followed by a time (`T` or space), or `YYYY/MM/DD`.
+pub fn parse_date(s: &str) -> Option<i32> {
+    let t = s.trim();
+    let head = t.get(..10)?;
+    let rest = &t[10..];
+    if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
+        return None;
+    }
+    let d = chrono::NaiveDate::parse_from_str(head, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(head, "%Y/%m/%d"))
+        .ok()?;
+    Some(days_from_date(d))
+}
+
+pub fn days_from_date(d: chrono::NaiveDate) -> i32 {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    (d - epoch).num_days() as i32
+}
+
+pub fn date_from_days(days: i32) -> chrono::NaiveDate {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    epoch + chrono::Duration::days(days as i64)
+}
+
+pub fn format_days(days: i32) -> String {
+    date_from_days(days).format("%Y-%m-%d").to_string()
+}
+
+/// Expands a universe argument (file, directory, or glob) to its files, sorted.
+pub fn expand_inputs(arg: &Path) -> Result<Vec<PathBuf>> {
+    let s = arg.to_string_lossy();
+    let mut files: Vec<PathBuf> = if s.contains(['*', '?', '[']) {
+        glob::glob(&s)
+            .map_err(|e| Error::data(&s, format!("bad glob pattern: {e}")))?
+            .filter_map(|p| p.ok())
+            .filter(|p| p.is_file())
+            .collect()
+    } else if arg.is_dir() {
+        let mut out = vec![];
+        collect_dir(arg, &mut out)?;
+        out
+    } else if arg.is_file() {
+        vec![arg.to_path_buf()]
+    } else {
+        return Err(Error::data(&s, "no such file or directory"));
+    };
+    files.retain(|p| format_of(p).is_ok());
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::data(&s, "no .csv or .parquet files found"));
+    }
+    Ok(files)
+}
+
+fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let p = e.map_err(|e| Error::io(dir, e))?.path();
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
+        if hidden {
+            continue;
+        }
+        if p.is_dir() {
+            collect_dir(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dates() {
+        assert_eq!(parse_date("1970-01-02"), Some(1));
+        assert_eq!(parse_date("2017-03-01T10:00:00Z"), parse_date("2017-03-01"));
+        assert_eq!(parse_date("2017-02-30"), None);
+        assert_eq!(parse_date("03/01/2017"), None);
+    }
+
+    #[test]
+    fn parses_numbers() {
+        assert_eq!(parse_number("1,200"), Some(1200.0));
+        assert_eq!(parse_number("true"), Some(1.0));
+        assert_eq!(parse_number("abc"), None);
+    }
+}

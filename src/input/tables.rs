@@ -1,0 +1,275 @@
+//! The three tables of the data contract (PRODUCT.md §4) as typed columns,
+//! built from any file whose columns are mapped by `[columns]`.
+
+use std::collections::BTreeMap;
+
+use arrow::array::RecordBatch;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::input::read::{self, Loc};
+
+pub const ACCOUNT_REQUIRED: &[&str] = &["account_id", "industry", "employees"];
+pub const ACCOUNT_TEXT: &[&str] = &["account_id", "name", "domain", "industry", "country", "technologies"];
+pub const ACCOUNT_NUMERIC: &[&str] =
+    &["employees", "annual_revenue", "founded_year", "jobs_posted_30d", "hires_12m"];
+pub const OPPORTUNITY_REQUIRED: &[&str] = &["opportunity_id", "account_id", "created_date", "stage"];
+pub const SIGNAL_REQUIRED: &[&str] = &["account_id", "date", "signal"];
+
+/// Accounts, or one batch of a universe: same shape.
+#[derive(Debug, Clone, Default)]
+pub struct Accounts {
+    pub account_id: Vec<Option<String>>,
+    pub name: Vec<Option<String>>,
+    pub industry: Vec<Option<String>>,
+    pub technologies: Vec<Option<String>>,
+    pub employees: Vec<Option<f64>>,
+    pub annual_revenue: Vec<Option<f64>>,
+    pub founded_year: Vec<Option<f64>>,
+    pub jobs_posted_30d: Vec<Option<f64>>,
+    pub hires_12m: Vec<Option<f64>>,
+    /// Extra numeric columns named in `features.extra`.
+    pub extra: Vec<(String, Vec<Option<f64>>)>,
+}
+
+impl Accounts {
+    pub fn len(&self) -> usize {
+        self.account_id.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.account_id.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Opportunities {
+    pub opportunity_id: Vec<Option<String>>,
+    pub account_id: Vec<Option<String>>,
+    pub created_date: Vec<Option<i32>>,
+    pub close_date: Vec<Option<i32>>,
+    pub stage: Vec<Option<String>>,
+    pub amount: Vec<Option<f64>>,
+    /// 1 won, 0 lost, None open (from the stage mapping).
+    pub label: Vec<Option<u8>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Signals {
+    pub account_id: Vec<Option<String>>,
+    pub date: Vec<Option<i32>>,
+    /// When the event became known; defaults to `date`.
+    pub recorded_date: Vec<Option<i32>>,
+    /// Normalized signal type (`demo_request`).
+    pub signal: Vec<Option<String>>,
+    pub value: Vec<Option<f64>>,
+}
+
+/// Maps contract names to file column names for one table.
+pub struct ColumnMap<'a> {
+    pub table: &'a str,
+    pub file: String,
+    pub map: &'a BTreeMap<String, String>,
+    pub present: Vec<String>,
+}
+
+impl<'a> ColumnMap<'a> {
+    pub fn new(table: &'a str, file: String, map: &'a BTreeMap<String, String>, present: Vec<String>) -> Self {
+        ColumnMap { table, file, map, present }
+    }
+    /// The file column for a contract column, if the file has it.
+    pub fn source(&self, contract: &str) -> Option<String> {
+        let name = self.map.get(contract).cloned().unwrap_or_else(|| contract.to_string());
+        self.present.iter().find(|p| **p == name).cloned()
+    }
+    pub fn require(&self, contract: &str) -> Result<String> {
+        self.source(contract).ok_or_else(|| {
+            let name = self.map.get(contract).cloned().unwrap_or_else(|| contract.to_string());
+            let mapped = if name != contract { format!(" (mapped from `{contract}`)") } else { String::new() };
+            Error::data(
+                &self.file,
+                format!(
+                    "missing required column `{name}`{mapped} in the {} table; found columns: {}",
+                    self.table,
+                    self.present.join(", ")
+                ),
+            )
+        })
+    }
+    /// Source columns to read, for projection.
+    pub fn sources(&self, contract: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = contract.iter().filter_map(|c| self.source(c)).collect();
+        v.dedup();
+        v
+    }
+}
+
+fn col_strings(b: &RecordBatch, m: &ColumnMap, c: &str, first_row: usize) -> Result<Vec<Option<String>>> {
+    match m.source(c) {
+        Some(src) => {
+            let a = b.column_by_name(&src).ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
+            read::strings(a, &Loc { file: &m.file, column: &src, first_row })
+        }
+        None => Ok(vec![None; b.num_rows()]),
+    }
+}
+
+fn col_numbers(b: &RecordBatch, m: &ColumnMap, c: &str, first_row: usize) -> Result<Vec<Option<f64>>> {
+    match m.source(c) {
+        Some(src) => {
+            let a = b.column_by_name(&src).ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
+            read::numbers(a, &Loc { file: &m.file, column: &src, first_row })
+        }
+        None => Ok(vec![None; b.num_rows()]),
+    }
+}
+
+fn col_dates(b: &RecordBatch, m: &ColumnMap, c: &str, first_row: usize) -> Result<Vec<Option<i32>>> {
+    match m.source(c) {
+        Some(src) => {
+            let a = b.column_by_name(&src).ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
+            read::dates(a, &Loc { file: &m.file, column: &src, first_row })
+        }
+        None => Ok(vec![None; b.num_rows()]),
+    }
+}
+
+/// Columns of an accounts/universe file needed for scoring (projection).
+pub fn account_sources(m: &ColumnMap, extra: &[String]) -> Result<Vec<String>> {
+    for c in ACCOUNT_REQUIRED {
+        m.require(c)?;
+    }
+    let mut v = m.sources(ACCOUNT_TEXT);
+    v.extend(m.sources(ACCOUNT_NUMERIC));
+    for e in extra {
+        v.push(m.require(e)?);
+    }
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|c| seen.insert(c.clone()));
+    Ok(v)
+}
+
+impl Accounts {
+    /// Parses one batch; `first_row` is the 1-based row number of its first row.
+    pub fn from_batch(b: &RecordBatch, m: &ColumnMap, cfg: &Config, first_row: usize) -> Result<Accounts> {
+        let mut industry = col_strings(b, m, "industry", first_row)?;
+        for v in industry.iter_mut().flatten() {
+            if let Some(canon) = cfg
+                .input
+                .industry_aliases
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(v))
+                .map(|(_, c)| c.clone())
+            {
+                *v = canon;
+            }
+        }
+        let mut annual_revenue = col_numbers(b, m, "annual_revenue", first_row)?;
+        let mult = cfg.input.revenue_multiplier;
+        if mult != 1.0 {
+            annual_revenue.iter_mut().flatten().for_each(|x| *x *= mult);
+        }
+        let extra = cfg
+            .features
+            .extra
+            .iter()
+            .map(|e| Ok((e.clone(), col_numbers(b, m, e, first_row)?)))
+            .collect::<Result<_>>()?;
+        Ok(Accounts {
+            account_id: col_strings(b, m, "account_id", first_row)?,
+            name: col_strings(b, m, "name", first_row)?,
+            industry,
+            technologies: col_strings(b, m, "technologies", first_row)?,
+            employees: col_numbers(b, m, "employees", first_row)?,
+            annual_revenue,
+            founded_year: col_numbers(b, m, "founded_year", first_row)?,
+            jobs_posted_30d: col_numbers(b, m, "jobs_posted_30d", first_row)?,
+            hires_12m: col_numbers(b, m, "hires_12m", first_row)?,
+            extra,
+        })
+    }
+}
+
+impl Opportunities {
+    pub fn from_batch(b: &RecordBatch, m: &ColumnMap, cfg: &Config) -> Result<Opportunities> {
+        for c in OPPORTUNITY_REQUIRED {
+            m.require(c)?;
+        }
+        let stage = col_strings(b, m, "stage", 1)?;
+        let is_in = |s: &str, list: &[String]| list.iter().any(|w| w.trim().eq_ignore_ascii_case(s.trim()));
+        let label = stage
+            .iter()
+            .map(|s| {
+                s.as_deref().and_then(|s| {
+                    if is_in(s, &cfg.stages.won) {
+                        Some(1)
+                    } else if is_in(s, &cfg.stages.lost) {
+                        Some(0)
+                    } else {
+                        None
+                    }
+                })
+            })
+            .collect();
+        Ok(Opportunities {
+            opportunity_id: col_strings(b, m, "opportunity_id", 1)?,
+            account_id: col_strings(b, m, "account_id", 1)?,
+            created_date: col_dates(b, m, "created_date", 1)?,
+            close_date: col_dates(b, m, "close_date", 1)?,
+            stage,
+            amount: col_numbers(b, m, "amount", 1)?,
+            label,
+        })
+    }
+}
+
+impl Signals {
+    pub fn from_batch(b: &RecordBatch, m: &ColumnMap, first_row: usize) -> Result<Signals> {
+        for c in SIGNAL_REQUIRED {
+            m.require(c)?;
+        }
+        let date = col_dates(b, m, "date", first_row)?;
+        let recorded = col_dates(b, m, "recorded_date", first_row)?;
+        let recorded_date = recorded.iter().zip(&date).map(|(r, d)| r.or(*d)).collect();
+        let signal = col_strings(b, m, "signal", first_row)?
+            .into_iter()
+            .map(|s| s.map(|s| crate::config::normalize_name(&s)))
+            .collect();
+        let value = col_numbers(b, m, "value", first_row)?;
+        Ok(Signals { account_id: col_strings(b, m, "account_id", first_row)?, date, recorded_date, signal, value })
+    }
+
+    pub fn len(&self) -> usize {
+        self.account_id.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.account_id.is_empty()
+    }
+
+    pub fn append(&mut self, o: Signals) {
+        self.account_id.extend(o.account_id);
+        self.date.extend(o.date);
+        self.recorded_date.extend(o.recorded_date);
+        self.signal.extend(o.signal);
+        self.value.extend(o.value);
+    }
+}
+
+/// Reads a whole signals file (streamed in batches, stored compactly).
+pub fn load_signals(path: &std::path::Path, map: &BTreeMap<String, String>) -> Result<Signals> {
+    let present = read::column_names(path)?;
+    let m = ColumnMap::new("signals", path.display().to_string(), map, present);
+    let mut cols = m.sources(&["account_id", "date", "recorded_date", "signal", "value"]);
+    cols.dedup();
+    for c in SIGNAL_REQUIRED {
+        m.require(c)?;
+    }
+    let mut out = Signals::default();
+    let mut row = 1;
+    for b in read::read_batches(path, Some(&cols), 262_144)? {
+        let b = b?;
+        let n = b.num_rows();
+        out.append(Signals::from_batch(&b, &m, row)?);
+        row += n;
+    }
+    Ok(out)
+}

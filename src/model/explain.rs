@@ -1,0 +1,153 @@
+//! Plain-language reasons: the largest contributions to an account's score,
+//! positive first unless the negatives dominate, worded for a sales rep.
+
+use crate::features::FeatureTable;
+use crate::model::{Linear, Model, Term};
+
+fn pretty(t: &str) -> String {
+    t.replace('_', " ")
+}
+
+fn count(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{}", x.round() as i64)
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+fn thousands(x: f64) -> String {
+    let s = format!("{}", x.round() as i64);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 && c != '-' {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The sentence for one term at one row.
+pub fn describe(model: &Model, table: &FeatureTable, t: &Term, row: usize) -> String {
+    let num = |n: &str| table.get(n).and_then(|v| v.num(row)).unwrap_or(0.0);
+    let text = |n: &str| table.get(n).and_then(|v| if let crate::features::Values::Text(v) = v { Some(v[row].clone()) } else { None }).unwrap_or_default();
+    let cap = model.spec.recency_cap_days as f64;
+    let src = t.source.as_str();
+    if let Some(level) = &t.level {
+        return match src {
+            "industry" => {
+                if text(src) == *level { format!("Industry: {level}") } else { format!("Industry: {}", text(src)) }
+            }
+            "size_band" => format!("Size band: {} for its industry", pretty(&text(src))),
+            _ => format!("{}: {}", pretty(src), text(src)),
+        };
+    }
+    if let Some(rest) = src.strip_prefix("signal_") {
+        if let Some((ty, w)) = rest.rsplit_once('_') {
+            let days = w.trim_end_matches('d');
+            let v = num(src);
+            return if v > 0.0 {
+                format!("{} {} signal(s) in the last {days} days", count(v), pretty(ty))
+            } else {
+                format!("No {} in the last {days} days", pretty(ty))
+            };
+        }
+    }
+    if let Some(ty) = src.strip_prefix("days_since_") {
+        let v = num(src);
+        return if v < cap { format!("Last {} {} days ago", pretty(ty), count(v)) } else { format!("No {} in the last {} days", pretty(ty), count(cap)) };
+    }
+    if let Some(ty) = src.strip_prefix("days_until_") {
+        let v = num(src);
+        return if v < cap { format!("{} in {} days", capitalize(&pretty(ty)), count(v)) } else { format!("No {} scheduled", pretty(ty)) };
+    }
+    if src.starts_with("distinct_signal_types_") {
+        let days = src.rsplit('_').next().unwrap_or("").trim_end_matches('d');
+        return format!("{} different signal types in the last {days} days", count(num(src)));
+    }
+    if let Some(tech) = src.strip_prefix("tech_") {
+        let disp = model.spec.technologies.iter().find(|(n, _)| n == tech).map(|(_, d)| d.clone()).unwrap_or_else(|| tech.to_string());
+        return if num(src) > 0.5 { format!("Uses {disp}") } else { format!("Does not use {disp}") };
+    }
+    match src {
+        "log_rpe_industry_ratio" => format!("Revenue per employee {:.1}x the {} median", num("rpe_industry_ratio"), text("industry")),
+        "log_employees" => format!("{} employees", thousands(num("employees"))),
+        "log_revenue" => format!("Annual revenue ${:.1}M", num("annual_revenue") / 1e6),
+        "company_age" => format!("Company age {} years", count(num(src))),
+        "hiring_intensity" => format!("Hired {} people in 12 months ({:.1}% of headcount)", count(num("hires_12m")), 100.0 * num(src)),
+        "log_jobs_posted_30d" => format!("{} jobs posted in the last 30 days", count(num("jobs_posted_30d"))),
+        "prior_won_deals" => {
+            let v = num(src);
+            if v > 0.0 { format!("{} earlier won deal(s)", count(v)) } else { "No earlier won deals".to_string() }
+        }
+        s if s.ends_with("_missing") => {
+            let col = s.trim_end_matches("_missing");
+            if num(s) > 0.5 { format!("{} unknown (imputed)", capitalize(&pretty(col))) } else { format!("{} known", capitalize(&pretty(col))) }
+        }
+        s => format!("{} = {}", pretty(s), count(num(s))),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Three reasons for one row. Candidates are the terms' contributions and
+/// the matched rules (weighted by the hybrid's rule weight); positives come
+/// first unless the row's total is negative, then negatives lead.
+pub fn reasons(
+    model: &Model,
+    table: &FeatureTable,
+    lin: &Linear,
+    row: usize,
+    matched: &[(String, f64)],
+    disqualified: Option<&str>,
+) -> [String; 3] {
+    let mut cands: Vec<(f64, String)> = vec![];
+    for (j, t) in model.terms.iter().enumerate() {
+        let c = lin.contributions[j][row] * model.hybrid.model_weight;
+        if c.abs() > 1e-6 {
+            cands.push((c, describe(model, table, t, row)));
+        }
+    }
+    for (name, pts) in matched {
+        cands.push((pts * model.hybrid.rule_weight, format!("Rule: {name} ({pts:+})")));
+    }
+    let total: f64 = cands.iter().map(|c| c.0).sum();
+    let mut pos: Vec<&(f64, String)> = cands.iter().filter(|c| c.0 > 0.0).collect();
+    let mut neg: Vec<&(f64, String)> = cands.iter().filter(|c| c.0 < 0.0).collect();
+    pos.sort_by(|a, b| b.0.total_cmp(&a.0));
+    neg.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ordered: Vec<&(f64, String)> = if total >= 0.0 { pos.into_iter().chain(neg).collect() } else { neg.into_iter().chain(pos).collect() };
+    let mut out: Vec<String> = vec![];
+    if let Some(d) = disqualified {
+        out.push(format!("Disqualified: {d}"));
+    }
+    for (_, s) in ordered {
+        if out.len() == 3 {
+            break;
+        }
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    while out.len() < 3 {
+        out.push(String::new());
+    }
+    [out[0].clone(), out[1].clone(), out[2].clone()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_thousands() {
+        assert_eq!(super::thousands(2822.0), "2,822");
+        assert_eq!(super::thousands(1234567.0), "1,234,567");
+        assert_eq!(super::thousands(12.0), "12");
+    }
+}

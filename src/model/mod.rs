@@ -1,0 +1,280 @@
+//! The model: fitted terms, hybrid, rules, tiers and quadrant thresholds,
+//! and everything else `score` needs, in one versioned artifact
+//! (`model.json`, PRODUCT.md §7). `Model::score_table` is the one scoring
+//! function, used by `train` (held-out evaluation, tier cut-offs) and by
+//! `score`, so the two cannot disagree.
+
+pub mod explain;
+pub mod fit;
+pub mod rules;
+pub mod sql;
+pub mod train;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::features::{FeatureSpec, FeatureTable, WonHistory};
+pub use fit::{sigmoid, Axis, Term};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Model {
+    pub format_version: u32,
+    pub model_version: String,
+    pub crate_version: String,
+    pub config: Config,
+    pub spec: FeatureSpec,
+    pub terms: Vec<Term>,
+    pub intercept: f64,
+    /// The chosen inverse penalty (scikit-learn's C).
+    pub penalty_c: f64,
+    pub hybrid: Hybrid,
+    /// Rules alone as a probability: sigmoid(a + b * points), fitted on the validation period.
+    pub rules_baseline: [f64; 2],
+    /// Hybrid-probability cut-offs of Tier 1 and Tier 2.
+    pub tier_cutoffs: [f64; 2],
+    /// Percentiles 0..=100 of the fit and timing linear parts over the training universe.
+    pub fit_quantiles: Vec<f64>,
+    pub timing_quantiles: Vec<f64>,
+    pub won_history: WonHistory,
+    pub training: TrainingInfo,
+}
+
+/// logit(probability) = intercept + model_weight * model_logit + rule_weight * rule_points.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Hybrid {
+    pub intercept: f64,
+    pub model_weight: f64,
+    pub rule_weight: f64,
+    pub rule_weight_pinned: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TrainingInfo {
+    pub created_at: String,
+    pub fingerprint: String,
+    pub files: Vec<FileInfo>,
+    pub closed_deals: usize,
+    pub won: usize,
+    pub lost: usize,
+    pub periods: Vec<Period>,
+    /// The as-of day of the training universe (tier cut-offs, quantiles).
+    pub universe_as_of: String,
+    pub universe_accounts: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FileInfo {
+    pub path: String,
+    pub rows: usize,
+    pub fnv64: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Period {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub rows: usize,
+    pub won: usize,
+}
+
+/// Per-row scores of a batch, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct Scored {
+    pub model_probability: Vec<f64>,
+    pub probability: Vec<f64>,
+    pub score: Vec<f64>,
+    pub rule_points: Vec<f64>,
+    pub fit_score: Vec<f64>,
+    pub timing_score: Vec<f64>,
+    pub tier: Vec<&'static str>,
+    pub quadrant: Vec<&'static str>,
+    pub reasons: Vec<[String; 3]>,
+    pub disqualified: Vec<bool>,
+}
+
+/// The linear predictor and its fit / timing parts.
+pub struct Linear {
+    pub eta: Vec<f64>,
+    pub fit: Vec<f64>,
+    pub timing: Vec<f64>,
+    /// contributions[term][row] = coef * standardized value.
+    pub contributions: Vec<Vec<f64>>,
+}
+
+pub fn fnv64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// Percentile (0-100) of `x` among sorted percentile points `q[0..=100]`.
+pub fn percentile(q: &[f64], x: f64) -> f64 {
+    if q.len() < 2 {
+        return 50.0;
+    }
+    let last = q.len() - 1;
+    if x <= q[0] {
+        return 0.0;
+    }
+    if x >= q[last] {
+        return 100.0;
+    }
+    let k = q.partition_point(|v| *v <= x).saturating_sub(1).min(last - 1);
+    let span = q[k + 1] - q[k];
+    let frac = if span > 0.0 { (x - q[k]) / span } else { 0.0 };
+    (k as f64 + frac) * 100.0 / last as f64
+}
+
+/// Percentile points 0..=100 of the values.
+pub fn quantiles(v: &[f64]) -> Vec<f64> {
+    let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if s.is_empty() {
+        return vec![0.0; 101];
+    }
+    s.sort_by(|a, b| a.total_cmp(b));
+    (0..=100).map(|k| s[((k as f64 / 100.0) * (s.len() - 1) as f64).round() as usize]).collect()
+}
+
+impl Model {
+    pub fn load(dir: &Path) -> Result<Model> {
+        let path = dir.join("model.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let probe: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::data(path.display(), format!("not a model file: {e}")))?;
+        let v = probe.get("format_version").and_then(|v| v.as_u64());
+        if v != Some(u64::from(FORMAT_VERSION)) {
+            return Err(Error::data(
+                path.display(),
+                format!("model format version {v:?} is not supported by this scorebook (expects {FORMAT_VERSION}); retrain the model"),
+            ));
+        }
+        serde_json::from_value(probe).map_err(|e| Error::data(path.display(), format!("corrupt model file: {e}")))
+    }
+
+    pub fn has_timing(&self) -> bool {
+        self.terms.iter().any(|t| t.axis == Axis::Timing)
+    }
+
+    pub fn linear(&self, table: &FeatureTable) -> Result<Linear> {
+        let n = table.rows();
+        let mut eta = vec![self.intercept; n];
+        let mut fit = vec![0.0; n];
+        let mut timing = vec![0.0; n];
+        let mut contributions = Vec::with_capacity(self.terms.len());
+        for t in &self.terms {
+            let mut c = Vec::with_capacity(n);
+            for r in 0..n {
+                let v = t.coef * (fit::raw_value(table, t, r)? - t.mean) / t.std;
+                eta[r] += v;
+                match t.axis {
+                    Axis::Fit => fit[r] += v,
+                    Axis::Timing => timing[r] += v,
+                }
+                c.push(v);
+            }
+            contributions.push(c);
+        }
+        Ok(Linear { eta, fit, timing, contributions })
+    }
+
+    pub fn hybrid_probability(&self, eta: f64, points: f64) -> f64 {
+        let h = &self.hybrid;
+        sigmoid(h.intercept + h.model_weight * eta + h.rule_weight * points)
+    }
+
+    pub fn tier(&self, p: f64, disqualified: bool) -> &'static str {
+        if disqualified {
+            "Disqualified"
+        } else if p >= self.tier_cutoffs[0] {
+            "Tier 1"
+        } else if p >= self.tier_cutoffs[1] {
+            "Tier 2"
+        } else {
+            "Tier 3"
+        }
+    }
+
+    /// Scores feature rows: probabilities, tiers, quadrant and reasons.
+    pub fn score_table(&self, table: &FeatureTable) -> Result<Scored> {
+        let lin = self.linear(table)?;
+        let frame = table.to_frame()?;
+        let rr = rules::evaluate(&self.config.rules, &self.config.disqualifiers, &frame)?;
+        let n = table.rows();
+        let q = &self.config.quadrant;
+        let mut s = Scored::default();
+        for r in 0..n {
+            let mp = sigmoid(lin.eta[r]);
+            let p = self.hybrid_probability(lin.eta[r], rr.points[r]);
+            let fs = percentile(&self.fit_quantiles, lin.fit[r]);
+            let ts = if self.has_timing() { percentile(&self.timing_quantiles, lin.timing[r]) } else { 0.0 };
+            let quadrant = match (fs >= q.fit_threshold, ts >= q.timing_threshold) {
+                (true, true) => "Good Place",
+                (true, false) => "Get Back To Me",
+                (false, true) => "False Hope",
+                (false, false) => "Bad Place",
+            };
+            s.model_probability.push(mp);
+            s.probability.push(p);
+            s.score.push((p * 10000.0).round() / 100.0);
+            s.rule_points.push(rr.points[r]);
+            s.fit_score.push(fs);
+            s.timing_score.push(ts);
+            s.tier.push(self.tier(p, rr.disqualified[r].is_some()));
+            s.quadrant.push(quadrant);
+            s.disqualified.push(rr.disqualified[r].is_some());
+            s.reasons.push(explain::reasons(self, table, &lin, r, &rr.matched[r], rr.disqualified[r].as_deref()));
+        }
+        Ok(s)
+    }
+}
+
+/// Writes a model directory atomically: files go to a temporary sibling that
+/// is renamed into place; an existing directory is replaced only with `force`.
+pub fn write_dir(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    if dir.exists() && !force {
+        return Err(Error::Exists { path: dir.to_path_buf() });
+    }
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("model");
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    for (f, bytes) in files {
+        let p = tmp.join(f);
+        std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))?;
+    }
+    if dir.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    } else {
+        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate() {
+        let q: Vec<f64> = (0..=100).map(f64::from).collect();
+        assert_eq!(percentile(&q, 42.5), 42.5);
+        assert_eq!(percentile(&q, -1.0), 0.0);
+        assert_eq!(percentile(&q, 1000.0), 100.0);
+        let q = quantiles(&(0..1001).map(f64::from).collect::<Vec<_>>());
+        assert_eq!(q[50], 500.0);
+    }
+}

@@ -1,0 +1,236 @@
+//! The fitted scoring function as one SQL SELECT, for warehouses and Spark.
+//!
+//! CTE `f` computes every feature the model uses under its feature-table
+//! name (so rule predicates, which are SQL over those names, drop in
+//! verbatim); the final SELECT applies standardization, coefficients, the
+//! hybrid and the tier cut-offs. The as-of date is a literal.
+
+use std::fmt::Write;
+
+use crate::error::{Error, Result};
+use crate::features::signals;
+use crate::model::{Axis, Model};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Ansi,
+    DuckDb,
+    Spark,
+    Snowflake,
+}
+
+impl std::str::FromStr for Dialect {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Dialect> {
+        match s.to_ascii_lowercase().as_str() {
+            "ansi" => Ok(Dialect::Ansi),
+            "duckdb" => Ok(Dialect::DuckDb),
+            "spark" => Ok(Dialect::Spark),
+            "snowflake" => Ok(Dialect::Snowflake),
+            _ => Err(Error::config("--dialect", format!("unknown SQL dialect {s:?}; use ansi, duckdb, spark or snowflake"))),
+        }
+    }
+}
+
+fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn num(x: f64) -> String {
+    format!("{x:e}").replace("e", "E")
+}
+
+/// Whole days from `expr` to the as-of date.
+fn days_to(d: Dialect, expr: &str, as_of: &str) -> String {
+    match d {
+        Dialect::Ansi => format!("(DATE {} - CAST({expr} AS DATE))", q(as_of)),
+        Dialect::DuckDb => format!("date_diff('day', CAST({expr} AS DATE), DATE {})", q(as_of)),
+        Dialect::Spark => format!("datediff(DATE {}, CAST({expr} AS DATE))", q(as_of)),
+        Dialect::Snowflake => format!("DATEDIFF(day, CAST({expr} AS DATE), {}::DATE)", q(as_of)),
+    }
+}
+
+fn norm_text(d: Dialect, expr: &str) -> String {
+    match d {
+        Dialect::Ansi => format!("LOWER({expr})"),
+        Dialect::DuckDb => format!("regexp_replace(LOWER({expr}), '[^a-z0-9;]+', '_', 'g')"),
+        Dialect::Spark | Dialect::Snowflake => format!("REGEXP_REPLACE(LOWER({expr}), '[^a-z0-9;]+', '_')"),
+    }
+}
+
+pub struct SqlOptions<'a> {
+    pub dialect: Dialect,
+    pub as_of: &'a str,
+    pub universe_table: &'a str,
+    pub signals_table: &'a str,
+}
+
+pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
+    let d = o.dialect;
+    let cols = &m.config.columns.accounts;
+    let c = |k: &str| format!("u.{}", cols.get(k).cloned().unwrap_or_else(|| k.to_string()));
+    let spec = &m.spec;
+    let imp = |k: &str| num(spec.impute.get(k).copied().unwrap_or(0.0));
+    let year: f64 = o.as_of.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0.0);
+    let mut s = String::new();
+    let timing = signals::names(spec);
+    let uses_signals = m.terms.iter().any(|t| t.axis == Axis::Timing);
+    writeln!(s, "-- scorebook {} model {} as of {}", m.crate_version, m.model_version, o.as_of).ok();
+    writeln!(s, "WITH").ok();
+    if uses_signals {
+        let sig_norm = match d {
+            Dialect::Ansi => "LOWER(s.signal)".to_string(),
+            _ => norm_text(d, "s.signal").replace(";", ""),
+        };
+        let age = days_to(d, "s.date", o.as_of);
+        let mut aggs = vec![];
+        for t in &spec.signal_types {
+            for w in &spec.windows {
+                aggs.push(format!("SUM(CASE WHEN sig = {} AND age > 0 AND age <= {w} THEN val ELSE 0 END) AS signal_{t}_{w}d", q(t)));
+            }
+        }
+        let cap = spec.recency_cap_days;
+        for t in &spec.signal_types {
+            aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age > 0 THEN age ELSE {cap} END), {cap}) AS days_since_{t}", q(t)));
+        }
+        for t in &spec.scheduled_types {
+            aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age <= 0 THEN -age ELSE {cap} END), {cap}) AS days_until_{t}", q(t)));
+        }
+        if !spec.signal_types.is_empty() {
+            let w = spec.windows.iter().max().copied().unwrap_or(90);
+            let list: Vec<String> = spec.signal_types.iter().map(|t| q(t)).collect();
+            aggs.push(format!(
+                "COUNT(DISTINCT CASE WHEN sig IN ({}) AND age > 0 AND age <= {w} THEN sig END) AS distinct_signal_types_{w}d",
+                list.join(", ")
+            ));
+        }
+        writeln!(
+            s,
+            "sig AS (\n  SELECT account_id,\n    {}\n  FROM (SELECT s.account_id AS account_id, {sig_norm} AS sig, {age} AS age, COALESCE(CAST(s.value AS DOUBLE), 1.0) AS val FROM {} s) e\n  WHERE age > 0 OR sig IN ({})\n  GROUP BY account_id\n),",
+            aggs.join(",\n    "),
+            o.signals_table,
+            if spec.scheduled_types.is_empty() { "''".to_string() } else { spec.scheduled_types.iter().map(|t| q(t)).collect::<Vec<_>>().join(", ") }
+        )
+        .ok();
+    }
+    // earlier won deals, from the model's history
+    let as_of_days = crate::input::read::parse_date(o.as_of).ok_or_else(|| Error::config("--as-of", format!("{:?} is not a YYYY-MM-DD date", o.as_of)))?;
+    let won: Vec<String> = m
+        .won_history
+        .iter()
+        .filter_map(|(a, d)| {
+            let k = d.partition_point(|x| *x < as_of_days);
+            (k > 0).then(|| format!("({}, {k})", q(a)))
+        })
+        .collect();
+    if !won.is_empty() {
+        writeln!(s, "won (account_id, n) AS (VALUES {}),", won.join(", ")).ok();
+    }
+    // account features
+    let mut ind = format!("COALESCE({}, 'Unknown')", c("industry"));
+    if !m.config.input.industry_aliases.is_empty() {
+        let cases: Vec<String> = m.config.input.industry_aliases.iter().map(|(k, v)| format!("WHEN LOWER({}) = {} THEN {}", c("industry"), q(&k.to_lowercase()), q(v))).collect();
+        ind = format!("CASE {} ELSE {ind} END", cases.join(" "));
+    }
+    let kept: Vec<String> = spec.industries.iter().map(|i| q(i)).collect();
+    let pooled = if kept.is_empty() { "'Other'".to_string() } else { format!("CASE WHEN {ind} IN ({}) THEN {ind} ELSE 'Other' END", kept.join(", ")) };
+    let mult = m.config.input.revenue_multiplier;
+    let emp = format!("COALESCE(CASE WHEN CAST({} AS DOUBLE) >= 0 THEN CAST({} AS DOUBLE) END, {})", c("employees"), c("employees"), imp("employees"));
+    let rev = format!("COALESCE(CASE WHEN CAST({r} AS DOUBLE) >= 0 THEN CAST({r} AS DOUBLE) * {} END, {})", num(mult), imp("annual_revenue"), r = c("annual_revenue"));
+    let fy = format!("COALESCE(CAST({} AS DOUBLE), {})", c("founded_year"), imp("founded_year"));
+    let jobs = format!("COALESCE(CAST({} AS DOUBLE), {})", c("jobs_posted_30d"), imp("jobs_posted_30d"));
+    let hires = format!("COALESCE(CAST({} AS DOUBLE), {})", c("hires_12m"), imp("hires_12m"));
+    let bench_cases: Vec<String> = spec.rpe_median.iter().map(|(k, v)| format!("WHEN {} THEN {}", q(k), num(*v))).collect();
+    let mut f = vec![format!("u.{} AS account_id", cols.get("account_id").cloned().unwrap_or_else(|| "account_id".into()))];
+    f.push(format!("{pooled} AS industry"));
+    f.push(format!("{emp} AS employees"));
+    f.push(format!("{rev} AS annual_revenue"));
+    f.push(format!("{fy} AS founded_year"));
+    f.push(format!("{jobs} AS jobs_posted_30d"));
+    f.push(format!("{hires} AS hires_12m"));
+    f.push(format!("CASE WHEN {} IS NULL THEN 1 ELSE 0 END AS employees_missing", c("employees")));
+    f.push(format!("CASE WHEN {} IS NULL OR CAST({} AS DOUBLE) < 0 THEN 1 ELSE 0 END AS annual_revenue_missing", c("annual_revenue"), c("annual_revenue")));
+    f.push(format!("CASE WHEN {} IS NULL THEN 1 ELSE 0 END AS founded_year_missing", c("founded_year")));
+    f.push(format!("CASE WHEN {} IS NULL AND {} IS NULL THEN 1 ELSE 0 END AS hiring_missing", c("jobs_posted_30d"), c("hires_12m")));
+    for e in &spec.extra {
+        f.push(format!("COALESCE(CAST({} AS DOUBLE), {}) AS {e}", c(e), imp(e)));
+    }
+    let tech_norm = norm_text(d, &format!("REPLACE(REPLACE({}, ' ;', ';'), '; ', ';')", c("technologies")));
+    for (t, _) in &spec.technologies {
+        f.push(format!("COALESCE(POSITION({} IN ';' || {tech_norm} || ';') > 0, FALSE) AS tech_{t}", q(&format!(";{t};"))));
+    }
+    f.push(if won.is_empty() { "0 AS prior_won_deals".into() } else { "COALESCE(won.n, 0) AS prior_won_deals".into() });
+    for name in &timing {
+        let default = if name.starts_with("days_") { spec.recency_cap_days as f64 } else { 0.0 };
+        if uses_signals {
+            f.push(format!("COALESCE(sig.{name}, {}) AS {name}", num(default)));
+        } else {
+            f.push(format!("{} AS {name}", num(default)));
+        }
+    }
+    let mut from = format!("{} u", o.universe_table);
+    if uses_signals {
+        from += &format!(" LEFT JOIN sig ON sig.account_id = u.{}", cols.get("account_id").cloned().unwrap_or_else(|| "account_id".into()));
+    }
+    if !won.is_empty() {
+        from += &format!(" LEFT JOIN won ON won.account_id = u.{}", cols.get("account_id").cloned().unwrap_or_else(|| "account_id".into()));
+    }
+    writeln!(s, "f0 AS (\n  SELECT\n    {}\n  FROM {from}\n),", f.join(",\n    ")).ok();
+    // derived
+    let bands = |col: &str| {
+        let band_of = |cuts: &[f64]| {
+            format!(
+                "CASE WHEN employees < {} THEN 'small' WHEN employees < {} THEN 'mid' WHEN employees < {} THEN 'large' ELSE 'super_large' END",
+                num(cuts[0]), num(cuts[1]), num(cuts[2])
+            )
+        };
+        let mut cases: Vec<String> = spec.industry_size_bands.iter().map(|(k, v)| format!("WHEN LOWER({col}) = {} THEN {}", q(&k.to_lowercase()), band_of(v))).collect();
+        cases.push(format!("ELSE {}", band_of(&spec.size_bands)));
+        format!("CASE {} END", cases.join(" "))
+    };
+    let bench = if bench_cases.is_empty() { num(spec.rpe_median_all) } else { format!("CASE industry {} ELSE {} END", bench_cases.join(" "), num(spec.rpe_median_all)) };
+    writeln!(
+        s,
+        "f AS (\n  SELECT *,\n    LN(1 + employees) AS log_employees,\n    LN(1 + annual_revenue) AS log_revenue,\n    rpe AS revenue_per_employee,\n    rpe / bench AS rpe_industry_ratio,\n    GREATEST(LEAST(LN(GREATEST(rpe, 1E-9) / bench), 5), -5) AS log_rpe_industry_ratio,\n    GREATEST({} - founded_year, 0) AS company_age,\n    CASE WHEN employees > 0 THEN hires_12m / employees ELSE 0 END AS hiring_intensity,\n    LN(1 + GREATEST(jobs_posted_30d, 0)) AS log_jobs_posted_30d,\n    {} AS size_band\n  FROM (SELECT *, {bench} AS bench, CASE WHEN employees > 0 THEN annual_revenue / employees ELSE {bench} END AS rpe FROM f0) b\n),",
+        num(year),
+        bands("industry")
+    )
+    .ok();
+    // linear predictor
+    let mut terms = vec![num(m.intercept)];
+    for t in &m.terms {
+        let raw = match &t.level {
+            Some(level) => format!("(CASE WHEN {} = {} THEN 1.0 ELSE 0.0 END)", t.source, q(level)),
+            None if t.source.starts_with("tech_") => format!("(CASE WHEN {} THEN 1.0 ELSE 0.0 END)", t.source),
+            None => format!("CAST({} AS DOUBLE)", t.source),
+        };
+        terms.push(format!("{} * ({raw} - {}) / {}", num(t.coef), num(t.mean), num(t.std)));
+    }
+    let mut pts = vec!["0".to_string()];
+    for r in &m.config.rules {
+        pts.push(format!("CASE WHEN ({}) THEN {} ELSE 0 END", r.when, num(r.points)));
+    }
+    let disq: Vec<String> = m.config.disqualifiers.iter().map(|x| format!("COALESCE(({}), FALSE)", x.when)).collect();
+    let disq = if disq.is_empty() { "FALSE".to_string() } else { disq.join(" OR ") };
+    writeln!(
+        s,
+        "lp AS (\n  SELECT account_id,\n    {} AS eta,\n    {} AS rule_points,\n    ({disq}) AS disqualified\n  FROM f\n),",
+        terms.join("\n      + "),
+        pts.join(" + ")
+    )
+    .ok();
+    let h = &m.hybrid;
+    writeln!(
+        s,
+        "p AS (\n  SELECT account_id, rule_points, disqualified,\n    1.0 / (1.0 + EXP(-eta)) AS model_probability,\n    1.0 / (1.0 + EXP(-({} + {} * eta + {} * rule_points))) AS probability\n  FROM lp\n)",
+        num(h.intercept), num(h.model_weight), num(h.rule_weight)
+    )
+    .ok();
+    writeln!(
+        s,
+        "SELECT account_id, model_probability, probability, ROUND(probability * 100, 2) AS score, rule_points,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN probability >= {} THEN 'Tier 1' WHEN probability >= {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier\nFROM p",
+        num(m.tier_cutoffs[0]), num(m.tier_cutoffs[1])
+    )
+    .ok();
+    Ok(s)
+}

@@ -1,0 +1,198 @@
+//! Held-out metrics of a probability scorer: ROC AUC, log loss, Brier score,
+//! expected calibration error, KS, and lift / cumulative gains by decile.
+//! Definitions follow scikit-learn (`roc_auc_score`, `log_loss`,
+//! `brier_score_loss`); the tests hold scikit-learn's figures.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Metrics {
+    pub rows: usize,
+    pub win_rate: f64,
+    pub auc: f64,
+    pub log_loss: f64,
+    pub brier: f64,
+    pub ece: f64,
+    pub ks: f64,
+    /// Decile 1 = highest scores: win rate in the decile / overall win rate.
+    pub lift_by_decile: Vec<f64>,
+    /// Share of all wins captured by the top k deciles.
+    pub cumulative_gains: Vec<f64>,
+}
+
+/// ROC AUC with ties counted one half (Mann-Whitney).
+pub fn auc(p: &[f64], y: &[u8]) -> f64 {
+    let mut idx: Vec<usize> = (0..p.len()).collect();
+    idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let (mut rank_sum, mut i) = (0.0, 0);
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && p[idx[j + 1]] == p[idx[i]] {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            if y[k] == 1 {
+                rank_sum += avg;
+            }
+        }
+        i = j + 1;
+    }
+    let pos = y.iter().filter(|v| **v == 1).count() as f64;
+    let neg = y.len() as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return f64::NAN;
+    }
+    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
+}
+
+pub fn log_loss(p: &[f64], y: &[u8]) -> f64 {
+    let eps = 1e-15;
+    let s: f64 = p
+        .iter()
+        .zip(y)
+        .map(|(p, y)| {
+            let p = p.clamp(eps, 1.0 - eps);
+            if *y == 1 { -p.ln() } else { -(1.0 - p).ln() }
+        })
+        .sum();
+    s / p.len().max(1) as f64
+}
+
+pub fn brier(p: &[f64], y: &[u8]) -> f64 {
+    p.iter().zip(y).map(|(p, y)| (p - f64::from(*y)).powi(2)).sum::<f64>() / p.len().max(1) as f64
+}
+
+/// Expected calibration error over 10 equal-width probability bins.
+pub fn ece(p: &[f64], y: &[u8]) -> f64 {
+    let mut sum = [0.0; 10];
+    let mut obs = [0.0; 10];
+    let mut n = [0usize; 10];
+    for (p, y) in p.iter().zip(y) {
+        let b = ((p * 10.0) as usize).min(9);
+        sum[b] += p;
+        obs[b] += f64::from(*y);
+        n[b] += 1;
+    }
+    let total = p.len().max(1) as f64;
+    (0..10).filter(|&b| n[b] > 0).map(|b| (sum[b] - obs[b]).abs() / total).sum()
+}
+
+/// Kolmogorov-Smirnov statistic: the largest gap between the score
+/// distributions of won and lost deals.
+pub fn ks(p: &[f64], y: &[u8]) -> f64 {
+    let mut idx: Vec<usize> = (0..p.len()).collect();
+    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let pos = y.iter().filter(|v| **v == 1).count() as f64;
+    let neg = y.len() as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return f64::NAN;
+    }
+    let (mut tp, mut fp, mut best) = (0.0, 0.0, 0.0f64);
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j < idx.len() && p[idx[j]] == p[idx[i]] {
+            if y[idx[j]] == 1 { tp += 1.0 } else { fp += 1.0 }
+            j += 1;
+        }
+        best = best.max((tp / pos - fp / neg).abs());
+        i = j;
+    }
+    best
+}
+
+/// Rows sorted by score (highest first) split into ten near-equal deciles.
+fn deciles(p: &[f64]) -> Vec<Vec<usize>> {
+    let mut idx: Vec<usize> = (0..p.len()).collect();
+    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
+    let n = idx.len();
+    (0..10).map(|d| idx[d * n / 10..(d + 1) * n / 10].to_vec()).collect()
+}
+
+pub fn evaluate(p: &[f64], y: &[u8]) -> Metrics {
+    let wins = y.iter().filter(|v| **v == 1).count() as f64;
+    let rate = wins / y.len().max(1) as f64;
+    let mut lift = vec![];
+    let mut gains = vec![];
+    let mut captured = 0.0;
+    for d in deciles(p) {
+        let w = d.iter().filter(|&&i| y[i] == 1).count() as f64;
+        lift.push(if d.is_empty() || rate == 0.0 { 0.0 } else { (w / d.len() as f64) / rate });
+        captured += w;
+        gains.push(if wins > 0.0 { captured / wins } else { 0.0 });
+    }
+    Metrics {
+        rows: y.len(),
+        win_rate: rate,
+        auc: auc(p, y),
+        log_loss: log_loss(p, y),
+        brier: brier(p, y),
+        ece: ece(p, y),
+        ks: ks(p, y),
+        lift_by_decile: lift,
+        cumulative_gains: gains,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Reference figures from scikit-learn 1.5:
+    //   y = [0,0,1,1,0,1,0,1,1,0]; p = [0.1,0.4,0.35,0.8,0.2,0.7,0.5,0.5,0.9,0.3]
+    //   roc_auc_score(y, p)    = 0.88
+    //   log_loss(y, p)         = 0.43376999...
+    //   brier_score_loss(y, p) = 0.14125
+    const Y: [u8; 10] = [0, 0, 1, 1, 0, 1, 0, 1, 1, 0];
+    const P: [f64; 10] = [0.1, 0.4, 0.35, 0.8, 0.2, 0.7, 0.5, 0.5, 0.9, 0.3];
+
+    #[test]
+    fn matches_scikit_learn() {
+        assert!((auc(&P, &Y) - 0.88).abs() < 1e-12);
+        assert!((log_loss(&P, &Y) - 0.433_769_993_9).abs() < 1e-8, "{}", log_loss(&P, &Y));
+        assert!((brier(&P, &Y) - 0.14125).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ks_and_gains() {
+        // by hand: sorted desc 0.9(1) 0.8(1) 0.7(1) 0.5(1,0) 0.4(0) 0.35(1) ...: max gap 0.8 - 0.2 = 0.6
+        assert!((ks(&P, &Y) - 0.6).abs() < 1e-12);
+        let m = evaluate(&P, &Y);
+        assert!((m.cumulative_gains[9] - 1.0).abs() < 1e-12);
+        assert!((m.lift_by_decile[0] - 2.0).abs() < 1e-12);
+    }
+}
+
+/// One reliability bin: predicted vs observed win rate.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Bin {
+    pub lower: f64,
+    pub upper: f64,
+    pub count: usize,
+    pub mean_predicted: f64,
+    pub observed: f64,
+}
+
+/// Reliability table over `bins` equal-width probability bins (empty bins left out).
+pub fn reliability(p: &[f64], y: &[u8], bins: usize) -> Vec<Bin> {
+    let mut out = vec![];
+    for b in 0..bins {
+        let (lo, hi) = (b as f64 / bins as f64, (b + 1) as f64 / bins as f64);
+        let rows: Vec<usize> = (0..p.len())
+            .filter(|&i| ((p[i] * bins as f64) as usize).min(bins - 1) == b)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let n = rows.len() as f64;
+        out.push(Bin {
+            lower: lo,
+            upper: hi,
+            count: rows.len(),
+            mean_predicted: rows.iter().map(|&i| p[i]).sum::<f64>() / n,
+            observed: rows.iter().map(|&i| f64::from(y[i])).sum::<f64>() / n,
+        });
+    }
+    out
+}

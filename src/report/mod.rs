@@ -1,0 +1,174 @@
+//! The human report and the model directory's tables: `metrics.json`,
+//! `importance.csv`, `calibration.csv` and a self-contained `report.html`
+//! (inline SVG, no network needed to view it).
+
+pub mod metrics;
+
+use std::fmt::Write;
+
+use crate::model::train::Evaluation;
+use crate::model::Model;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+pub fn metrics_json(e: &Evaluation) -> Vec<u8> {
+    serde_json::to_vec_pretty(e).unwrap_or_default()
+}
+
+pub fn importance_csv(m: &Model) -> Vec<u8> {
+    let mut s = String::from("feature,axis,coefficient,std_coefficient,odds_ratio,mean,std\n");
+    let mut terms: Vec<_> = m.terms.iter().collect();
+    terms.sort_by(|a, b| b.coef.abs().total_cmp(&a.coef.abs()));
+    for t in terms {
+        let axis = format!("{:?}", t.axis).to_lowercase();
+        writeln!(s, "{},{axis},{:.10},{:.10},{:.10},{:.10},{:.10}", t.name, t.coef_original(), t.coef, t.coef_original().exp(), t.mean, t.std).ok();
+    }
+    s.into_bytes()
+}
+
+pub fn calibration_csv(e: &Evaluation) -> Vec<u8> {
+    let mut s = String::from("bin_lower,bin_upper,count,mean_predicted,observed_rate\n");
+    for b in &e.calibration {
+        writeln!(s, "{:.2},{:.2},{},{:.6},{:.6}", b.lower, b.upper, b.count, b.mean_predicted, b.observed).ok();
+    }
+    s.into_bytes()
+}
+
+fn bar_chart(rows: &[(String, f64)], title: &str) -> String {
+    let w = 640.0;
+    let label_w = 260.0;
+    let h = 18.0 * rows.len() as f64 + 30.0;
+    let max = rows.iter().map(|r| r.1.abs()).fold(1e-9, f64::max);
+    let mid = label_w + (w - label_w) / 2.0;
+    let scale = (w - label_w) / 2.0 / max;
+    let mut s = format!("<figure><figcaption>{}</figcaption><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">", esc(title));
+    write!(s, "<line x1=\"{mid}\" y1=\"0\" x2=\"{mid}\" y2=\"{h}\" stroke=\"#999\"/>").ok();
+    for (i, (name, v)) in rows.iter().enumerate() {
+        let y = 10.0 + 18.0 * i as f64;
+        let (x, bw) = if *v >= 0.0 { (mid, v * scale) } else { (mid + v * scale, -v * scale) };
+        let color = if *v >= 0.0 { "#2e7d32" } else { "#c62828" };
+        write!(s, "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>", label_w - 6.0, y + 11.0, esc(name)).ok();
+        write!(s, "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{bw:.1}\" height=\"13\" fill=\"{color}\"><title>{}: {v:.3}</title></rect>", esc(name)).ok();
+    }
+    s + "</svg></figure>"
+}
+
+fn line_chart(series: &[(&str, &str, Vec<f64>)], title: &str, y_max: f64) -> String {
+    let (w, h, pad) = (480.0, 260.0, 36.0);
+    let mut s = format!("<figure><figcaption>{}</figcaption><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">", esc(title));
+    write!(s, "<rect x=\"{pad}\" y=\"10\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>", w - pad - 10.0, h - pad - 10.0).ok();
+    for (k, (name, color, v)) in series.iter().enumerate() {
+        let n = v.len().max(2) as f64;
+        let pts: Vec<String> = v
+            .iter()
+            .enumerate()
+            .map(|(i, y)| {
+                let px = pad + (w - pad - 10.0) * (i as f64 + 1.0) / n;
+                let py = 10.0 + (h - pad - 10.0) * (1.0 - (y / y_max).clamp(0.0, 1.0));
+                format!("{px:.1},{py:.1}")
+            })
+            .collect();
+        write!(s, "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>", pts.join(" ")).ok();
+        write!(s, "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{color}\">{}</text>", pad + 8.0, 24.0 + 14.0 * k as f64, esc(name)).ok();
+    }
+    write!(s, "<text x=\"{}\" y=\"{}\" font-size=\"11\">decile (1 = highest score)</text>", w / 2.0 - 60.0, h - 8.0).ok();
+    s + "</svg></figure>"
+}
+
+fn reliability_chart(e: &Evaluation) -> String {
+    let (w, pad) = (300.0, 30.0);
+    let inner = w - 2.0 * pad;
+    let mut s = String::from("<figure><figcaption>Reliability (hybrid, held-out period)</figcaption>");
+    write!(s, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{w}\" role=\"img\">").ok();
+    write!(s, "<rect x=\"{pad}\" y=\"{pad}\" width=\"{inner}\" height=\"{inner}\" fill=\"none\" stroke=\"#999\"/>").ok();
+    write!(s, "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{pad}\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>", pad + inner, pad + inner).ok();
+    for b in &e.calibration {
+        let x = pad + inner * b.mean_predicted;
+        let y = pad + inner * (1.0 - b.observed);
+        let r = 2.0 + (b.count as f64).sqrt().min(10.0);
+        write!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"#1565c0\" fill-opacity=\"0.7\"><title>predicted {:.3}, observed {:.3}, n={}</title></circle>", b.mean_predicted, b.observed, b.count).ok();
+    }
+    s + "</svg></figure>"
+}
+
+pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -> String {
+    let mut s = String::new();
+    let better = e.hybrid.auc >= e.rules.auc;
+    write!(
+        s,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook report: {v}</title><style>body{{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th:first-child,td:first-child{{text-align:left}}.headline{{font-size:1.2em;padding:1em;background:#f3f6fa;border-left:4px solid #1565c0}}figure{{display:inline-block;margin:1em}}</style></head><body>",
+        v = esc(&m.model_version)
+    )
+    .ok();
+    write!(s, "<h1>scorebook model <code>{}</code></h1>", esc(&m.model_version)).ok();
+    let verdict = if better {
+        format!("The hybrid score beats the hand-written rules on the held-out period: AUC {:.3} vs {:.3}, log loss {:.4} vs {:.4}.", e.hybrid.auc, e.rules.auc, e.hybrid.log_loss, e.rules.log_loss)
+    } else {
+        format!("The hybrid score does <b>not</b> beat the hand-written rules on the held-out period (AUC {:.3} vs {:.3}); do not route reps by it before investigating.", e.hybrid.auc, e.rules.auc)
+    };
+    write!(s, "<p class=\"headline\">{verdict}</p>").ok();
+    s += "<h2>Held-out metrics</h2><p>Newest closed deals, never used for fitting or for choosing anything.</p><table><tr><th>scorer</th><th>rows</th><th>AUC</th><th>log loss</th><th>Brier</th><th>ECE</th><th>KS</th><th>top-decile lift</th></tr>";
+    for (name, x) in [("rules", &e.rules), ("model", &e.model), ("hybrid", &e.hybrid)] {
+        write!(s, "<tr><td>{name}</td><td>{}</td><td>{:.3}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td><td>{:.3}</td><td>{:.2}</td></tr>", x.rows, x.auc, x.log_loss, x.brier, x.ece, x.ks, x.lift_by_decile.first().copied().unwrap_or(0.0)).ok();
+    }
+    s += "</table>";
+    if let Some((cm, ce)) = compare {
+        write!(s, "<h2>Champion vs challenger</h2><table><tr><th>model</th><th>AUC</th><th>log loss</th><th>Brier</th><th>ECE</th></tr><tr><td>{} (this)</td><td>{:.3}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr><tr><td>{}</td><td>{:.3}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr></table><p>Each model's figures are on its own held-out period.</p>",
+            esc(&m.model_version), e.hybrid.auc, e.hybrid.log_loss, e.hybrid.brier, e.hybrid.ece,
+            esc(&cm.model_version), ce.hybrid.auc, ce.hybrid.log_loss, ce.hybrid.brier, ce.hybrid.ece).ok();
+    }
+    s += &line_chart(
+        &[("rules", "#ef6c00", e.rules.lift_by_decile.clone()), ("model", "#6a1b9a", e.model.lift_by_decile.clone()), ("hybrid", "#1565c0", e.hybrid.lift_by_decile.clone())],
+        "Lift by decile (held-out)",
+        e.hybrid.lift_by_decile.iter().chain(&e.rules.lift_by_decile).fold(1.0f64, |a, b| a.max(*b)) * 1.1,
+    );
+    s += &line_chart(
+        &[("rules", "#ef6c00", e.rules.cumulative_gains.clone()), ("model", "#6a1b9a", e.model.cumulative_gains.clone()), ("hybrid", "#1565c0", e.hybrid.cumulative_gains.clone())],
+        "Cumulative gains (share of wins in the top deciles)",
+        1.0,
+    );
+    s += &reliability_chart(e);
+    write!(s, "<h2>Hybrid</h2><p>logit(probability) = {:.3} + {:.3} &times; model logit + {:.3} &times; rule points{}.</p>", m.hybrid.intercept, m.hybrid.model_weight, m.hybrid.rule_weight, if m.hybrid.rule_weight_pinned { " (rule weight pinned in the config)" } else { " (fitted on the validation period)" }).ok();
+    s += "<h2>Tiers</h2><table><tr><th>tier</th><th>held-out deals</th><th>won</th><th>win rate</th><th>training-universe accounts</th></tr>";
+    for tier in ["Tier 1", "Tier 2", "Tier 3", "Disqualified"] {
+        let (n, w) = e.test_tiers.iter().find(|t| t.0 == tier).map_or((0, 0), |t| (t.1, t.2));
+        let u = e.universe_tiers.iter().find(|t| t.0 == tier).map_or(0, |t| t.1);
+        let rate = if n > 0 { format!("{:.1}%", 100.0 * w as f64 / n as f64) } else { "-".into() };
+        write!(s, "<tr><td>{tier}</td><td>{n}</td><td>{w}</td><td>{rate}</td><td>{u}</td></tr>").ok();
+    }
+    write!(s, "</table><p>Tier cut-offs on the hybrid probability: Tier 1 &ge; {:.4}, Tier 2 &ge; {:.4} (frozen at training).</p>", m.tier_cutoffs[0], m.tier_cutoffs[1]).ok();
+    let mut coefs: Vec<(String, f64)> = m.terms.iter().map(|t| (t.name.clone(), t.coef)).collect();
+    coefs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    coefs.truncate(25);
+    s += "<h2>What drives the score</h2>";
+    s += &bar_chart(&coefs, "Standardized coefficients (largest 25; green raises the win probability)");
+    s += "<table><tr><th>feature</th><th>axis</th><th>coefficient</th><th>std. coefficient</th><th>odds ratio per unit</th></tr>";
+    for t in &m.terms {
+        write!(s, "<tr><td>{}</td><td>{:?}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr>", esc(&t.name), t.axis, t.coef_original(), t.coef, t.coef_original().exp()).ok();
+    }
+    s += "</table>";
+    write!(s, "<h2>Penalty</h2><p>C = {} chosen by validation log loss:</p><table><tr><th>C</th><th>validation log loss</th></tr>", m.penalty_c).ok();
+    for (c, ll) in &e.penalty_path {
+        write!(s, "<tr><td>{c}</td><td>{ll:.5}</td></tr>").ok();
+    }
+    s += "</table><h2>Training data</h2><table><tr><th>period</th><th>from</th><th>to</th><th>deals</th><th>won</th><th>win rate</th></tr>";
+    for p in &m.training.periods {
+        write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>", p.name, p.from, p.to, p.rows, p.won, 100.0 * p.won as f64 / p.rows.max(1) as f64).ok();
+    }
+    s += "</table><ul>";
+    for f in &m.training.files {
+        write!(s, "<li><code>{}</code>: {} rows, fingerprint {}</li>", esc(&f.path), f.rows, f.fnv64).ok();
+    }
+    s += "</ul><h2>Caveats</h2><ul>";
+    if m.training.closed_deals < 1000 {
+        write!(s, "<li>Only {} closed deals: intervals are wide and the held-out period is small.</li>", m.training.closed_deals).ok();
+    }
+    if !better {
+        s += "<li>The model adds nothing over the rules on held-out data.</li>";
+    }
+    s += "<li>Firmographics are the accounts table as exported (a current snapshot), not their value at each deal's creation.</li>";
+    s += "</ul></body></html>";
+    s
+}

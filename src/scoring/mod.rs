@@ -1,0 +1,208 @@
+//! The streaming batch scorer: reads the universe (file, directory or glob)
+//! in bounded batches of only the columns the model needs, scores each batch
+//! with `Model::score_table`, and writes parquet row groups as it goes, to a
+//! temporary file renamed into place at the end. Memory is bounded by the
+//! batch size and the per-account signal snapshot, not the universe size.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use parquet::file::metadata::KeyValue;
+
+use crate::error::{Error, Result};
+use crate::features::{self, signals::Snapshot};
+use crate::input::{read, tables, Accounts, ColumnMap};
+use crate::model::{fnv64, Model};
+
+pub struct ScoreOptions {
+    pub universe: PathBuf,
+    pub signals: Option<PathBuf>,
+    pub as_of: i32,
+    pub out: PathBuf,
+    pub batch_size: usize,
+    /// (index, count): score only this shard.
+    pub shard: Option<(usize, usize)>,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub files: usize,
+    pub rows: usize,
+    pub tiers: std::collections::BTreeMap<String, usize>,
+    pub not_ok: usize,
+}
+
+pub const OUTPUT_COLUMNS: [&str; 15] = [
+    "account_id",
+    "score",
+    "probability",
+    "model_probability",
+    "rule_points",
+    "fit_score",
+    "timing_score",
+    "tier",
+    "quadrant",
+    "segment",
+    "reason_1",
+    "reason_2",
+    "reason_3",
+    "status",
+    "model_version",
+];
+
+fn schema() -> Arc<Schema> {
+    Arc::new(Schema::new(
+        OUTPUT_COLUMNS
+            .iter()
+            .map(|c| {
+                let numeric = matches!(*c, "score" | "probability" | "model_probability" | "rule_points" | "fit_score" | "timing_score");
+                let nullable = *c == "account_id";
+                Field::new(*c, if numeric { DataType::Float64 } else { DataType::Utf8 }, nullable)
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Which files, and which rows of a single file, belong to a shard.
+fn shard_files(files: Vec<PathBuf>, shard: Option<(usize, usize)>) -> (Vec<PathBuf>, Option<(usize, usize)>) {
+    match shard {
+        Some((i, n)) if files.len() > 1 => (files.into_iter().enumerate().filter(|(k, _)| k % n == i).map(|(_, f)| f).collect(), None),
+        other => (files, other),
+    }
+}
+
+pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
+    let files = read::expand_inputs(&o.universe)?;
+    let (files, row_shard) = shard_files(files, o.shard);
+    let cfg = &model.config;
+    // check every file's columns before writing anything
+    let mut plans = vec![];
+    for f in &files {
+        let present = read::column_names(f)?;
+        let m = ColumnMap::new("universe", f.display().to_string(), &cfg.columns.accounts, present);
+        let cols = tables::account_sources(&m, &cfg.features.extra)?;
+        plans.push((f.clone(), cols));
+    }
+    let signals = match &o.signals {
+        Some(p) => tables::load_signals(p, &cfg.columns.signals)?,
+        None => Default::default(),
+    };
+    let snapshot = Snapshot::build(&signals, o.as_of, &model.spec)?;
+    drop(signals);
+
+    let tmp = tmp_path(&o.out);
+    let result = write_scores(model, o, &plans, row_shard, &snapshot, &tmp);
+    match result {
+        Ok(s) => {
+            std::fs::rename(&tmp, &o.out).map_err(|e| Error::io(&o.out, e))?;
+            Ok(s)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn tmp_path(out: &Path) -> PathBuf {
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("scores.parquet");
+    out.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+fn write_scores(
+    model: &Model,
+    o: &ScoreOptions,
+    plans: &[(PathBuf, Vec<String>)],
+    row_shard: Option<(usize, usize)>,
+    snapshot: &Snapshot,
+    tmp: &Path,
+) -> Result<Summary> {
+    if let Some(parent) = o.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
+    let model_json = serde_json::to_vec(model).map_err(|e| Error::Internal(e.to_string()))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new("scorebook.model_version".to_string(), model.model_version.clone()),
+            KeyValue::new("scorebook.model_fingerprint".to_string(), format!("{:016x}", fnv64(&model_json))),
+            KeyValue::new("scorebook.as_of".to_string(), read::format_days(o.as_of)),
+        ]))
+        .build();
+    let schema = schema();
+    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
+    let progress = indicatif::ProgressBar::new_spinner();
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} scored {human_pos} accounts ({per_sec}) {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let mut summary = Summary { files: plans.len(), ..Default::default() };
+    for (path, cols) in plans {
+        let m = ColumnMap::new("universe", path.display().to_string(), &model.config.columns.accounts, read::column_names(path)?);
+        let mut first_row = 1;
+        for batch in read::read_batches(path, Some(cols), o.batch_size)? {
+            let batch = batch?;
+            let n = batch.num_rows();
+            let mut acc = Accounts::from_batch(&batch, &m, &model.config, first_row)?;
+            first_row += n;
+            if let Some((i, k)) = row_shard {
+                let keep: Vec<usize> = (0..n).filter(|&r| shard_of(acc.account_id[r].as_deref(), k) == i).collect();
+                acc = features::take_accounts(&acc, &keep);
+            }
+            if acc.is_empty() {
+                continue;
+            }
+            let out = score_accounts(model, &acc, o.as_of, snapshot, &mut summary)?;
+            writer.write(&RecordBatch::try_new(schema.clone(), out)?)?;
+            progress.inc(acc.len() as u64);
+        }
+    }
+    writer.close()?;
+    progress.finish_and_clear();
+    Ok(summary)
+}
+
+/// The shard of an account id (FNV-1a of its bytes).
+pub fn shard_of(id: Option<&str>, n: usize) -> usize {
+    (fnv64(id.unwrap_or("").as_bytes()) % n as u64) as usize
+}
+
+fn score_accounts(model: &Model, acc: &Accounts, as_of: i32, snapshot: &Snapshot, summary: &mut Summary) -> Result<Vec<ArrayRef>> {
+    let n = acc.len();
+    let (mut table, status) = features::account_features(acc, &vec![as_of; n], &model.spec, &model.won_history);
+    table.extend(snapshot.lookup(&acc.account_id));
+    let s = model.score_table(&table)?;
+    let status: Vec<String> = status.into_iter().map(|s| if s.is_empty() { "ok".to_string() } else { s }).collect();
+    summary.rows += n;
+    summary.not_ok += status.iter().filter(|s| *s != "ok").count();
+    for t in &s.tier {
+        *summary.tiers.entry(t.to_string()).or_default() += 1;
+    }
+    let text = |v: Vec<String>| Arc::new(StringArray::from(v)) as ArrayRef;
+    let nums = |v: Vec<f64>| Arc::new(Float64Array::from(v)) as ArrayRef;
+    let reason = |k: usize| text(s.reasons.iter().map(|r| r[k].clone()).collect());
+    Ok(vec![
+        Arc::new(StringArray::from(acc.account_id.clone())) as ArrayRef,
+        nums(s.score.clone()),
+        nums(s.probability.clone()),
+        nums(s.model_probability.clone()),
+        nums(s.rule_points.clone()),
+        nums(s.fit_score.clone()),
+        nums(s.timing_score.clone()),
+        text(s.tier.iter().map(|t| t.to_string()).collect()),
+        text(s.quadrant.iter().map(|t| t.to_string()).collect()),
+        text(table.text("segment")?.to_vec()),
+        reason(0),
+        reason(1),
+        reason(2),
+        text(status),
+        text(vec![model.model_version.clone(); n]),
+    ])
+}
