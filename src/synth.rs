@@ -173,7 +173,10 @@ fn rng_for(seed: u64, i: usize, stream: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(r.gen())
 }
 
-const SYLLABLES: &[&str] = &["ac", "me", "zen", "tri", "co", "lux", "nova", "qua", "dyn", "ex", "pro", "sol", "vir", "tek", "mar", "ion", "bel", "cor", "sys", "ver"];
+const SYLLABLES: &[&str] = &[
+    "ac", "me", "zen", "tri", "co", "lux", "nova", "qua", "dyn", "ex", "pro", "sol", "vir", "tek", "mar", "ion", "bel", "cor", "sys", "ver",
+    "al", "bri", "dor", "fen", "gal", "hal", "kin", "lor", "mos", "pix", "rad", "sen", "tor", "vel", "wix", "yon",
+];
 const SUFFIXES: &[&str] = &["Inc.", "LLC", "Ltd", "Corp", "GmbH", "Group", "Systems", "Labs"];
 
 fn account(seed: u64, i: usize) -> Account {
@@ -192,7 +195,7 @@ fn account(seed: u64, i: usize) -> Account {
     // every 400th account repeats the previous account's name, spelled differently
     let base_idx = if i % 400 == 399 { i - 1 } else { i };
     let nr = &mut rng_for(seed, base_idx, 2);
-    let stem: String = (0..2 + nr.gen_range(0..2)).map(|_| SYLLABLES[nr.gen_range(0..SYLLABLES.len())]).collect();
+    let stem: String = (0..3 + nr.gen_range(0..2)).map(|_| SYLLABLES[nr.gen_range(0..SYLLABLES.len())]).collect();
     let stem = format!("{}{}", stem[..1].to_uppercase(), &stem[1..]);
     let suffix = SUFFIXES[nr.gen_range(0..SUFFIXES.len())];
     let name = if base_idx != i { format!("{}, {}", stem.to_uppercase(), suffix) } else { format!("{stem} {suffix}") };

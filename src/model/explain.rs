@@ -108,32 +108,37 @@ pub fn reasons(
     matched: &[(String, f64)],
     disqualified: Option<&str>,
 ) -> [String; 3] {
-    let mut cands: Vec<(f64, String)> = vec![];
-    for (j, t) in model.terms.iter().enumerate() {
+    // candidates: (contribution to the hybrid logit, term index or matched rule index)
+    let mut cands: Vec<(f64, Result<usize, usize>)> = vec![];
+    for j in 0..model.terms.len() {
         let c = lin.contributions[j][row] * model.hybrid.model_weight;
         if c.abs() > 1e-6 {
-            cands.push((c, describe(model, table, t, row)));
+            cands.push((c, Ok(j)));
         }
     }
-    for (name, pts) in matched {
-        cands.push((pts * model.hybrid.rule_weight, format!("Rule: {name} ({pts:+})")));
+    for (k, (_, pts)) in matched.iter().enumerate() {
+        cands.push((pts * model.hybrid.rule_weight, Err(k)));
     }
     let total: f64 = cands.iter().map(|c| c.0).sum();
-    let mut pos: Vec<&(f64, String)> = cands.iter().filter(|c| c.0 > 0.0).collect();
-    let mut neg: Vec<&(f64, String)> = cands.iter().filter(|c| c.0 < 0.0).collect();
+    let mut pos: Vec<_> = cands.iter().filter(|c| c.0 > 0.0).collect();
+    let mut neg: Vec<_> = cands.iter().filter(|c| c.0 < 0.0).collect();
     pos.sort_by(|a, b| b.0.total_cmp(&a.0));
     neg.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let ordered: Vec<&(f64, String)> = if total >= 0.0 { pos.into_iter().chain(neg).collect() } else { neg.into_iter().chain(pos).collect() };
+    let ordered: Vec<_> = if total >= 0.0 { pos.into_iter().chain(neg).collect() } else { neg.into_iter().chain(pos).collect() };
     let mut out: Vec<String> = vec![];
     if let Some(d) = disqualified {
         out.push(format!("Disqualified: {d}"));
     }
-    for (_, s) in ordered {
+    for (_, which) in ordered {
         if out.len() == 3 {
             break;
         }
-        if !out.contains(s) {
-            out.push(s.clone());
+        let s = match which {
+            Ok(j) => describe(model, table, &model.terms[*j], row),
+            Err(k) => format!("Rule: {} ({:+})", matched[*k].0, matched[*k].1),
+        };
+        if !out.contains(&s) {
+            out.push(s);
         }
     }
     while out.len() < 3 {

@@ -51,6 +51,9 @@ fn model_sources(table: &FeatureTable) -> Vec<String> {
         "hires_12m",
         "revenue_per_employee",
         "rpe_industry_ratio",
+        // log_revenue = log_employees + log_rpe_industry_ratio + industry benchmark:
+        // keeping all three would make the fit (nearly) unidentifiable
+        "log_revenue",
         "segment",
     ];
     table.names.iter().filter(|n| !RAW.contains(&n.as_str())).cloned().collect()
@@ -99,12 +102,13 @@ fn mean_std(x: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// Raw (unstandardized) value of a term at a row.
-pub fn raw_value(table: &FeatureTable, t: &Term, row: usize) -> Result<f64> {
+/// Raw (unstandardized) values of a term, one per row.
+pub fn raw_values(table: &FeatureTable, t: &Term) -> Result<Vec<f64>> {
     let v = table.get(&t.source).ok_or_else(|| Error::Internal(format!("feature `{}` is missing", t.source)))?;
     Ok(match (&t.level, v) {
-        (Some(level), Values::Text(v)) => f64::from(u8::from(v[row] == *level)),
-        (None, v) => v.num(row).unwrap_or(0.0),
+        (Some(level), Values::Text(v)) => v.iter().map(|x| f64::from(u8::from(x == level))).collect(),
+        (None, Values::Num(v)) => v.clone(),
+        (None, Values::Bool(v)) => v.iter().map(|b| f64::from(u8::from(*b))).collect(),
         _ => return Err(Error::Internal(format!("feature `{}` has the wrong type", t.source))),
     })
 }
@@ -113,8 +117,9 @@ pub fn raw_value(table: &FeatureTable, t: &Term, row: usize) -> Result<f64> {
 pub fn matrix(table: &FeatureTable, terms: &[Term], rows: &[usize]) -> Result<Array2<f64>> {
     let mut x = Array2::<f64>::zeros((rows.len(), terms.len()));
     for (j, t) in terms.iter().enumerate() {
+        let v = raw_values(table, t)?;
         for (i, &r) in rows.iter().enumerate() {
-            x[[i, j]] = (raw_value(table, t, r)? - t.mean) / t.std;
+            x[[i, j]] = (v[r] - t.mean) / t.std;
         }
     }
     Ok(x)

@@ -171,9 +171,10 @@ impl Model {
         let mut timing = vec![0.0; n];
         let mut contributions = Vec::with_capacity(self.terms.len());
         for t in &self.terms {
+            let raw = fit::raw_values(table, t)?;
             let mut c = Vec::with_capacity(n);
-            for r in 0..n {
-                let v = t.coef * (fit::raw_value(table, t, r)? - t.mean) / t.std;
+            for (r, x) in raw.into_iter().enumerate() {
+                let v = t.coef * (x - t.mean) / t.std;
                 eta[r] += v;
                 match t.axis {
                     Axis::Fit => fit[r] += v,
