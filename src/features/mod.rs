@@ -32,6 +32,10 @@ pub struct FeatureSpec {
     pub technologies: Vec<(String, String)>,
     /// Industries kept as their own level; others pool into `Other`.
     pub industries: Vec<String>,
+    /// Every industry seen in training (rare ones are pooled, but not unknown).
+    pub seen_industries: Vec<String>,
+    /// Contract columns the training accounts had.
+    pub account_columns: Vec<String>,
     pub size_bands: Vec<f64>,
     pub industry_size_bands: BTreeMap<String, Vec<f64>>,
     /// Median revenue per employee by industry (the benchmark table), and overall.
@@ -130,6 +134,8 @@ impl FeatureSpec {
             scheduled_types,
             technologies,
             industries,
+            seen_industries: counts.keys().cloned().collect(),
+            account_columns: ds.account_columns.clone(),
             size_bands: f.size_bands.clone(),
             industry_size_bands: f.industry_size_bands.clone(),
             rpe_median,
@@ -237,7 +243,7 @@ pub fn account_features(
         let ind = pooled(&raw_ind, &spec.industries);
         if a.industry[i].is_none() {
             status[i].push("industry missing");
-        } else if ind == "Other" && raw_ind != "Other" && !spec.industries.is_empty() {
+        } else if !spec.seen_industries.contains(&raw_ind) {
             status[i].push("industry not seen in training (pooled as Other)");
         }
         let e = a.employees[i].filter(|e| *e >= 0.0);

@@ -22,6 +22,8 @@ pub struct Dataset {
     pub opportunities: Opportunities,
     pub signals: Signals,
     pub files: Files,
+    /// Contract columns the accounts file has (others are absent, not just empty).
+    pub account_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +104,23 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     let batch = read::read_all(&files.accounts)?;
     let batch = batch.project(&cols.iter().map(|c| batch.schema().index_of(c).unwrap_or(0)).collect::<Vec<_>>())?;
     let accounts = Accounts::from_batch(&batch, &m, cfg, 1)?;
+    let account_columns: Vec<String> = tables::ACCOUNT_TEXT
+        .iter()
+        .chain(tables::ACCOUNT_NUMERIC)
+        .filter(|c| m.source(c).is_some())
+        .map(|c| c.to_string())
+        .collect();
+    let mut aliased: BTreeMap<String, usize> = BTreeMap::new();
+    if let (Some(src), false) = (m.source("industry"), cfg.input.industry_aliases.is_empty()) {
+        if let Some(col) = batch.column_by_name(&src) {
+            let loc = read::Loc { file: &acc_file, column: &src, first_row: 1 };
+            for v in read::strings(col, &loc)?.into_iter().flatten() {
+                if let Some((k, to)) = cfg.input.industry_aliases.iter().find(|(k, _)| k.eq_ignore_ascii_case(&v)) {
+                    *aliased.entry(format!("{k:?} -> {to:?}")).or_default() += 1;
+                }
+            }
+        }
+    }
 
     let opp_file = files.opportunities.display().to_string();
     let m = ColumnMap::new(
@@ -117,12 +136,15 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         None => Signals::default(),
     };
     let mut q = Quality::default();
+    for (alias, n) in &aliased {
+        q.warnings.push(format!("{acc_file}: industry {alias} applied to {n} accounts (input.industry_aliases)"));
+    }
     check_accounts(&accounts, &acc_file, &mut q);
     check_opportunities(&opportunities, &accounts, &opp_file, cfg, &mut q);
     if let Some(p) = &files.signals {
         check_signals(&signals, &accounts, &p.display().to_string(), &mut q);
     }
-    Ok((Dataset { accounts, opportunities, signals, files }, q))
+    Ok((Dataset { accounts, opportunities, signals, files, account_columns }, q))
 }
 
 fn rows(list: &[usize]) -> String {

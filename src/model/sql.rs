@@ -68,8 +68,15 @@ pub struct SqlOptions<'a> {
 pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     let d = o.dialect;
     let cols = &m.config.columns.accounts;
-    let c = |k: &str| format!("u.{}", cols.get(k).cloned().unwrap_or_else(|| k.to_string()));
     let spec = &m.spec;
+    // columns the training accounts did not have are NULL (imputed), as in the native scorer
+    let c = |k: &str| {
+        if spec.account_columns.iter().any(|x| x == k) || spec.extra.iter().any(|x| x == k) {
+            format!("u.{}", cols.get(k).cloned().unwrap_or_else(|| k.to_string()))
+        } else {
+            "CAST(NULL AS DOUBLE)".to_string()
+        }
+    };
     let imp = |k: &str| num(spec.impute.get(k).copied().unwrap_or(0.0));
     let year: f64 = o.as_of.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0.0);
     let mut s = String::new();
