@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "scorebook", version, about = "Account scoring from closed-won/lost sales history")]
+#[command(
+    name = "scorebook",
+    version,
+    about = "Account scoring from closed-won/lost sales history"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -162,7 +162,10 @@ pub struct TierConfig {
 
 impl Default for TierConfig {
     fn default() -> Self {
-        TierConfig { shares: vec![0.1, 0.3, 0.6], cutoffs: None }
+        TierConfig {
+            shares: vec![0.1, 0.3, 0.6],
+            cutoffs: None,
+        }
     }
 }
 
@@ -177,7 +180,10 @@ pub struct QuadrantConfig {
 
 impl Default for QuadrantConfig {
     fn default() -> Self {
-        QuadrantConfig { fit_threshold: 50.0, timing_threshold: 50.0 }
+        QuadrantConfig {
+            fit_threshold: 50.0,
+            timing_threshold: 50.0,
+        }
     }
 }
 
@@ -237,10 +243,22 @@ impl Config {
                 self.input.revenue_multiplier
             ));
         }
-        if self.model.c_grid.is_empty() || self.model.c_grid.iter().any(|c| !(c.is_finite() && *c > 0.0)) {
-            return bad(format!("model.c_grid must hold positive numbers, got {:?}", self.model.c_grid));
+        if self.model.c_grid.is_empty()
+            || self
+                .model
+                .c_grid
+                .iter()
+                .any(|c| !(c.is_finite() && *c > 0.0))
+        {
+            return bad(format!(
+                "model.c_grid must hold positive numbers, got {:?}",
+                self.model.c_grid
+            ));
         }
-        for (k, v) in [("model.test_share", self.model.test_share), ("model.validation_share", self.model.validation_share)] {
+        for (k, v) in [
+            ("model.test_share", self.model.test_share),
+            ("model.validation_share", self.model.validation_share),
+        ] {
             if !(v > 0.0 && v < 0.5) {
                 return bad(format!("{k} must be in (0, 0.5), got {v}"));
             }
@@ -266,8 +284,13 @@ impl Config {
             }
         }
         let s = &self.tiers.shares;
-        if s.len() != 3 || s.iter().any(|x| !(*x > 0.0)) || (s.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
-            return bad(format!("tiers.shares must be three positive shares summing to 1, got {s:?}"));
+        if s.len() != 3
+            || s.iter().any(|x| !(*x > 0.0))
+            || (s.iter().sum::<f64>() - 1.0).abs() > 1e-6
+        {
+            return bad(format!(
+                "tiers.shares must be three positive shares summing to 1, got {s:?}"
+            ));
         }
         if let Some(c) = &self.tiers.cutoffs {
             if c.len() != 2 || !(c[0] > c[1] && c[1] > 0.0 && c[0] < 1.0) {
@@ -276,7 +299,10 @@ impl Config {
                 ));
             }
         }
-        for (k, v) in [("quadrant.fit_threshold", self.quadrant.fit_threshold), ("quadrant.timing_threshold", self.quadrant.timing_threshold)] {
+        for (k, v) in [
+            ("quadrant.fit_threshold", self.quadrant.fit_threshold),
+            ("quadrant.timing_threshold", self.quadrant.timing_threshold),
+        ] {
             if !(0.0..=100.0).contains(&v) {
                 return bad(format!("{k} must be within 0..=100, got {v}"));
             }
@@ -286,7 +312,10 @@ impl Config {
                 return bad(format!("rule {:?}: points must be a finite number", r.name));
             }
             if r.axis != "fit" && r.axis != "timing" {
-                return bad(format!("rule {:?}: axis must be \"fit\" or \"timing\", got {:?}", r.name, r.axis));
+                return bad(format!(
+                    "rule {:?}: axis must be \"fit\" or \"timing\", got {:?}",
+                    r.name, r.axis
+                ));
             }
         }
         if let Some(w) = self.model.rule_weight {

@@ -36,13 +36,22 @@ pub enum Error {
 
 impl Error {
     pub fn data(file: impl std::fmt::Display, message: impl Into<String>) -> Self {
-        Error::Data { file: file.to_string(), message: message.into() }
+        Error::Data {
+            file: file.to_string(),
+            message: message.into(),
+        }
     }
     pub fn config(file: impl std::fmt::Display, message: impl Into<String>) -> Self {
-        Error::Config { file: file.to_string(), message: message.into() }
+        Error::Config {
+            file: file.to_string(),
+            message: message.into(),
+        }
     }
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
     /// Exit code for the binary: 1 for anything the user can fix, 2 otherwise.
     pub fn exit_code(&self) -> i32 {

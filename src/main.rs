@@ -8,7 +8,10 @@ use scorebook::commands;
 fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SCOREBOOK_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SCOREBOOK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_ansi(std::env::var_os("NO_COLOR").is_none())
         .init();
     let cli = Cli::parse();

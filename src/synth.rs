@@ -89,7 +89,16 @@ const TECHS: &[(&str, f64)] = &[
     ("Workday", 0.15),
     ("Dynamics", 0.12),
 ];
-const COUNTRIES: &[&str] = &["United States", "United Kingdom", "Germany", "France", "India", "Canada", "Australia", "Japan"];
+const COUNTRIES: &[&str] = &[
+    "United States",
+    "United Kingdom",
+    "Germany",
+    "France",
+    "India",
+    "Canada",
+    "Australia",
+    "Japan",
+];
 /// (signal, events per 30 days, scaled by the account's intent)
 const RATES: &[(&str, f64, bool)] = &[
     ("web_visit", 1.0, true),
@@ -174,10 +183,13 @@ fn rng_for(seed: u64, i: usize, stream: u64) -> ChaCha8Rng {
 }
 
 const SYLLABLES: &[&str] = &[
-    "ac", "me", "zen", "tri", "co", "lux", "nova", "qua", "dyn", "ex", "pro", "sol", "vir", "tek", "mar", "ion", "bel", "cor", "sys", "ver",
-    "al", "bri", "dor", "fen", "gal", "hal", "kin", "lor", "mos", "pix", "rad", "sen", "tor", "vel", "wix", "yon",
+    "ac", "me", "zen", "tri", "co", "lux", "nova", "qua", "dyn", "ex", "pro", "sol", "vir", "tek",
+    "mar", "ion", "bel", "cor", "sys", "ver", "al", "bri", "dor", "fen", "gal", "hal", "kin",
+    "lor", "mos", "pix", "rad", "sen", "tor", "vel", "wix", "yon",
 ];
-const SUFFIXES: &[&str] = &["Inc.", "LLC", "Ltd", "Corp", "GmbH", "Group", "Systems", "Labs"];
+const SUFFIXES: &[&str] = &[
+    "Inc.", "LLC", "Ltd", "Corp", "GmbH", "Group", "Systems", "Labs",
+];
 
 fn account(seed: u64, i: usize) -> Account {
     let r = &mut rng_for(seed, i, 1);
@@ -191,14 +203,22 @@ fn account(seed: u64, i: usize) -> Account {
     let employees = (5.5 + 1.3 * normal(r)).exp().round().clamp(5.0, 400_000.0);
     let rpe = INDUSTRIES[industry].1 * (0.45 * normal(r)).exp();
     let g = (0.5 * normal(r)).exp();
-    let techs = (0..TECHS.len()).filter(|&t| r.gen::<f64>() < TECHS[t].1).collect();
+    let techs = (0..TECHS.len())
+        .filter(|&t| r.gen::<f64>() < TECHS[t].1)
+        .collect();
     // every 400th account repeats the previous account's name, spelled differently
     let base_idx = if i % 400 == 399 { i - 1 } else { i };
     let nr = &mut rng_for(seed, base_idx, 2);
-    let stem: String = (0..3 + nr.gen_range(0..2)).map(|_| SYLLABLES[nr.gen_range(0..SYLLABLES.len())]).collect();
+    let stem: String = (0..3 + nr.gen_range(0..2))
+        .map(|_| SYLLABLES[nr.gen_range(0..SYLLABLES.len())])
+        .collect();
     let stem = format!("{}{}", stem[..1].to_uppercase(), &stem[1..]);
     let suffix = SUFFIXES[nr.gen_range(0..SUFFIXES.len())];
-    let name = if base_idx != i { format!("{}, {}", stem.to_uppercase(), suffix) } else { format!("{stem} {suffix}") };
+    let name = if base_idx != i {
+        format!("{}, {}", stem.to_uppercase(), suffix)
+    } else {
+        format!("{stem} {suffix}")
+    };
     Account {
         id: format!("A{:08}", i + 1),
         domain: format!("{}{}.com", stem.to_lowercase(), i + 1),
@@ -225,7 +245,11 @@ fn events(seed: u64, i: usize, a: &Account, from: i32, to: i32, scale: f64) -> V
         let lambda = rate * days / 30.0 * scale * if *by_intent { a.intent } else { 1.0 };
         for _ in 0..poisson(r, lambda) {
             let d = from + r.gen_range(0..(to - from).max(1));
-            ev.push(Event { date: d, recorded: d, kind });
+            ev.push(Event {
+                date: d,
+                recorded: d,
+                kind,
+            });
         }
     }
     if r.gen::<f64>() < 0.6 {
@@ -233,14 +257,22 @@ fn events(seed: u64, i: usize, a: &Account, from: i32, to: i32, scale: f64) -> V
         let mut d = from + r.gen_range(0..365);
         while d < to + 365 {
             if d - 180 < to {
-                ev.push(Event { date: d, recorded: (d - 180).max(from), kind: "competitor_renewal" });
+                ev.push(Event {
+                    date: d,
+                    recorded: (d - 180).max(from),
+                    kind: "competitor_renewal",
+                });
             }
             d += 365;
         }
     }
     for _ in 0..poisson(r, 0.02 * days / 30.0 * scale) {
         let rec = from + r.gen_range(0..(to - from).max(1));
-        ev.push(Event { date: rec + r.gen_range(30..120), recorded: rec, kind: "get_back_to_me" });
+        ev.push(Event {
+            date: rec + r.gen_range(30..120),
+            recorded: rec,
+            kind: "get_back_to_me",
+        });
     }
     ev.sort_by_key(|e| (e.recorded, e.date, e.kind));
     ev
@@ -248,14 +280,23 @@ fn events(seed: u64, i: usize, a: &Account, from: i32, to: i32, scale: f64) -> V
 
 /// The planted linear predictor of an opportunity created on day `d`.
 fn planted_eta(a: &Account, ev: &[Event], d: i32, prior_won: usize) -> f64 {
-    let count = |kind: &str, w: i32| ev.iter().filter(|e| e.kind == kind && e.recorded < d && e.date < d && d - e.date <= w).count() as f64;
+    let count = |kind: &str, w: i32| {
+        ev.iter()
+            .filter(|e| e.kind == kind && e.recorded < d && e.date < d && d - e.date <= w)
+            .count() as f64
+    };
     let until = ev
         .iter()
         .filter(|e| e.kind == "competitor_renewal" && e.recorded < d && e.date >= d)
         .map(|e| f64::from(e.date - d))
         .fold(365.0, f64::min);
     let has = |name: &str| f64::from(u8::from(a.techs.iter().any(|&t| TECHS[t].0 == name)));
-    let coef = |name: &str| PLANTED.iter().find(|(n, _)| *n == name).map_or(0.0, |(_, c)| *c);
+    let coef = |name: &str| {
+        PLANTED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0.0, |(_, c)| *c)
+    };
     INTERCEPT
         + coef("log_employees") * ((1.0 + a.employees).ln() - 5.5)
         + coef("log_rpe_industry_ratio") * (a.rpe / INDUSTRIES[a.industry].1).ln()
@@ -299,15 +340,36 @@ fn account_schema() -> Arc<Schema> {
 
 fn account_batch(accs: &[Account]) -> Result<RecordBatch> {
     let cols: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(accs.iter().map(|a| a.id.as_str()))),
-        Arc::new(StringArray::from_iter_values(accs.iter().map(|a| a.name.as_str()))),
-        Arc::new(StringArray::from_iter_values(accs.iter().map(|a| a.domain.as_str()))),
-        Arc::new(StringArray::from_iter_values(accs.iter().map(|a| INDUSTRIES[a.industry].0))),
-        Arc::new(StringArray::from_iter_values(accs.iter().map(|a| a.country))),
-        Arc::new(Int64Array::from_iter(accs.iter().map(|a| a.show_employees.then_some(a.employees as i64)))),
-        Arc::new(Float64Array::from_iter(accs.iter().map(|a| a.show_revenue.then_some((a.employees * a.rpe).round())))),
+        Arc::new(StringArray::from_iter_values(
+            accs.iter().map(|a| a.id.as_str()),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            accs.iter().map(|a| a.name.as_str()),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            accs.iter().map(|a| a.domain.as_str()),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            accs.iter().map(|a| INDUSTRIES[a.industry].0),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            accs.iter().map(|a| a.country),
+        )),
+        Arc::new(Int64Array::from_iter(
+            accs.iter()
+                .map(|a| a.show_employees.then_some(a.employees as i64)),
+        )),
+        Arc::new(Float64Array::from_iter(accs.iter().map(|a| {
+            a.show_revenue.then_some((a.employees * a.rpe).round())
+        }))),
         Arc::new(Int64Array::from_iter_values(accs.iter().map(|a| a.founded))),
-        Arc::new(StringArray::from_iter_values(accs.iter().map(|a| a.techs.iter().map(|&t| TECHS[t].0).collect::<Vec<_>>().join("; ")))),
+        Arc::new(StringArray::from_iter_values(accs.iter().map(|a| {
+            a.techs
+                .iter()
+                .map(|&t| TECHS[t].0)
+                .collect::<Vec<_>>()
+                .join("; ")
+        }))),
         Arc::new(Int64Array::from_iter_values(accs.iter().map(|a| a.jobs))),
         Arc::new(Int64Array::from_iter_values(accs.iter().map(|a| a.hires))),
     ];
@@ -326,7 +388,9 @@ fn signal_schema() -> Arc<Schema> {
 
 fn parquet_writer(path: &Path, schema: Arc<Schema>) -> Result<ArrowWriter<std::fs::File>> {
     let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
     Ok(ArrowWriter::try_new(f, schema, Some(props))?)
 }
 
@@ -334,18 +398,37 @@ fn day(s: &str) -> i32 {
     parse_date(s).unwrap_or_default()
 }
 
-/// Writes accounts.csv, opportunities.csv, signals.parquet, universe.parquet and scorebook.toml into `dir`.
+/// Writes accounts.csv, opportunities.csv, signals.parquet, universe.parquet,
+/// scorebook.toml and truth.csv (planted win probability per closed deal) into `dir`.
 pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let (start, end, as_of) = (day(START), day(END), day(AS_OF));
     let hist = o.history_accounts.min(o.accounts);
-    let mut summary = SynthSummary { accounts: hist, universe: o.accounts, ..Default::default() };
+    let mut summary = SynthSummary {
+        accounts: hist,
+        universe: o.accounts,
+        ..Default::default()
+    };
     let acc_path = dir.join("accounts.csv");
     let opp_path = dir.join("opportunities.csv");
-    let mut acc_csv = std::io::BufWriter::new(std::fs::File::create(&acc_path).map_err(|e| Error::io(&acc_path, e))?);
-    let mut opp_csv = std::io::BufWriter::new(std::fs::File::create(&opp_path).map_err(|e| Error::io(&opp_path, e))?);
+    let mut acc_csv = std::io::BufWriter::new(
+        std::fs::File::create(&acc_path).map_err(|e| Error::io(&acc_path, e))?,
+    );
+    let mut opp_csv = std::io::BufWriter::new(
+        std::fs::File::create(&opp_path).map_err(|e| Error::io(&opp_path, e))?,
+    );
+    let truth_path = dir.join("truth.csv");
+    let mut truth = std::io::BufWriter::new(
+        std::fs::File::create(&truth_path).map_err(|e| Error::io(&truth_path, e))?,
+    );
+    writeln!(truth, "opportunity_id,created_date,won,planted_probability")
+        .map_err(|e| Error::io(&truth_path, e))?;
     writeln!(acc_csv, "account_id,name,domain,industry,country,employees,annual_revenue,founded_year,technologies,jobs_posted_30d,hires_12m").map_err(|e| Error::io(&acc_path, e))?;
-    writeln!(opp_csv, "opportunity_id,account_id,created_date,close_date,stage,amount").map_err(|e| Error::io(&opp_path, e))?;
+    writeln!(
+        opp_csv,
+        "opportunity_id,account_id,created_date,close_date,stage,amount"
+    )
+    .map_err(|e| Error::io(&opp_path, e))?;
     let mut sig = parquet_writer(&dir.join("signals.parquet"), signal_schema())?;
     let mut uni = parquet_writer(&dir.join("universe.parquet"), account_schema())?;
     let batch = 100_000;
@@ -356,10 +439,22 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
         let (mut s_id, mut s_date, mut s_rec, mut s_kind) = (vec![], vec![], vec![], vec![]);
         for (k, a) in accs.iter().enumerate() {
             let i = lo + k;
-            let ev = if i < hist { events(o.seed, i, a, start, end, 1.0) } else { events(o.seed, i, a, as_of - 200, end, 0.2) };
+            let ev = if i < hist {
+                events(o.seed, i, a, start, end, 1.0)
+            } else {
+                events(o.seed, i, a, as_of - 200, end, 0.2)
+            };
             if i < hist {
-                let emp = if a.show_employees { format!("{}", a.employees as i64) } else { String::new() };
-                let rev = if a.show_revenue { format!("{}", (a.employees * a.rpe).round()) } else { String::new() };
+                let emp = if a.show_employees {
+                    format!("{}", a.employees as i64)
+                } else {
+                    String::new()
+                };
+                let rev = if a.show_revenue {
+                    format!("{}", (a.employees * a.rpe).round())
+                } else {
+                    String::new()
+                };
                 let techs: Vec<&str> = a.techs.iter().map(|&t| TECHS[t].0).collect();
                 writeln!(
                     acc_csv,
@@ -375,7 +470,17 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
                     a.hires
                 )
                 .map_err(|e| Error::io(&acc_path, e))?;
-                opp_no += write_opportunities(&mut opp_csv, o.seed, i, a, &ev, start, end, opp_no).map_err(|e| Error::io(&opp_path, e))?;
+                opp_no += write_opportunities(
+                    &mut opp_csv,
+                    &mut truth,
+                    o.seed,
+                    i,
+                    a,
+                    &ev,
+                    (start, end),
+                    opp_no,
+                )
+                .map_err(|e| Error::io(&opp_path, e))?;
             }
             for e in ev.iter().filter(|e| e.recorded <= end) {
                 s_id.push(a.id.clone());
@@ -400,21 +505,24 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
     uni.close()?;
     acc_csv.flush().map_err(|e| Error::io(&acc_path, e))?;
     opp_csv.flush().map_err(|e| Error::io(&opp_path, e))?;
+    truth.flush().map_err(|e| Error::io(&truth_path, e))?;
     summary.opportunities = opp_no;
     let cfg_path = dir.join("scorebook.toml");
     std::fs::write(&cfg_path, SAMPLE_CONFIG).map_err(|e| Error::io(&cfg_path, e))?;
     Ok(summary)
 }
 
+/// Writes one account's opportunities, and the planted win probability of
+/// each closed one to `truth` (for tests that compare with the oracle).
 #[allow(clippy::too_many_arguments)]
 fn write_opportunities(
     w: &mut impl Write,
+    truth: &mut impl Write,
     seed: u64,
     i: usize,
     a: &Account,
     ev: &[Event],
-    start: i32,
-    end: i32,
+    (start, end): (i32, i32),
     first_no: usize,
 ) -> std::io::Result<usize> {
     let r = &mut rng_for(seed, i, 4);
@@ -424,15 +532,30 @@ fn write_opportunities(
     let mut won_closes: Vec<i32> = vec![];
     for (k, &c) in created.iter().enumerate() {
         let close = c + r.gen_range(14..180);
-        let amount = ((a.employees.ln() * 0.6 + 8.0) + 0.5 * normal(r)).exp().round();
+        let amount = ((a.employees.ln() * 0.6 + 8.0) + 0.5 * normal(r))
+            .exp()
+            .round();
         let id = format!("O{:09}", first_no + k + 1);
         if close > end {
-            let stage = ["Prospecting", "Qualification", "Proposal", "Negotiation"][r.gen_range(0..4)];
-            writeln!(w, "{id},{},{},,{stage},{amount}", a.id, crate::input::read::format_days(c))?;
+            let stage =
+                ["Prospecting", "Qualification", "Proposal", "Negotiation"][r.gen_range(0..4)];
+            writeln!(
+                w,
+                "{id},{},{},,{stage},{amount}",
+                a.id,
+                crate::input::read::format_days(c)
+            )?;
             continue;
         }
         let prior = won_closes.iter().filter(|x| **x < c).count();
-        let won = r.gen::<f64>() < sigmoid(planted_eta(a, ev, c, prior));
+        let p = sigmoid(planted_eta(a, ev, c, prior));
+        let won = r.gen::<f64>() < p;
+        writeln!(
+            truth,
+            "{id},{},{},{p}",
+            crate::input::read::format_days(c),
+            u8::from(won)
+        )?;
         if won {
             won_closes.push(close);
         }
@@ -443,7 +566,13 @@ fn write_opportunities(
             (false, false) => "Closed Lost",
             (false, true) => "Closed-Lost",
         };
-        writeln!(w, "{id},{},{},{},{stage},{amount}", a.id, crate::input::read::format_days(c), crate::input::read::format_days(close))?;
+        writeln!(
+            w,
+            "{id},{},{},{},{stage},{amount}",
+            a.id,
+            crate::input::read::format_days(c),
+            crate::input::read::format_days(close)
+        )?;
     }
     Ok(n)
 }

@@ -9,7 +9,11 @@ use ndarray::Array2;
 use scorebook::model::fit::fit_logistic;
 
 fn data() -> (Array2<f64>, Vec<u8>) {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/logistic_small.csv")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/logistic_small.csv"
+    ))
+    .unwrap();
     let mut x = vec![];
     let mut y = vec![];
     for line in text.lines().skip(1) {
@@ -23,18 +27,72 @@ fn data() -> (Array2<f64>, Vec<u8>) {
 fn check(c: f64, intercept: f64, coef: [f64; 3]) {
     let (x, y) = data();
     let (b0, b) = fit_logistic(&x, &y, c, 10_000).unwrap();
-    assert!((b0 - intercept).abs() < 1e-4, "C={c}: intercept {b0} vs scikit-learn {intercept}");
+    assert!(
+        (b0 - intercept).abs() < 1e-4,
+        "C={c}: intercept {b0} vs scikit-learn {intercept}"
+    );
     for j in 0..3 {
-        assert!((b[j] - coef[j]).abs() < 1e-4, "C={c}: coef {j} {} vs scikit-learn {}", b[j], coef[j]);
+        assert!(
+            (b[j] - coef[j]).abs() < 1e-4,
+            "C={c}: coef {j} {} vs scikit-learn {}",
+            b[j],
+            coef[j]
+        );
     }
 }
 
 #[test]
 fn matches_scikit_learn_at_c_1() {
-    check(1.0, -1.2138817791947463, [0.925999592771104, -0.3223143505312316, 0.6107970336889704]);
+    check(
+        1.0,
+        -1.2138817791947463,
+        [0.925999592771104, -0.3223143505312316, 0.6107970336889704],
+    );
 }
 
 #[test]
 fn matches_scikit_learn_at_c_0_05() {
-    check(0.05, -0.9176267120903205, [0.5725217932031453, -0.2912731528542124, 0.1920561160771016]);
+    check(
+        0.05,
+        -0.9176267120903205,
+        [0.5725217932031453, -0.2912731528542124, 0.1920561160771016],
+    );
+}
+
+/// Standard errors from the Fisher information match statsmodels'
+/// `Logit(y, add_constant(X)).fit().bse` on the unpenalized fit.
+#[test]
+fn standard_errors_match_statsmodels() {
+    let (x, y) = data();
+    let (b0, b) = fit_logistic(&x, &y, 1e12, 10_000).unwrap();
+    let params = [
+        -1.2675515882626722,
+        0.9667801854833569,
+        -0.3248916280606371,
+        0.6963721593621741,
+    ];
+    let bse = [
+        0.26666220672707774,
+        0.19471384015932924,
+        0.0696983170810362,
+        0.35834535392188477,
+    ];
+    assert!((b0 - params[0]).abs() < 1e-4, "intercept {b0}");
+    for j in 0..3 {
+        assert!(
+            (b[j] - params[j + 1]).abs() < 1e-4,
+            "coef {j}: {} vs {}",
+            b[j],
+            params[j + 1]
+        );
+    }
+    let se = scorebook::model::fit::standard_errors(&x, b0, &b, 0.0).unwrap();
+    for j in 0..4 {
+        assert!(
+            (se[j] - bse[j]).abs() < 1e-4,
+            "se {j}: {} vs statsmodels {}",
+            se[j],
+            bse[j]
+        );
+    }
 }

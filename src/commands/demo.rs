@@ -10,8 +10,18 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let data = a.dir.join("data");
     eprintln!("1/6 synth: writing a synthetic CRM to {}", data.display());
-    let s = synth::write(&data, &SynthOptions { accounts: 20_000, history_accounts: 2_500, seed: 7 })?;
-    eprintln!("    {} accounts, {} opportunities, {} signals, universe of {}", s.accounts, s.opportunities, s.signals, s.universe);
+    let s = synth::write(
+        &data,
+        &SynthOptions {
+            accounts: 20_000,
+            history_accounts: 2_500,
+            seed: 7,
+        },
+    )?;
+    eprintln!(
+        "    {} accounts, {} opportunities, {} signals, universe of {}",
+        s.accounts, s.opportunities, s.signals, s.universe
+    );
     let cfg = Config::load(&data.join("scorebook.toml"))?;
     eprintln!("2/6 validate");
     let (ds, q) = crate::input::load(&cfg)?;
@@ -22,7 +32,12 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let mut df = crate::features::training_table(&ds, &spec)?.to_frame()?;
     let feat = a.dir.join("features.parquet");
     super::features::write_frame(&mut df, &feat)?;
-    eprintln!("    {}: {} rows x {} columns", feat.display(), df.height(), df.width());
+    eprintln!(
+        "    {}: {} rows x {} columns",
+        feat.display(),
+        df.height(),
+        df.width()
+    );
     eprintln!("4/6 train");
     let model_dir = a.dir.join("models").join("demo");
     let (m, e) = super::train::train_to(&cfg, &model_dir, true)?;

@@ -18,18 +18,29 @@ pub fn run(a: &FeaturesArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let out = a.out.as_deref().ok_or_else(|| Error::config("arguments", "pass --out FILE"))?;
+    let out = a
+        .out
+        .as_deref()
+        .ok_or_else(|| Error::config("arguments", "pass --out FILE"))?;
     let tt = training_table(&ds, &spec)?;
     let mut df = tt.to_frame()?;
     write_frame(&mut df, out)?;
-    eprintln!("wrote {}: {} closed opportunities x {} columns", out.display(), df.height(), df.width());
+    eprintln!(
+        "wrote {}: {} closed opportunities x {} columns",
+        out.display(),
+        df.height(),
+        df.width()
+    );
     Ok(())
 }
 
 /// Writes a frame to .parquet or .csv, atomically.
 pub fn write_frame(df: &mut DataFrame, out: &Path) -> Result<()> {
     let fmt = crate::input::read::format_of(out)?;
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("features");
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("features");
     let tmp = out.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let res = match fmt {

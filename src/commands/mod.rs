@@ -18,7 +18,12 @@ pub fn config_of(a: &InputArgs) -> Result<Config> {
     let mut cfg = match (&a.config, &a.data) {
         (Some(c), _) => Config::load(c)?,
         (None, Some(d)) => Config::for_data_dir(d),
-        (None, None) => return Err(Error::config("arguments", "pass --config scorebook.toml or --data DIR")),
+        (None, None) => {
+            return Err(Error::config(
+                "arguments",
+                "pass --config scorebook.toml or --data DIR",
+            ))
+        }
     };
     if let Some(d) = &a.data {
         cfg.input.dir = Some(d.clone());
@@ -29,8 +34,11 @@ pub fn config_of(a: &InputArgs) -> Result<Config> {
 /// Parses an as-of date, defaulting to today.
 pub fn as_of(arg: &Option<String>) -> Result<i32> {
     match arg {
-        Some(s) => crate::input::read::parse_date(s)
-            .ok_or_else(|| Error::config("--as-of", format!("{s:?} is not a date; use YYYY-MM-DD"))),
-        None => Ok(crate::input::read::days_from_date(chrono::Utc::now().date_naive())),
+        Some(s) => crate::input::read::parse_date(s).ok_or_else(|| {
+            Error::config("--as-of", format!("{s:?} is not a date; use YYYY-MM-DD"))
+        }),
+        None => Ok(crate::input::read::days_from_date(
+            chrono::Utc::now().date_naive(),
+        )),
     }
 }

@@ -8,7 +8,8 @@ fn load(dir: &Path) -> Result<(Model, Evaluation)> {
     let m = Model::load(dir)?;
     let p = dir.join("metrics.json");
     let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-    let e = serde_json::from_str(&text).map_err(|e| Error::data(p.display(), format!("corrupt metrics file: {e}")))?;
+    let e = serde_json::from_str(&text)
+        .map_err(|e| Error::data(p.display(), format!("corrupt metrics file: {e}")))?;
     Ok((m, e))
 }
 

@@ -6,7 +6,10 @@ use crate::scoring::{self, ScoreOptions};
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
     let bad = || Error::config("--shard", format!("{s:?} is not I/N with 0 <= I < N"));
     let (i, n) = s.split_once('/').ok_or_else(bad)?;
-    let (i, n): (usize, usize) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
     if n == 0 || i >= n {
         return Err(bad());
     }
@@ -37,6 +40,10 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
         a.out.display()
     );
     let tiers: Vec<String> = s.tiers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-    eprintln!("  {}; {} rows not fully scored (see `status`)", tiers.join(", "), s.not_ok);
+    eprintln!(
+        "  {}; {} rows not fully scored (see `status`)",
+        tiers.join(", "),
+        s.not_ok
+    );
     Ok(())
 }

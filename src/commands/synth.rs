@@ -3,7 +3,11 @@ use crate::error::Result;
 use crate::synth::{self, SynthOptions};
 
 pub fn run(a: &SynthArgs) -> Result<()> {
-    let o = SynthOptions { accounts: a.accounts, history_accounts: a.history_accounts.unwrap_or(a.accounts.min(5000)), seed: a.seed };
+    let o = SynthOptions {
+        accounts: a.accounts,
+        history_accounts: a.history_accounts.unwrap_or(a.accounts.min(5000)),
+        seed: a.seed,
+    };
     let s = synth::write(&a.out, &o)?;
     eprintln!(
         "wrote {}: {} accounts, {} opportunities, {} signals, universe of {} (score it as of {})",

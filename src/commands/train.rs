@@ -16,7 +16,9 @@ pub fn run(a: &TrainArgs) -> Result<()> {
 /// Loads and checks data, trains, and writes the model directory.
 pub fn train_to(cfg: &Config, out: &Path, force: bool) -> Result<(Model, Evaluation)> {
     if out.exists() && !force {
-        return Err(Error::Exists { path: out.to_path_buf() });
+        return Err(Error::Exists {
+            path: out.to_path_buf(),
+        });
     }
     let (ds, q) = crate::input::load(cfg)?;
     for w in &q.warnings {
@@ -39,7 +41,7 @@ pub fn write_model(m: &Model, e: &Evaluation, out: &Path, force: bool) -> Result
         &[
             ("model.json", json),
             ("metrics.json", report::metrics_json(e)),
-            ("importance.csv", report::importance_csv(m)),
+            ("importance.csv", report::importance_csv(m, e)),
             ("calibration.csv", report::calibration_csv(e)),
             ("report.html", report::html(m, e, None).into_bytes()),
         ],
@@ -48,8 +50,18 @@ pub fn write_model(m: &Model, e: &Evaluation, out: &Path, force: bool) -> Result
 
 pub fn print_summary(m: &Model, e: &Evaluation, out: &Path) {
     eprintln!("model {} written to {}", m.model_version, out.display());
-    eprintln!("held-out ({} deals):   AUC    log loss  Brier", e.hybrid.rows);
-    for (n, x) in [("rules", &e.rules), ("model", &e.model), ("hybrid", &e.hybrid)] {
-        eprintln!("  {n:<8}             {:.3}  {:.4}    {:.4}", x.auc, x.log_loss, x.brier);
+    eprintln!(
+        "held-out ({} deals):   AUC    log loss  Brier",
+        e.hybrid.rows
+    );
+    for (n, x) in [
+        ("rules", &e.rules),
+        ("model", &e.model),
+        ("hybrid", &e.hybrid),
+    ] {
+        eprintln!(
+            "  {n:<8}             {:.3}  {:.4}    {:.4}",
+            x.auc, x.log_loss, x.brier
+        );
     }
 }

@@ -9,6 +9,9 @@ pub fn run(a: &InputArgs) -> Result<()> {
     if q.errors.is_empty() {
         Ok(())
     } else {
-        Err(Error::data("input data", format!("{} error(s) found; see the report above", q.errors.len())))
+        Err(Error::data(
+            "input data",
+            format!("{} error(s) found; see the report above", q.errors.len()),
+        ))
     }
 }

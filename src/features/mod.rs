@@ -47,7 +47,13 @@ pub struct FeatureSpec {
 }
 
 pub const SIZE_BANDS: [&str; 4] = ["small", "mid", "large", "super_large"];
-const IMPUTED: [&str; 5] = ["employees", "annual_revenue", "founded_year", "jobs_posted_30d", "hires_12m"];
+const IMPUTED: [&str; 5] = [
+    "employees",
+    "annual_revenue",
+    "founded_year",
+    "jobs_posted_30d",
+    "hires_12m",
+];
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
     v.retain(|x| x.is_finite());
@@ -56,12 +62,19 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    })
 }
 
 /// Splits a `;`-separated technologies cell into (normalized, display) names.
 pub fn tech_tokens(cell: &str) -> impl Iterator<Item = (String, &str)> {
-    cell.split(';').map(str::trim).filter(|t| !t.is_empty()).map(|t| (normalize_name(t), t))
+    cell.split(';')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| (normalize_name(t), t))
 }
 
 fn industry_of(raw: &Option<String>) -> String {
@@ -77,8 +90,11 @@ impl FeatureSpec {
         for i in &a.industry {
             *counts.entry(industry_of(i)).or_default() += 1;
         }
-        let industries: Vec<String> =
-            counts.iter().filter(|(_, c)| **c >= f.min_industry_accounts).map(|(k, _)| k.clone()).collect();
+        let industries: Vec<String> = counts
+            .iter()
+            .filter(|(_, c)| **c >= f.min_industry_accounts)
+            .map(|(k, _)| k.clone())
+            .collect();
 
         let technologies = if f.technologies.is_empty() {
             let mut tc: BTreeMap<String, (usize, String)> = BTreeMap::new();
@@ -90,19 +106,36 @@ impl FeatureSpec {
             }
             let mut v: Vec<(String, (usize, String))> = tc.into_iter().collect();
             v.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then(x.0.cmp(&y.0)));
-            v.into_iter().take(f.top_technologies).map(|(n, (_, d))| (n, d)).collect()
+            v.into_iter()
+                .take(f.top_technologies)
+                .map(|(n, (_, d))| (n, d))
+                .collect()
         } else {
-            f.technologies.iter().map(|t| (normalize_name(t), t.clone())).collect()
+            f.technologies
+                .iter()
+                .map(|t| (normalize_name(t), t.clone()))
+                .collect()
         };
 
         let mut impute = BTreeMap::new();
-        let cols: [&Vec<Option<f64>>; 5] =
-            [&a.employees, &a.annual_revenue, &a.founded_year, &a.jobs_posted_30d, &a.hires_12m];
+        let cols: [&Vec<Option<f64>>; 5] = [
+            &a.employees,
+            &a.annual_revenue,
+            &a.founded_year,
+            &a.jobs_posted_30d,
+            &a.hires_12m,
+        ];
         for (name, col) in IMPUTED.iter().zip(cols) {
-            impute.insert(name.to_string(), median(col.iter().flatten().copied().collect()).unwrap_or(0.0));
+            impute.insert(
+                name.to_string(),
+                median(col.iter().flatten().copied().collect()).unwrap_or(0.0),
+            );
         }
         for (name, col) in &a.extra {
-            impute.insert(name.clone(), median(col.iter().flatten().copied().collect()).unwrap_or(0.0));
+            impute.insert(
+                name.clone(),
+                median(col.iter().flatten().copied().collect()).unwrap_or(0.0),
+            );
         }
 
         let mut by_ind: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -117,15 +150,30 @@ impl FeatureSpec {
             }
         }
         let rpe_median_all = median(all).unwrap_or(1.0);
-        let rpe_median = by_ind.into_iter().filter_map(|(k, v)| median(v).map(|m| (k, m))).collect();
+        let rpe_median = by_ind
+            .into_iter()
+            .filter_map(|(k, v)| median(v).map(|m| (k, m)))
+            .collect();
 
         let mut types: BTreeMap<String, usize> = BTreeMap::new();
         for s in ds.signals.signal.iter().flatten() {
             *types.entry(s.clone()).or_default() += 1;
         }
-        let scheduled: Vec<String> = f.scheduled_signals.iter().map(|s| normalize_name(s)).collect();
-        let signal_types = types.keys().filter(|t| !scheduled.contains(t)).cloned().collect();
-        let scheduled_types = types.keys().filter(|t| scheduled.contains(t)).cloned().collect();
+        let scheduled: Vec<String> = f
+            .scheduled_signals
+            .iter()
+            .map(|s| normalize_name(s))
+            .collect();
+        let signal_types = types
+            .keys()
+            .filter(|t| !scheduled.contains(t))
+            .cloned()
+            .collect();
+        let scheduled_types = types
+            .keys()
+            .filter(|t| scheduled.contains(t))
+            .cloned()
+            .collect();
 
         FeatureSpec {
             windows: f.signal_windows.clone(),
@@ -183,7 +231,12 @@ impl FeatureSpec {
         for n in self.extra.iter() {
             v.push((n.clone(), "number"));
         }
-        for n in ["employees_missing", "annual_revenue_missing", "founded_year_missing", "hiring_missing"] {
+        for n in [
+            "employees_missing",
+            "annual_revenue_missing",
+            "founded_year_missing",
+            "hiring_missing",
+        ] {
             v.push((n.into(), "boolean"));
         }
         for (t, _) in &self.technologies {
@@ -232,7 +285,8 @@ pub fn account_features(
     let mut band = Vec::with_capacity(n);
     let mut segment = Vec::with_capacity(n);
     let (mut emp, mut rev, mut fy, mut jobs, mut hires) = (vec![], vec![], vec![], vec![], vec![]);
-    let (mut log_emp, mut log_rev, mut rpe, mut ratio, mut log_ratio) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut log_emp, mut log_rev, mut rpe, mut ratio, mut log_ratio) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let (mut age, mut intensity, mut log_jobs, mut prior) = (vec![], vec![], vec![], vec![]);
     let (mut emp_m, mut rev_m, mut fy_m, mut hire_m) = (vec![], vec![], vec![], vec![]);
     for i in 0..n {
@@ -246,19 +300,32 @@ pub fn account_features(
         } else if !spec.seen_industries.contains(&raw_ind) {
             status[i].push("industry not seen in training (pooled as Other)");
         }
-        let e = a.employees[i].filter(|e| *e >= 0.0);
-        if e.is_none() {
+        let e_raw = a.employees[i].filter(|e| *e >= 0.0);
+        if e_raw.is_none() {
             status[i].push("employees missing (imputed)");
         }
-        let e = e.unwrap_or_else(|| imp("employees"));
+        let e = e_raw.unwrap_or_else(|| imp("employees"));
         let r = a.annual_revenue[i].filter(|r| *r >= 0.0);
         let r_val = r.unwrap_or_else(|| imp("annual_revenue"));
         let f = a.founded_year[i];
         let j = a.jobs_posted_30d[i];
         let h = a.hires_12m[i];
-        let year = crate::input::read::date_from_days(as_of[i]).format("%Y").to_string().parse::<f64>().unwrap_or(0.0);
-        let bench = spec.rpe_median.get(&ind).copied().unwrap_or(spec.rpe_median_all).max(1e-9);
-        let per = if e > 0.0 { r_val / e } else { bench };
+        let year = crate::input::read::date_from_days(as_of[i])
+            .format("%Y")
+            .to_string()
+            .parse::<f64>()
+            .unwrap_or(0.0);
+        let bench = spec
+            .rpe_median
+            .get(&ind)
+            .copied()
+            .unwrap_or(spec.rpe_median_all)
+            .max(1e-9);
+        // a ratio of imputed numbers would be noise: without both, the account sits at its benchmark
+        let per = match (e_raw, r) {
+            (Some(e), Some(r)) if e > 0.0 => r / e,
+            _ => bench,
+        };
         band.push(spec.size_band(&ind, e).to_string());
         segment.push(format!("{ind} / {}", spec.size_band(&ind, e)));
         industry.push(ind);
@@ -309,7 +376,10 @@ pub fn account_features(
     }
     for (name, col) in &a.extra {
         let m = imp(name);
-        t.push(name.clone(), Values::Num(col.iter().map(|x| x.unwrap_or(m)).collect()));
+        t.push(
+            name.clone(),
+            Values::Num(col.iter().map(|x| x.unwrap_or(m)).collect()),
+        );
     }
     for (name, v) in [
         ("employees_missing", emp_m),
@@ -320,8 +390,12 @@ pub fn account_features(
         t.push(name, Values::Bool(v));
     }
     let mut flags: Vec<Vec<bool>> = vec![vec![false; n]; spec.technologies.len()];
-    let pos: HashMap<&str, usize> =
-        spec.technologies.iter().enumerate().map(|(i, (t, _))| (t.as_str(), i)).collect();
+    let pos: HashMap<&str, usize> = spec
+        .technologies
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _))| (t.as_str(), i))
+        .collect();
     for (i, cell) in a.technologies.iter().enumerate() {
         if let Some(cell) = cell {
             for (norm, _) in tech_tokens(cell) {
@@ -350,26 +424,46 @@ pub struct TrainingTable {
 
 pub fn training_table(ds: &Dataset, spec: &FeatureSpec) -> Result<TrainingTable> {
     let o = &ds.opportunities;
-    let acc_index: HashMap<&str, usize> =
-        ds.accounts.account_id.iter().enumerate().filter_map(|(i, id)| id.as_deref().map(|id| (id, i))).collect();
+    let acc_index: HashMap<&str, usize> = ds
+        .accounts
+        .account_id
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| id.as_deref().map(|id| (id, i)))
+        .collect();
     // closed opportunities in (created_date, opportunity_id) order: time order for validation
     let mut rows: Vec<usize> = (0..o.label.len())
         .filter(|&i| {
             o.label[i].is_some()
                 && o.created_date[i].is_some()
-                && o.account_id[i].as_deref().is_some_and(|a| acc_index.contains_key(a))
+                && o.account_id[i]
+                    .as_deref()
+                    .is_some_and(|a| acc_index.contains_key(a))
         })
         .collect();
-    rows.sort_by(|&x, &y| o.created_date[x].cmp(&o.created_date[y]).then(o.opportunity_id[x].cmp(&o.opportunity_id[y])));
-    let acc_rows: Vec<usize> = rows.iter().map(|&i| acc_index[o.account_id[i].as_deref().unwrap_or_default()]).collect();
-    let as_of: Vec<i32> = rows.iter().map(|&i| o.created_date[i].unwrap_or_default()).collect();
+    rows.sort_by(|&x, &y| {
+        o.created_date[x]
+            .cmp(&o.created_date[y])
+            .then(o.opportunity_id[x].cmp(&o.opportunity_id[y]))
+    });
+    let acc_rows: Vec<usize> = rows
+        .iter()
+        .map(|&i| acc_index[o.account_id[i].as_deref().unwrap_or_default()])
+        .collect();
+    let as_of: Vec<i32> = rows
+        .iter()
+        .map(|&i| o.created_date[i].unwrap_or_default())
+        .collect();
     let accounts = take_accounts(&ds.accounts, &acc_rows);
     let history = won_history(ds);
     let (mut features, _) = account_features(&accounts, &as_of, spec, &history);
     let ids: Vec<Option<String>> = rows.iter().map(|&i| o.account_id[i].clone()).collect();
     features.extend(signals::point_in_time(&ids, &as_of, &ds.signals, spec)?);
     Ok(TrainingTable {
-        opportunity_id: rows.iter().map(|&i| o.opportunity_id[i].clone().unwrap_or_default()).collect(),
+        opportunity_id: rows
+            .iter()
+            .map(|&i| o.opportunity_id[i].clone().unwrap_or_default())
+            .collect(),
         account_id: ids.into_iter().map(Option::unwrap_or_default).collect(),
         created: as_of,
         label: rows.iter().map(|&i| o.label[i].unwrap_or(0)).collect(),
@@ -393,7 +487,11 @@ pub fn take_accounts(a: &Accounts, idx: &[usize]) -> Accounts {
         founded_year: t(&a.founded_year, idx),
         jobs_posted_30d: t(&a.jobs_posted_30d, idx),
         hires_12m: t(&a.hires_12m, idx),
-        extra: a.extra.iter().map(|(n, v)| (n.clone(), t(v, idx))).collect(),
+        extra: a
+            .extra
+            .iter()
+            .map(|(n, v)| (n.clone(), t(v, idx)))
+            .collect(),
     }
 }
 
@@ -403,8 +501,19 @@ impl TrainingTable {
         let mut t = FeatureTable::default();
         t.push("opportunity_id", Values::Text(self.opportunity_id.clone()));
         t.push("account_id", Values::Text(self.account_id.clone()));
-        t.push("created_date", Values::Text(self.created.iter().map(|d| crate::input::read::format_days(*d)).collect()));
-        t.push("won", Values::Bool(self.label.iter().map(|l| *l == 1).collect()));
+        t.push(
+            "created_date",
+            Values::Text(
+                self.created
+                    .iter()
+                    .map(|d| crate::input::read::format_days(*d))
+                    .collect(),
+            ),
+        );
+        t.push(
+            "won",
+            Values::Bool(self.label.iter().map(|l| *l == 1).collect()),
+        );
         t.push("amount", Values::Num(self.amount.clone()));
         let mut df = t.to_frame()?;
         let f = self.features.to_frame()?;

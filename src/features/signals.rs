@@ -40,7 +40,13 @@ fn max_window(spec: &FeatureSpec) -> u32 {
 fn defaults(spec: &FeatureSpec) -> Vec<f64> {
     names(spec)
         .iter()
-        .map(|n| if n.starts_with("days_") { spec.recency_cap_days as f64 } else { 0.0 })
+        .map(|n| {
+            if n.starts_with("days_") {
+                spec.recency_cap_days as f64
+            } else {
+                0.0
+            }
+        })
         .collect()
 }
 
@@ -50,8 +56,17 @@ fn aggregations(spec: &FeatureSpec) -> Vec<Expr> {
     for t in &spec.signal_types {
         let is_t = col("signal").eq(lit(t.as_str()));
         for w in &spec.windows {
-            let cond = is_t.clone().and(past.clone()).and(col("age").lt_eq(lit(*w as i32)));
-            aggs.push(when(cond).then(col("value")).otherwise(lit(0.0)).sum().alias(format!("signal_{t}_{w}d")));
+            let cond = is_t
+                .clone()
+                .and(past.clone())
+                .and(col("age").lt_eq(lit(*w as i32)));
+            aggs.push(
+                when(cond)
+                    .then(col("value"))
+                    .otherwise(lit(0.0))
+                    .sum()
+                    .alias(format!("signal_{t}_{w}d")),
+            );
         }
     }
     let cap = spec.recency_cap_days as i32;
@@ -68,7 +83,9 @@ fn aggregations(spec: &FeatureSpec) -> Vec<Expr> {
         );
     }
     for t in &spec.scheduled_types {
-        let cond = col("signal").eq(lit(t.as_str())).and(col("age").lt_eq(lit(0)));
+        let cond = col("signal")
+            .eq(lit(t.as_str()))
+            .and(col("age").lt_eq(lit(0)));
         aggs.push(
             when(cond)
                 .then(lit(0) - col("age"))
@@ -81,8 +98,12 @@ fn aggregations(spec: &FeatureSpec) -> Vec<Expr> {
     }
     if !spec.signal_types.is_empty() {
         let types: Vec<&str> = spec.signal_types.iter().map(String::as_str).collect();
-        let listed = types.iter().fold(lit(false), |acc, t| acc.or(col("signal").eq(lit(*t))));
-        let cond = listed.and(past).and(col("age").lt_eq(lit(max_window(spec) as i32)));
+        let listed = types
+            .iter()
+            .fold(lit(false), |acc, t| acc.or(col("signal").eq(lit(*t))));
+        let cond = listed
+            .and(past)
+            .and(col("age").lt_eq(lit(max_window(spec) as i32)));
         aggs.push(
             col("signal")
                 .filter(cond)
@@ -101,14 +122,36 @@ fn signals_frame(s: &Signals) -> Result<DataFrame> {
     let df = DataFrame::new(
         keep.len(),
         vec![
-            Column::new("account_id".into(), keep.iter().map(|&i| s.account_id[i].as_deref()).collect::<Vec<_>>()),
-            Column::new("date".into(), keep.iter().map(|&i| s.date[i].unwrap_or_default()).collect::<Vec<i32>>()),
+            Column::new(
+                "account_id".into(),
+                keep.iter()
+                    .map(|&i| s.account_id[i].as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "date".into(),
+                keep.iter()
+                    .map(|&i| s.date[i].unwrap_or_default())
+                    .collect::<Vec<i32>>(),
+            ),
             Column::new(
                 "recorded".into(),
-                keep.iter().map(|&i| s.recorded_date[i].or(s.date[i]).unwrap_or_default()).collect::<Vec<i32>>(),
+                keep.iter()
+                    .map(|&i| s.recorded_date[i].or(s.date[i]).unwrap_or_default())
+                    .collect::<Vec<i32>>(),
             ),
-            Column::new("signal".into(), keep.iter().map(|&i| s.signal[i].as_deref()).collect::<Vec<_>>()),
-            Column::new("value".into(), keep.iter().map(|&i| s.value[i].unwrap_or(1.0)).collect::<Vec<f64>>()),
+            Column::new(
+                "signal".into(),
+                keep.iter()
+                    .map(|&i| s.signal[i].as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "value".into(),
+                keep.iter()
+                    .map(|&i| s.value[i].unwrap_or(1.0))
+                    .collect::<Vec<f64>>(),
+            ),
         ],
     )?;
     Ok(df)
@@ -130,7 +173,10 @@ pub fn point_in_time(
             n,
             vec![
                 Column::new("key".into(), (0..n as u32).collect::<Vec<u32>>()),
-                Column::new("account_id".into(), account_ids.iter().map(|a| a.as_deref()).collect::<Vec<_>>()),
+                Column::new(
+                    "account_id".into(),
+                    account_ids.iter().map(|a| a.as_deref()).collect::<Vec<_>>(),
+                ),
                 Column::new("as_of".into(), as_of.to_vec()),
             ],
         )?;
@@ -190,15 +236,25 @@ impl Snapshot {
                 _ => vec![],
             })
             .collect();
-        Ok(Snapshot { index, names: t.names, defaults: defaults(spec), columns })
+        Ok(Snapshot {
+            index,
+            names: t.names,
+            defaults: defaults(spec),
+            columns,
+        })
     }
 
     pub fn lookup(&self, account_ids: &[Option<String>]) -> FeatureTable {
-        let rows: Vec<Option<usize>> =
-            account_ids.iter().map(|a| a.as_ref().and_then(|a| self.index.get(a).copied())).collect();
+        let rows: Vec<Option<usize>> = account_ids
+            .iter()
+            .map(|a| a.as_ref().and_then(|a| self.index.get(a).copied()))
+            .collect();
         let mut t = FeatureTable::default();
         for (j, name) in self.names.iter().enumerate() {
-            let v = rows.iter().map(|r| r.map_or(self.defaults[j], |r| self.columns[j][r])).collect();
+            let v = rows
+                .iter()
+                .map(|r| r.map_or(self.defaults[j], |r| self.columns[j][r]))
+                .collect();
             t.push(name.clone(), Values::Num(v));
         }
         t

@@ -55,12 +55,17 @@ impl FeatureTable {
         self.columns.first().map_or(0, Values::len)
     }
     pub fn get(&self, name: &str) -> Option<&Values> {
-        self.names.iter().position(|n| n == name).map(|i| &self.columns[i])
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| &self.columns[i])
     }
     pub fn num(&self, name: &str) -> Result<&[f64]> {
         match self.get(name) {
             Some(Values::Num(v)) => Ok(v),
-            _ => Err(Error::Internal(format!("numeric feature `{name}` is missing"))),
+            _ => Err(Error::Internal(format!(
+                "numeric feature `{name}` is missing"
+            ))),
         }
     }
     pub fn text(&self, name: &str) -> Result<&[String]> {
@@ -75,7 +80,10 @@ impl FeatureTable {
     }
     /// Rows at `idx`, in that order.
     pub fn take(&self, idx: &[usize]) -> FeatureTable {
-        FeatureTable { names: self.names.clone(), columns: self.columns.iter().map(|c| c.take(idx)).collect() }
+        FeatureTable {
+            names: self.names.clone(),
+            columns: self.columns.iter().map(|c| c.take(idx)).collect(),
+        }
     }
     pub fn to_frame(&self) -> Result<DataFrame> {
         let cols: Vec<Column> = self

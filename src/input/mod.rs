@@ -52,7 +52,11 @@ impl Quality {
         for e in &self.errors {
             s += &format!("error: {e}\n");
         }
-        s += &format!("{} error(s), {} warning(s)\n", self.errors.len(), self.warnings.len());
+        s += &format!(
+            "{} error(s), {} warning(s)\n",
+            self.errors.len(),
+            self.warnings.len()
+        );
         s
     }
     /// Fails with every error when there is any.
@@ -60,7 +64,14 @@ impl Quality {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(Error::data("input data", format!("{} error(s):\n  {}", self.errors.len(), self.errors.join("\n  "))))
+            Err(Error::data(
+                "input data",
+                format!(
+                    "{} error(s):\n  {}",
+                    self.errors.len(),
+                    self.errors.join("\n  ")
+                ),
+            ))
         }
     }
 }
@@ -68,9 +79,16 @@ impl Quality {
 fn find_file(cfg: &Config, explicit: &Option<PathBuf>, stem: &str) -> Option<PathBuf> {
     let dir = cfg.dir();
     if let Some(p) = explicit {
-        return Some(if p.is_relative() { dir.join(p) } else { p.clone() });
+        return Some(if p.is_relative() {
+            dir.join(p)
+        } else {
+            p.clone()
+        });
     }
-    ["parquet", "csv"].iter().map(|e| dir.join(format!("{stem}.{e}"))).find(|p| p.is_file())
+    ["parquet", "csv"]
+        .iter()
+        .map(|e| dir.join(format!("{stem}.{e}")))
+        .find(|p| p.is_file())
 }
 
 pub fn files(cfg: &Config) -> Result<Files> {
@@ -85,7 +103,10 @@ pub fn files(cfg: &Config) -> Result<Files> {
     };
     Ok(Files {
         accounts: need("accounts", find_file(cfg, &cfg.input.accounts, "accounts"))?,
-        opportunities: need("opportunities", find_file(cfg, &cfg.input.opportunities, "opportunities"))?,
+        opportunities: need(
+            "opportunities",
+            find_file(cfg, &cfg.input.opportunities, "opportunities"),
+        )?,
         signals: find_file(cfg, &cfg.input.signals, "signals"),
     })
 }
@@ -93,16 +114,33 @@ pub fn files(cfg: &Config) -> Result<Files> {
 /// Loads and checks the training data.
 pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     let files = files(cfg)?;
-    for p in [Some(&files.accounts), Some(&files.opportunities), files.signals.as_ref()].into_iter().flatten() {
+    for p in [
+        Some(&files.accounts),
+        Some(&files.opportunities),
+        files.signals.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
         if !p.is_file() {
             return Err(Error::data(p.display(), "file not found"));
         }
     }
     let acc_file = files.accounts.display().to_string();
-    let m = ColumnMap::new("accounts", acc_file.clone(), &cfg.columns.accounts, read::column_names(&files.accounts)?);
+    let m = ColumnMap::new(
+        "accounts",
+        acc_file.clone(),
+        &cfg.columns.accounts,
+        read::column_names(&files.accounts)?,
+    );
     let cols = tables::account_sources(&m, &cfg.features.extra)?;
     let batch = read::read_all(&files.accounts)?;
-    let batch = batch.project(&cols.iter().map(|c| batch.schema().index_of(c).unwrap_or(0)).collect::<Vec<_>>())?;
+    let batch = batch.project(
+        &cols
+            .iter()
+            .map(|c| batch.schema().index_of(c).unwrap_or(0))
+            .collect::<Vec<_>>(),
+    )?;
     let accounts = Accounts::from_batch(&batch, &m, cfg, 1)?;
     let account_columns: Vec<String> = tables::ACCOUNT_TEXT
         .iter()
@@ -113,9 +151,18 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     let mut aliased: BTreeMap<String, usize> = BTreeMap::new();
     if let (Some(src), false) = (m.source("industry"), cfg.input.industry_aliases.is_empty()) {
         if let Some(col) = batch.column_by_name(&src) {
-            let loc = read::Loc { file: &acc_file, column: &src, first_row: 1 };
+            let loc = read::Loc {
+                file: &acc_file,
+                column: &src,
+                first_row: 1,
+            };
             for v in read::strings(col, &loc)?.into_iter().flatten() {
-                if let Some((k, to)) = cfg.input.industry_aliases.iter().find(|(k, _)| k.eq_ignore_ascii_case(&v)) {
+                if let Some((k, to)) = cfg
+                    .input
+                    .industry_aliases
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&v))
+                {
                     *aliased.entry(format!("{k:?} -> {to:?}")).or_default() += 1;
                 }
             }
@@ -137,19 +184,34 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     };
     let mut q = Quality::default();
     for (alias, n) in &aliased {
-        q.warnings.push(format!("{acc_file}: industry {alias} applied to {n} accounts (input.industry_aliases)"));
+        q.warnings.push(format!(
+            "{acc_file}: industry {alias} applied to {n} accounts (input.industry_aliases)"
+        ));
     }
     check_accounts(&accounts, &acc_file, &mut q);
     check_opportunities(&opportunities, &accounts, &opp_file, cfg, &mut q);
     if let Some(p) = &files.signals {
         check_signals(&signals, &accounts, &p.display().to_string(), &mut q);
     }
-    Ok((Dataset { accounts, opportunities, signals, files, account_columns }, q))
+    Ok((
+        Dataset {
+            accounts,
+            opportunities,
+            signals,
+            files,
+            account_columns,
+        },
+        q,
+    ))
 }
 
 fn rows(list: &[usize]) -> String {
     let shown: Vec<String> = list.iter().take(5).map(|r| r.to_string()).collect();
-    let more = if list.len() > 5 { format!(" and {} more", list.len() - 5) } else { String::new() };
+    let more = if list.len() > 5 {
+        format!(" and {} more", list.len() - 5)
+    } else {
+        String::new()
+    };
     format!("{}{more}", shown.join(", "))
 }
 
@@ -167,8 +229,24 @@ fn missing_warning<T>(file: &str, col: &str, v: &[Option<T>], what: &str, q: &mu
 /// Standardizes a company name for duplicate detection: "Acme, Inc." and "ACME Inc" both give "acme".
 pub fn standard_name(s: &str) -> String {
     const SUFFIXES: &[&str] = &[
-        "inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "gmbh", "plc", "sa",
-        "ag", "bv", "nv", "srl", "pty", "the",
+        "inc",
+        "incorporated",
+        "llc",
+        "ltd",
+        "limited",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "gmbh",
+        "plc",
+        "sa",
+        "ag",
+        "bv",
+        "nv",
+        "srl",
+        "pty",
+        "the",
     ];
     let lower = s.to_lowercase();
     let words: Vec<&str> = lower
@@ -188,27 +266,64 @@ fn check_accounts(a: &Accounts, file: &str, q: &mut Quality) {
             None => null_ids.push(i + 1),
             Some(id) => {
                 if let Some(first) = seen.insert(id.as_str(), i + 1) {
-                    dups.entry(id.as_str()).or_insert_with(|| vec![first]).push(i + 1);
+                    dups.entry(id.as_str())
+                        .or_insert_with(|| vec![first])
+                        .push(i + 1);
                 }
             }
         }
     }
     if !null_ids.is_empty() {
-        q.errors.push(format!("{file}: column `account_id` is empty in rows {}; every account needs an id", rows(&null_ids)));
+        q.errors.push(format!(
+            "{file}: column `account_id` is empty in rows {}; every account needs an id",
+            rows(&null_ids)
+        ));
     }
     for (id, r) in dups.iter().take(10) {
-        q.errors.push(format!("{file}: duplicate account_id {id:?} in rows {}; account ids must be unique", rows(r)));
+        q.errors.push(format!(
+            "{file}: duplicate account_id {id:?} in rows {}; account ids must be unique",
+            rows(r)
+        ));
     }
     if dups.len() > 10 {
-        q.errors.push(format!("{file}: {} more duplicate account ids", dups.len() - 10));
+        q.errors.push(format!(
+            "{file}: {} more duplicate account ids",
+            dups.len() - 10
+        ));
     }
-    missing_warning(file, "industry", &a.industry, "treated as industry `Unknown`", q);
-    missing_warning(file, "employees", &a.employees, "imputed with the median and flagged", q);
-    missing_warning(file, "annual_revenue", &a.annual_revenue, "imputed with the median and flagged", q);
-    let bad_emp: Vec<usize> =
-        a.employees.iter().enumerate().filter(|(_, e)| e.is_some_and(|e| e < 0.0)).map(|(i, _)| i + 1).collect();
+    missing_warning(
+        file,
+        "industry",
+        &a.industry,
+        "treated as industry `Unknown`",
+        q,
+    );
+    missing_warning(
+        file,
+        "employees",
+        &a.employees,
+        "imputed with the median and flagged",
+        q,
+    );
+    missing_warning(
+        file,
+        "annual_revenue",
+        &a.annual_revenue,
+        "imputed with the median and flagged",
+        q,
+    );
+    let bad_emp: Vec<usize> = a
+        .employees
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.is_some_and(|e| e < 0.0))
+        .map(|(i, _)| i + 1)
+        .collect();
     if !bad_emp.is_empty() {
-        q.errors.push(format!("{file}: column `employees` is negative in rows {}; fix or leave empty", rows(&bad_emp)));
+        q.errors.push(format!(
+            "{file}: column `employees` is negative in rows {}; fix or leave empty",
+            rows(&bad_emp)
+        ));
     }
     let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (n, id) in a.name.iter().zip(&a.account_id) {
@@ -219,8 +334,11 @@ fn check_accounts(a: &Accounts, file: &str, q: &mut Quality) {
             }
         }
     }
-    let collisions: Vec<String> =
-        by_name.iter().filter(|(_, v)| v.len() > 1).map(|(k, v)| format!("{k:?}: {}", v.join(", "))).collect();
+    let collisions: Vec<String> = by_name
+        .iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(k, v)| format!("{k:?}: {}", v.join(", ")))
+        .collect();
     if !collisions.is_empty() {
         q.warnings.push(format!(
             "{file}: {} standardized company names are shared by several accounts (possible duplicates): {}",
@@ -235,22 +353,31 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
     let n = o.opportunity_id.len();
     let won = o.label.iter().filter(|l| **l == Some(1)).count();
     let lost = o.label.iter().filter(|l| **l == Some(0)).count();
-    q.facts.push(format!("{file}: {n} opportunities: {won} won, {lost} lost, {} open", n - won - lost));
+    q.facts.push(format!(
+        "{file}: {n} opportunities: {won} won, {lost} lost, {} open",
+        n - won - lost
+    ));
     let mut open_stages: BTreeMap<String, usize> = BTreeMap::new();
     for (s, l) in o.stage.iter().zip(&o.label) {
         if l.is_none() {
-            *open_stages.entry(s.clone().unwrap_or_else(|| "(empty)".into())).or_default() += 1;
+            *open_stages
+                .entry(s.clone().unwrap_or_else(|| "(empty)".into()))
+                .or_default() += 1;
         }
     }
     if !open_stages.is_empty() {
-        let list: Vec<String> = open_stages.iter().map(|(s, c)| format!("{s:?} ({c})")).collect();
+        let list: Vec<String> = open_stages
+            .iter()
+            .map(|(s, c)| format!("{s:?} ({c})"))
+            .collect();
         q.warnings.push(format!(
             "{file}: stages not mapped to won or lost are treated as open and not trained on: {}",
             list.join(", ")
         ));
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    let (mut dups, mut null_id, mut unknown, mut no_acc_closed, mut no_acc_open) = (vec![], vec![], vec![], vec![], 0);
+    let (mut dups, mut null_id, mut unknown, mut no_acc_closed, mut no_acc_open) =
+        (vec![], vec![], vec![], vec![], 0);
     let (mut no_created, mut no_close, mut close_before) = (vec![], vec![], vec![]);
     let mut unknown_names: BTreeMap<&str, usize> = BTreeMap::new();
     for i in 0..n {
@@ -284,10 +411,16 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
     }
     let e = &mut q.errors;
     if !null_id.is_empty() {
-        e.push(format!("{file}: column `opportunity_id` is empty in rows {}", rows(&null_id)));
+        e.push(format!(
+            "{file}: column `opportunity_id` is empty in rows {}",
+            rows(&null_id)
+        ));
     }
     if !dups.is_empty() {
-        e.push(format!("{file}: duplicate opportunity_id in rows {}; opportunity ids must be unique", rows(&dups)));
+        e.push(format!(
+            "{file}: duplicate opportunity_id in rows {}; opportunity ids must be unique",
+            rows(&dups)
+        ));
     }
     if !unknown.is_empty() {
         let names: Vec<&str> = unknown_names.keys().take(5).copied().collect();
@@ -298,13 +431,22 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
         ));
     }
     if !no_acc_closed.is_empty() {
-        e.push(format!("{file}: closed opportunities without an account_id in rows {}", rows(&no_acc_closed)));
+        e.push(format!(
+            "{file}: closed opportunities without an account_id in rows {}",
+            rows(&no_acc_closed)
+        ));
     }
     if !no_created.is_empty() {
-        e.push(format!("{file}: closed opportunities without a created_date in rows {}", rows(&no_created)));
+        e.push(format!(
+            "{file}: closed opportunities without a created_date in rows {}",
+            rows(&no_created)
+        ));
     }
     if !no_close.is_empty() {
-        e.push(format!("{file}: closed opportunities without a close_date in rows {}", rows(&no_close)));
+        e.push(format!(
+            "{file}: closed opportunities without a close_date in rows {}",
+            rows(&no_close)
+        ));
     }
     if !close_before.is_empty() {
         e.push(format!(
@@ -313,7 +455,9 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
         ));
     }
     if no_acc_open > 0 {
-        q.warnings.push(format!("{file}: {no_acc_open} open opportunities have no account_id; they are not used"));
+        q.warnings.push(format!(
+            "{file}: {no_acc_open} open opportunities have no account_id; they are not used"
+        ));
     }
     if won == 0 || lost == 0 {
         let which = if won == 0 { "won" } else { "lost" };
@@ -333,15 +477,37 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
 fn check_signals(s: &Signals, a: &Accounts, file: &str, q: &mut Quality) {
     let ids: HashSet<&str> = a.account_id.iter().flatten().map(String::as_str).collect();
     q.facts.push(format!("{file}: {} signals", s.len()));
-    let bad_date: Vec<usize> = s.date.iter().enumerate().filter(|(_, d)| d.is_none()).map(|(i, _)| i + 1).collect();
+    let bad_date: Vec<usize> = s
+        .date
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_none())
+        .map(|(i, _)| i + 1)
+        .collect();
     if !bad_date.is_empty() {
-        q.errors.push(format!("{file}: column `date` is empty in rows {}", rows(&bad_date)));
+        q.errors.push(format!(
+            "{file}: column `date` is empty in rows {}",
+            rows(&bad_date)
+        ));
     }
-    let no_type: Vec<usize> = s.signal.iter().enumerate().filter(|(_, d)| d.is_none()).map(|(i, _)| i + 1).collect();
+    let no_type: Vec<usize> = s
+        .signal
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_none())
+        .map(|(i, _)| i + 1)
+        .collect();
     if !no_type.is_empty() {
-        q.errors.push(format!("{file}: column `signal` is empty in rows {}", rows(&no_type)));
+        q.errors.push(format!(
+            "{file}: column `signal` is empty in rows {}",
+            rows(&no_type)
+        ));
     }
-    let unknown = s.account_id.iter().filter(|x| x.as_deref().is_none_or(|x| !ids.contains(x))).count();
+    let unknown = s
+        .account_id
+        .iter()
+        .filter(|x| x.as_deref().is_none_or(|x| !ids.contains(x)))
+        .count();
     if unknown > 0 {
         q.warnings.push(format!(
             "{file}: {unknown} signals belong to accounts not in the accounts table; they are not used in training"

@@ -25,7 +25,11 @@ pub enum Format {
 }
 
 pub fn format_of(path: &Path) -> Result<Format> {
-    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()) {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+    {
         Some(e) if e == "csv" => Ok(Format::Csv),
         Some(e) if e == "parquet" || e == "pq" => Ok(Format::Parquet),
         _ => Err(Error::data(
@@ -37,7 +41,11 @@ pub fn format_of(path: &Path) -> Result<Format> {
 
 /// The column names of a table, in file order.
 pub fn column_names(path: &Path) -> Result<Vec<String>> {
-    Ok(schema_of(path)?.fields().iter().map(|f| f.name().clone()).collect())
+    Ok(schema_of(path)?
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect())
 }
 
 fn open(path: &Path) -> Result<File> {
@@ -47,16 +55,17 @@ fn open(path: &Path) -> Result<File> {
 fn schema_of(path: &Path) -> Result<SchemaRef> {
     match format_of(path)? {
         Format::Parquet => {
-            let b = ParquetRecordBatchReaderBuilder::try_new(open(path)?)
-                .map_err(|e| Error::data(path.display(), format!("not a readable parquet file: {e}")))?;
+            let b = ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| {
+                Error::data(path.display(), format!("not a readable parquet file: {e}"))
+            })?;
             Ok(b.schema().clone())
         }
         Format::Csv => {
             let mut f = open(path)?;
             let fmt = arrow::csv::reader::Format::default().with_header(true);
-            let (schema, _) = fmt
-                .infer_schema(&mut f, Some(0))
-                .map_err(|e| Error::data(path.display(), format!("cannot read the CSV header: {e}")))?;
+            let (schema, _) = fmt.infer_schema(&mut f, Some(0)).map_err(|e| {
+                Error::data(path.display(), format!("cannot read the CSV header: {e}"))
+            })?;
             let fields: Vec<Field> = schema
                 .fields()
                 .iter()
@@ -68,16 +77,20 @@ fn schema_of(path: &Path) -> Result<SchemaRef> {
 }
 
 /// Batches of the named columns (all columns when `columns` is None).
-pub fn read_batches(path: &Path, columns: Option<&[String]>, batch_size: usize) -> Result<BatchIter> {
+pub fn read_batches(
+    path: &Path,
+    columns: Option<&[String]>,
+    batch_size: usize,
+) -> Result<BatchIter> {
     let schema = schema_of(path)?;
     let indices: Vec<usize> = match columns {
         None => (0..schema.fields().len()).collect(),
         Some(cols) => cols
             .iter()
             .map(|c| {
-                schema.index_of(c).map_err(|_| {
-                    Error::data(path.display(), format!("missing column `{c}`"))
-                })
+                schema
+                    .index_of(c)
+                    .map_err(|_| Error::data(path.display(), format!("missing column `{c}`")))
             })
             .collect::<Result<_>>()?,
     };
@@ -86,7 +99,10 @@ pub fn read_batches(path: &Path, columns: Option<&[String]>, batch_size: usize) 
         Format::Parquet => {
             let b = ParquetRecordBatchReaderBuilder::try_new(open(path)?)?;
             let mask = ProjectionMask::roots(b.parquet_schema(), indices.clone());
-            let reader = b.with_projection(mask).with_batch_size(batch_size).build()?;
+            let reader = b
+                .with_projection(mask)
+                .with_batch_size(batch_size)
+                .build()?;
             Ok(Box::new(reader.map(move |r| {
                 r.map_err(|e| Error::data(&file_name, format!("cannot read parquet data: {e}")))
             })))
@@ -121,7 +137,14 @@ pub struct Loc<'a> {
 
 impl Loc<'_> {
     fn err(&self, i: usize, msg: String) -> Error {
-        Error::data(self.file, format!("column `{}`, row {}: {msg}", self.column, self.first_row + i))
+        Error::data(
+            self.file,
+            format!(
+                "column `{}`, row {}: {msg}",
+                self.column,
+                self.first_row + i
+            ),
+        )
     }
 }
 
@@ -136,17 +159,31 @@ fn text_values(a: &ArrayRef) -> Option<Vec<Option<&str>>> {
 
 fn blank(s: &str) -> bool {
     let t = s.trim();
-    t.is_empty() || t.eq_ignore_ascii_case("null") || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("n/a")
+    t.is_empty()
+        || t.eq_ignore_ascii_case("null")
+        || t.eq_ignore_ascii_case("na")
+        || t.eq_ignore_ascii_case("n/a")
 }
 
 /// Strings (ids, names): other types are rendered as text.
 pub fn strings(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<String>>> {
     if let Some(v) = text_values(a) {
-        return Ok(v.into_iter().map(|s| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from)).collect());
+        return Ok(v
+            .into_iter()
+            .map(|s| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from))
+            .collect());
     }
-    let cast = arrow::compute::cast(a, &DataType::Utf8)
-        .map_err(|e| Error::data(loc.file, format!("column `{}` cannot be read as text: {e}", loc.column)))?;
-    Ok(cast.as_string::<i32>().iter().map(|s| s.map(String::from)).collect())
+    let cast = arrow::compute::cast(a, &DataType::Utf8).map_err(|e| {
+        Error::data(
+            loc.file,
+            format!("column `{}` cannot be read as text: {e}", loc.column),
+        )
+    })?;
+    Ok(cast
+        .as_string::<i32>()
+        .iter()
+        .map(|s| s.map(String::from))
+        .collect())
 }
 
 /// Numbers (and booleans as 0/1).
@@ -159,7 +196,10 @@ pub fn numbers(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<f64>>> {
                 None => Ok(None),
                 Some(s) if blank(s) => Ok(None),
                 Some(s) => parse_number(s).map(Some).ok_or_else(|| {
-                    loc.err(i, format!("cannot read {s:?} as a number; fix the value or leave it empty"))
+                    loc.err(
+                        i,
+                        format!("cannot read {s:?} as a number; fix the value or leave it empty"),
+                    )
                 }),
             })
             .collect();
@@ -183,7 +223,10 @@ fn parse_number(s: &str) -> Option<f64> {
         "false" | "no" => return Some(0.0),
         _ => {}
     }
-    let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '$' && *c != '_').collect();
+    let cleaned: String = t
+        .chars()
+        .filter(|c| *c != ',' && *c != '$' && *c != '_')
+        .collect();
     cleaned.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
@@ -212,7 +255,10 @@ pub fn dates(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<i32>>> {
             ))
         }
     };
-    Ok(cast.as_primitive::<arrow::datatypes::Date32Type>().iter().collect())
+    Ok(cast
+        .as_primitive::<arrow::datatypes::Date32Type>()
+        .iter()
+        .collect())
 }
 
 /// Parses `YYYY-MM-DD`, optionally followed by a time (`T` or space), or `YYYY/MM/DD`.
@@ -272,7 +318,10 @@ pub fn expand_inputs(arg: &Path) -> Result<Vec<PathBuf>> {
 fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let p = e.map_err(|e| Error::io(dir, e))?.path();
-        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
         if hidden {
             continue;
         }

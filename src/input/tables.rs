@@ -10,10 +10,23 @@ use crate::error::{Error, Result};
 use crate::input::read::{self, Loc};
 
 pub const ACCOUNT_REQUIRED: &[&str] = &["account_id", "industry", "employees"];
-pub const ACCOUNT_TEXT: &[&str] = &["account_id", "name", "domain", "industry", "country", "technologies"];
-pub const ACCOUNT_NUMERIC: &[&str] =
-    &["employees", "annual_revenue", "founded_year", "jobs_posted_30d", "hires_12m"];
-pub const OPPORTUNITY_REQUIRED: &[&str] = &["opportunity_id", "account_id", "created_date", "stage"];
+pub const ACCOUNT_TEXT: &[&str] = &[
+    "account_id",
+    "name",
+    "domain",
+    "industry",
+    "country",
+    "technologies",
+];
+pub const ACCOUNT_NUMERIC: &[&str] = &[
+    "employees",
+    "annual_revenue",
+    "founded_year",
+    "jobs_posted_30d",
+    "hires_12m",
+];
+pub const OPPORTUNITY_REQUIRED: &[&str] =
+    &["opportunity_id", "account_id", "created_date", "stage"];
 pub const SIGNAL_REQUIRED: &[&str] = &["account_id", "date", "signal"];
 
 /// Accounts, or one batch of a universe: same shape.
@@ -73,18 +86,40 @@ pub struct ColumnMap<'a> {
 }
 
 impl<'a> ColumnMap<'a> {
-    pub fn new(table: &'a str, file: String, map: &'a BTreeMap<String, String>, present: Vec<String>) -> Self {
-        ColumnMap { table, file, map, present }
+    pub fn new(
+        table: &'a str,
+        file: String,
+        map: &'a BTreeMap<String, String>,
+        present: Vec<String>,
+    ) -> Self {
+        ColumnMap {
+            table,
+            file,
+            map,
+            present,
+        }
     }
     /// The file column for a contract column, if the file has it.
     pub fn source(&self, contract: &str) -> Option<String> {
-        let name = self.map.get(contract).cloned().unwrap_or_else(|| contract.to_string());
+        let name = self
+            .map
+            .get(contract)
+            .cloned()
+            .unwrap_or_else(|| contract.to_string());
         self.present.iter().find(|p| **p == name).cloned()
     }
     pub fn require(&self, contract: &str) -> Result<String> {
         self.source(contract).ok_or_else(|| {
-            let name = self.map.get(contract).cloned().unwrap_or_else(|| contract.to_string());
-            let mapped = if name != contract { format!(" (mapped from `{contract}`)") } else { String::new() };
+            let name = self
+                .map
+                .get(contract)
+                .cloned()
+                .unwrap_or_else(|| contract.to_string());
+            let mapped = if name != contract {
+                format!(" (mapped from `{contract}`)")
+            } else {
+                String::new()
+            };
             Error::data(
                 &self.file,
                 format!(
@@ -103,31 +138,73 @@ impl<'a> ColumnMap<'a> {
     }
 }
 
-fn col_strings(b: &RecordBatch, m: &ColumnMap, c: &str, first_row: usize) -> Result<Vec<Option<String>>> {
+fn col_strings(
+    b: &RecordBatch,
+    m: &ColumnMap,
+    c: &str,
+    first_row: usize,
+) -> Result<Vec<Option<String>>> {
     match m.source(c) {
         Some(src) => {
-            let a = b.column_by_name(&src).ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
-            read::strings(a, &Loc { file: &m.file, column: &src, first_row })
+            let a = b
+                .column_by_name(&src)
+                .ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
+            read::strings(
+                a,
+                &Loc {
+                    file: &m.file,
+                    column: &src,
+                    first_row,
+                },
+            )
         }
         None => Ok(vec![None; b.num_rows()]),
     }
 }
 
-fn col_numbers(b: &RecordBatch, m: &ColumnMap, c: &str, first_row: usize) -> Result<Vec<Option<f64>>> {
+fn col_numbers(
+    b: &RecordBatch,
+    m: &ColumnMap,
+    c: &str,
+    first_row: usize,
+) -> Result<Vec<Option<f64>>> {
     match m.source(c) {
         Some(src) => {
-            let a = b.column_by_name(&src).ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
-            read::numbers(a, &Loc { file: &m.file, column: &src, first_row })
+            let a = b
+                .column_by_name(&src)
+                .ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
+            read::numbers(
+                a,
+                &Loc {
+                    file: &m.file,
+                    column: &src,
+                    first_row,
+                },
+            )
         }
         None => Ok(vec![None; b.num_rows()]),
     }
 }
 
-fn col_dates(b: &RecordBatch, m: &ColumnMap, c: &str, first_row: usize) -> Result<Vec<Option<i32>>> {
+fn col_dates(
+    b: &RecordBatch,
+    m: &ColumnMap,
+    c: &str,
+    first_row: usize,
+) -> Result<Vec<Option<i32>>> {
     match m.source(c) {
         Some(src) => {
-            let a = b.column_by_name(&src).ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
-            read::dates(a, &Loc { file: &m.file, column: &src, first_row })
+            let a = b
+                .column_by_name(&src)
+                .ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
+            read::dates(
+                a,
+                &Loc {
+                    file: &m.file,
+                    column: &src,
+                    first_row,
+                },
+            )
         }
         None => Ok(vec![None; b.num_rows()]),
     }
@@ -150,7 +227,12 @@ pub fn account_sources(m: &ColumnMap, extra: &[String]) -> Result<Vec<String>> {
 
 impl Accounts {
     /// Parses one batch; `first_row` is the 1-based row number of its first row.
-    pub fn from_batch(b: &RecordBatch, m: &ColumnMap, cfg: &Config, first_row: usize) -> Result<Accounts> {
+    pub fn from_batch(
+        b: &RecordBatch,
+        m: &ColumnMap,
+        cfg: &Config,
+        first_row: usize,
+    ) -> Result<Accounts> {
         let mut industry = col_strings(b, m, "industry", first_row)?;
         for v in industry.iter_mut().flatten() {
             if let Some(canon) = cfg
@@ -195,7 +277,8 @@ impl Opportunities {
             m.require(c)?;
         }
         let stage = col_strings(b, m, "stage", 1)?;
-        let is_in = |s: &str, list: &[String]| list.iter().any(|w| w.trim().eq_ignore_ascii_case(s.trim()));
+        let is_in =
+            |s: &str, list: &[String]| list.iter().any(|w| w.trim().eq_ignore_ascii_case(s.trim()));
         let label = stage
             .iter()
             .map(|s| {
@@ -235,7 +318,13 @@ impl Signals {
             .map(|s| s.map(|s| crate::config::normalize_name(&s)))
             .collect();
         let value = col_numbers(b, m, "value", first_row)?;
-        Ok(Signals { account_id: col_strings(b, m, "account_id", first_row)?, date, recorded_date, signal, value })
+        Ok(Signals {
+            account_id: col_strings(b, m, "account_id", first_row)?,
+            date,
+            recorded_date,
+            signal,
+            value,
+        })
     }
 
     pub fn len(&self) -> usize {

@@ -31,13 +31,28 @@ fn thousands(x: f64) -> String {
 /// The sentence for one term at one row.
 pub fn describe(model: &Model, table: &FeatureTable, t: &Term, row: usize) -> String {
     let num = |n: &str| table.get(n).and_then(|v| v.num(row)).unwrap_or(0.0);
-    let text = |n: &str| table.get(n).and_then(|v| if let crate::features::Values::Text(v) = v { Some(v[row].clone()) } else { None }).unwrap_or_default();
+    let text = |n: &str| {
+        table
+            .get(n)
+            .and_then(|v| {
+                if let crate::features::Values::Text(v) = v {
+                    Some(v[row].clone())
+                } else {
+                    None
+                }
+            })
+            .unwrap_or_default()
+    };
     let cap = model.spec.recency_cap_days as f64;
     let src = t.source.as_str();
     if let Some(level) = &t.level {
         return match src {
             "industry" => {
-                if text(src) == *level { format!("Industry: {level}") } else { format!("Industry: {}", text(src)) }
+                if text(src) == *level {
+                    format!("Industry: {level}")
+                } else {
+                    format!("Industry: {}", text(src))
+                }
             }
             "size_band" => format!("Size band: {} for its industry", pretty(&text(src))),
             _ => format!("{}: {}", pretty(src), text(src)),
@@ -48,7 +63,11 @@ pub fn describe(model: &Model, table: &FeatureTable, t: &Term, row: usize) -> St
             let days = w.trim_end_matches('d');
             let v = num(src);
             return if v > 0.0 {
-                format!("{} {} signal(s) in the last {days} days", count(v), pretty(ty))
+                format!(
+                    "{} {} signal(s) in the last {days} days",
+                    count(v),
+                    pretty(ty)
+                )
             } else {
                 format!("No {} in the last {days} days", pretty(ty))
             };
@@ -56,34 +75,74 @@ pub fn describe(model: &Model, table: &FeatureTable, t: &Term, row: usize) -> St
     }
     if let Some(ty) = src.strip_prefix("days_since_") {
         let v = num(src);
-        return if v < cap { format!("Last {} {} days ago", pretty(ty), count(v)) } else { format!("No {} in the last {} days", pretty(ty), count(cap)) };
+        return if v < cap {
+            format!("Last {} {} days ago", pretty(ty), count(v))
+        } else {
+            format!("No {} in the last {} days", pretty(ty), count(cap))
+        };
     }
     if let Some(ty) = src.strip_prefix("days_until_") {
         let v = num(src);
-        return if v < cap { format!("{} in {} days", capitalize(&pretty(ty)), count(v)) } else { format!("No {} scheduled", pretty(ty)) };
+        return if v < cap {
+            format!("{} in {} days", capitalize(&pretty(ty)), count(v))
+        } else {
+            format!("No {} scheduled", pretty(ty))
+        };
     }
     if src.starts_with("distinct_signal_types_") {
         let days = src.rsplit('_').next().unwrap_or("").trim_end_matches('d');
-        return format!("{} different signal types in the last {days} days", count(num(src)));
+        return format!(
+            "{} different signal types in the last {days} days",
+            count(num(src))
+        );
     }
     if let Some(tech) = src.strip_prefix("tech_") {
-        let disp = model.spec.technologies.iter().find(|(n, _)| n == tech).map(|(_, d)| d.clone()).unwrap_or_else(|| tech.to_string());
-        return if num(src) > 0.5 { format!("Uses {disp}") } else { format!("Does not use {disp}") };
+        let disp = model
+            .spec
+            .technologies
+            .iter()
+            .find(|(n, _)| n == tech)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_else(|| tech.to_string());
+        return if num(src) > 0.5 {
+            format!("Uses {disp}")
+        } else {
+            format!("Does not use {disp}")
+        };
     }
     match src {
-        "log_rpe_industry_ratio" => format!("Revenue per employee {:.1}x the {} median", num("rpe_industry_ratio"), text("industry")),
+        "log_rpe_industry_ratio" => format!(
+            "Revenue per employee {:.1}x the {} median",
+            num("rpe_industry_ratio"),
+            text("industry")
+        ),
         "log_employees" => format!("{} employees", thousands(num("employees"))),
         "log_revenue" => format!("Annual revenue ${:.1}M", num("annual_revenue") / 1e6),
         "company_age" => format!("Company age {} years", count(num(src))),
-        "hiring_intensity" => format!("Hired {} people in 12 months ({:.1}% of headcount)", count(num("hires_12m")), 100.0 * num(src)),
-        "log_jobs_posted_30d" => format!("{} jobs posted in the last 30 days", count(num("jobs_posted_30d"))),
+        "hiring_intensity" => format!(
+            "Hired {} people in 12 months ({:.1}% of headcount)",
+            count(num("hires_12m")),
+            100.0 * num(src)
+        ),
+        "log_jobs_posted_30d" => format!(
+            "{} jobs posted in the last 30 days",
+            count(num("jobs_posted_30d"))
+        ),
         "prior_won_deals" => {
             let v = num(src);
-            if v > 0.0 { format!("{} earlier won deal(s)", count(v)) } else { "No earlier won deals".to_string() }
+            if v > 0.0 {
+                format!("{} earlier won deal(s)", count(v))
+            } else {
+                "No earlier won deals".to_string()
+            }
         }
         s if s.ends_with("_missing") => {
             let col = s.trim_end_matches("_missing");
-            if num(s) > 0.5 { format!("{} unknown (imputed)", capitalize(&pretty(col))) } else { format!("{} known", capitalize(&pretty(col))) }
+            if num(s) > 0.5 {
+                format!("{} unknown (imputed)", capitalize(&pretty(col)))
+            } else {
+                format!("{} known", capitalize(&pretty(col)))
+            }
         }
         s => format!("{} = {}", pretty(s), count(num(s))),
     }
@@ -124,7 +183,11 @@ pub fn reasons(
     let mut neg: Vec<_> = cands.iter().filter(|c| c.0 < 0.0).collect();
     pos.sort_by(|a, b| b.0.total_cmp(&a.0));
     neg.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let ordered: Vec<_> = if total >= 0.0 { pos.into_iter().chain(neg).collect() } else { neg.into_iter().chain(pos).collect() };
+    let ordered: Vec<_> = if total >= 0.0 {
+        pos.into_iter().chain(neg).collect()
+    } else {
+        neg.into_iter().chain(pos).collect()
+    };
     let mut out: Vec<String> = vec![];
     if let Some(d) = disqualified {
         out.push(format!("Disqualified: {d}"));

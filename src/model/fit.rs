@@ -28,6 +28,9 @@ pub struct Term {
     pub std: f64,
     /// Coefficient on the standardized scale.
     pub coef: f64,
+    /// Its standard error (Fisher information of the penalized fit).
+    #[serde(default)]
+    pub std_error: f64,
 }
 
 impl Term {
@@ -38,7 +41,9 @@ impl Term {
 }
 
 pub fn is_timing(name: &str) -> bool {
-    name.starts_with("signal_") || name.starts_with("days_") || name.starts_with("distinct_signal_types")
+    name.starts_with("signal_")
+        || name.starts_with("days_")
+        || name.starts_with("distinct_signal_types")
 }
 
 /// Columns of the feature table that enter the model (others are kept for rules and reasons).
@@ -56,7 +61,12 @@ fn model_sources(table: &FeatureTable) -> Vec<String> {
         "log_revenue",
         "segment",
     ];
-    table.names.iter().filter(|n| !RAW.contains(&n.as_str())).cloned().collect()
+    table
+        .names
+        .iter()
+        .filter(|n| !RAW.contains(&n.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// The design terms for a training table: numeric and boolean features, and
@@ -65,21 +75,43 @@ fn model_sources(table: &FeatureTable) -> Vec<String> {
 pub fn design_terms(table: &FeatureTable, rows: &[usize]) -> Vec<Term> {
     let mut terms = vec![];
     for name in model_sources(table) {
-        let Some(values) = table.get(&name) else { continue };
-        let axis = if is_timing(&name) { Axis::Timing } else { Axis::Fit };
+        let Some(values) = table.get(&name) else {
+            continue;
+        };
+        let axis = if is_timing(&name) {
+            Axis::Timing
+        } else {
+            Axis::Fit
+        };
         match values {
             Values::Text(v) => {
                 let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
                 for &r in rows {
                     *counts.entry(v[r].as_str()).or_default() += 1;
                 }
-                let reference = counts.iter().max_by_key(|(_, c)| **c).map(|(k, _)| *k).unwrap_or_default();
+                let reference = counts
+                    .iter()
+                    .max_by_key(|(_, c)| **c)
+                    .map(|(k, _)| *k)
+                    .unwrap_or_default();
                 for level in counts.keys().filter(|l| **l != reference) {
-                    let x: Vec<f64> = rows.iter().map(|&r| if v[r] == *level { 1.0 } else { 0.0 }).collect();
+                    let x: Vec<f64> = rows
+                        .iter()
+                        .map(|&r| if v[r] == *level { 1.0 } else { 0.0 })
+                        .collect();
                     let (mean, std) = mean_std(&x);
                     if std > 1e-12 {
                         let tn = format!("{name}_{}", crate::config::normalize_name(level));
-                        terms.push(Term { name: tn, source: name.clone(), level: Some(level.to_string()), axis, mean, std, coef: 0.0 });
+                        terms.push(Term {
+                            name: tn,
+                            source: name.clone(),
+                            level: Some(level.to_string()),
+                            axis,
+                            mean,
+                            std,
+                            coef: 0.0,
+                            std_error: 0.0,
+                        });
                     }
                 }
             }
@@ -87,7 +119,16 @@ pub fn design_terms(table: &FeatureTable, rows: &[usize]) -> Vec<Term> {
                 let x: Vec<f64> = rows.iter().map(|&r| values.num(r).unwrap_or(0.0)).collect();
                 let (mean, std) = mean_std(&x);
                 if std > 1e-12 {
-                    terms.push(Term { name: name.clone(), source: name.clone(), level: None, axis, mean, std, coef: 0.0 });
+                    terms.push(Term {
+                        name: name.clone(),
+                        source: name.clone(),
+                        level: None,
+                        axis,
+                        mean,
+                        std,
+                        coef: 0.0,
+                        std_error: 0.0,
+                    });
                 }
             }
         }
@@ -104,12 +145,21 @@ fn mean_std(x: &[f64]) -> (f64, f64) {
 
 /// Raw (unstandardized) values of a term, one per row.
 pub fn raw_values(table: &FeatureTable, t: &Term) -> Result<Vec<f64>> {
-    let v = table.get(&t.source).ok_or_else(|| Error::Internal(format!("feature `{}` is missing", t.source)))?;
+    let v = table
+        .get(&t.source)
+        .ok_or_else(|| Error::Internal(format!("feature `{}` is missing", t.source)))?;
     Ok(match (&t.level, v) {
-        (Some(level), Values::Text(v)) => v.iter().map(|x| f64::from(u8::from(x == level))).collect(),
+        (Some(level), Values::Text(v)) => {
+            v.iter().map(|x| f64::from(u8::from(x == level))).collect()
+        }
         (None, Values::Num(v)) => v.clone(),
         (None, Values::Bool(v)) => v.iter().map(|b| f64::from(u8::from(*b))).collect(),
-        _ => return Err(Error::Internal(format!("feature `{}` has the wrong type", t.source))),
+        _ => {
+            return Err(Error::Internal(format!(
+                "feature `{}` has the wrong type",
+                t.source
+            )))
+        }
     })
 }
 
@@ -128,16 +178,27 @@ pub fn matrix(table: &FeatureTable, terms: &[Term], rows: &[usize]) -> Result<Ar
 /// L2-penalized logistic regression: scikit-learn's `LogisticRegression(C=c)`
 /// (linfa alpha = 1/C, intercept not penalized). Returns (intercept, coefficients)
 /// oriented so that positive means won.
-pub fn fit_logistic(x: &Array2<f64>, y: &[u8], c: f64, max_iterations: u64) -> Result<(f64, Vec<f64>)> {
+pub fn fit_logistic(
+    x: &Array2<f64>,
+    y: &[u8],
+    c: f64,
+    max_iterations: u64,
+) -> Result<(f64, Vec<f64>)> {
     if x.nrows() != y.len() || y.is_empty() {
-        return Err(Error::Fit(format!("{} rows of features for {} labels", x.nrows(), y.len())));
+        return Err(Error::Fit(format!(
+            "{} rows of features for {} labels",
+            x.nrows(),
+            y.len()
+        )));
     }
     if !(c.is_finite() && c > 0.0) {
         return Err(Error::Fit(format!("C must be finite and > 0, got {c}")));
     }
     let targets: Array1<bool> = y.iter().map(|v| *v == 1).collect();
     if targets.iter().all(|t| *t) || targets.iter().all(|t| !*t) {
-        return Err(Error::Fit("the training period has only one class (all won or all lost)".into()));
+        return Err(Error::Fit(
+            "the training period has only one class (all won or all lost)".into(),
+        ));
     }
     let ds = Dataset::new(x.clone(), targets);
     let m = LogisticRegression::default()
@@ -149,7 +210,10 @@ pub fn fit_logistic(x: &Array2<f64>, y: &[u8], c: f64, max_iterations: u64) -> R
         .fit(&ds)
         .map_err(|e| Error::Fit(e.to_string()))?;
     let sign = if m.labels().pos.class { 1.0 } else { -1.0 };
-    Ok((sign * m.intercept(), m.params().iter().map(|p| sign * p).collect()))
+    Ok((
+        sign * m.intercept(),
+        m.params().iter().map(|p| sign * p).collect(),
+    ))
 }
 
 pub fn sigmoid(z: f64) -> f64 {
@@ -178,7 +242,8 @@ pub fn fit_small(cols: &[&[f64]], offset: Option<&[f64]>, y: &[u8]) -> Result<Ve
         let mut hess = vec![vec![0.0; k]; k];
         for i in 0..n {
             let xi = row(i);
-            let z: f64 = xi.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>() + offset.map_or(0.0, |o| o[i]);
+            let z: f64 = xi.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>()
+                + offset.map_or(0.0, |o| o[i]);
             let p = sigmoid(z);
             let w = (p * (1.0 - p)).max(1e-12);
             for a in 0..k {
@@ -191,7 +256,8 @@ pub fn fit_small(cols: &[&[f64]], offset: Option<&[f64]>, y: &[u8]) -> Result<Ve
         for (a, row) in hess.iter_mut().enumerate() {
             row[a] += 1e-9 * n as f64; // keeps the solve defined under separation
         }
-        let step = solve(hess, grad).ok_or_else(|| Error::Fit("singular system in a small logistic fit".into()))?;
+        let step = solve(hess, grad)
+            .ok_or_else(|| Error::Fit("singular system in a small logistic fit".into()))?;
         let size: f64 = step.iter().map(|s| s.abs()).fold(0.0, f64::max);
         for (b, s) in beta.iter_mut().zip(&step) {
             *b += s;
@@ -204,6 +270,48 @@ pub fn fit_small(cols: &[&[f64]], offset: Option<&[f64]>, y: &[u8]) -> Result<Ve
         return Err(Error::Fit("a small logistic fit diverged".into()));
     }
     Ok(beta)
+}
+
+/// Standard errors of (intercept, coefficients) from the Fisher information
+/// of the L2-penalized log likelihood at the fit: the square roots of the
+/// diagonal of (X'WX + alpha·D)^-1, W = diag(p(1-p)), D = I without the
+/// intercept. With alpha = 0 these are statsmodels' `Logit(...).fit().bse`.
+pub fn standard_errors(x: &Array2<f64>, b0: f64, b: &[f64], alpha: f64) -> Option<Vec<f64>> {
+    let k = b.len() + 1;
+    let mut h = vec![vec![0.0; k]; k];
+    let mut xi = vec![0.0; k];
+    for row in x.rows() {
+        xi[0] = 1.0;
+        for (j, v) in row.iter().enumerate() {
+            xi[j + 1] = *v;
+        }
+        let p = sigmoid(b0 + row.iter().zip(b).map(|(a, c)| a * c).sum::<f64>());
+        let w = p * (1.0 - p);
+        for a in 0..k {
+            let wa = w * xi[a];
+            for c in a..k {
+                h[a][c] += wa * xi[c];
+            }
+        }
+    }
+    for a in 0..k {
+        for c in 0..a {
+            h[a][c] = h[c][a];
+        }
+        if a > 0 {
+            h[a][a] += alpha;
+        }
+    }
+    (0..k)
+        .map(|j| {
+            let mut e = vec![0.0; k];
+            e[j] = 1.0;
+            solve(h.clone(), e)
+                .map(|col| col[j])
+                .filter(|v| *v > 0.0)
+                .map(f64::sqrt)
+        })
+        .collect()
 }
 
 /// Solves A x = b by Gaussian elimination with partial pivoting.
@@ -246,6 +354,9 @@ mod tests {
     fn rejects_bad_penalty() {
         let x = Array2::zeros((2, 1));
         let err = fit_logistic(&x, &[0, 1], -1.0, 10).unwrap_err();
-        assert_eq!(err.to_string(), "model fit failed: C must be finite and > 0, got -1");
+        assert_eq!(
+            err.to_string(),
+            "model fit failed: C must be finite and > 0, got -1"
+        );
     }
 }

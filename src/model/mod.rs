@@ -4,6 +4,7 @@
 //! function, used by `train` (held-out evaluation, tier cut-offs) and by
 //! `score`, so the two cannot disagree.
 
+pub mod calibrate;
 pub mod explain;
 pub mod fit;
 pub mod rules;
@@ -33,6 +34,8 @@ pub struct Model {
     /// The chosen inverse penalty (scikit-learn's C).
     pub penalty_c: f64,
     pub hybrid: Hybrid,
+    /// Maps the hybrid's linear score to a probability.
+    pub calibration: calibrate::Calibration,
     /// Rules alone as a probability: sigmoid(a + b * points), fitted on the validation period.
     pub rules_baseline: [f64; 2],
     /// Hybrid-probability cut-offs of Tier 1 and Tier 2.
@@ -128,7 +131,10 @@ pub fn percentile(q: &[f64], x: f64) -> f64 {
     if x >= q[last] {
         return 100.0;
     }
-    let k = q.partition_point(|v| *v <= x).saturating_sub(1).min(last - 1);
+    let k = q
+        .partition_point(|v| *v <= x)
+        .saturating_sub(1)
+        .min(last - 1);
     let span = q[k + 1] - q[k];
     let frac = if span > 0.0 { (x - q[k]) / span } else { 0.0 };
     (k as f64 + frac) * 100.0 / last as f64
@@ -141,7 +147,9 @@ pub fn quantiles(v: &[f64]) -> Vec<f64> {
         return vec![0.0; 101];
     }
     s.sort_by(|a, b| a.total_cmp(b));
-    (0..=100).map(|k| s[((k as f64 / 100.0) * (s.len() - 1) as f64).round() as usize]).collect()
+    (0..=100)
+        .map(|k| s[((k as f64 / 100.0) * (s.len() - 1) as f64).round() as usize])
+        .collect()
 }
 
 impl Model {
@@ -157,7 +165,8 @@ impl Model {
                 format!("model format version {v:?} is not supported by this scorebook (expects {FORMAT_VERSION}); retrain the model"),
             ));
         }
-        serde_json::from_value(probe).map_err(|e| Error::data(path.display(), format!("corrupt model file: {e}")))
+        serde_json::from_value(probe)
+            .map_err(|e| Error::data(path.display(), format!("corrupt model file: {e}")))
     }
 
     pub fn has_timing(&self) -> bool {
@@ -184,12 +193,18 @@ impl Model {
             }
             contributions.push(c);
         }
-        Ok(Linear { eta, fit, timing, contributions })
+        Ok(Linear {
+            eta,
+            fit,
+            timing,
+            contributions,
+        })
     }
 
     pub fn hybrid_probability(&self, eta: f64, points: f64) -> f64 {
         let h = &self.hybrid;
-        sigmoid(h.intercept + h.model_weight * eta + h.rule_weight * points)
+        self.calibration
+            .apply(h.intercept + h.model_weight * eta + h.rule_weight * points)
     }
 
     pub fn tier(&self, p: f64, disqualified: bool) -> &'static str {
@@ -216,7 +231,11 @@ impl Model {
             let mp = sigmoid(lin.eta[r]);
             let p = self.hybrid_probability(lin.eta[r], rr.points[r]);
             let fs = percentile(&self.fit_quantiles, lin.fit[r]);
-            let ts = if self.has_timing() { percentile(&self.timing_quantiles, lin.timing[r]) } else { 0.0 };
+            let ts = if self.has_timing() {
+                percentile(&self.timing_quantiles, lin.timing[r])
+            } else {
+                0.0
+            };
             let quadrant = match (fs >= q.fit_threshold, ts >= q.timing_threshold) {
                 (true, true) => "Good Place",
                 (true, false) => "Get Back To Me",
@@ -232,7 +251,14 @@ impl Model {
             s.tier.push(self.tier(p, rr.disqualified[r].is_some()));
             s.quadrant.push(quadrant);
             s.disqualified.push(rr.disqualified[r].is_some());
-            s.reasons.push(explain::reasons(self, table, &lin, r, &rr.matched[r], rr.disqualified[r].as_deref()));
+            s.reasons.push(explain::reasons(
+                self,
+                table,
+                &lin,
+                r,
+                &rr.matched[r],
+                rr.disqualified[r].as_deref(),
+            ));
         }
         Ok(s)
     }
@@ -242,9 +268,15 @@ impl Model {
 /// is renamed into place; an existing directory is replaced only with `force`.
 pub fn write_dir(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<()> {
     if dir.exists() && !force {
-        return Err(Error::Exists { path: dir.to_path_buf() });
+        return Err(Error::Exists {
+            path: dir.to_path_buf(),
+        });
     }
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("model");
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));

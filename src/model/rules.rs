@@ -16,7 +16,10 @@ pub struct RuleResult {
 
 fn parse(name: &str, kind: &str, when: &str) -> Result<Expr> {
     polars::sql::sql_expr(when).map_err(|e| {
-        Error::config("rules", format!("{kind} {name:?}: cannot parse `{when}` as a SQL predicate: {e}"))
+        Error::config(
+            "rules",
+            format!("{kind} {name:?}: cannot parse `{when}` as a SQL predicate: {e}"),
+        )
     })
 }
 
@@ -30,14 +33,26 @@ pub fn evaluate(rules: &[Rule], disq: &[Disqualifier], frame: &DataFrame) -> Res
     let mut exprs = vec![];
     let mut labels = vec![];
     for (i, r) in rules.iter().enumerate() {
-        exprs.push(parse(&r.name, "rule", &r.when)?.fill_null(lit(false)).alias(format!("__r{i}")));
+        exprs.push(
+            parse(&r.name, "rule", &r.when)?
+                .fill_null(lit(false))
+                .alias(format!("__r{i}")),
+        );
         labels.push(("rule", r.name.clone(), r.when.clone()));
     }
     for (i, d) in disq.iter().enumerate() {
-        exprs.push(parse(&d.name, "disqualifier", &d.when)?.fill_null(lit(false)).alias(format!("__d{i}")));
+        exprs.push(
+            parse(&d.name, "disqualifier", &d.when)?
+                .fill_null(lit(false))
+                .alias(format!("__d{i}")),
+        );
         labels.push(("disqualifier", d.name.clone(), d.when.clone()));
     }
-    let mut out = RuleResult { points: vec![0.0; n], disqualified: vec![None; n], matched: vec![vec![]; n] };
+    let mut out = RuleResult {
+        points: vec![0.0; n],
+        disqualified: vec![None; n],
+        matched: vec![vec![]; n],
+    };
     if exprs.is_empty() {
         return Ok(out);
     }
@@ -54,12 +69,21 @@ pub fn evaluate(rules: &[Rule], disq: &[Disqualifier], frame: &DataFrame) -> Res
     let as_bool = |name: &str, label: &(&str, String, String)| -> Result<Vec<bool>> {
         let c = res.column(name)?;
         let b = c.bool().map_err(|_| {
-            Error::config("rules", format!("{} {:?}: `{}` is not a true/false predicate", label.0, label.1, label.2))
+            Error::config(
+                "rules",
+                format!(
+                    "{} {:?}: `{}` is not a true/false predicate",
+                    label.0, label.1, label.2
+                ),
+            )
         })?;
         Ok(b.iter().map(|v| v.unwrap_or(false)).collect())
     };
     for (i, r) in rules.iter().enumerate() {
-        for (row, m) in as_bool(&format!("__r{i}"), &labels[i])?.into_iter().enumerate() {
+        for (row, m) in as_bool(&format!("__r{i}"), &labels[i])?
+            .into_iter()
+            .enumerate()
+        {
             if m {
                 out.points[row] += r.points;
                 out.matched[row].push((r.name.clone(), r.points));
@@ -67,7 +91,10 @@ pub fn evaluate(rules: &[Rule], disq: &[Disqualifier], frame: &DataFrame) -> Res
         }
     }
     for (i, d) in disq.iter().enumerate() {
-        for (row, m) in as_bool(&format!("__d{i}"), &labels[rules.len() + i])?.into_iter().enumerate() {
+        for (row, m) in as_bool(&format!("__d{i}"), &labels[rules.len() + i])?
+            .into_iter()
+            .enumerate()
+        {
             if m && out.disqualified[row].is_none() {
                 out.disqualified[row] = Some(d.name.clone());
             }

@@ -27,7 +27,10 @@ impl std::str::FromStr for Dialect {
             "duckdb" => Ok(Dialect::DuckDb),
             "spark" => Ok(Dialect::Spark),
             "snowflake" => Ok(Dialect::Snowflake),
-            _ => Err(Error::config("--dialect", format!("unknown SQL dialect {s:?}; use ansi, duckdb, spark or snowflake"))),
+            _ => Err(Error::config(
+                "--dialect",
+                format!("unknown SQL dialect {s:?}; use ansi, duckdb, spark or snowflake"),
+            )),
         }
     }
 }
@@ -54,7 +57,9 @@ fn norm_text(d: Dialect, expr: &str) -> String {
     match d {
         Dialect::Ansi => format!("LOWER({expr})"),
         Dialect::DuckDb => format!("regexp_replace(LOWER({expr}), '[^a-z0-9;]+', '_', 'g')"),
-        Dialect::Spark | Dialect::Snowflake => format!("REGEXP_REPLACE(LOWER({expr}), '[^a-z0-9;]+', '_')"),
+        Dialect::Spark | Dialect::Snowflake => {
+            format!("REGEXP_REPLACE(LOWER({expr}), '[^a-z0-9;]+', '_')")
+        }
     }
 }
 
@@ -72,7 +77,10 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     // columns the training accounts did not have are NULL (imputed), as in the native scorer
     let c = |k: &str| {
         if spec.account_columns.iter().any(|x| x == k) || spec.extra.iter().any(|x| x == k) {
-            format!("u.{}", cols.get(k).cloned().unwrap_or_else(|| k.to_string()))
+            format!(
+                "u.{}",
+                cols.get(k).cloned().unwrap_or_else(|| k.to_string())
+            )
         } else {
             "CAST(NULL AS DOUBLE)".to_string()
         }
@@ -82,7 +90,12 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     let mut s = String::new();
     let timing = signals::names(spec);
     let uses_signals = m.terms.iter().any(|t| t.axis == Axis::Timing);
-    writeln!(s, "-- scorebook {} model {} as of {}", m.crate_version, m.model_version, o.as_of).ok();
+    writeln!(
+        s,
+        "-- scorebook {} model {} as of {}",
+        m.crate_version, m.model_version, o.as_of
+    )
+    .ok();
     writeln!(s, "WITH").ok();
     if uses_signals {
         let sig_norm = match d {
@@ -121,7 +134,9 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         .ok();
     }
     // earlier won deals, from the model's history
-    let as_of_days = crate::input::read::parse_date(o.as_of).ok_or_else(|| Error::config("--as-of", format!("{:?} is not a YYYY-MM-DD date", o.as_of)))?;
+    let as_of_days = crate::input::read::parse_date(o.as_of).ok_or_else(|| {
+        Error::config("--as-of", format!("{:?} is not a YYYY-MM-DD date", o.as_of))
+    })?;
     let won: Vec<String> = m
         .won_history
         .iter()
@@ -136,39 +151,121 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     // account features
     let mut ind = format!("COALESCE({}, 'Unknown')", c("industry"));
     if !m.config.input.industry_aliases.is_empty() {
-        let cases: Vec<String> = m.config.input.industry_aliases.iter().map(|(k, v)| format!("WHEN LOWER({}) = {} THEN {}", c("industry"), q(&k.to_lowercase()), q(v))).collect();
+        let cases: Vec<String> = m
+            .config
+            .input
+            .industry_aliases
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "WHEN LOWER({}) = {} THEN {}",
+                    c("industry"),
+                    q(&k.to_lowercase()),
+                    q(v)
+                )
+            })
+            .collect();
         ind = format!("CASE {} ELSE {ind} END", cases.join(" "));
     }
     let kept: Vec<String> = spec.industries.iter().map(|i| q(i)).collect();
-    let pooled = if kept.is_empty() { "'Other'".to_string() } else { format!("CASE WHEN {ind} IN ({}) THEN {ind} ELSE 'Other' END", kept.join(", ")) };
+    let pooled = if kept.is_empty() {
+        "'Other'".to_string()
+    } else {
+        format!(
+            "CASE WHEN {ind} IN ({}) THEN {ind} ELSE 'Other' END",
+            kept.join(", ")
+        )
+    };
     let mult = m.config.input.revenue_multiplier;
-    let emp = format!("COALESCE(CASE WHEN CAST({} AS DOUBLE) >= 0 THEN CAST({} AS DOUBLE) END, {})", c("employees"), c("employees"), imp("employees"));
-    let rev = format!("COALESCE(CASE WHEN CAST({r} AS DOUBLE) >= 0 THEN CAST({r} AS DOUBLE) * {} END, {})", num(mult), imp("annual_revenue"), r = c("annual_revenue"));
-    let fy = format!("COALESCE(CAST({} AS DOUBLE), {})", c("founded_year"), imp("founded_year"));
-    let jobs = format!("COALESCE(CAST({} AS DOUBLE), {})", c("jobs_posted_30d"), imp("jobs_posted_30d"));
-    let hires = format!("COALESCE(CAST({} AS DOUBLE), {})", c("hires_12m"), imp("hires_12m"));
-    let bench_cases: Vec<String> = spec.rpe_median.iter().map(|(k, v)| format!("WHEN {} THEN {}", q(k), num(*v))).collect();
-    let mut f = vec![format!("u.{} AS account_id", cols.get("account_id").cloned().unwrap_or_else(|| "account_id".into()))];
+    let emp = format!(
+        "COALESCE(CASE WHEN CAST({} AS DOUBLE) >= 0 THEN CAST({} AS DOUBLE) END, {})",
+        c("employees"),
+        c("employees"),
+        imp("employees")
+    );
+    let rev = format!(
+        "COALESCE(CASE WHEN CAST({r} AS DOUBLE) >= 0 THEN CAST({r} AS DOUBLE) * {} END, {})",
+        num(mult),
+        imp("annual_revenue"),
+        r = c("annual_revenue")
+    );
+    let fy = format!(
+        "COALESCE(CAST({} AS DOUBLE), {})",
+        c("founded_year"),
+        imp("founded_year")
+    );
+    let jobs = format!(
+        "COALESCE(CAST({} AS DOUBLE), {})",
+        c("jobs_posted_30d"),
+        imp("jobs_posted_30d")
+    );
+    let hires = format!(
+        "COALESCE(CAST({} AS DOUBLE), {})",
+        c("hires_12m"),
+        imp("hires_12m")
+    );
+    let bench_cases: Vec<String> = spec
+        .rpe_median
+        .iter()
+        .map(|(k, v)| format!("WHEN {} THEN {}", q(k), num(*v)))
+        .collect();
+    let mut f = vec![format!(
+        "u.{} AS account_id",
+        cols.get("account_id")
+            .cloned()
+            .unwrap_or_else(|| "account_id".into())
+    )];
     f.push(format!("{pooled} AS industry"));
     f.push(format!("{emp} AS employees"));
     f.push(format!("{rev} AS annual_revenue"));
     f.push(format!("{fy} AS founded_year"));
     f.push(format!("{jobs} AS jobs_posted_30d"));
     f.push(format!("{hires} AS hires_12m"));
-    f.push(format!("CASE WHEN {} IS NULL THEN 1 ELSE 0 END AS employees_missing", c("employees")));
+    f.push(format!(
+        "CASE WHEN {} IS NULL THEN 1 ELSE 0 END AS employees_missing",
+        c("employees")
+    ));
     f.push(format!("CASE WHEN {} IS NULL OR CAST({} AS DOUBLE) < 0 THEN 1 ELSE 0 END AS annual_revenue_missing", c("annual_revenue"), c("annual_revenue")));
-    f.push(format!("CASE WHEN {} IS NULL THEN 1 ELSE 0 END AS founded_year_missing", c("founded_year")));
-    f.push(format!("CASE WHEN {} IS NULL AND {} IS NULL THEN 1 ELSE 0 END AS hiring_missing", c("jobs_posted_30d"), c("hires_12m")));
+    f.push(format!(
+        "CASE WHEN {} IS NULL THEN 1 ELSE 0 END AS founded_year_missing",
+        c("founded_year")
+    ));
+    f.push(format!(
+        "CASE WHEN {} IS NULL AND {} IS NULL THEN 1 ELSE 0 END AS hiring_missing",
+        c("jobs_posted_30d"),
+        c("hires_12m")
+    ));
     for e in &spec.extra {
-        f.push(format!("COALESCE(CAST({} AS DOUBLE), {}) AS {e}", c(e), imp(e)));
+        f.push(format!(
+            "COALESCE(CAST({} AS DOUBLE), {}) AS {e}",
+            c(e),
+            imp(e)
+        ));
     }
-    let tech_norm = norm_text(d, &format!("REPLACE(REPLACE({}, ' ;', ';'), '; ', ';')", c("technologies")));
+    let tech_norm = norm_text(
+        d,
+        &format!(
+            "REPLACE(REPLACE({}, ' ;', ';'), '; ', ';')",
+            c("technologies")
+        ),
+    );
     for (t, _) in &spec.technologies {
-        f.push(format!("COALESCE(POSITION({} IN ';' || {tech_norm} || ';') > 0, FALSE) AS tech_{t}", q(&format!(";{t};"))));
+        f.push(format!(
+            "COALESCE(POSITION({} IN ';' || {tech_norm} || ';') > 0, FALSE) AS tech_{t}",
+            q(&format!(";{t};"))
+        ));
     }
-    f.push(if won.is_empty() { "0 AS prior_won_deals".into() } else { "COALESCE(won.n, 0) AS prior_won_deals".into() });
+    f.push(if won.is_empty() {
+        "0 AS prior_won_deals".into()
+    } else {
+        "COALESCE(won.n, 0) AS prior_won_deals".into()
+    });
     for name in &timing {
-        let default = if name.starts_with("days_") { spec.recency_cap_days as f64 } else { 0.0 };
+        let default = if name.starts_with("days_") {
+            spec.recency_cap_days as f64
+        } else {
+            0.0
+        };
         if uses_signals {
             f.push(format!("COALESCE(sig.{name}, {}) AS {name}", num(default)));
         } else {
@@ -177,12 +274,27 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     }
     let mut from = format!("{} u", o.universe_table);
     if uses_signals {
-        from += &format!(" LEFT JOIN sig ON sig.account_id = u.{}", cols.get("account_id").cloned().unwrap_or_else(|| "account_id".into()));
+        from += &format!(
+            " LEFT JOIN sig ON sig.account_id = u.{}",
+            cols.get("account_id")
+                .cloned()
+                .unwrap_or_else(|| "account_id".into())
+        );
     }
     if !won.is_empty() {
-        from += &format!(" LEFT JOIN won ON won.account_id = u.{}", cols.get("account_id").cloned().unwrap_or_else(|| "account_id".into()));
+        from += &format!(
+            " LEFT JOIN won ON won.account_id = u.{}",
+            cols.get("account_id")
+                .cloned()
+                .unwrap_or_else(|| "account_id".into())
+        );
     }
-    writeln!(s, "f0 AS (\n  SELECT\n    {}\n  FROM {from}\n),", f.join(",\n    ")).ok();
+    writeln!(
+        s,
+        "f0 AS (\n  SELECT\n    {}\n  FROM {from}\n),",
+        f.join(",\n    ")
+    )
+    .ok();
     // derived
     let bands = |col: &str| {
         let band_of = |cuts: &[f64]| {
@@ -191,14 +303,32 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
                 num(cuts[0]), num(cuts[1]), num(cuts[2])
             )
         };
-        let mut cases: Vec<String> = spec.industry_size_bands.iter().map(|(k, v)| format!("WHEN LOWER({col}) = {} THEN {}", q(&k.to_lowercase()), band_of(v))).collect();
+        let mut cases: Vec<String> = spec
+            .industry_size_bands
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "WHEN LOWER({col}) = {} THEN {}",
+                    q(&k.to_lowercase()),
+                    band_of(v)
+                )
+            })
+            .collect();
         cases.push(format!("ELSE {}", band_of(&spec.size_bands)));
         format!("CASE {} END", cases.join(" "))
     };
-    let bench = if bench_cases.is_empty() { num(spec.rpe_median_all) } else { format!("CASE industry {} ELSE {} END", bench_cases.join(" "), num(spec.rpe_median_all)) };
+    let bench = if bench_cases.is_empty() {
+        num(spec.rpe_median_all)
+    } else {
+        format!(
+            "CASE industry {} ELSE {} END",
+            bench_cases.join(" "),
+            num(spec.rpe_median_all)
+        )
+    };
     writeln!(
         s,
-        "f AS (\n  SELECT *,\n    LN(1 + employees) AS log_employees,\n    LN(1 + annual_revenue) AS log_revenue,\n    rpe AS revenue_per_employee,\n    rpe / bench AS rpe_industry_ratio,\n    GREATEST(LEAST(LN(GREATEST(rpe, 1E-9) / bench), 5), -5) AS log_rpe_industry_ratio,\n    GREATEST({} - founded_year, 0) AS company_age,\n    CASE WHEN employees > 0 THEN hires_12m / employees ELSE 0 END AS hiring_intensity,\n    LN(1 + GREATEST(jobs_posted_30d, 0)) AS log_jobs_posted_30d,\n    {} AS size_band\n  FROM (SELECT *, {bench} AS bench, CASE WHEN employees > 0 THEN annual_revenue / employees ELSE {bench} END AS rpe FROM f0) b\n),",
+        "f AS (\n  SELECT *,\n    LN(1 + employees) AS log_employees,\n    LN(1 + annual_revenue) AS log_revenue,\n    rpe AS revenue_per_employee,\n    rpe / bench AS rpe_industry_ratio,\n    GREATEST(LEAST(LN(GREATEST(rpe, 1E-9) / bench), 5), -5) AS log_rpe_industry_ratio,\n    GREATEST({} - founded_year, 0) AS company_age,\n    CASE WHEN employees > 0 THEN hires_12m / employees ELSE 0 END AS hiring_intensity,\n    LN(1 + GREATEST(jobs_posted_30d, 0)) AS log_jobs_posted_30d,\n    {} AS size_band\n  FROM (SELECT *, {bench} AS bench, CASE WHEN employees_missing = 0 AND annual_revenue_missing = 0 AND employees > 0 THEN annual_revenue / employees ELSE {bench} END AS rpe FROM f0) b\n),",
         num(year),
         bands("industry")
     )
@@ -207,18 +337,42 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     let mut terms = vec![num(m.intercept)];
     for t in &m.terms {
         let raw = match &t.level {
-            Some(level) => format!("(CASE WHEN {} = {} THEN 1.0 ELSE 0.0 END)", t.source, q(level)),
-            None if t.source.starts_with("tech_") => format!("(CASE WHEN {} THEN 1.0 ELSE 0.0 END)", t.source),
+            Some(level) => format!(
+                "(CASE WHEN {} = {} THEN 1.0 ELSE 0.0 END)",
+                t.source,
+                q(level)
+            ),
+            None if t.source.starts_with("tech_") => {
+                format!("(CASE WHEN {} THEN 1.0 ELSE 0.0 END)", t.source)
+            }
             None => format!("CAST({} AS DOUBLE)", t.source),
         };
-        terms.push(format!("{} * ({raw} - {}) / {}", num(t.coef), num(t.mean), num(t.std)));
+        terms.push(format!(
+            "{} * ({raw} - {}) / {}",
+            num(t.coef),
+            num(t.mean),
+            num(t.std)
+        ));
     }
     let mut pts = vec!["0".to_string()];
     for r in &m.config.rules {
-        pts.push(format!("CASE WHEN ({}) THEN {} ELSE 0 END", r.when, num(r.points)));
+        pts.push(format!(
+            "CASE WHEN ({}) THEN {} ELSE 0 END",
+            r.when,
+            num(r.points)
+        ));
     }
-    let disq: Vec<String> = m.config.disqualifiers.iter().map(|x| format!("COALESCE(({}), FALSE)", x.when)).collect();
-    let disq = if disq.is_empty() { "FALSE".to_string() } else { disq.join(" OR ") };
+    let disq: Vec<String> = m
+        .config
+        .disqualifiers
+        .iter()
+        .map(|x| format!("COALESCE(({}), FALSE)", x.when))
+        .collect();
+    let disq = if disq.is_empty() {
+        "FALSE".to_string()
+    } else {
+        disq.join(" OR ")
+    };
     writeln!(
         s,
         "lp AS (\n  SELECT account_id,\n    {} AS eta,\n    {} AS rule_points,\n    ({disq}) AS disqualified\n  FROM f\n),",
@@ -227,10 +381,37 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     )
     .ok();
     let h = &m.hybrid;
+    let z = format!(
+        "({} + {} * eta + {} * rule_points)",
+        num(h.intercept),
+        num(h.model_weight),
+        num(h.rule_weight)
+    );
+    let prob = match &m.calibration {
+        super::calibrate::Calibration::Platt => format!("1.0 / (1.0 + EXP(-{z}))"),
+        super::calibrate::Calibration::Isotonic { x, y } => {
+            let mut cases = format!("CASE WHEN z <= {} THEN {}", num(x[0]), num(y[0]));
+            for k in 0..x.len().saturating_sub(1) {
+                let slope = if x[k + 1] > x[k] {
+                    (y[k + 1] - y[k]) / (x[k + 1] - x[k])
+                } else {
+                    0.0
+                };
+                cases += &format!(
+                    " WHEN z < {} THEN {} + {} * (z - {})",
+                    num(x[k + 1]),
+                    num(y[k]),
+                    num(slope),
+                    num(x[k])
+                );
+            }
+            cases += &format!(" ELSE {} END", num(y[x.len() - 1]));
+            format!("LEAST(GREATEST({cases}, 1E-6), 1 - 1E-6)")
+        }
+    };
     writeln!(
         s,
-        "p AS (\n  SELECT account_id, rule_points, disqualified,\n    1.0 / (1.0 + EXP(-eta)) AS model_probability,\n    1.0 / (1.0 + EXP(-({} + {} * eta + {} * rule_points))) AS probability\n  FROM lp\n)",
-        num(h.intercept), num(h.model_weight), num(h.rule_weight)
+        "p AS (\n  SELECT account_id, rule_points, disqualified,\n    1.0 / (1.0 + EXP(-eta)) AS model_probability,\n    {prob} AS probability\n  FROM (SELECT *, {z} AS z FROM lp) lz\n)"
     )
     .ok();
     writeln!(

@@ -16,8 +16,11 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::features::{self, signals::Snapshot, FeatureSpec, TrainingTable};
 use crate::input::{read::format_days, Dataset};
+use crate::model::calibrate::{isotonic, Calibration, MIN_ISOTONIC_ROWS};
 use crate::model::fit::{self, design_terms, fit_logistic, fit_small, matrix, sigmoid};
-use crate::model::{fnv64, quantiles, rules, FileInfo, Hybrid, Model, Period, TrainingInfo, FORMAT_VERSION};
+use crate::model::{
+    fnv64, quantiles, rules, FileInfo, Hybrid, Model, Period, TrainingInfo, FORMAT_VERSION,
+};
 use crate::report::metrics::{self, Metrics};
 
 /// What training measured, for `metrics.json` and the report.
@@ -26,6 +29,9 @@ pub struct Evaluation {
     pub rules: Metrics,
     pub model: Metrics,
     pub hybrid: Metrics,
+    /// Validation log loss of Platt and isotonic calibration (second half of
+    /// the validation period, maps fitted on the first), and the choice.
+    pub calibration_choice: CalibrationChoice,
     /// (C, validation log loss) for each C tried.
     pub penalty_path: Vec<(f64, f64)>,
     /// Held-out rows per tier: (tier, rows, wins).
@@ -34,20 +40,184 @@ pub struct Evaluation {
     pub universe_tiers: Vec<(String, usize)>,
     /// Reliability of the hybrid on the held-out period.
     pub calibration: Vec<metrics::Bin>,
+    /// Per feature: how much the model's held-out AUC drops and log loss
+    /// rises when the feature's values are shuffled across deals.
+    pub permutation_importance: Vec<Permutation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CalibrationChoice {
+    pub platt_log_loss: Option<f64>,
+    pub isotonic_log_loss: Option<f64>,
+    pub chosen: String,
+}
+
+/// Fits the hybrid stack on the rows `idx` of (eta, points, y).
+fn fit_hybrid(eta: &[f64], pts: &[f64], y: &[u8], pinned: Option<f64>) -> Result<Hybrid> {
+    let rules_vary = pts.iter().any(|p| *p != pts[0]);
+    Ok(match (pinned, rules_vary) {
+        (Some(w), _) => {
+            let off: Vec<f64> = pts.iter().map(|p| w * p).collect();
+            let b = fit_small(&[eta], Some(&off), y)?;
+            Hybrid {
+                intercept: b[0],
+                model_weight: b[1],
+                rule_weight: w,
+                rule_weight_pinned: true,
+            }
+        }
+        (None, true) => {
+            let b = fit_small(&[eta, pts], None, y)?;
+            Hybrid {
+                intercept: b[0],
+                model_weight: b[1],
+                rule_weight: b[2],
+                rule_weight_pinned: false,
+            }
+        }
+        (None, false) => {
+            let b = fit_small(&[eta], None, y)?;
+            Hybrid {
+                intercept: b[0],
+                model_weight: b[1],
+                rule_weight: 0.0,
+                rule_weight_pinned: false,
+            }
+        }
+    })
+}
+
+fn linear_score(h: &Hybrid, eta: &[f64], pts: &[f64]) -> Vec<f64> {
+    eta.iter()
+        .zip(pts)
+        .map(|(e, p)| h.intercept + h.model_weight * e + h.rule_weight * p)
+        .collect()
+}
+
+/// Platt or isotonic: each map is fitted on the older half of the validation
+/// period and scored on the newer half; isotonic only with enough rows.
+fn choose_calibration(
+    eta: &[f64],
+    pts: &[f64],
+    y: &[u8],
+    full: &Hybrid,
+    pinned: Option<f64>,
+) -> Result<(Calibration, CalibrationChoice)> {
+    if y.len() < MIN_ISOTONIC_ROWS {
+        return Ok((
+            Calibration::Platt,
+            CalibrationChoice {
+                platt_log_loss: None,
+                isotonic_log_loss: None,
+                chosen: "platt".into(),
+            },
+        ));
+    }
+    let half = y.len() / 2;
+    let h1 = fit_hybrid(&eta[..half], &pts[..half], &y[..half], pinned)?;
+    let (z1, z2) = (
+        linear_score(&h1, &eta[..half], &pts[..half]),
+        linear_score(&h1, &eta[half..], &pts[half..]),
+    );
+    let iso = isotonic(&z1, &y[..half]);
+    let ll = |c: &Calibration| {
+        metrics::log_loss(
+            &z2.iter().map(|z| c.apply(*z)).collect::<Vec<_>>(),
+            &y[half..],
+        )
+    };
+    let (lp, li) = (ll(&Calibration::Platt), ll(&iso));
+    let cal = if li < lp {
+        isotonic(&linear_score(full, eta, pts), y)
+    } else {
+        Calibration::Platt
+    };
+    Ok((
+        cal.clone(),
+        CalibrationChoice {
+            platt_log_loss: Some(lp),
+            isotonic_log_loss: Some(li),
+            chosen: cal.name().into(),
+        },
+    ))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Permutation {
+    pub feature: String,
+    pub auc_drop: f64,
+    pub log_loss_increase: f64,
+}
+
+/// Permutation importance of each source feature (all its one-hot terms
+/// shuffled together) on the held-out rows, with a fixed seed.
+fn permutation_importance(
+    terms: &[fit::Term],
+    b: &[f64],
+    x: &ndarray::Array2<f64>,
+    eta: &[f64],
+    y: &[u8],
+) -> Vec<Permutation> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+    let mut order: Vec<usize> = (0..y.len()).collect();
+    order.shuffle(&mut rng);
+    let p0: Vec<f64> = eta.iter().map(|e| sigmoid(*e)).collect();
+    let (auc0, ll0) = (metrics::auc(&p0, y), metrics::log_loss(&p0, y));
+    let mut sources: Vec<&str> = vec![];
+    for t in terms {
+        if !sources.contains(&t.source.as_str()) {
+            sources.push(&t.source);
+        }
+    }
+    sources
+        .into_iter()
+        .map(|src| {
+            let js: Vec<usize> = (0..terms.len())
+                .filter(|&j| terms[j].source == src)
+                .collect();
+            let p: Vec<f64> = (0..y.len())
+                .map(|i| {
+                    sigmoid(
+                        eta[i]
+                            + js.iter()
+                                .map(|&j| b[j] * (x[[order[i], j]] - x[[i, j]]))
+                                .sum::<f64>(),
+                    )
+                })
+                .collect();
+            Permutation {
+                feature: src.to_string(),
+                auc_drop: auc0 - metrics::auc(&p, y),
+                log_loss_increase: metrics::log_loss(&p, y) - ll0,
+            }
+        })
+        .collect()
 }
 
 fn split_rows(n: usize, cfg: &Config) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
     let n_test = ((n as f64) * cfg.model.test_share).round() as usize;
     let n_val = ((n as f64) * cfg.model.validation_share).round() as usize;
     let n_train = n - n_test - n_val;
-    ((0..n_train).collect(), (n_train..n_train + n_val).collect(), (n_train + n_val..n).collect())
+    (
+        (0..n_train).collect(),
+        (n_train..n_train + n_val).collect(),
+        (n_train + n_val..n).collect(),
+    )
 }
 
 fn period(name: &str, rows: &[usize], tt: &TrainingTable) -> Period {
     Period {
         name: name.to_string(),
-        from: rows.first().map(|&r| format_days(tt.created[r])).unwrap_or_default(),
-        to: rows.last().map(|&r| format_days(tt.created[r])).unwrap_or_default(),
+        from: rows
+            .first()
+            .map(|&r| format_days(tt.created[r]))
+            .unwrap_or_default(),
+        to: rows
+            .last()
+            .map(|&r| format_days(tt.created[r]))
+            .unwrap_or_default(),
         rows: rows.len(),
         won: rows.iter().filter(|&&r| tt.label[r] == 1).count(),
     }
@@ -76,22 +246,36 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     let tt = features::training_table(ds, &spec)?;
     let n = tt.label.len();
     let (tr, va, te) = split_rows(n, cfg);
-    let periods = vec![period("train", &tr, &tt), period("validation", &va, &tt), period("test", &te, &tt)];
+    let periods = vec![
+        period("train", &tr, &tt),
+        period("validation", &va, &tt),
+        period("test", &te, &tt),
+    ];
     for p in &periods {
         check_classes(p)?;
     }
     let fit_rows: Vec<usize> = tr.iter().chain(&va).copied().collect();
     let mut terms = design_terms(&tt.features, &fit_rows);
     if terms.is_empty() {
-        return Err(Error::data("accounts", "no feature varies across the training deals; nothing to learn from"));
+        return Err(Error::data(
+            "accounts",
+            "no feature varies across the training deals; nothing to learn from",
+        ));
     }
     let frame = tt.features.to_frame()?;
     let rr = rules::evaluate(&cfg.rules, &cfg.disqualifiers, &frame)?;
     let y = &tt.label;
-    let (x_tr, x_va, x_te) = (matrix(&tt.features, &terms, &tr)?, matrix(&tt.features, &terms, &va)?, matrix(&tt.features, &terms, &te)?);
+    let (x_tr, x_va, x_te) = (
+        matrix(&tt.features, &terms, &tr)?,
+        matrix(&tt.features, &terms, &va)?,
+        matrix(&tt.features, &terms, &te)?,
+    );
     let (y_tr, y_va, y_te) = (pick(y, &tr), pick(y, &va), pick(y, &te));
     let predict = |b0: f64, b: &[f64], x: &ndarray::Array2<f64>| -> Vec<f64> {
-        x.rows().into_iter().map(|r| b0 + r.iter().zip(b).map(|(a, c)| a * c).sum::<f64>()).collect()
+        x.rows()
+            .into_iter()
+            .map(|r| b0 + r.iter().zip(b).map(|(a, c)| a * c).sum::<f64>())
+            .collect()
     };
 
     // choose C on the validation period
@@ -113,21 +297,9 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     // hybrid stack and rules baseline on the validation period
     let pts_va = pick(&rr.points, &va);
     let rules_vary = pts_va.iter().any(|p| *p != pts_va[0]);
-    let hybrid = match (cfg.model.rule_weight, rules_vary) {
-        (Some(w), _) => {
-            let off: Vec<f64> = pts_va.iter().map(|p| w * p).collect();
-            let b = fit_small(&[&eta_va], Some(&off), &y_va)?;
-            Hybrid { intercept: b[0], model_weight: b[1], rule_weight: w, rule_weight_pinned: true }
-        }
-        (None, true) => {
-            let b = fit_small(&[&eta_va, &pts_va], None, &y_va)?;
-            Hybrid { intercept: b[0], model_weight: b[1], rule_weight: b[2], rule_weight_pinned: false }
-        }
-        (None, false) => {
-            let b = fit_small(&[&eta_va], None, &y_va)?;
-            Hybrid { intercept: b[0], model_weight: b[1], rule_weight: 0.0, rule_weight_pinned: false }
-        }
-    };
+    let hybrid = fit_hybrid(&eta_va, &pts_va, &y_va, cfg.model.rule_weight)?;
+    let (calibration, calibration_choice) =
+        choose_calibration(&eta_va, &pts_va, &y_va, &hybrid, cfg.model.rule_weight)?;
     let rules_baseline = if rules_vary {
         let b = fit_small(&[&pts_va], None, &y_va)?;
         [b[0], b[1]]
@@ -139,19 +311,23 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     // the shipped model: refit on train + validation with the chosen C
     let x_fit = matrix(&tt.features, &terms, &fit_rows)?;
     let (b0, b) = fit_logistic(&x_fit, &pick(y, &fit_rows), c, cfg.model.max_iterations)?;
-    for (t, coef) in terms.iter_mut().zip(&b) {
+    let se = fit::standard_errors(&x_fit, b0, &b, 1.0 / c);
+    for (j, (t, coef)) in terms.iter_mut().zip(&b).enumerate() {
         t.coef = *coef;
+        t.std_error = se.as_ref().map_or(f64::NAN, |s| s[j + 1]);
     }
 
     // held-out evaluation
     let eta_te = predict(b0, &b, &x_te);
     let pts_te = pick(&rr.points, &te);
     let p_model: Vec<f64> = eta_te.iter().map(|e| sigmoid(*e)).collect();
-    let p_rules: Vec<f64> = pts_te.iter().map(|p| sigmoid(rules_baseline[0] + rules_baseline[1] * p)).collect();
-    let p_hybrid: Vec<f64> = eta_te
+    let p_rules: Vec<f64> = pts_te
         .iter()
-        .zip(&pts_te)
-        .map(|(e, p)| sigmoid(hybrid.intercept + hybrid.model_weight * e + hybrid.rule_weight * p))
+        .map(|p| sigmoid(rules_baseline[0] + rules_baseline[1] * p))
+        .collect();
+    let p_hybrid: Vec<f64> = linear_score(&hybrid, &eta_te, &pts_te)
+        .into_iter()
+        .map(|z| calibration.apply(z))
         .collect();
 
     let won = y.iter().filter(|v| **v == 1).count();
@@ -165,6 +341,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         intercept: b0,
         penalty_c: c,
         hybrid,
+        calibration,
         rules_baseline,
         tier_cutoffs: [1.0, 1.0],
         fit_quantiles: vec![],
@@ -198,18 +375,29 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         + 1;
     model.training.universe_as_of = format_days(as_of);
     let snapshot = Snapshot::build(&ds.signals, as_of, &model.spec)?;
-    let (mut table, _) = features::account_features(&ds.accounts, &vec![as_of; ds.accounts.len()], &model.spec, &model.won_history);
+    let (mut table, _) = features::account_features(
+        &ds.accounts,
+        &vec![as_of; ds.accounts.len()],
+        &model.spec,
+        &model.won_history,
+    );
     table.extend(snapshot.lookup(&ds.accounts.account_id));
     let lin = model.linear(&table)?;
     let urr = rules::evaluate(&cfg.rules, &cfg.disqualifiers, &table.to_frame()?)?;
-    let probs: Vec<f64> = (0..table.rows()).map(|r| model.hybrid_probability(lin.eta[r], urr.points[r])).collect();
+    let probs: Vec<f64> = (0..table.rows())
+        .map(|r| model.hybrid_probability(lin.eta[r], urr.points[r]))
+        .collect();
     model.fit_quantiles = quantiles(&lin.fit);
     model.timing_quantiles = quantiles(&lin.timing);
     model.tier_cutoffs = match &cfg.tiers.cutoffs {
         Some(c) => [c[0], c[1]],
         None => {
-            let eligible: Vec<f64> =
-                probs.iter().zip(&urr.disqualified).filter(|(_, d)| d.is_none()).map(|(p, _)| *p).collect();
+            let eligible: Vec<f64> = probs
+                .iter()
+                .zip(&urr.disqualified)
+                .filter(|(_, d)| d.is_none())
+                .map(|(p, _)| *p)
+                .collect();
             let q = quantiles(&eligible);
             let s = &cfg.tiers.shares;
             let at = |share: f64| q[((1.0 - share) * 100.0).round().clamp(0.0, 100.0) as usize];
@@ -219,22 +407,34 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
 
     let mut test_tiers: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for (i, &r) in te.iter().enumerate() {
-        let e = test_tiers.entry(model.tier(p_hybrid[i], rr.disqualified[r].is_some())).or_default();
+        let e = test_tiers
+            .entry(model.tier(p_hybrid[i], rr.disqualified[r].is_some()))
+            .or_default();
         e.0 += 1;
         e.1 += usize::from(y[r] == 1);
     }
     let mut universe_tiers: BTreeMap<&str, usize> = BTreeMap::new();
     for (p, d) in probs.iter().zip(&urr.disqualified) {
-        *universe_tiers.entry(model.tier(*p, d.is_some())).or_default() += 1;
+        *universe_tiers
+            .entry(model.tier(*p, d.is_some()))
+            .or_default() += 1;
     }
     let eval = Evaluation {
         rules: metrics::evaluate(&p_rules, &y_te),
         model: metrics::evaluate(&p_model, &y_te),
         hybrid: metrics::evaluate(&p_hybrid, &y_te),
+        calibration_choice,
         penalty_path: path,
-        test_tiers: test_tiers.into_iter().map(|(k, (a, b))| (k.to_string(), a, b)).collect(),
-        universe_tiers: universe_tiers.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        test_tiers: test_tiers
+            .into_iter()
+            .map(|(k, (a, b))| (k.to_string(), a, b))
+            .collect(),
+        universe_tiers: universe_tiers
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
         calibration: metrics::reliability(&p_hybrid, &y_te, 10),
+        permutation_importance: permutation_importance(&model.terms, &b, &x_te, &eta_te, &y_te),
     };
     Ok((model, eval))
 }
@@ -242,11 +442,19 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
 fn file_infos(ds: &Dataset) -> Result<Vec<FileInfo>> {
     let mut v = vec![];
     let f = &ds.files;
-    let list = [(Some(&f.accounts), ds.accounts.len()), (Some(&f.opportunities), ds.opportunities.label.len()), (f.signals.as_ref(), ds.signals.len())];
+    let list = [
+        (Some(&f.accounts), ds.accounts.len()),
+        (Some(&f.opportunities), ds.opportunities.label.len()),
+        (f.signals.as_ref(), ds.signals.len()),
+    ];
     for (p, rows) in list {
         if let Some(p) = p {
             let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
-            v.push(FileInfo { path: p.display().to_string(), rows, fnv64: format!("{:016x}", fnv64(&bytes)) });
+            v.push(FileInfo {
+                path: p.display().to_string(),
+                rows,
+                fnv64: format!("{:016x}", fnv64(&bytes)),
+            });
         }
     }
     Ok(v)
@@ -262,13 +470,3 @@ fn fingerprint(m: &Model) -> String {
     s += &serde_json::to_string(&m.terms).unwrap_or_default();
     format!("{:016x}", fnv64(s.as_bytes()))
 }
-
-/// The coefficient table rows for `importance.csv` and the report.
-pub fn coefficient_rows(m: &Model) -> Vec<(String, String, f64, f64, f64)> {
-    m.terms
-        .iter()
-        .map(|t| (t.name.clone(), format!("{:?}", t.axis).to_lowercase(), t.coef_original(), t.coef, t.coef_original().exp()))
-        .collect()
-}
-
-pub use fit::Term;

@@ -53,14 +53,22 @@ pub fn log_loss(p: &[f64], y: &[u8]) -> f64 {
         .zip(y)
         .map(|(p, y)| {
             let p = p.clamp(eps, 1.0 - eps);
-            if *y == 1 { -p.ln() } else { -(1.0 - p).ln() }
+            if *y == 1 {
+                -p.ln()
+            } else {
+                -(1.0 - p).ln()
+            }
         })
         .sum();
     s / p.len().max(1) as f64
 }
 
 pub fn brier(p: &[f64], y: &[u8]) -> f64 {
-    p.iter().zip(y).map(|(p, y)| (p - f64::from(*y)).powi(2)).sum::<f64>() / p.len().max(1) as f64
+    p.iter()
+        .zip(y)
+        .map(|(p, y)| (p - f64::from(*y)).powi(2))
+        .sum::<f64>()
+        / p.len().max(1) as f64
 }
 
 /// Expected calibration error over 10 equal-width probability bins.
@@ -75,7 +83,10 @@ pub fn ece(p: &[f64], y: &[u8]) -> f64 {
         n[b] += 1;
     }
     let total = p.len().max(1) as f64;
-    (0..10).filter(|&b| n[b] > 0).map(|b| (sum[b] - obs[b]).abs() / total).sum()
+    (0..10)
+        .filter(|&b| n[b] > 0)
+        .map(|b| (sum[b] - obs[b]).abs() / total)
+        .sum()
 }
 
 /// Kolmogorov-Smirnov statistic: the largest gap between the score
@@ -93,7 +104,11 @@ pub fn ks(p: &[f64], y: &[u8]) -> f64 {
     while i < idx.len() {
         let mut j = i;
         while j < idx.len() && p[idx[j]] == p[idx[i]] {
-            if y[idx[j]] == 1 { tp += 1.0 } else { fp += 1.0 }
+            if y[idx[j]] == 1 {
+                tp += 1.0
+            } else {
+                fp += 1.0
+            }
             j += 1;
         }
         best = best.max((tp / pos - fp / neg).abs());
@@ -107,7 +122,9 @@ fn deciles(p: &[f64]) -> Vec<Vec<usize>> {
     let mut idx: Vec<usize> = (0..p.len()).collect();
     idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
     let n = idx.len();
-    (0..10).map(|d| idx[d * n / 10..(d + 1) * n / 10].to_vec()).collect()
+    (0..10)
+        .map(|d| idx[d * n / 10..(d + 1) * n / 10].to_vec())
+        .collect()
 }
 
 pub fn evaluate(p: &[f64], y: &[u8]) -> Metrics {
@@ -118,7 +135,11 @@ pub fn evaluate(p: &[f64], y: &[u8]) -> Metrics {
     let mut captured = 0.0;
     for d in deciles(p) {
         let w = d.iter().filter(|&&i| y[i] == 1).count() as f64;
-        lift.push(if d.is_empty() || rate == 0.0 { 0.0 } else { (w / d.len() as f64) / rate });
+        lift.push(if d.is_empty() || rate == 0.0 {
+            0.0
+        } else {
+            (w / d.len() as f64) / rate
+        });
         captured += w;
         gains.push(if wins > 0.0 { captured / wins } else { 0.0 });
     }
@@ -173,6 +194,22 @@ pub struct Bin {
     pub count: usize,
     pub mean_predicted: f64,
     pub observed: f64,
+    /// Wilson 95% interval of the observed rate.
+    pub observed_lower: f64,
+    pub observed_upper: f64,
+}
+
+/// Wilson score interval (95%) for `wins` out of `n`.
+pub fn wilson(wins: f64, n: f64) -> (f64, f64) {
+    if n == 0.0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054;
+    let p = wins / n;
+    let d = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / d;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / d;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// Reliability table over `bins` equal-width probability bins (empty bins left out).
@@ -187,7 +224,11 @@ pub fn reliability(p: &[f64], y: &[u8], bins: usize) -> Vec<Bin> {
             continue;
         }
         let n = rows.len() as f64;
+        let wins = rows.iter().map(|&i| f64::from(y[i])).sum::<f64>();
+        let (observed_lower, observed_upper) = wilson(wins, n);
         out.push(Bin {
+            observed_lower,
+            observed_upper,
             lower: lo,
             upper: hi,
             count: rows.len(),

@@ -10,28 +10,65 @@ use crate::model::train::Evaluation;
 use crate::model::Model;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub fn metrics_json(e: &Evaluation) -> Vec<u8> {
     serde_json::to_vec_pretty(e).unwrap_or_default()
 }
 
-pub fn importance_csv(m: &Model) -> Vec<u8> {
-    let mut s = String::from("feature,axis,coefficient,std_coefficient,odds_ratio,mean,std\n");
+/// Per term: coefficients on both scales, standard error and 95% interval
+/// (Fisher information of the penalized fit), odds ratio per original unit
+/// with its interval, and the permutation importance of its source feature.
+pub fn importance_csv(m: &Model, e: &Evaluation) -> Vec<u8> {
+    let mut s = String::from("feature,source,axis,coefficient,std_coefficient,std_error,ci_low,ci_high,odds_ratio,odds_ratio_low,odds_ratio_high,permutation_auc_drop,permutation_log_loss_increase,mean,std\n");
     let mut terms: Vec<_> = m.terms.iter().collect();
     terms.sort_by(|a, b| b.coef.abs().total_cmp(&a.coef.abs()));
     for t in terms {
         let axis = format!("{:?}", t.axis).to_lowercase();
-        writeln!(s, "{},{axis},{:.10},{:.10},{:.10},{:.10},{:.10}", t.name, t.coef_original(), t.coef, t.coef_original().exp(), t.mean, t.std).ok();
+        let (c, se) = (t.coef_original(), t.std_error / t.std);
+        let (lo, hi) = (c - 1.96 * se, c + 1.96 * se);
+        let perm = e
+            .permutation_importance
+            .iter()
+            .find(|p| p.feature == t.source);
+        writeln!(
+            s,
+            "{},{},{axis},{c:.10},{:.10},{se:.10},{lo:.10},{hi:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{:.10}",
+            t.name,
+            t.source,
+            t.coef,
+            c.exp(),
+            lo.exp(),
+            hi.exp(),
+            perm.map_or(f64::NAN, |p| p.auc_drop),
+            perm.map_or(f64::NAN, |p| p.log_loss_increase),
+            t.mean,
+            t.std
+        )
+        .ok();
     }
     s.into_bytes()
 }
 
 pub fn calibration_csv(e: &Evaluation) -> Vec<u8> {
-    let mut s = String::from("bin_lower,bin_upper,count,mean_predicted,observed_rate\n");
+    let mut s = String::from("bin_lower,bin_upper,count,mean_predicted,observed_rate,observed_lower_95,observed_upper_95\n");
     for b in &e.calibration {
-        writeln!(s, "{:.2},{:.2},{},{:.6},{:.6}", b.lower, b.upper, b.count, b.mean_predicted, b.observed).ok();
+        writeln!(
+            s,
+            "{:.2},{:.2},{},{:.6},{:.6},{:.6},{:.6}",
+            b.lower,
+            b.upper,
+            b.count,
+            b.mean_predicted,
+            b.observed,
+            b.observed_lower,
+            b.observed_upper
+        )
+        .ok();
     }
     s.into_bytes()
 }
@@ -44,12 +81,27 @@ fn bar_chart(rows: &[(String, f64)], title: &str) -> String {
     let mid = label_w + (w - label_w) / 2.0;
     let scale = (w - label_w) / 2.0 / max;
     let mut s = format!("<figure><figcaption>{}</figcaption><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">", esc(title));
-    write!(s, "<line x1=\"{mid}\" y1=\"0\" x2=\"{mid}\" y2=\"{h}\" stroke=\"#999\"/>").ok();
+    write!(
+        s,
+        "<line x1=\"{mid}\" y1=\"0\" x2=\"{mid}\" y2=\"{h}\" stroke=\"#999\"/>"
+    )
+    .ok();
     for (i, (name, v)) in rows.iter().enumerate() {
         let y = 10.0 + 18.0 * i as f64;
-        let (x, bw) = if *v >= 0.0 { (mid, v * scale) } else { (mid + v * scale, -v * scale) };
+        let (x, bw) = if *v >= 0.0 {
+            (mid, v * scale)
+        } else {
+            (mid + v * scale, -v * scale)
+        };
         let color = if *v >= 0.0 { "#2e7d32" } else { "#c62828" };
-        write!(s, "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>", label_w - 6.0, y + 11.0, esc(name)).ok();
+        write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
+            label_w - 6.0,
+            y + 11.0,
+            esc(name)
+        )
+        .ok();
         write!(s, "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{bw:.1}\" height=\"13\" fill=\"{color}\"><title>{}: {v:.3}</title></rect>", esc(name)).ok();
     }
     s + "</svg></figure>"
@@ -58,7 +110,13 @@ fn bar_chart(rows: &[(String, f64)], title: &str) -> String {
 fn line_chart(series: &[(&str, &str, Vec<f64>)], title: &str, y_max: f64) -> String {
     let (w, h, pad) = (480.0, 260.0, 36.0);
     let mut s = format!("<figure><figcaption>{}</figcaption><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">", esc(title));
-    write!(s, "<rect x=\"{pad}\" y=\"10\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>", w - pad - 10.0, h - pad - 10.0).ok();
+    write!(
+        s,
+        "<rect x=\"{pad}\" y=\"10\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>",
+        w - pad - 10.0,
+        h - pad - 10.0
+    )
+    .ok();
     for (k, (name, color, v)) in series.iter().enumerate() {
         let n = v.len().max(2) as f64;
         let pts: Vec<String> = v
@@ -70,17 +128,36 @@ fn line_chart(series: &[(&str, &str, Vec<f64>)], title: &str, y_max: f64) -> Str
                 format!("{px:.1},{py:.1}")
             })
             .collect();
-        write!(s, "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>", pts.join(" ")).ok();
-        write!(s, "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{color}\">{}</text>", pad + 8.0, 24.0 + 14.0 * k as f64, esc(name)).ok();
+        write!(
+            s,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>",
+            pts.join(" ")
+        )
+        .ok();
+        write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{color}\">{}</text>",
+            pad + 8.0,
+            24.0 + 14.0 * k as f64,
+            esc(name)
+        )
+        .ok();
     }
-    write!(s, "<text x=\"{}\" y=\"{}\" font-size=\"11\">decile (1 = highest score)</text>", w / 2.0 - 60.0, h - 8.0).ok();
+    write!(
+        s,
+        "<text x=\"{}\" y=\"{}\" font-size=\"11\">decile (1 = highest score)</text>",
+        w / 2.0 - 60.0,
+        h - 8.0
+    )
+    .ok();
     s + "</svg></figure>"
 }
 
 fn reliability_chart(e: &Evaluation) -> String {
     let (w, pad) = (300.0, 30.0);
     let inner = w - 2.0 * pad;
-    let mut s = String::from("<figure><figcaption>Reliability (hybrid, held-out period)</figcaption>");
+    let mut s =
+        String::from("<figure><figcaption>Reliability (hybrid, held-out period)</figcaption>");
     write!(s, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{w}\" role=\"img\">").ok();
     write!(s, "<rect x=\"{pad}\" y=\"{pad}\" width=\"{inner}\" height=\"{inner}\" fill=\"none\" stroke=\"#999\"/>").ok();
     write!(s, "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{pad}\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>", pad + inner, pad + inner).ok();
@@ -102,7 +179,12 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         v = esc(&m.model_version)
     )
     .ok();
-    write!(s, "<h1>scorebook model <code>{}</code></h1>", esc(&m.model_version)).ok();
+    write!(
+        s,
+        "<h1>scorebook model <code>{}</code></h1>",
+        esc(&m.model_version)
+    )
+    .ok();
     let verdict = if better {
         format!("The hybrid score beats the hand-written rules on the held-out period: AUC {:.3} vs {:.3}, log loss {:.4} vs {:.4}.", e.hybrid.auc, e.rules.auc, e.hybrid.log_loss, e.rules.log_loss)
     } else {
@@ -110,7 +192,11 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
     };
     write!(s, "<p class=\"headline\">{verdict}</p>").ok();
     s += "<h2>Held-out metrics</h2><p>Newest closed deals, never used for fitting or for choosing anything.</p><table><tr><th>scorer</th><th>rows</th><th>AUC</th><th>log loss</th><th>Brier</th><th>ECE</th><th>KS</th><th>top-decile lift</th></tr>";
-    for (name, x) in [("rules", &e.rules), ("model", &e.model), ("hybrid", &e.hybrid)] {
+    for (name, x) in [
+        ("rules", &e.rules),
+        ("model", &e.model),
+        ("hybrid", &e.hybrid),
+    ] {
         write!(s, "<tr><td>{name}</td><td>{}</td><td>{:.3}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td><td>{:.3}</td><td>{:.2}</td></tr>", x.rows, x.auc, x.log_loss, x.brier, x.ece, x.ks, x.lift_by_decile.first().copied().unwrap_or(0.0)).ok();
     }
     s += "</table>";
@@ -120,33 +206,96 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
             esc(&cm.model_version), ce.hybrid.auc, ce.hybrid.log_loss, ce.hybrid.brier, ce.hybrid.ece).ok();
     }
     s += &line_chart(
-        &[("rules", "#ef6c00", e.rules.lift_by_decile.clone()), ("model", "#6a1b9a", e.model.lift_by_decile.clone()), ("hybrid", "#1565c0", e.hybrid.lift_by_decile.clone())],
+        &[
+            ("rules", "#ef6c00", e.rules.lift_by_decile.clone()),
+            ("model", "#6a1b9a", e.model.lift_by_decile.clone()),
+            ("hybrid", "#1565c0", e.hybrid.lift_by_decile.clone()),
+        ],
         "Lift by decile (held-out)",
-        e.hybrid.lift_by_decile.iter().chain(&e.rules.lift_by_decile).fold(1.0f64, |a, b| a.max(*b)) * 1.1,
+        e.hybrid
+            .lift_by_decile
+            .iter()
+            .chain(&e.rules.lift_by_decile)
+            .fold(1.0f64, |a, b| a.max(*b))
+            * 1.1,
     );
     s += &line_chart(
-        &[("rules", "#ef6c00", e.rules.cumulative_gains.clone()), ("model", "#6a1b9a", e.model.cumulative_gains.clone()), ("hybrid", "#1565c0", e.hybrid.cumulative_gains.clone())],
+        &[
+            ("rules", "#ef6c00", e.rules.cumulative_gains.clone()),
+            ("model", "#6a1b9a", e.model.cumulative_gains.clone()),
+            ("hybrid", "#1565c0", e.hybrid.cumulative_gains.clone()),
+        ],
         "Cumulative gains (share of wins in the top deciles)",
         1.0,
     );
     s += &reliability_chart(e);
+    let cc = &e.calibration_choice;
+    let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
+    write!(
+        s,
+        "<p>Calibration: <b>{}</b> (log loss on the newer half of the validation period: Platt {}, isotonic {}; isotonic is only tried with at least {} validation deals).</p>",
+        esc(&cc.chosen), fmt(cc.platt_log_loss), fmt(cc.isotonic_log_loss), crate::model::calibrate::MIN_ISOTONIC_ROWS
+    )
+    .ok();
+    s += "<table><tr><th>predicted</th><th>deals</th><th>mean predicted</th><th>observed</th><th>95% interval</th></tr>";
+    for b in &e.calibration {
+        write!(s, "<tr><td>{:.1}-{:.1}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>[{:.3}, {:.3}]</td></tr>", b.lower, b.upper, b.count, b.mean_predicted, b.observed, b.observed_lower, b.observed_upper).ok();
+    }
+    s += "</table>";
     write!(s, "<h2>Hybrid</h2><p>logit(probability) = {:.3} + {:.3} &times; model logit + {:.3} &times; rule points{}.</p>", m.hybrid.intercept, m.hybrid.model_weight, m.hybrid.rule_weight, if m.hybrid.rule_weight_pinned { " (rule weight pinned in the config)" } else { " (fitted on the validation period)" }).ok();
     s += "<h2>Tiers</h2><table><tr><th>tier</th><th>held-out deals</th><th>won</th><th>win rate</th><th>training-universe accounts</th></tr>";
     for tier in ["Tier 1", "Tier 2", "Tier 3", "Disqualified"] {
-        let (n, w) = e.test_tiers.iter().find(|t| t.0 == tier).map_or((0, 0), |t| (t.1, t.2));
-        let u = e.universe_tiers.iter().find(|t| t.0 == tier).map_or(0, |t| t.1);
-        let rate = if n > 0 { format!("{:.1}%", 100.0 * w as f64 / n as f64) } else { "-".into() };
-        write!(s, "<tr><td>{tier}</td><td>{n}</td><td>{w}</td><td>{rate}</td><td>{u}</td></tr>").ok();
+        let (n, w) = e
+            .test_tiers
+            .iter()
+            .find(|t| t.0 == tier)
+            .map_or((0, 0), |t| (t.1, t.2));
+        let u = e
+            .universe_tiers
+            .iter()
+            .find(|t| t.0 == tier)
+            .map_or(0, |t| t.1);
+        let rate = if n > 0 {
+            format!("{:.1}%", 100.0 * w as f64 / n as f64)
+        } else {
+            "-".into()
+        };
+        write!(
+            s,
+            "<tr><td>{tier}</td><td>{n}</td><td>{w}</td><td>{rate}</td><td>{u}</td></tr>"
+        )
+        .ok();
     }
     write!(s, "</table><p>Tier cut-offs on the hybrid probability: Tier 1 &ge; {:.4}, Tier 2 &ge; {:.4} (frozen at training).</p>", m.tier_cutoffs[0], m.tier_cutoffs[1]).ok();
     let mut coefs: Vec<(String, f64)> = m.terms.iter().map(|t| (t.name.clone(), t.coef)).collect();
     coefs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     coefs.truncate(25);
     s += "<h2>What drives the score</h2>";
-    s += &bar_chart(&coefs, "Standardized coefficients (largest 25; green raises the win probability)");
-    s += "<table><tr><th>feature</th><th>axis</th><th>coefficient</th><th>std. coefficient</th><th>odds ratio per unit</th></tr>";
+    s += &bar_chart(
+        &coefs,
+        "Standardized coefficients (largest 25; green raises the win probability)",
+    );
+    let mut perm: Vec<(String, f64)> = e
+        .permutation_importance
+        .iter()
+        .map(|p| (p.feature.clone(), p.auc_drop))
+        .collect();
+    perm.sort_by(|a, b| b.1.total_cmp(&a.1));
+    perm.truncate(15);
+    s += &bar_chart(
+        &perm,
+        "Permutation importance: held-out AUC lost when the feature is shuffled (largest 15)",
+    );
+    s += "<p>Standard errors and 95% intervals come from the Fisher information of the penalized fit (so they are slightly narrower than unpenalized ones).</p>";
+    s += "<table><tr><th>feature</th><th>axis</th><th>coefficient</th><th>95% interval</th><th>std. coefficient</th><th>odds ratio per unit (95%)</th></tr>";
     for t in &m.terms {
-        write!(s, "<tr><td>{}</td><td>{:?}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr>", esc(&t.name), t.axis, t.coef_original(), t.coef, t.coef_original().exp()).ok();
+        let (c, se) = (t.coef_original(), t.std_error / t.std);
+        write!(
+            s,
+            "<tr><td>{}</td><td>{:?}</td><td>{c:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.4}</td><td>{:.3} [{:.3}, {:.3}]</td></tr>",
+            esc(&t.name), t.axis, c - 1.96 * se, c + 1.96 * se, t.coef, c.exp(), (c - 1.96 * se).exp(), (c + 1.96 * se).exp()
+        )
+        .ok();
     }
     s += "</table>";
     write!(s, "<h2>Penalty</h2><p>C = {} chosen by validation log loss:</p><table><tr><th>C</th><th>validation log loss</th></tr>", m.penalty_c).ok();
@@ -155,18 +304,52 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
     }
     s += "</table><h2>Training data</h2><table><tr><th>period</th><th>from</th><th>to</th><th>deals</th><th>won</th><th>win rate</th></tr>";
     for p in &m.training.periods {
-        write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>", p.name, p.from, p.to, p.rows, p.won, 100.0 * p.won as f64 / p.rows.max(1) as f64).ok();
+        write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>",
+            p.name,
+            p.from,
+            p.to,
+            p.rows,
+            p.won,
+            100.0 * p.won as f64 / p.rows.max(1) as f64
+        )
+        .ok();
     }
     s += "</table><ul>";
     for f in &m.training.files {
-        write!(s, "<li><code>{}</code>: {} rows, fingerprint {}</li>", esc(&f.path), f.rows, f.fnv64).ok();
+        write!(
+            s,
+            "<li><code>{}</code>: {} rows, fingerprint {}</li>",
+            esc(&f.path),
+            f.rows,
+            f.fnv64
+        )
+        .ok();
     }
     s += "</ul><h2>Caveats</h2><ul>";
     if m.training.closed_deals < 1000 {
-        write!(s, "<li>Only {} closed deals: intervals are wide and the held-out period is small.</li>", m.training.closed_deals).ok();
+        write!(
+            s,
+            "<li>Only {} closed deals: intervals are wide and the held-out period is small.</li>",
+            m.training.closed_deals
+        )
+        .ok();
     }
     if !better {
         s += "<li>The model adds nothing over the rules on held-out data.</li>";
+    }
+    let wild: Vec<&str> = m
+        .terms
+        .iter()
+        .filter(|t| t.coef.abs() > 5.0 || !t.std_error.is_finite())
+        .map(|t| t.name.as_str())
+        .collect();
+    if !wild.is_empty() {
+        write!(s, "<li>Possible separation or collinearity (huge coefficient or undefined standard error): {}.</li>", esc(&wild.join(", "))).ok();
+    }
+    if e.hybrid.ece > 0.05 {
+        write!(s, "<li>Held-out calibration error is {:.3}: probabilities are off by that much on average.</li>", e.hybrid.ece).ok();
     }
     s += "<li>Firmographics are the accounts table as exported (a current snapshot), not their value at each deal's creation.</li>";
     s += "</ul></body></html>";

@@ -12,8 +12,8 @@ use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
 use crate::features::{self, signals::Snapshot};
@@ -61,18 +61,45 @@ fn schema() -> Arc<Schema> {
         OUTPUT_COLUMNS
             .iter()
             .map(|c| {
-                let numeric = matches!(*c, "score" | "probability" | "model_probability" | "rule_points" | "fit_score" | "timing_score");
+                let numeric = matches!(
+                    *c,
+                    "score"
+                        | "probability"
+                        | "model_probability"
+                        | "rule_points"
+                        | "fit_score"
+                        | "timing_score"
+                );
                 let nullable = *c == "account_id";
-                Field::new(*c, if numeric { DataType::Float64 } else { DataType::Utf8 }, nullable)
+                Field::new(
+                    *c,
+                    if numeric {
+                        DataType::Float64
+                    } else {
+                        DataType::Utf8
+                    },
+                    nullable,
+                )
             })
             .collect::<Vec<_>>(),
     ))
 }
 
 /// Which files, and which rows of a single file, belong to a shard.
-fn shard_files(files: Vec<PathBuf>, shard: Option<(usize, usize)>) -> (Vec<PathBuf>, Option<(usize, usize)>) {
+fn shard_files(
+    files: Vec<PathBuf>,
+    shard: Option<(usize, usize)>,
+) -> (Vec<PathBuf>, Option<(usize, usize)>) {
     match shard {
-        Some((i, n)) if files.len() > 1 => (files.into_iter().enumerate().filter(|(k, _)| k % n == i).map(|(_, f)| f).collect(), None),
+        Some((i, n)) if files.len() > 1 => (
+            files
+                .into_iter()
+                .enumerate()
+                .filter(|(k, _)| k % n == i)
+                .map(|(_, f)| f)
+                .collect(),
+            None,
+        ),
         other => (files, other),
     }
 }
@@ -85,7 +112,12 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
     let mut plans = vec![];
     for f in &files {
         let present = read::column_names(f)?;
-        let m = ColumnMap::new("universe", f.display().to_string(), &cfg.columns.accounts, present);
+        let m = ColumnMap::new(
+            "universe",
+            f.display().to_string(),
+            &cfg.columns.accounts,
+            present,
+        );
         let cols = tables::account_sources(&m, &cfg.features.extra)?;
         plans.push((f.clone(), cols));
     }
@@ -111,7 +143,10 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
 }
 
 fn tmp_path(out: &Path) -> PathBuf {
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("scores.parquet");
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("scores.parquet");
     out.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
@@ -131,8 +166,14 @@ fn write_scores(
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_key_value_metadata(Some(vec![
-            KeyValue::new("scorebook.model_version".to_string(), model.model_version.clone()),
-            KeyValue::new("scorebook.model_fingerprint".to_string(), format!("{:016x}", fnv64(&model_json))),
+            KeyValue::new(
+                "scorebook.model_version".to_string(),
+                model.model_version.clone(),
+            ),
+            KeyValue::new(
+                "scorebook.model_fingerprint".to_string(),
+                format!("{:016x}", fnv64(&model_json)),
+            ),
             KeyValue::new("scorebook.as_of".to_string(), read::format_days(o.as_of)),
         ]))
         .build();
@@ -140,12 +181,22 @@ fn write_scores(
     let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} scored {human_pos} accounts ({per_sec}) {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} scored {human_pos} accounts ({per_sec}) {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
-    let mut summary = Summary { files: plans.len(), ..Default::default() };
+    let mut summary = Summary {
+        files: plans.len(),
+        ..Default::default()
+    };
     for (path, cols) in plans {
-        let m = ColumnMap::new("universe", path.display().to_string(), &model.config.columns.accounts, read::column_names(path)?);
+        let m = ColumnMap::new(
+            "universe",
+            path.display().to_string(),
+            &model.config.columns.accounts,
+            read::column_names(path)?,
+        );
         let mut first_row = 1;
         for batch in read::read_batches(path, Some(cols), o.batch_size)? {
             let batch = batch?;
@@ -153,7 +204,9 @@ fn write_scores(
             let mut acc = Accounts::from_batch(&batch, &m, &model.config, first_row)?;
             first_row += n;
             if let Some((i, k)) = row_shard {
-                let keep: Vec<usize> = (0..n).filter(|&r| shard_of(acc.account_id[r].as_deref(), k) == i).collect();
+                let keep: Vec<usize> = (0..n)
+                    .filter(|&r| shard_of(acc.account_id[r].as_deref(), k) == i)
+                    .collect();
                 acc = features::take_accounts(&acc, &keep);
             }
             if acc.is_empty() {
@@ -174,12 +227,22 @@ pub fn shard_of(id: Option<&str>, n: usize) -> usize {
     (fnv64(id.unwrap_or("").as_bytes()) % n as u64) as usize
 }
 
-fn score_accounts(model: &Model, acc: &Accounts, as_of: i32, snapshot: &Snapshot, summary: &mut Summary) -> Result<Vec<ArrayRef>> {
+fn score_accounts(
+    model: &Model,
+    acc: &Accounts,
+    as_of: i32,
+    snapshot: &Snapshot,
+    summary: &mut Summary,
+) -> Result<Vec<ArrayRef>> {
     let n = acc.len();
-    let (mut table, status) = features::account_features(acc, &vec![as_of; n], &model.spec, &model.won_history);
+    let (mut table, status) =
+        features::account_features(acc, &vec![as_of; n], &model.spec, &model.won_history);
     table.extend(snapshot.lookup(&acc.account_id));
     let s = model.score_table(&table)?;
-    let status: Vec<String> = status.into_iter().map(|s| if s.is_empty() { "ok".to_string() } else { s }).collect();
+    let status: Vec<String> = status
+        .into_iter()
+        .map(|s| if s.is_empty() { "ok".to_string() } else { s })
+        .collect();
     summary.rows += n;
     summary.not_ok += status.iter().filter(|s| *s != "ok").count();
     for t in &s.tier {

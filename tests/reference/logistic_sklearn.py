@@ -25,3 +25,10 @@ print("positives", y.sum(), "of", n)
 for C in (1.0, 0.05):
     m = LogisticRegression(C=C, tol=1e-12, max_iter=100000).fit(X, y)
     print(f"C={C}: intercept {float(m.intercept_[0])!r} coef {[float(c) for c in m.coef_[0]]!r}")
+
+# Standard errors for tests/test_fit_reference.rs: statsmodels, unpenalized.
+import statsmodels.api as sm
+
+res = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12, maxiter=200)
+print(f"statsmodels: params {[float(v) for v in res.params]!r}")
+print(f"statsmodels: bse {[float(v) for v in res.bse]!r}")

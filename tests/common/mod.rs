@@ -1,0 +1,112 @@
+//! Helpers for the integration tests: run the real binary in a temp dir.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+    pub fn fails_with(self, code: i32, needle: &str) -> Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+pub fn run(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_scorebook"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run scorebook");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// A synthetic dataset in `dir/data`.
+pub fn synth(dir: &Path, accounts: usize, history: usize, seed: u64) -> PathBuf {
+    let data = dir.join("data");
+    run(&[
+        "synth",
+        "--out",
+        s(&data),
+        "--accounts",
+        &accounts.to_string(),
+        "--history-accounts",
+        &history.to_string(),
+        "--seed",
+        &seed.to_string(),
+    ])
+    .ok();
+    data
+}
+
+/// Reads every column of a scored parquet file as strings / numbers by name.
+pub fn read_parquet(path: &Path) -> Vec<arrow::array::RecordBatch> {
+    let f = std::fs::File::open(path).unwrap();
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+pub fn strings(batches: &[arrow::array::RecordBatch], col: &str) -> Vec<Option<String>> {
+    use arrow::array::AsArray;
+    let mut v = vec![];
+    for b in batches {
+        let a = b
+            .column_by_name(col)
+            .unwrap_or_else(|| panic!("no column {col}"));
+        v.extend(a.as_string::<i32>().iter().map(|s| s.map(String::from)));
+    }
+    v
+}
+
+pub fn numbers(batches: &[arrow::array::RecordBatch], col: &str) -> Vec<f64> {
+    use arrow::array::AsArray;
+    let mut v = vec![];
+    for b in batches {
+        let a = b.column_by_name(col).unwrap();
+        v.extend(
+            a.as_primitive::<arrow::datatypes::Float64Type>()
+                .values()
+                .iter()
+                .copied(),
+        );
+    }
+    v
+}

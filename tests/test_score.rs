@@ -1,0 +1,275 @@
+//! `score`: one row per input account, in input order, nothing dropped;
+//! rows that cannot be fully scored say why; bad universes fail cleanly.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// One small trained model shared by the tests of this file.
+fn trained() -> &'static (tempfile::TempDir, PathBuf, PathBuf) {
+    static M: OnceLock<(tempfile::TempDir, PathBuf, PathBuf)> = OnceLock::new();
+    M.get_or_init(|| {
+        let t = tempdir();
+        let data = synth(t.path(), 3000, 1200, 21);
+        let model = t.path().join("models/m");
+        run(&[
+            "train",
+            "--config",
+            s(&data.join("scorebook.toml")),
+            "--out",
+            s(&model),
+        ])
+        .ok();
+        (t, data, model)
+    })
+}
+
+const HEADER: &str = "account_id,name,industry,employees,annual_revenue,founded_year,technologies,jobs_posted_30d,hires_12m\n";
+
+fn universe_csv(path: &Path, rows: &[&str]) {
+    std::fs::write(path, format!("{HEADER}{}\n", rows.join("\n"))).unwrap();
+}
+
+fn score(universe: &Path, out: &Path, extra: &[&str]) -> Run {
+    let (_, data, model) = trained();
+    let sig = data.join("signals.parquet");
+    let mut args = vec![
+        "score",
+        "--model",
+        s(model),
+        "--universe",
+        s(universe),
+        "--signals",
+        s(&sig),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn keeps_every_row_in_input_order() {
+    let (t, data, _) = trained();
+    let out = t.path().join("all.parquet");
+    score(
+        &data.join("universe.parquet"),
+        &out,
+        &["--batch-size", "700"],
+    )
+    .ok();
+    let b = read_parquet(&out);
+    let ids = strings(&b, "account_id");
+    let expected: Vec<Option<String>> = (1..=3000).map(|i| Some(format!("A{i:08}"))).collect();
+    assert_eq!(ids, expected);
+    let cols: Vec<String> = b[0]
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(cols, scorebook::scoring::OUTPUT_COLUMNS.to_vec());
+    let score = numbers(&b, "score");
+    assert!(score.iter().all(|s| (0.0..=100.0).contains(s)));
+    let tiers = strings(&b, "tier");
+    let t1 = tiers
+        .iter()
+        .filter(|t| t.as_deref() == Some("Tier 1"))
+        .count();
+    let t3 = tiers
+        .iter()
+        .filter(|t| t.as_deref() == Some("Tier 3"))
+        .count();
+    assert!(
+        t1 > 0 && t1 < t3,
+        "tiers are not a pyramid: {t1} Tier 1, {t3} Tier 3"
+    );
+    assert!(strings(&b, "reason_1")
+        .iter()
+        .all(|r| r.as_deref().is_some_and(|r| !r.is_empty())));
+    for q in strings(&b, "quadrant") {
+        assert!(["Good Place", "Get Back To Me", "False Hope", "Bad Place"]
+            .contains(&q.as_deref().unwrap()));
+    }
+    let meta = parquet::file::reader::FileReader::metadata(
+        &parquet::file::serialized_reader::SerializedFileReader::new(
+            std::fs::File::open(&out).unwrap(),
+        )
+        .unwrap(),
+    )
+    .file_metadata()
+    .key_value_metadata()
+    .cloned()
+    .unwrap();
+    assert!(meta.iter().any(|kv| kv.key == "scorebook.model_version"
+        && kv.value.as_deref().is_some_and(|v| v.starts_with("m@"))));
+}
+
+#[test]
+fn rows_that_cannot_be_fully_scored_are_kept_with_a_status() {
+    let (t, _, _) = trained();
+    let u = t.path().join("dirty.csv");
+    universe_csv(
+        &u,
+        &[
+            "Z3,Zed,Software,250,50000000,2001,Salesforce; Marketo,3,20",
+            "Z1,Unknown Corp,Underwater Basket Weaving,40,1000000,1990,,0,1",
+            "Z2,No Size,Retail,,,2010,HubSpot,,",
+            ",No Id,Retail,10,100000,2010,,,",
+        ],
+    );
+    let out = t.path().join("dirty.parquet");
+    score(&u, &out, &[]).ok();
+    let b = read_parquet(&out);
+    assert_eq!(
+        strings(&b, "account_id"),
+        vec![
+            Some("Z3".into()),
+            Some("Z1".into()),
+            Some("Z2".into()),
+            None
+        ]
+    );
+    let status = strings(&b, "status");
+    assert_eq!(status[0].as_deref(), Some("ok"));
+    assert!(
+        status[1]
+            .as_deref()
+            .unwrap()
+            .contains("industry not seen in training"),
+        "{status:?}"
+    );
+    assert!(
+        status[2]
+            .as_deref()
+            .unwrap()
+            .contains("employees missing (imputed)"),
+        "{status:?}"
+    );
+    assert!(
+        status[3].as_deref().unwrap().contains("account_id missing"),
+        "{status:?}"
+    );
+    assert!(numbers(&b, "probability").iter().all(|p| p.is_finite()));
+}
+
+#[test]
+fn directory_and_glob_inputs() {
+    let (t, _, _) = trained();
+    let dir = t.path().join("parts");
+    std::fs::create_dir_all(dir.join("region=eu")).unwrap();
+    universe_csv(
+        &dir.join("region=eu/b.csv"),
+        &["B1,Bee,Retail,100,2000000,2000,,,"],
+    );
+    universe_csv(
+        &dir.join("a.csv"),
+        &[
+            "A1,Aye,Software,300,9000000,2005,Slack,,",
+            "A2,Ay2,Software,30,900000,2015,,,",
+        ],
+    );
+    let out = t.path().join("dir.parquet");
+    score(&dir, &out, &[]).ok();
+    let ids = strings(&read_parquet(&out), "account_id");
+    assert_eq!(
+        ids,
+        vec![Some("A1".into()), Some("A2".into()), Some("B1".into())]
+    );
+    let out = t.path().join("glob.parquet");
+    let pattern = format!("{}/*.csv", dir.display());
+    score(Path::new(&pattern), &out, &[]).ok();
+    assert_eq!(strings(&read_parquet(&out), "account_id").len(), 2);
+}
+
+#[test]
+fn shards_add_up_to_the_whole() {
+    let (t, data, _) = trained();
+    let whole = t.path().join("whole.parquet");
+    score(&data.join("universe.parquet"), &whole, &[]).ok();
+    let all = strings(&read_parquet(&whole), "account_id");
+    let mut union = vec![];
+    for i in 0..3 {
+        let out = t.path().join(format!("shard{i}.parquet"));
+        score(
+            &data.join("universe.parquet"),
+            &out,
+            &["--shard", &format!("{i}/3")],
+        )
+        .ok();
+        union.extend(strings(&read_parquet(&out), "account_id"));
+    }
+    assert_eq!(union.len(), all.len());
+    union.sort();
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(union, sorted);
+}
+
+#[test]
+fn missing_required_column_fails_without_output() {
+    let (t, _, _) = trained();
+    let u = t.path().join("noind.csv");
+    std::fs::write(&u, "account_id,employees\nX1,10\n").unwrap();
+    let out = t.path().join("never.parquet");
+    score(&u, &out, &[]).fails_with(1, "noind.csv: missing required column `industry`");
+    assert!(!out.exists());
+}
+
+#[test]
+fn extra_and_missing_optional_columns_are_fine() {
+    let (t, _, _) = trained();
+    let u = t.path().join("slim.csv");
+    std::fs::write(&u, "account_id,industry,employees,favourite_colour\nS1,Software,100,blue\nS2,Retail,20000,red\n").unwrap();
+    let out = t.path().join("slim.parquet");
+    score(&u, &out, &[]).ok();
+    assert_eq!(strings(&read_parquet(&out), "account_id").len(), 2);
+}
+
+#[test]
+fn bad_value_names_file_column_and_row() {
+    let (t, _, _) = trained();
+    let u = t.path().join("bad.csv");
+    universe_csv(
+        &u,
+        &[
+            "B1,Bee,Retail,100,2000000,2000,,,",
+            "B2,Bee2,Retail,many,2000000,2000,,,",
+        ],
+    );
+    let out = t.path().join("bad.parquet");
+    score(&u, &out, &[]).fails_with(
+        1,
+        "bad.csv: column `employees`, row 2: cannot read \"many\" as a number",
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn export_sql_prints_one_select() {
+    let (_, _, model) = trained();
+    for d in ["ansi", "duckdb", "spark", "snowflake"] {
+        let r = run(&[
+            "export-sql",
+            "--model",
+            s(model),
+            "--dialect",
+            d,
+            "--as-of",
+            "2025-07-01",
+        ])
+        .ok();
+        assert!(
+            r.stdout.contains("WITH")
+                && r.stdout.contains("AS model_probability")
+                && r.stdout.contains("FROM universe u"),
+            "{}",
+            r.stdout
+        );
+    }
+    run(&["export-sql", "--model", s(model), "--dialect", "oracle"])
+        .fails_with(1, "unknown SQL dialect");
+}

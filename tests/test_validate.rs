@@ -1,0 +1,252 @@
+//! `validate`: every documented data error exits 1 with a message naming
+//! the file, column and row; warnings do not fail.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+const ACCOUNTS: &str = "account_id,name,industry,employees,annual_revenue\n\
+A1,\"Acme, Inc.\",Software,120,24000000\n\
+A2,ACME Inc,Software,,18000000\n\
+A3,Globex,Retail,5000,900000000\n\
+A4,Initech,Software,45,\n";
+
+/// 60 closed deals (half won) plus two open ones, all on known accounts.
+fn opportunities() -> String {
+    let mut s = String::from("opportunity_id,account_id,created_date,close_date,stage,amount\n");
+    for i in 0..60 {
+        let acc = ["A1", "A2", "A3", "A4"][i % 4];
+        let stage = if i % 2 == 0 {
+            "Closed Won"
+        } else {
+            "closed-lost"
+        };
+        s += &format!(
+            "O{i},{acc},2024-01-{:02},2024-03-{:02},{stage},1000\n",
+            1 + i % 28,
+            1 + i % 28
+        );
+    }
+    s += "O100,A1,2024-05-01,,Negotiation,\nO101,,2024-05-02,,Prospecting,\n";
+    s
+}
+
+fn dataset(dir: &Path, accounts: &str, opps: &str) {
+    std::fs::write(dir.join("accounts.csv"), accounts).unwrap();
+    std::fs::write(dir.join("opportunities.csv"), opps).unwrap();
+}
+
+fn validate(dir: &Path) -> Run {
+    run(&["validate", "--data", s(dir)])
+}
+
+#[test]
+fn clean_data_passes_with_warnings() {
+    let t = tempdir();
+    dataset(t.path(), ACCOUNTS, &opportunities());
+    let r = validate(t.path()).ok();
+    assert!(
+        r.stdout.contains("60 opportunities")
+            || r.stdout
+                .contains("62 opportunities: 30 won, 30 lost, 2 open"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("column `employees` is missing in 1 of 4 rows"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("possible duplicates")
+            && r.stdout.contains("Acme, Inc.")
+            && r.stdout.contains("ACME Inc"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("\"Negotiation\" (1)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("1 open opportunities have no account_id"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("0 error(s)"), "{}", r.stdout);
+}
+
+#[test]
+fn missing_required_column() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        &ACCOUNTS.replace("industry", "sector"),
+        &opportunities(),
+    );
+    validate(t.path()).fails_with(
+        1,
+        "accounts.csv: missing required column `industry` in the accounts table",
+    );
+}
+
+#[test]
+fn wrong_type_names_the_row() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        &ACCOUNTS.replace("5000", "lots"),
+        &opportunities(),
+    );
+    validate(t.path()).fails_with(
+        1,
+        "accounts.csv: column `employees`, row 3: cannot read \"lots\" as a number",
+    );
+}
+
+#[test]
+fn duplicate_account_ids() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        &format!("{ACCOUNTS}A3,Globex again,Retail,10,\n"),
+        &opportunities(),
+    );
+    let r = validate(t.path()).fails_with(1, "1 error(s) found");
+    assert!(
+        r.stdout
+            .contains("duplicate account_id \"A3\" in rows 3, 5"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn duplicate_opportunity_ids() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        ACCOUNTS,
+        &format!("{}O5,A1,2024-02-01,2024-02-03,Won,1\n", opportunities()),
+    );
+    let r = validate(t.path()).fails_with(1, "error(s) found");
+    assert!(
+        r.stdout.contains("duplicate opportunity_id in rows 63"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn opportunity_on_unknown_account() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        ACCOUNTS,
+        &format!("{}O200,A9,2024-02-01,2024-02-03,Won,1\n", opportunities()),
+    );
+    let r = validate(t.path()).fails_with(1, "error(s) found");
+    assert!(
+        r.stdout
+            .contains("points at accounts not in the accounts table in rows 63 (e.g. [\"A9\"])"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn unparseable_date() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        ACCOUNTS,
+        &opportunities().replacen("2024-01-01", "2024-13-45", 1),
+    );
+    validate(t.path()).fails_with(1, "opportunities.csv: column `created_date`, row 1: cannot read \"2024-13-45\" as a date; use YYYY-MM-DD");
+}
+
+#[test]
+fn close_before_create() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        ACCOUNTS,
+        &format!("{}O300,A1,2024-06-10,2024-06-01,Won,1\n", opportunities()),
+    );
+    let r = validate(t.path()).fails_with(1, "error(s) found");
+    assert!(
+        r.stdout
+            .contains("close_date is before created_date in rows 63"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn no_won_deals() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        ACCOUNTS,
+        &opportunities().replace("Closed Won", "Closed Lost"),
+    );
+    let r = validate(t.path()).fails_with(1, "error(s) found");
+    assert!(r.stdout.contains("no won opportunities"), "{}", r.stdout);
+}
+
+#[test]
+fn no_lost_deals() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        ACCOUNTS,
+        &opportunities().replace("closed-lost", "won"),
+    );
+    let r = validate(t.path()).fails_with(1, "error(s) found");
+    assert!(r.stdout.contains("no lost opportunities"), "{}", r.stdout);
+}
+
+#[test]
+fn too_few_closed_deals() {
+    let t = tempdir();
+    let few: String = opportunities()
+        .lines()
+        .take(11)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    dataset(t.path(), ACCOUNTS, &few);
+    let r = validate(t.path()).fails_with(1, "error(s) found");
+    assert!(
+        r.stdout
+            .contains("only 10 closed opportunities; at least 50 are needed"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn missing_input_file() {
+    let t = tempdir();
+    std::fs::write(t.path().join("accounts.csv"), ACCOUNTS).unwrap();
+    validate(t.path()).fails_with(1, "no opportunities table");
+}
+
+#[test]
+fn unknown_config_key() {
+    let t = tempdir();
+    dataset(t.path(), ACCOUNTS, &opportunities());
+    let cfg = t.path().join("scorebook.toml");
+    std::fs::write(&cfg, "[model]\nc_gird = [1.0]\n").unwrap();
+    run(&["validate", "--config", s(&cfg)]).fails_with(1, "unknown field `c_gird`");
+}
+
+#[test]
+fn column_mapping_from_config() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        &ACCOUNTS.replace("industry", "sector"),
+        &opportunities().replace("stage", "deal_stage"),
+    );
+    let cfg = t.path().join("scorebook.toml");
+    std::fs::write(&cfg, "[columns.accounts]\nindustry = \"sector\"\n[columns.opportunities]\nstage = \"deal_stage\"\n").unwrap();
+    run(&["validate", "--config", s(&cfg)]).ok();
+}
