@@ -50,69 +50,71 @@ fn defaults(spec: &FeatureSpec) -> Vec<f64> {
         .collect()
 }
 
-fn aggregations(spec: &FeatureSpec) -> Vec<Expr> {
+/// Per-row feature values as columns (vectorized), then plain sums / minima
+/// per key: conditional expressions inside `agg` would run per group.
+fn row_columns(spec: &FeatureSpec) -> (Vec<Expr>, Vec<Expr>) {
     let past = col("age").gt(lit(0));
-    let mut aggs = vec![];
+    let maxw = max_window(spec) as i32;
+    let (mut cols, mut aggs) = (vec![], vec![]);
     for t in &spec.signal_types {
         let is_t = col("signal").eq(lit(t.as_str()));
         for w in &spec.windows {
+            let name = format!("signal_{t}_{w}d");
             let cond = is_t
                 .clone()
                 .and(past.clone())
                 .and(col("age").lt_eq(lit(*w as i32)));
-            aggs.push(
+            cols.push(
                 when(cond)
                     .then(col("value"))
                     .otherwise(lit(0.0))
-                    .sum()
-                    .alias(format!("signal_{t}_{w}d")),
+                    .alias(name.as_str()),
             );
+            aggs.push(col(name.as_str()).sum());
         }
+        let seen = format!("__seen_{t}");
+        let cond = is_t
+            .clone()
+            .and(past.clone())
+            .and(col("age").lt_eq(lit(maxw)));
+        cols.push(
+            when(cond)
+                .then(lit(1.0))
+                .otherwise(lit(0.0))
+                .alias(seen.as_str()),
+        );
+        aggs.push(col(seen.as_str()).max());
     }
     let cap = spec.recency_cap_days as i32;
     for t in &spec.signal_types {
+        let name = format!("days_since_{t}");
         let cond = col("signal").eq(lit(t.as_str())).and(past.clone());
-        aggs.push(
+        cols.push(
             when(cond)
                 .then(col("age"))
                 .otherwise(lit(cap))
-                .min()
                 .clip_max(lit(cap))
                 .cast(DataType::Float64)
-                .alias(format!("days_since_{t}")),
+                .alias(name.as_str()),
         );
+        aggs.push(col(name.as_str()).min());
     }
     for t in &spec.scheduled_types {
+        let name = format!("days_until_{t}");
         let cond = col("signal")
             .eq(lit(t.as_str()))
             .and(col("age").lt_eq(lit(0)));
-        aggs.push(
+        cols.push(
             when(cond)
                 .then(lit(0) - col("age"))
                 .otherwise(lit(cap))
-                .min()
                 .clip_max(lit(cap))
                 .cast(DataType::Float64)
-                .alias(format!("days_until_{t}")),
+                .alias(name.as_str()),
         );
+        aggs.push(col(name.as_str()).min());
     }
-    if !spec.signal_types.is_empty() {
-        let types: Vec<&str> = spec.signal_types.iter().map(String::as_str).collect();
-        let listed = types
-            .iter()
-            .fold(lit(false), |acc, t| acc.or(col("signal").eq(lit(*t))));
-        let cond = listed
-            .and(past)
-            .and(col("age").lt_eq(lit(max_window(spec) as i32)));
-        aggs.push(
-            col("signal")
-                .filter(cond)
-                .n_unique()
-                .cast(DataType::Float64)
-                .alias(format!("distinct_signal_types_{}d", max_window(spec))),
-        );
-    }
-    aggs
+    (cols, aggs)
 }
 
 fn signals_frame(s: &Signals) -> Result<DataFrame> {
@@ -169,6 +171,7 @@ pub fn point_in_time(
     let n = account_ids.len();
     let mut cols: Vec<Vec<f64>> = defaults.iter().map(|d| vec![*d; n]).collect();
     if !names.is_empty() && !signals.is_empty() && n > 0 {
+        let (row_cols, aggs) = row_columns(spec);
         let keys = DataFrame::new(
             n,
             vec![
@@ -190,11 +193,24 @@ pub fn point_in_time(
             )
             .filter(col("recorded").lt(col("as_of")))
             .with_column((col("as_of") - col("date")).alias("age"))
+            // older signals cannot change any window count or capped recency
+            .filter(col("age").lt_eq(lit(spec.recency_cap_days.max(max_window(spec)) as i32)))
+            .with_columns(row_cols)
             .group_by([col("key")])
-            .agg(aggregations(spec))
+            .agg(aggs)
             .collect()?;
         let key: Vec<u32> = out.column("key")?.u32()?.into_no_null_iter().collect();
         for (j, name) in names.iter().enumerate() {
+            if name.starts_with("distinct_signal_types_") {
+                // how many signal types were seen in the largest window
+                for t in &spec.signal_types {
+                    let c = out.column(&format!("__seen_{t}"))?.f64()?;
+                    for (k, v) in key.iter().zip(c.iter()) {
+                        cols[j][*k as usize] += v.unwrap_or(0.0);
+                    }
+                }
+                continue;
+            }
             let c = out.column(name)?.f64()?;
             for (k, v) in key.iter().zip(c.iter()) {
                 cols[j][*k as usize] = v.unwrap_or(defaults[j]);

@@ -190,8 +190,10 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     }
     check_accounts(&accounts, &acc_file, &mut q);
     check_opportunities(&opportunities, &accounts, &opp_file, cfg, &mut q);
+    let mut signals = signals;
     if let Some(p) = &files.signals {
         check_signals(&signals, &accounts, &p.display().to_string(), &mut q);
+        signals = known_accounts_only(signals, &accounts);
     }
     Ok((
         Dataset {
@@ -512,6 +514,34 @@ fn check_signals(s: &Signals, a: &Accounts, file: &str, q: &mut Quality) {
         q.warnings.push(format!(
             "{file}: {unknown} signals belong to accounts not in the accounts table; they are not used in training"
         ));
+    }
+}
+
+/// Drops signals of accounts outside the accounts table (counted in a
+/// warning by `check_signals`): training never looks them up.
+fn known_accounts_only(s: Signals, a: &Accounts) -> Signals {
+    let ids: HashSet<&str> = a.account_id.iter().flatten().map(String::as_str).collect();
+    let keep: Vec<bool> = s
+        .account_id
+        .iter()
+        .map(|x| x.as_deref().is_some_and(|x| ids.contains(x)))
+        .collect();
+    if keep.iter().all(|k| *k) {
+        return s;
+    }
+    fn f<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+        v.into_iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(x, _)| x)
+            .collect()
+    }
+    Signals {
+        account_id: f(s.account_id, &keep),
+        date: f(s.date, &keep),
+        recorded_date: f(s.recorded_date, &keep),
+        signal: f(s.signal, &keep),
+        value: f(s.value, &keep),
     }
 }
 
