@@ -40,7 +40,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     );
     eprintln!("4/6 train");
     let model_dir = a.dir.join("models").join("demo");
-    let (m, e) = super::train::train_to(&cfg, &model_dir, true)?;
+    let (m, e) = super::train::train_loaded(&ds, &cfg, &model_dir, true)?;
     super::train::print_summary(&m, &e, &model_dir);
     eprintln!("5/6 score");
     let out = a.dir.join("scores.parquet");

@@ -3,6 +3,7 @@ use std::path::Path;
 use crate::cli::TrainArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::input::Dataset;
 use crate::model::{self, train::Evaluation, Model};
 use crate::report;
 
@@ -25,9 +26,19 @@ pub fn train_to(cfg: &Config, out: &Path, force: bool) -> Result<(Model, Evaluat
         eprintln!("warning: {w}");
     }
     q.into_result()?;
+    train_loaded(&ds, cfg, out, force)
+}
+
+/// Trains on already checked data and writes the model directory.
+pub fn train_loaded(
+    ds: &Dataset,
+    cfg: &Config,
+    out: &Path,
+    force: bool,
+) -> Result<(Model, Evaluation)> {
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
     let started = std::time::Instant::now();
-    let (m, e) = model::train::train(&ds, cfg, name)?;
+    let (m, e) = model::train::train(ds, cfg, name)?;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "trained");
     write_model(&m, &e, out, force)?;
     Ok((m, e))

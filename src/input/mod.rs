@@ -9,7 +9,7 @@ pub mod read;
 pub mod tables;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -479,31 +479,26 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
 fn check_signals(s: &Signals, a: &Accounts, file: &str, q: &mut Quality) {
     let ids: HashSet<&str> = a.account_id.iter().flatten().map(String::as_str).collect();
     q.facts.push(format!("{file}: {} signals", s.len()));
-    let bad_date: Vec<usize> = s
-        .date
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.is_none())
-        .map(|(i, _)| i + 1)
-        .collect();
-    if !bad_date.is_empty() {
-        q.errors.push(format!(
-            "{file}: column `date` is empty in rows {}",
-            rows(&bad_date)
-        ));
-    }
-    let no_type: Vec<usize> = s
-        .signal
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.is_none())
-        .map(|(i, _)| i + 1)
-        .collect();
-    if !no_type.is_empty() {
-        q.errors.push(format!(
-            "{file}: column `signal` is empty in rows {}",
-            rows(&no_type)
-        ));
+    let empty = |v: Vec<bool>| -> Vec<usize> {
+        v.iter()
+            .enumerate()
+            .filter(|(_, e)| **e)
+            .map(|(i, _)| i + 1)
+            .collect()
+    };
+    for (col, missing) in [
+        ("date", empty(s.date.iter().map(Option::is_none).collect())),
+        (
+            "signal",
+            empty(s.signal.iter().map(Option::is_none).collect()),
+        ),
+    ] {
+        if !missing.is_empty() {
+            q.errors.push(format!(
+                "{file}: column `{col}` is empty in rows {}",
+                rows(&missing)
+            ));
+        }
     }
     let unknown = s
         .account_id
@@ -543,9 +538,4 @@ fn known_accounts_only(s: Signals, a: &Accounts) -> Signals {
         signal: f(s.signal, &keep),
         value: f(s.value, &keep),
     }
-}
-
-/// The path of a table inside a directory, for messages.
-pub fn display(p: &Path) -> String {
-    p.display().to_string()
 }

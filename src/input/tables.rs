@@ -138,18 +138,21 @@ impl<'a> ColumnMap<'a> {
     }
 }
 
-fn col_strings(
+/// Parses the file column mapped to contract column `c` with `parse`, or
+/// all None when the file does not have it.
+fn column<T: Clone>(
     b: &RecordBatch,
     m: &ColumnMap,
     c: &str,
     first_row: usize,
-) -> Result<Vec<Option<String>>> {
+    parse: fn(&arrow::array::ArrayRef, &Loc) -> Result<Vec<Option<T>>>,
+) -> Result<Vec<Option<T>>> {
     match m.source(c) {
         Some(src) => {
             let a = b
                 .column_by_name(&src)
                 .ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
-            read::strings(
+            parse(
                 a,
                 &Loc {
                     file: &m.file,
@@ -160,6 +163,15 @@ fn col_strings(
         }
         None => Ok(vec![None; b.num_rows()]),
     }
+}
+
+fn col_strings(
+    b: &RecordBatch,
+    m: &ColumnMap,
+    c: &str,
+    first_row: usize,
+) -> Result<Vec<Option<String>>> {
+    column(b, m, c, first_row, read::strings)
 }
 
 fn col_numbers(
@@ -168,22 +180,7 @@ fn col_numbers(
     c: &str,
     first_row: usize,
 ) -> Result<Vec<Option<f64>>> {
-    match m.source(c) {
-        Some(src) => {
-            let a = b
-                .column_by_name(&src)
-                .ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
-            read::numbers(
-                a,
-                &Loc {
-                    file: &m.file,
-                    column: &src,
-                    first_row,
-                },
-            )
-        }
-        None => Ok(vec![None; b.num_rows()]),
-    }
+    column(b, m, c, first_row, read::numbers)
 }
 
 fn col_dates(
@@ -192,22 +189,7 @@ fn col_dates(
     c: &str,
     first_row: usize,
 ) -> Result<Vec<Option<i32>>> {
-    match m.source(c) {
-        Some(src) => {
-            let a = b
-                .column_by_name(&src)
-                .ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
-            read::dates(
-                a,
-                &Loc {
-                    file: &m.file,
-                    column: &src,
-                    first_row,
-                },
-            )
-        }
-        None => Ok(vec![None; b.num_rows()]),
-    }
+    column(b, m, c, first_row, read::dates)
 }
 
 /// Columns of an accounts/universe file needed for scoring (projection).
