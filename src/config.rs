@@ -21,6 +21,7 @@ pub struct Config {
     pub model: ModelConfig,
     pub tiers: TierConfig,
     pub quadrant: QuadrantConfig,
+    pub capacity: CapacityConfig,
     pub rules: Vec<Rule>,
     pub disqualifiers: Vec<Disqualifier>,
 }
@@ -100,6 +101,10 @@ pub struct FeaturesConfig {
     pub extra: Vec<String>,
     /// Cap, in days, of days-since / days-until features when there is no event.
     pub recency_cap_days: u32,
+    /// Axis (`fit` or `timing`) of a feature, by feature name, overriding the
+    /// default: signal counts, days-since / days-until and distinct signal
+    /// types are timing, everything else is fit.
+    pub axes: BTreeMap<String, String>,
 }
 
 impl Default for FeaturesConfig {
@@ -118,6 +123,7 @@ impl Default for FeaturesConfig {
             industry_size_bands: bands,
             extra: vec![],
             recency_cap_days: 365,
+            axes: BTreeMap::new(),
         }
     }
 }
@@ -184,6 +190,29 @@ impl Default for QuadrantConfig {
             fit_threshold: 50.0,
             timing_threshold: 50.0,
         }
+    }
+}
+
+/// Sales capacity, for the report's "how long do Tier 1 and 2 last" figure.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CapacityConfig {
+    pub reps: u32,
+    pub accounts_per_rep_per_quarter: u32,
+}
+
+impl Default for CapacityConfig {
+    fn default() -> Self {
+        CapacityConfig {
+            reps: 10,
+            accounts_per_rep_per_quarter: 50,
+        }
+    }
+}
+
+impl CapacityConfig {
+    pub fn accounts_per_quarter(&self) -> f64 {
+        f64::from(self.reps) * f64::from(self.accounts_per_rep_per_quarter)
     }
 }
 
@@ -306,6 +335,19 @@ impl Config {
             if !(0.0..=100.0).contains(&v) {
                 return bad(format!("{k} must be within 0..=100, got {v}"));
             }
+        }
+        for (name, axis) in &self.features.axes {
+            if axis != "fit" && axis != "timing" {
+                return bad(format!(
+                    "features.axes.{name} must be \"fit\" or \"timing\", got {axis:?}"
+                ));
+            }
+        }
+        if self.capacity.reps == 0 || self.capacity.accounts_per_rep_per_quarter == 0 {
+            return bad(format!(
+                "capacity.reps and capacity.accounts_per_rep_per_quarter must be positive, got {} and {}",
+                self.capacity.reps, self.capacity.accounts_per_rep_per_quarter
+            ));
         }
         for r in &self.rules {
             if !r.points.is_finite() {

@@ -44,6 +44,27 @@ fn recovers_the_planted_model() {
         "{}",
         m["training"]
     );
+    // the planted coefficients lie inside the reported 95% intervals
+    let importance = std::fs::read_to_string(out.join("importance.csv")).unwrap();
+    let header: Vec<&str> = importance.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (lo, hi) = (col("ci_low"), col("ci_high"));
+    let mut inside = 0;
+    for (name, planted) in scorebook::synth::PLANTED {
+        let row: Vec<&str> = importance
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|r| r[0] == *name)
+            .unwrap_or_else(|| panic!("importance.csv lacks {name}"));
+        let (l, h): (f64, f64) = (row[lo].parse().unwrap(), row[hi].parse().unwrap());
+        eprintln!("{name}: planted {planted} in [{l:.4}, {h:.4}]?");
+        inside += usize::from(l <= *planted && *planted <= h);
+    }
+    let share = inside as f64 / scorebook::synth::PLANTED.len() as f64;
+    assert!(
+        share >= 0.9,
+        "only {inside} planted coefficients inside their 95% interval"
+    );
     for (name, planted) in scorebook::synth::PLANTED {
         let got = coef(&m, name);
         let tol = if planted.abs() < 0.01 { 0.001 } else { 0.2 };
@@ -241,4 +262,119 @@ fn features_list_names_rule_columns() {
     ] {
         assert!(r.stdout.contains(name), "missing {name}:\n{}", r.stdout);
     }
+}
+
+/// Held-out calibration of the hybrid with the sample config's rules:
+/// expected calibration error at most 0.03, and no more reliability bins
+/// miss their 95% interval than chance allows (binomial, 1% level).
+#[test]
+fn hybrid_is_calibrated_on_held_out_deals() {
+    let t = tempdir();
+    let data = synth(t.path(), 5000, 5000, 11);
+    let out = t.path().join("models/cal");
+    run(&[
+        "train",
+        "--config",
+        s(&data.join("scorebook.toml")),
+        "--out",
+        s(&out),
+    ])
+    .ok();
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let ece = metrics["hybrid"]["ece"].as_f64().unwrap();
+    eprintln!("hybrid held-out ECE {ece:.4}");
+    assert!(ece <= 0.03, "hybrid ECE {ece}");
+    let bins = metrics["calibration"].as_array().unwrap();
+    let n = bins.len();
+    let misses: Vec<&serde_json::Value> = bins
+        .iter()
+        .filter(|b| {
+            let p = b["mean_predicted"].as_f64().unwrap();
+            p < b["observed_lower"].as_f64().unwrap() || p > b["observed_upper"].as_f64().unwrap()
+        })
+        .collect();
+    // smallest k with P(Binomial(n, 0.05) > k) < 1%
+    let mut k = 0;
+    let tail = |k: usize| -> f64 {
+        (k + 1..=n)
+            .map(|j| {
+                let c: f64 = (0..j).map(|i| (n - i) as f64 / (i + 1) as f64).product();
+                c * 0.05f64.powi(j as i32) * 0.95f64.powi((n - j) as i32)
+            })
+            .sum()
+    };
+    while tail(k) >= 0.01 {
+        k += 1;
+    }
+    assert!(
+        misses.len() <= k,
+        "{} of {n} bins miss their interval (chance allows {k}): {misses:?}",
+        misses.len()
+    );
+    // the calibration table on disk is the same reliability table
+    let csv = std::fs::read_to_string(out.join("calibration.csv")).unwrap();
+    assert_eq!(csv.lines().count(), n + 1);
+    // the hybrid does at least as well as the better scorer alone, or the report says so
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for c in metrics["comparisons"].as_array().unwrap() {
+        let d = c["log_loss_difference"].as_f64().unwrap();
+        let baseline = c["baseline"].as_str().unwrap();
+        if d > 0.0 {
+            assert!(
+                html.contains(&format!(
+                    "does <b>not</b> beat the {}",
+                    if baseline == "rules" {
+                        "hand-written rules"
+                    } else {
+                        "model alone"
+                    }
+                )),
+                "hybrid worse than {baseline} by {d} and the report does not say so"
+            );
+        }
+    }
+}
+
+/// A model saved to disk and loaded back scores bit-identically to the
+/// in-memory model it came from.
+#[test]
+fn saved_and_loaded_model_scores_bit_identically() {
+    use scorebook::model::Model;
+    let t = tempdir();
+    let data = synth(t.path(), 1500, 1500, 8);
+    let cfg = scorebook::config::Config::load(&data.join("scorebook.toml")).unwrap();
+    let (ds, _) = scorebook::input::load(&cfg).unwrap();
+    let (model, eval) = scorebook::model::train::train(&ds, &cfg, "rt").unwrap();
+    let dir = t.path().join("models/rt");
+    scorebook::commands::train::write_model(&model, &eval, &dir, false).unwrap();
+    let loaded = Model::load(&dir).unwrap();
+    assert!(
+        loaded == model,
+        "the loaded model differs from the one saved"
+    );
+    let table = scorebook::features::training_table(&ds, &model.spec).unwrap();
+    let (a, b) = (
+        model.score_table(&table.features).unwrap(),
+        loaded.score_table(&table.features).unwrap(),
+    );
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for (name, x, y) in [
+        ("probability", &a.probability, &b.probability),
+        (
+            "model_probability",
+            &a.model_probability,
+            &b.model_probability,
+        ),
+        ("score", &a.score, &b.score),
+        ("fit_score", &a.fit_score, &b.fit_score),
+        ("timing_score", &a.timing_score, &b.timing_score),
+        ("rule_points", &a.rule_points, &b.rule_points),
+    ] {
+        assert_eq!(bits(x), bits(y), "{name} differs after the round trip");
+    }
+    assert_eq!(
+        (a.tier, a.quadrant, a.reasons),
+        (b.tier, b.quadrant, b.reasons)
+    );
 }

@@ -54,6 +54,7 @@ pub fn write_model(m: &Model, e: &Evaluation, out: &Path, force: bool) -> Result
             ("metrics.json", report::metrics_json(e)),
             ("importance.csv", report::importance_csv(m, e)),
             ("calibration.csv", report::calibration_csv(e)),
+            ("segments.csv", report::segments_csv(e)),
             ("report.html", report::html(m, e, None).into_bytes()),
         ],
     )

@@ -418,7 +418,7 @@ pub struct TrainingTable {
     pub account_id: Vec<String>,
     pub created: Vec<i32>,
     pub label: Vec<u8>,
-    pub amount: Vec<f64>,
+    pub amount: Vec<Option<f64>>,
     pub features: FeatureTable,
 }
 
@@ -467,7 +467,7 @@ pub fn training_table(ds: &Dataset, spec: &FeatureSpec) -> Result<TrainingTable>
         account_id: ids.into_iter().map(Option::unwrap_or_default).collect(),
         created: as_of,
         label: rows.iter().map(|&i| o.label[i].unwrap_or(0)).collect(),
-        amount: rows.iter().map(|&i| o.amount[i].unwrap_or(0.0)).collect(),
+        amount: rows.iter().map(|&i| o.amount[i]).collect(),
         features,
     })
 }
@@ -514,8 +514,8 @@ impl TrainingTable {
             "won",
             Values::Bool(self.label.iter().map(|l| *l == 1).collect()),
         );
-        t.push("amount", Values::Num(self.amount.clone()));
         let mut df = t.to_frame()?;
+        df.with_column(polars::prelude::Column::new("amount".into(), &self.amount))?;
         let f = self.features.to_frame()?;
         df.hstack_mut(f.columns())?;
         Ok(df)

@@ -40,10 +40,20 @@ impl Term {
     }
 }
 
-pub fn is_timing(name: &str) -> bool {
-    name.starts_with("signal_")
-        || name.starts_with("days_")
-        || name.starts_with("distinct_signal_types")
+/// A feature's axis: the config's `features.axes` entry, else timing for
+/// signal counts, days-since / days-until and distinct signal types.
+pub fn axis_of(name: &str, axes: &std::collections::BTreeMap<String, String>) -> Axis {
+    match axes.get(name).map(String::as_str) {
+        Some("timing") => Axis::Timing,
+        Some(_) => Axis::Fit,
+        None if name.starts_with("signal_")
+            || name.starts_with("days_")
+            || name.starts_with("distinct_signal_types") =>
+        {
+            Axis::Timing
+        }
+        None => Axis::Fit,
+    }
 }
 
 /// Columns of the feature table that enter the model (others are kept for rules and reasons).
@@ -72,17 +82,17 @@ fn model_sources(table: &FeatureTable) -> Vec<String> {
 /// The design terms for a training table: numeric and boolean features, and
 /// one-hot levels of text features (the most common level is the reference).
 /// Constant columns are dropped. Means and standard deviations come from `rows`.
-pub fn design_terms(table: &FeatureTable, rows: &[usize]) -> Vec<Term> {
+pub fn design_terms(
+    table: &FeatureTable,
+    rows: &[usize],
+    axes: &std::collections::BTreeMap<String, String>,
+) -> Vec<Term> {
     let mut terms = vec![];
     for name in model_sources(table) {
         let Some(values) = table.get(&name) else {
             continue;
         };
-        let axis = if is_timing(&name) {
-            Axis::Timing
-        } else {
-            Axis::Fit
-        };
+        let axis = axis_of(&name, axes);
         match values {
             Values::Text(v) => {
                 let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();

@@ -7,6 +7,7 @@
 pub mod calibrate;
 pub mod explain;
 pub mod fit;
+pub mod planning;
 pub mod rules;
 pub mod sql;
 pub mod train;
@@ -54,6 +55,31 @@ pub struct Hybrid {
     pub model_weight: f64,
     pub rule_weight: f64,
     pub rule_weight_pinned: bool,
+    /// Likelihood-ratio statistic of the fitted stack against the model
+    /// alone on the validation period (None when the rule weight is pinned).
+    #[serde(default)]
+    pub likelihood_ratio: Option<f64>,
+}
+
+impl Hybrid {
+    /// The identity stack: the hybrid is the model alone.
+    pub fn model_alone() -> Hybrid {
+        Hybrid {
+            intercept: 0.0,
+            model_weight: 1.0,
+            rule_weight: 0.0,
+            rule_weight_pinned: false,
+            likelihood_ratio: None,
+        }
+    }
+
+    pub fn is_model_alone(&self) -> bool {
+        *self
+            == Hybrid {
+                likelihood_ratio: self.likelihood_ratio,
+                ..Hybrid::model_alone()
+            }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -219,29 +245,36 @@ impl Model {
         }
     }
 
+    /// `fit_score` and `timing_score` (percentiles of the training universe)
+    /// of a row's fit and timing linear parts, and its quadrant.
+    pub fn quadrant(&self, fit: f64, timing: f64) -> (f64, f64, &'static str) {
+        let q = &self.config.quadrant;
+        let fs = percentile(&self.fit_quantiles, fit);
+        let ts = if self.has_timing() {
+            percentile(&self.timing_quantiles, timing)
+        } else {
+            0.0
+        };
+        let quadrant = match (fs >= q.fit_threshold, ts >= q.timing_threshold) {
+            (true, true) => "Good Place",
+            (true, false) => "Get Back To Me",
+            (false, true) => "False Hope",
+            (false, false) => "Bad Place",
+        };
+        (fs, ts, quadrant)
+    }
+
     /// Scores feature rows: probabilities, tiers, quadrant and reasons.
     pub fn score_table(&self, table: &FeatureTable) -> Result<Scored> {
         let lin = self.linear(table)?;
         let frame = table.to_frame()?;
         let rr = rules::evaluate(&self.config.rules, &self.config.disqualifiers, &frame)?;
         let n = table.rows();
-        let q = &self.config.quadrant;
         let mut s = Scored::default();
         for r in 0..n {
             let mp = sigmoid(lin.eta[r]);
             let p = self.hybrid_probability(lin.eta[r], rr.points[r]);
-            let fs = percentile(&self.fit_quantiles, lin.fit[r]);
-            let ts = if self.has_timing() {
-                percentile(&self.timing_quantiles, lin.timing[r])
-            } else {
-                0.0
-            };
-            let quadrant = match (fs >= q.fit_threshold, ts >= q.timing_threshold) {
-                (true, true) => "Good Place",
-                (true, false) => "Get Back To Me",
-                (false, true) => "False Hope",
-                (false, false) => "Bad Place",
-            };
+            let (fs, ts, quadrant) = self.quadrant(lin.fit[r], lin.timing[r]);
             s.model_probability.push(mp);
             s.probability.push(p);
             s.score.push((p * 10000.0).round() / 100.0);

@@ -8,8 +8,6 @@
 //! baseline. The shipped model is refitted on train + validation with the
 //! chosen C, and is exactly what the test metrics describe.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -18,6 +16,7 @@ use crate::features::{self, signals::Snapshot, FeatureSpec, TrainingTable};
 use crate::input::{read::format_days, Dataset};
 use crate::model::calibrate::{isotonic, Calibration, MIN_ISOTONIC_ROWS};
 use crate::model::fit::{self, design_terms, fit_logistic, fit_small, matrix, sigmoid};
+use crate::model::planning::{self, Planning};
 use crate::model::{
     fnv64, quantiles, rules, FileInfo, Hybrid, Model, Period, TrainingInfo, FORMAT_VERSION,
 };
@@ -34,15 +33,52 @@ pub struct Evaluation {
     pub calibration_choice: CalibrationChoice,
     /// (C, validation log loss) for each C tried.
     pub penalty_path: Vec<(f64, f64)>,
-    /// Held-out rows per tier: (tier, rows, wins).
-    pub test_tiers: Vec<(String, usize, usize)>,
-    /// Training-universe accounts per tier.
-    pub universe_tiers: Vec<(String, usize)>,
+    /// The hybrid against each scorer alone on the held-out period.
+    pub comparisons: Vec<Comparison>,
+    /// Tiers, quadrants and segments of the training universe, held-out win
+    /// rates per tier and quadrant, capacity.
+    pub planning: Planning,
     /// Reliability of the hybrid on the held-out period.
     pub calibration: Vec<metrics::Bin>,
     /// Per feature: how much the model's held-out AUC drops and log loss
     /// rises when the feature's values are shuffled across deals.
     pub permutation_importance: Vec<Permutation>,
+}
+
+/// `scorer` against `baseline` on the held-out deals: log-loss difference
+/// (negative: the scorer is better) with its paired standard error, and the
+/// AUC difference.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Comparison {
+    pub scorer: String,
+    pub baseline: String,
+    pub log_loss_difference: f64,
+    pub log_loss_difference_se: f64,
+    pub auc_difference: f64,
+}
+
+impl Comparison {
+    fn of(scorer: &str, baseline: &str, a: &[f64], b: &[f64], y: &[u8]) -> Comparison {
+        let (d, se) = metrics::paired_log_loss_difference(a, b, y);
+        Comparison {
+            scorer: scorer.into(),
+            baseline: baseline.into(),
+            log_loss_difference: d,
+            log_loss_difference_se: se,
+            auc_difference: metrics::auc(a, y) - metrics::auc(b, y),
+        }
+    }
+
+    /// Better, worse, or within noise (two standard errors) by log loss.
+    pub fn verdict(&self) -> &'static str {
+        if self.log_loss_difference < -2.0 * self.log_loss_difference_se {
+            "better"
+        } else if self.log_loss_difference > 2.0 * self.log_loss_difference_se {
+            "worse"
+        } else {
+            "within noise"
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,39 +88,46 @@ pub struct CalibrationChoice {
     pub chosen: String,
 }
 
-/// Fits the hybrid stack on the rows `idx` of (eta, points, y).
+/// Fits the hybrid stack `a + b * eta + c * points` on (eta, points, y).
+///
+/// An unpinned stack is kept only when it beats the model alone
+/// (a = 0, b = 1, c = 0) on these rows by a likelihood-ratio test at the 5%
+/// level; otherwise the hybrid is the model alone. Extra parameters the data
+/// do not support only add noise to the newest deals.
 fn fit_hybrid(eta: &[f64], pts: &[f64], y: &[u8], pinned: Option<f64>) -> Result<Hybrid> {
     let rules_vary = pts.iter().any(|p| *p != pts[0]);
-    Ok(match (pinned, rules_vary) {
+    let stack = |b: &[f64], rule_weight: f64, pinned: bool| Hybrid {
+        intercept: b[0],
+        model_weight: b[1],
+        rule_weight,
+        rule_weight_pinned: pinned,
+        likelihood_ratio: None,
+    };
+    let mut h = match (pinned, rules_vary) {
         (Some(w), _) => {
             let off: Vec<f64> = pts.iter().map(|p| w * p).collect();
-            let b = fit_small(&[eta], Some(&off), y)?;
-            Hybrid {
-                intercept: b[0],
-                model_weight: b[1],
-                rule_weight: w,
-                rule_weight_pinned: true,
-            }
+            return Ok(stack(&fit_small(&[eta], Some(&off), y)?, w, true));
         }
         (None, true) => {
             let b = fit_small(&[eta, pts], None, y)?;
-            Hybrid {
-                intercept: b[0],
-                model_weight: b[1],
-                rule_weight: b[2],
-                rule_weight_pinned: false,
-            }
+            stack(&b, b[2], false)
         }
-        (None, false) => {
-            let b = fit_small(&[eta], None, y)?;
-            Hybrid {
-                intercept: b[0],
-                model_weight: b[1],
-                rule_weight: 0.0,
-                rule_weight_pinned: false,
-            }
-        }
-    })
+        (None, false) => stack(&fit_small(&[eta], None, y)?, 0.0, false),
+    };
+    let n = y.len() as f64;
+    let ll = |h: &Hybrid| {
+        let p: Vec<f64> = linear_score(h, eta, pts).into_iter().map(sigmoid).collect();
+        metrics::log_loss(&p, y) * n
+    };
+    let alone = Hybrid::model_alone();
+    let lr = 2.0 * (ll(&alone) - ll(&h));
+    // chi-square 95% points for 3 and 2 degrees of freedom
+    let critical = if rules_vary { 7.815 } else { 5.991 };
+    if lr < critical {
+        h = alone;
+    }
+    h.likelihood_ratio = Some(lr);
+    Ok(h)
 }
 
 fn linear_score(h: &Hybrid, eta: &[f64], pts: &[f64]) -> Vec<f64> {
@@ -254,8 +297,19 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     for p in &periods {
         check_classes(p)?;
     }
+    if let Some(bad) = cfg
+        .features
+        .axes
+        .keys()
+        .find(|k| tt.features.get(k).is_none())
+    {
+        return Err(Error::config(
+            "[features.axes]",
+            format!("`{bad}` is not a feature; `scorebook features --list` names them all"),
+        ));
+    }
     let fit_rows: Vec<usize> = tr.iter().chain(&va).copied().collect();
-    let mut terms = design_terms(&tt.features, &fit_rows);
+    let mut terms = design_terms(&tt.features, &fit_rows, &cfg.features.axes);
     if terms.is_empty() {
         return Err(Error::data(
             "accounts",
@@ -405,34 +459,56 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         }
     };
 
-    let mut test_tiers: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (i, &r) in te.iter().enumerate() {
-        let e = test_tiers
-            .entry(model.tier(p_hybrid[i], rr.disqualified[r].is_some()))
-            .or_default();
-        e.0 += 1;
-        e.1 += usize::from(y[r] == 1);
-    }
-    let mut universe_tiers: BTreeMap<&str, usize> = BTreeMap::new();
-    for (p, d) in probs.iter().zip(&urr.disqualified) {
-        *universe_tiers
-            .entry(model.tier(*p, d.is_some()))
-            .or_default() += 1;
-    }
+    // tiers, quadrants, segments and capacity
+    let tiers: Vec<&'static str> = (0..table.rows())
+        .map(|r| model.tier(probs[r], urr.disqualified[r].is_some()))
+        .collect();
+    let quadrants: Vec<&'static str> = (0..table.rows())
+        .map(|r| model.quadrant(lin.fit[r], lin.timing[r]).2)
+        .collect();
+    let deal_lin = model.linear(&tt.features)?;
+    let test_rows: Vec<planning::TestRow> = te
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| {
+            (
+                model.tier(p_hybrid[i], rr.disqualified[r].is_some()),
+                model.quadrant(deal_lin.fit[r], deal_lin.timing[r]).2,
+                y[r] == 1,
+            )
+        })
+        .collect();
+    let deal_segment = tt.features.text("segment")?;
+    let amounts = planning::won_amounts((0..n).map(|r| {
+        (
+            deal_segment[r].as_str(),
+            y[r] == 1,
+            tt.amount[r].unwrap_or(f64::NAN),
+        )
+    }));
+    let plan = planning::plan(
+        &planning::UniverseRows {
+            segment: table.text("segment")?,
+            probability: &probs,
+            tier: &tiers,
+            quadrant: &quadrants,
+        },
+        &test_rows,
+        &amounts,
+        &cfg.capacity,
+    );
+
     let eval = Evaluation {
         rules: metrics::evaluate(&p_rules, &y_te),
         model: metrics::evaluate(&p_model, &y_te),
         hybrid: metrics::evaluate(&p_hybrid, &y_te),
+        comparisons: vec![
+            Comparison::of("hybrid", "rules", &p_hybrid, &p_rules, &y_te),
+            Comparison::of("hybrid", "model", &p_hybrid, &p_model, &y_te),
+        ],
         calibration_choice,
         penalty_path: path,
-        test_tiers: test_tiers
-            .into_iter()
-            .map(|(k, (a, b))| (k.to_string(), a, b))
-            .collect(),
-        universe_tiers: universe_tiers
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+        planning: plan,
         calibration: metrics::reliability(&p_hybrid, &y_te, 10),
         permutation_importance: permutation_importance(&model.terms, &b, &x_te, &eta_te, &y_te),
     };

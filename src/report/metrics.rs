@@ -46,21 +46,30 @@ pub fn auc(p: &[f64], y: &[u8]) -> f64 {
     (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
 }
 
+fn row_log_loss(p: f64, y: u8) -> f64 {
+    let p = p.clamp(1e-15, 1.0 - 1e-15);
+    if y == 1 {
+        -p.ln()
+    } else {
+        -(1.0 - p).ln()
+    }
+}
+
 pub fn log_loss(p: &[f64], y: &[u8]) -> f64 {
-    let eps = 1e-15;
-    let s: f64 = p
-        .iter()
-        .zip(y)
-        .map(|(p, y)| {
-            let p = p.clamp(eps, 1.0 - eps);
-            if *y == 1 {
-                -p.ln()
-            } else {
-                -(1.0 - p).ln()
-            }
-        })
-        .sum();
+    let s: f64 = p.iter().zip(y).map(|(p, y)| row_log_loss(*p, *y)).sum();
     s / p.len().max(1) as f64
+}
+
+/// Mean per-row log-loss difference `a - b` on the same rows and its
+/// standard error (paired): negative means `a` is better.
+pub fn paired_log_loss_difference(a: &[f64], b: &[f64], y: &[u8]) -> (f64, f64) {
+    let d: Vec<f64> = (0..y.len())
+        .map(|i| row_log_loss(a[i], y[i]) - row_log_loss(b[i], y[i]))
+        .collect();
+    let n = d.len().max(2) as f64;
+    let mean = d.iter().sum::<f64>() / n;
+    let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
 }
 
 pub fn brier(p: &[f64], y: &[u8]) -> f64 {

@@ -6,7 +6,7 @@ pub mod metrics;
 
 use std::fmt::Write;
 
-use crate::model::train::Evaluation;
+use crate::model::train::{Comparison, Evaluation};
 use crate::model::Model;
 
 fn esc(s: &str) -> String {
@@ -73,6 +73,15 @@ pub fn calibration_csv(e: &Evaluation) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// A bar's value label: three significant digits.
+fn short(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
 fn bar_chart(rows: &[(String, f64)], title: &str) -> String {
     let w = 640.0;
     let label_w = 260.0;
@@ -103,6 +112,12 @@ fn bar_chart(rows: &[(String, f64)], title: &str) -> String {
         )
         .ok();
         write!(s, "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{bw:.1}\" height=\"13\" fill=\"{color}\"><title>{}: {v:.3}</title></rect>", esc(name)).ok();
+        let (tx, anchor) = if *v >= 0.0 {
+            (x + bw + 4.0, "start")
+        } else {
+            (x - 4.0, "end")
+        };
+        write!(s, "<text x=\"{tx:.1}\" y=\"{}\" font-size=\"10\" fill=\"#555\" text-anchor=\"{anchor}\">{}</text>", y + 10.5, short(*v)).ok();
     }
     s + "</svg></figure>"
 }
@@ -161,6 +176,14 @@ fn reliability_chart(e: &Evaluation) -> String {
     write!(s, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{w}\" role=\"img\">").ok();
     write!(s, "<rect x=\"{pad}\" y=\"{pad}\" width=\"{inner}\" height=\"{inner}\" fill=\"none\" stroke=\"#999\"/>").ok();
     write!(s, "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{pad}\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>", pad + inner, pad + inner).ok();
+    write!(
+        s,
+        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">predicted (0 to 1)</text>",
+        pad + inner / 2.0,
+        w - 8.0
+    )
+    .ok();
+    write!(s, "<text x=\"12\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 12 {})\">observed (0 to 1)</text>", pad + inner / 2.0, pad + inner / 2.0).ok();
     for b in &e.calibration {
         let x = pad + inner * b.mean_predicted;
         let y = pad + inner * (1.0 - b.observed);
@@ -170,12 +193,203 @@ fn reliability_chart(e: &Evaluation) -> String {
     s + "</svg></figure>"
 }
 
+fn pct(x: Option<f64>) -> String {
+    x.map_or("-".into(), |v| format!("{:.1}%", 100.0 * v))
+}
+
+fn money(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("{:.1}M", x / 1e6)
+    } else if x.abs() >= 1e3 {
+        format!("{:.0}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+/// Does the hybrid beat the rules and the model alone, by how much, and if
+/// not, why.
+fn headline(m: &Model, e: &Evaluation) -> String {
+    let mut s = String::new();
+    let of = |b: &str| e.comparisons.iter().find(|c| c.baseline == b);
+    let diff = |c: &Comparison| {
+        format!(
+            "log loss {:+.4} &plusmn; {:.4}, AUC {:+.3}",
+            c.log_loss_difference,
+            2.0 * c.log_loss_difference_se,
+            c.auc_difference
+        )
+    };
+    if let Some(c) = of("rules") {
+        if c.verdict() == "better" {
+            write!(s, "The hybrid score beats the hand-written rules on the newest {} deals: AUC {:.3} vs {:.3}, log loss {:.4} vs {:.4} ({}).", e.hybrid.rows, e.hybrid.auc, e.rules.auc, e.hybrid.log_loss, e.rules.log_loss, diff(c)).ok();
+        } else {
+            write!(s, "The hybrid score does <b>not</b> beat the hand-written rules on the newest {} deals (AUC {:.3} vs {:.3}; {}, {}). Do not route reps by it before investigating.", e.hybrid.rows, e.hybrid.auc, e.rules.auc, diff(c), c.verdict()).ok();
+        }
+    }
+    if let Some(c) = of("model") {
+        if m.hybrid.is_model_alone() && !m.hybrid.rule_weight_pinned {
+            s += " It is the model alone: adding the rule points did not improve on the model on the validation period (see Hybrid below).";
+        } else if c.log_loss_difference <= 0.0 {
+            write!(
+                s,
+                " It does at least as well as the model alone ({}).",
+                diff(c)
+            )
+            .ok();
+        } else {
+            let why = if c.verdict() == "worse" {
+                "the rule weight and calibration fitted on the validation period do not carry over to the newest deals; consider pinning <code>model.rule_weight = 0</code> or revisiting the rules"
+            } else {
+                "the difference is within noise: the rules add little the model has not already learned, and the stack's extra parameters are fitted on the validation period alone"
+            };
+            write!(s, " It does <b>not</b> beat the model alone ({}, {}): the rules get {:.3} per point; {why}.", diff(c), c.verdict(), m.hybrid.rule_weight).ok();
+        }
+    }
+    s
+}
+
+/// Features whose fitted effect contradicts a rule that mentions them
+/// (interval excluding zero on the other side of the rule's points).
+fn unexpected_signs(m: &Model) -> Vec<String> {
+    let mut out = vec![];
+    for r in &m.config.rules {
+        for t in &m.terms {
+            let mentioned = r
+                .when
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == t.source);
+            let (lo, hi) = (t.coef - 1.96 * t.std_error, t.coef + 1.96 * t.std_error);
+            let against = (r.points > 0.0 && hi < 0.0) || (r.points < 0.0 && lo > 0.0);
+            if mentioned && against {
+                out.push(format!(
+                    "rule \u{201c}{}\u{201d} gives {:+} points, but the model finds <code>{}</code> {} the win probability (95% interval {:.3} to {:.3})",
+                    esc(&r.name),
+                    r.points,
+                    esc(&t.name),
+                    if t.coef < 0.0 { "lowers" } else { "raises" },
+                    lo,
+                    hi
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn hybrid_section(m: &Model) -> String {
+    let h = &m.hybrid;
+    let lr = h.likelihood_ratio.map_or(String::new(), |v| {
+        format!(
+            "likelihood-ratio statistic {v:.2} against the model alone on the validation period"
+        )
+    });
+    if h.rule_weight_pinned {
+        format!("<h2>Hybrid</h2><p>logit(probability) = {:.3} + {:.3} &times; model logit + {:.3} &times; rule points (rule weight pinned in the config).</p>", h.intercept, h.model_weight, h.rule_weight)
+    } else if h.is_model_alone() {
+        format!("<h2>Hybrid</h2><p>The hybrid is the model alone: a stack of the model logit and the rule points did not beat it on the validation period ({lr}; a 5% test). The rules still set <code>rule_points</code> and the disqualifiers still apply.</p>")
+    } else {
+        format!("<h2>Hybrid</h2><p>logit(probability) = {:.3} + {:.3} &times; model logit + {:.3} &times; rule points, fitted on the validation period ({lr}).</p>", h.intercept, h.model_weight, h.rule_weight)
+    }
+}
+
+fn tiers_section(m: &Model, e: &Evaluation) -> String {
+    let p = &e.planning;
+    let mut s = String::from("<h2>Tiers</h2><table><tr><th>tier</th><th>accounts</th><th>expected wins</th><th>expected pipeline</th><th>held-out deals</th><th>won</th><th>win rate</th></tr>");
+    for g in &p.tiers {
+        write!(s, "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", g.name, g.accounts, g.expected_wins, money(g.expected_pipeline), g.test_deals, g.test_won, pct(g.test_win_rate())).ok();
+    }
+    write!(s, "</table><p>Accounts and expected figures are the training universe ({} accounts as of {}); win rates are the held-out deals. Tier cut-offs on the hybrid probability: Tier 1 &ge; {:.4}, Tier 2 &ge; {:.4}, frozen at training so nightly runs do not reshuffle them.</p>", m.training.universe_accounts, esc(&m.training.universe_as_of), m.tier_cutoffs[0], m.tier_cutoffs[1]).ok();
+    let rates: Vec<(String, f64)> = p
+        .tiers
+        .iter()
+        .filter_map(|g| g.test_win_rate().map(|r| (g.name.clone(), r)))
+        .collect();
+    s + &bar_chart(&rates, "Held-out win rate by tier")
+}
+
+fn quadrant_section(m: &Model, e: &Evaluation) -> String {
+    let cell = |name: &str| {
+        let g = e.planning.quadrants.iter().find(|g| g.name == name);
+        let g = g.cloned().unwrap_or_default();
+        format!(
+            "<td class=\"quad\"><b>{name}</b><br>{} accounts<br>held-out win rate {} ({} deals)</td>",
+            g.accounts,
+            pct(g.test_win_rate()),
+            g.test_deals
+        )
+    };
+    let q = &m.config.quadrant;
+    format!(
+        "<h2>Fit &times; timing</h2><table class=\"quadrant\"><tr><th></th><th>timing (score &ge; {})</th><th>no timing</th></tr><tr><th>fit (score &ge; {})</th>{}{}</tr><tr><th>no fit</th>{}{}</tr></table>{}",
+        q.timing_threshold,
+        q.fit_threshold,
+        cell("Good Place"),
+        cell("Get Back To Me"),
+        cell("False Hope"),
+        cell("Bad Place"),
+        if m.has_timing() { "" } else { "<p>The model has no timing feature, so every account is in the no-timing column.</p>" }
+    )
+}
+
+fn segments_section(e: &Evaluation) -> String {
+    let p = &e.planning;
+    let c = &p.capacity;
+    let mut s = format!(
+        "<h2>Segments and capacity</h2><p>{} reps &times; {} accounts per rep per quarter = {} accounts a quarter: the {} Tier 1 and Tier 2 accounts last <b>{:.1} quarters</b>.</p>",
+        c.reps,
+        c.accounts_per_rep_per_quarter,
+        u64::from(c.reps) * u64::from(c.accounts_per_rep_per_quarter),
+        c.tier12_accounts,
+        c.quarters
+    );
+    s += "<table><tr><th>segment (industry / size band)</th><th>accounts</th><th>disqualified</th><th>expected wins</th><th>average won amount</th><th>expected pipeline</th><th>Tier 1</th><th>Tier 2</th><th>quarters of capacity</th></tr>";
+    const SHOWN: usize = 40;
+    for g in p.segments.iter().take(SHOWN) {
+        write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>", esc(&g.segment), g.accounts, g.disqualified, g.expected_wins, money(g.avg_won_amount), money(g.expected_pipeline), g.tier1, g.tier2, g.quarters).ok();
+    }
+    s += "</table>";
+    if p.segments.len() > SHOWN {
+        write!(
+            s,
+            "<p>The {SHOWN} segments with the largest expected pipeline of {}; all are in <code>segments.csv</code>.</p>",
+            p.segments.len()
+        )
+        .ok();
+    }
+    s
+}
+
+pub fn segments_csv(e: &Evaluation) -> Vec<u8> {
+    let mut s = String::from("segment,accounts,disqualified,expected_wins,avg_won_amount,expected_pipeline,tier1,tier2,quarters\n");
+    for g in &e.planning.segments {
+        let name = if g.segment.contains([',', '"']) {
+            format!("\"{}\"", g.segment.replace('"', "\"\""))
+        } else {
+            g.segment.clone()
+        };
+        writeln!(
+            s,
+            "{name},{},{},{:.6},{:.2},{:.2},{},{},{:.4}",
+            g.accounts,
+            g.disqualified,
+            g.expected_wins,
+            g.avg_won_amount,
+            g.expected_pipeline,
+            g.tier1,
+            g.tier2,
+            g.quarters
+        )
+        .ok();
+    }
+    s.into_bytes()
+}
+
 pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -> String {
     let mut s = String::new();
-    let better = e.hybrid.auc >= e.rules.auc;
     write!(
         s,
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook report: {v}</title><style>body{{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th:first-child,td:first-child{{text-align:left}}.headline{{font-size:1.2em;padding:1em;background:#f3f6fa;border-left:4px solid #1565c0}}figure{{display:inline-block;margin:1em}}</style></head><body>",
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook report: {v}</title><style>body{{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th:first-child,td:first-child{{text-align:left}}.headline{{font-size:1.2em;padding:1em;background:#f3f6fa;border-left:4px solid #1565c0}}figure{{display:inline-block;margin:1em}}td.quad{{text-align:center;width:14em;height:5em}}</style></head><body>",
         v = esc(&m.model_version)
     )
     .ok();
@@ -185,12 +399,7 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         esc(&m.model_version)
     )
     .ok();
-    let verdict = if better {
-        format!("The hybrid score beats the hand-written rules on the held-out period: AUC {:.3} vs {:.3}, log loss {:.4} vs {:.4}.", e.hybrid.auc, e.rules.auc, e.hybrid.log_loss, e.rules.log_loss)
-    } else {
-        format!("The hybrid score does <b>not</b> beat the hand-written rules on the held-out period (AUC {:.3} vs {:.3}); do not route reps by it before investigating.", e.hybrid.auc, e.rules.auc)
-    };
-    write!(s, "<p class=\"headline\">{verdict}</p>").ok();
+    write!(s, "<p class=\"headline\">{}</p>", headline(m, e)).ok();
     s += "<h2>Held-out metrics</h2><p>Newest closed deals, never used for fitting or for choosing anything.</p><table><tr><th>scorer</th><th>rows</th><th>AUC</th><th>log loss</th><th>Brier</th><th>ECE</th><th>KS</th><th>top-decile lift</th></tr>";
     for (name, x) in [
         ("rules", &e.rules),
@@ -242,31 +451,10 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         write!(s, "<tr><td>{:.1}-{:.1}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>[{:.3}, {:.3}]</td></tr>", b.lower, b.upper, b.count, b.mean_predicted, b.observed, b.observed_lower, b.observed_upper).ok();
     }
     s += "</table>";
-    write!(s, "<h2>Hybrid</h2><p>logit(probability) = {:.3} + {:.3} &times; model logit + {:.3} &times; rule points{}.</p>", m.hybrid.intercept, m.hybrid.model_weight, m.hybrid.rule_weight, if m.hybrid.rule_weight_pinned { " (rule weight pinned in the config)" } else { " (fitted on the validation period)" }).ok();
-    s += "<h2>Tiers</h2><table><tr><th>tier</th><th>held-out deals</th><th>won</th><th>win rate</th><th>training-universe accounts</th></tr>";
-    for tier in ["Tier 1", "Tier 2", "Tier 3", "Disqualified"] {
-        let (n, w) = e
-            .test_tiers
-            .iter()
-            .find(|t| t.0 == tier)
-            .map_or((0, 0), |t| (t.1, t.2));
-        let u = e
-            .universe_tiers
-            .iter()
-            .find(|t| t.0 == tier)
-            .map_or(0, |t| t.1);
-        let rate = if n > 0 {
-            format!("{:.1}%", 100.0 * w as f64 / n as f64)
-        } else {
-            "-".into()
-        };
-        write!(
-            s,
-            "<tr><td>{tier}</td><td>{n}</td><td>{w}</td><td>{rate}</td><td>{u}</td></tr>"
-        )
-        .ok();
-    }
-    write!(s, "</table><p>Tier cut-offs on the hybrid probability: Tier 1 &ge; {:.4}, Tier 2 &ge; {:.4} (frozen at training).</p>", m.tier_cutoffs[0], m.tier_cutoffs[1]).ok();
+    s += &hybrid_section(m);
+    s += &tiers_section(m, e);
+    s += &quadrant_section(m, e);
+    s += &segments_section(e);
     let mut coefs: Vec<(String, f64)> = m.terms.iter().map(|t| (t.name.clone(), t.coef)).collect();
     coefs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     coefs.truncate(25);
@@ -336,8 +524,8 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         )
         .ok();
     }
-    if !better {
-        s += "<li>The model adds nothing over the rules on held-out data.</li>";
+    for u in unexpected_signs(m) {
+        write!(s, "<li>Unexpected sign: {u}.</li>").ok();
     }
     let wild: Vec<&str> = m
         .terms
