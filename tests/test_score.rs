@@ -273,3 +273,87 @@ fn export_sql_prints_one_select() {
     run(&["export-sql", "--model", s(model), "--dialect", "oracle"])
         .fails_with(1, "unknown SQL dialect");
 }
+
+/// The Python with duckdb for the parity test: SCOREBOOK_PYTHON (set by
+/// .ci/run, which then requires it), else `python3` when it has duckdb.
+fn python_with_duckdb() -> Option<String> {
+    if let Ok(p) = std::env::var("SCOREBOOK_PYTHON") {
+        return Some(p);
+    }
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then(|| "python3".to_string())
+}
+
+/// `export-sql --dialect duckdb` run by DuckDB on the synth universe and
+/// signals agrees with `score` on every row to 1e-9.
+#[test]
+fn exported_sql_matches_score_in_duckdb() {
+    let Some(python) = python_with_duckdb() else {
+        eprintln!("SKIPPED: no python with duckdb (CI installs one; see .ci/run)");
+        return;
+    };
+    let (t, data, model) = trained();
+    let dir = tempfile::tempdir_in(t.path()).unwrap();
+    let scores = dir.path().join("scores.parquet");
+    run(&[
+        "score",
+        "--model",
+        s(model),
+        "--universe",
+        s(&data.join("universe.parquet")),
+        "--signals",
+        s(&data.join("signals.parquet")),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(&scores),
+    ])
+    .ok();
+    let sql = run(&[
+        "export-sql",
+        "--model",
+        s(model),
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "2025-07-01",
+    ])
+    .ok()
+    .stdout;
+    let query = dir.path().join("score.sql");
+    std::fs::write(&query, sql).unwrap();
+    let out = std::process::Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/sql_parity.py"
+        ))
+        .args([
+            s(&query),
+            s(&data.join("universe.parquet")),
+            s(&data.join("signals.parquet")),
+            s(&scores),
+        ])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "sql_parity.py failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("{r}");
+    let rows = r["native_rows"].as_u64().unwrap();
+    assert!(rows >= 3000, "{r}");
+    assert_eq!(r["sql_rows"].as_u64(), Some(rows), "{r}");
+    assert_eq!(r["joined"].as_u64(), Some(rows), "{r}");
+    assert_eq!(r["tier_mismatches"].as_u64(), Some(0), "{r}");
+    for k in ["model_probability", "probability", "rule_points"] {
+        let d = r[k].as_f64().unwrap();
+        assert!(d <= 1e-9, "{k} differs by {d}: {r}");
+    }
+    // score is rounded to 2 decimals on both sides
+    assert!(r["score"].as_f64().unwrap() <= 1e-9, "{r}");
+}

@@ -28,6 +28,10 @@ pub struct FeatureSpec {
     pub signal_types: Vec<String>,
     /// Signal types that are scheduled events (days-until features).
     pub scheduled_types: Vec<String>,
+    /// Optional signal columns (`recorded_date`, `value`) the training
+    /// signals had: the exported SQL reads only those.
+    #[serde(default)]
+    pub signal_columns: Vec<String>,
     /// Technology flags: (normalized name, display name).
     pub technologies: Vec<(String, String)>,
     /// Industries kept as their own level; others pool into `Other`.
@@ -79,6 +83,25 @@ pub fn tech_tokens(cell: &str) -> impl Iterator<Item = (String, &str)> {
 
 fn industry_of(raw: &Option<String>) -> String {
     raw.clone().unwrap_or_else(|| "Unknown".to_string())
+}
+
+fn optional_signal_columns(ds: &Dataset, cfg: &Config) -> Vec<String> {
+    let Some(present) = ds
+        .files
+        .signals
+        .as_ref()
+        .and_then(|p| crate::input::read::column_names(p).ok())
+    else {
+        return vec![];
+    };
+    ["recorded_date", "value"]
+        .into_iter()
+        .filter(|k| {
+            let name = cfg.columns.signals.get(*k).map_or(*k, String::as_str);
+            present.iter().any(|c| c == name)
+        })
+        .map(String::from)
+        .collect()
 }
 
 impl FeatureSpec {
@@ -180,6 +203,7 @@ impl FeatureSpec {
             recency_cap_days: f.recency_cap_days,
             signal_types,
             scheduled_types,
+            signal_columns: optional_signal_columns(ds, cfg),
             technologies,
             industries,
             seen_industries: counts.keys().cloned().collect(),

@@ -53,14 +53,28 @@ fn days_to(d: Dialect, expr: &str, as_of: &str) -> String {
     }
 }
 
-fn norm_text(d: Dialect, expr: &str) -> String {
-    match d {
-        Dialect::Ansi => format!("LOWER({expr})"),
-        Dialect::DuckDb => format!("regexp_replace(LOWER({expr}), '[^a-z0-9;]+', '_', 'g')"),
-        Dialect::Spark | Dialect::Snowflake => {
-            format!("REGEXP_REPLACE(LOWER({expr}), '[^a-z0-9;]+', '_')")
-        }
+/// `config::normalize_name` in SQL: lower case, every run of other
+/// characters one `_`, none at either end; with `keep_semicolons` each
+/// `;`-separated token is normalized on its own (technology lists). ANSI
+/// SQL has no regular expressions: it only lower-cases.
+fn norm_text(d: Dialect, expr: &str, keep_semicolons: bool) -> String {
+    let class = if keep_semicolons {
+        "[^a-z0-9;]+"
+    } else {
+        "[^a-z0-9]+"
+    };
+    let re = |x: String, pat: &str, to: &str| match d {
+        Dialect::DuckDb => format!("regexp_replace({x}, '{pat}', '{to}', 'g')"),
+        _ => format!("REGEXP_REPLACE({x}, '{pat}', '{to}')"),
+    };
+    if d == Dialect::Ansi {
+        return format!("LOWER({expr})");
     }
+    let mut x = re(format!("LOWER({expr})"), class, "_");
+    if keep_semicolons {
+        x = re(x, "_*;_*", ";");
+    }
+    re(x, "^_+|_+$", "")
 }
 
 pub struct SqlOptions<'a> {
@@ -98,11 +112,25 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     .ok();
     writeln!(s, "WITH").ok();
     if uses_signals {
-        let sig_norm = match d {
-            Dialect::Ansi => "LOWER(s.signal)".to_string(),
-            _ => norm_text(d, "s.signal").replace(";", ""),
+        let sc = |k: &str| {
+            format!(
+                "s.{}",
+                m.config.columns.signals.get(k).map_or(k, String::as_str)
+            )
         };
-        let age = days_to(d, "s.date", o.as_of);
+        let has = |k: &str| spec.signal_columns.iter().any(|c| c == k);
+        let sig_norm = norm_text(d, &sc("signal"), false);
+        let age = days_to(d, &sc("date"), o.as_of);
+        // only what was known before the as-of day, as in the native scorer
+        let known = days_to(
+            d,
+            &if has("recorded_date") {
+                format!("COALESCE({}, {})", sc("recorded_date"), sc("date"))
+            } else {
+                sc("date")
+            },
+            o.as_of,
+        );
         let mut aggs = vec![];
         for t in &spec.signal_types {
             for w in &spec.windows {
@@ -124,12 +152,23 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
                 list.join(", ")
             ));
         }
+        let (acc, date, sig) = (sc("account_id"), sc("date"), sc("signal"));
+        let val = if has("value") {
+            format!("COALESCE(CAST({} AS DOUBLE), 1.0)", sc("value"))
+        } else {
+            "1.0".to_string()
+        };
+        let scheduled = if spec.scheduled_types.is_empty() {
+            "''".to_string()
+        } else {
+            let v: Vec<String> = spec.scheduled_types.iter().map(|t| q(t)).collect();
+            v.join(", ")
+        };
         writeln!(
             s,
-            "sig AS (\n  SELECT account_id,\n    {}\n  FROM (SELECT s.account_id AS account_id, {sig_norm} AS sig, {age} AS age, COALESCE(CAST(s.value AS DOUBLE), 1.0) AS val FROM {} s) e\n  WHERE age > 0 OR sig IN ({})\n  GROUP BY account_id\n),",
+            "sig AS (\n  SELECT account_id,\n    {}\n  FROM (SELECT {acc} AS account_id, {sig_norm} AS sig, {age} AS age, {val} AS val FROM {} s WHERE {known} > 0 AND {acc} IS NOT NULL AND {date} IS NOT NULL AND {sig} IS NOT NULL) e\n  WHERE age > 0 OR sig IN ({scheduled})\n  GROUP BY account_id\n),",
             aggs.join(",\n    "),
             o.signals_table,
-            if spec.scheduled_types.is_empty() { "''".to_string() } else { spec.scheduled_types.iter().map(|t| q(t)).collect::<Vec<_>>().join(", ") }
         )
         .ok();
     }
@@ -242,13 +281,7 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
             imp(e)
         ));
     }
-    let tech_norm = norm_text(
-        d,
-        &format!(
-            "REPLACE(REPLACE({}, ' ;', ';'), '; ', ';')",
-            c("technologies")
-        ),
-    );
+    let tech_norm = norm_text(d, &c("technologies"), true);
     for (t, _) in &spec.technologies {
         f.push(format!(
             "COALESCE(POSITION({} IN ';' || {tech_norm} || ';') > 0, FALSE) AS tech_{t}",

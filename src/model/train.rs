@@ -239,6 +239,23 @@ fn permutation_importance(
         .collect()
 }
 
+/// The probability above which the top `share` of `probs` lie: halfway
+/// between the last account in and the first one out, so no account sits
+/// on the boundary (the SQL export's last-digit differences cannot move an
+/// account across it).
+fn tier_cutoff(probs: &[f64], share: f64) -> f64 {
+    let mut v: Vec<f64> = probs.iter().copied().filter(|p| p.is_finite()).collect();
+    if v.is_empty() {
+        return 1.0;
+    }
+    v.sort_by(|a, b| b.total_cmp(a));
+    let k = ((share * v.len() as f64).round() as usize).clamp(1, v.len());
+    match v.get(k) {
+        Some(out) => (v[k - 1] + out) / 2.0,
+        None => v[k - 1],
+    }
+}
+
 fn split_rows(n: usize, cfg: &Config) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
     let n_test = ((n as f64) * cfg.model.test_share).round() as usize;
     let n_val = ((n as f64) * cfg.model.validation_share).round() as usize;
@@ -452,10 +469,11 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
                 .filter(|(_, d)| d.is_none())
                 .map(|(p, _)| *p)
                 .collect();
-            let q = quantiles(&eligible);
             let s = &cfg.tiers.shares;
-            let at = |share: f64| q[((1.0 - share) * 100.0).round().clamp(0.0, 100.0) as usize];
-            [at(s[0]), at(s[0] + s[1])]
+            [
+                tier_cutoff(&eligible, s[0]),
+                tier_cutoff(&eligible, s[0] + s[1]),
+            ]
         }
     };
 
