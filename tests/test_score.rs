@@ -357,3 +357,46 @@ fn exported_sql_matches_score_in_duckdb() {
     // score is rounded to 2 decimals on both sides
     assert!(r["score"].as_f64().unwrap() <= 1e-9, "{r}");
 }
+
+/// Sorted inputs take the merge path, unsorted ones the whole-snapshot
+/// path: both give the same scores.
+#[test]
+fn unsorted_signals_score_like_sorted_ones() {
+    let (t, data, model) = trained();
+    let dir = tempfile::tempdir_in(t.path()).unwrap();
+    // the signals in reverse order, in a CSV
+    let sorted = scorebook::input::read::read_all(&data.join("signals.parquet")).unwrap();
+    let n = sorted.num_rows();
+    let idx = arrow::array::UInt32Array::from_iter_values((0..n as u32).rev());
+    let reversed = arrow::compute::take_record_batch(&sorted, &idx).unwrap();
+    let csv = dir.path().join("signals.csv");
+    let mut w = arrow::csv::Writer::new(std::fs::File::create(&csv).unwrap());
+    w.write(&reversed).unwrap();
+    drop(w);
+    let out = |signals: &Path, name: &str| {
+        let o = dir.path().join(name);
+        run(&[
+            "score",
+            "--model",
+            s(model),
+            "--universe",
+            s(&data.join("universe.parquet")),
+            "--signals",
+            s(signals),
+            "--as-of",
+            "2025-07-01",
+            "--out",
+            s(&o),
+            "--batch-size",
+            "700",
+        ])
+        .ok();
+        scorebook::input::read::read_all(&o).unwrap()
+    };
+    let (a, b) = (
+        out(&data.join("signals.parquet"), "a.parquet"),
+        out(&csv, "b.parquet"),
+    );
+    assert_eq!(a.num_rows(), 3000);
+    assert!(a == b, "merge and snapshot paths disagree");
+}

@@ -224,53 +224,154 @@ pub fn point_in_time(
     Ok(t)
 }
 
-/// Timing features of every account with signals, as of one day: built once
-/// per scoring run, then looked up per batch (no universe-sized join).
+/// Timing features as of one day, aggregated in Rust while signals stream
+/// by: one flat row per account that has a signal able to change a feature
+/// (recorded before the as-of day, and within the longest window or the
+/// recency cap, or scheduled within the cap). Used for the whole signals
+/// table at once, or per batch of a sorted universe (the scorer's merge
+/// path), so memory holds only accounts with recent signals.
 pub struct Snapshot {
-    index: HashMap<String, usize>,
+    as_of: i32,
+    types: HashMap<String, usize>,
+    scheduled: HashMap<String, usize>,
+    windows: Vec<u32>,
+    max_window: i32,
+    cap: i32,
     names: Vec<String>,
     defaults: Vec<f64>,
-    columns: Vec<Vec<f64>>,
+    index: HashMap<Box<str>, u32>,
+    /// values[slot * width + j], in `names` order (distinct types excluded).
+    values: Vec<f64>,
+    /// seen[slot * types + t]: signal type t seen in the largest window.
+    seen: Vec<bool>,
+    width: usize,
 }
 
 impl Snapshot {
-    pub fn build(signals: &Signals, as_of: i32, spec: &FeatureSpec) -> Result<Snapshot> {
-        let mut index = HashMap::new();
-        let mut ids = vec![];
-        for id in signals.account_id.iter().flatten() {
-            if !index.contains_key(id) {
-                index.insert(id.clone(), ids.len());
-                ids.push(Some(id.clone()));
+    pub fn new(as_of: i32, spec: &FeatureSpec) -> Snapshot {
+        let names = names(spec);
+        let width = names
+            .iter()
+            .filter(|n| !n.starts_with("distinct_signal_types_"))
+            .count();
+        let index_of = |v: &[String]| v.iter().cloned().enumerate().map(|(i, t)| (t, i)).collect();
+        Snapshot {
+            as_of,
+            types: index_of(&spec.signal_types),
+            scheduled: index_of(&spec.scheduled_types),
+            windows: spec.windows.clone(),
+            max_window: max_window(spec) as i32,
+            cap: spec.recency_cap_days as i32,
+            defaults: defaults(spec),
+            names,
+            index: HashMap::new(),
+            values: vec![],
+            seen: vec![],
+            width,
+        }
+    }
+
+    /// Every account's features from a whole signals table.
+    pub fn build(signals: &Signals, as_of: i32, spec: &FeatureSpec) -> Snapshot {
+        let mut s = Snapshot::new(as_of, spec);
+        s.add(signals, 0..signals.len());
+        s
+    }
+
+    pub fn accounts(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Forgets every account (the merge path reuses one snapshot per batch).
+    pub fn clear(&mut self) {
+        self.index.clear();
+        self.values.clear();
+        self.seen.clear();
+    }
+
+    fn slot(&mut self, id: &str) -> usize {
+        if let Some(&k) = self.index.get(id) {
+            return k as usize;
+        }
+        let k = self.index.len();
+        self.index.insert(id.into(), k as u32);
+        self.values.extend_from_slice(&self.defaults[..self.width]);
+        self.seen.resize(self.seen.len() + self.types.len(), false);
+        k
+    }
+
+    /// Adds the rows `rows` of a signals table.
+    pub fn add(&mut self, s: &Signals, rows: std::ops::Range<usize>) {
+        let nt = self.types.len();
+        let nw = self.windows.len();
+        for i in rows {
+            let (Some(id), Some(date), Some(sig)) = (&s.account_id[i], s.date[i], &s.signal[i])
+            else {
+                continue;
+            };
+            if s.recorded_date[i].unwrap_or(date) >= self.as_of {
+                continue;
+            }
+            let age = self.as_of - date;
+            if age > 0 {
+                let Some(&t) = self.types.get(sig.as_str()) else {
+                    continue;
+                };
+                if age > self.max_window && age >= self.cap {
+                    continue;
+                }
+                let value = s.value[i].unwrap_or(1.0);
+                let k = self.slot(id);
+                let row = &mut self.values[k * self.width..(k + 1) * self.width];
+                for (w, &days) in self.windows.iter().enumerate() {
+                    if age <= days as i32 {
+                        row[t * nw + w] += value;
+                    }
+                }
+                let since = &mut row[nt * nw + t];
+                *since = since.min(f64::from(age.min(self.cap)));
+                if age <= self.max_window {
+                    self.seen[k * nt + t] = true;
+                }
+            } else if let Some(&t) = self.scheduled.get(sig.as_str()) {
+                if -age >= self.cap {
+                    continue;
+                }
+                let k = self.slot(id);
+                let until = &mut self.values[k * self.width + nt * nw + nt + t];
+                *until = until.min(f64::from(-age));
             }
         }
-        let t = point_in_time(&ids, &vec![as_of; ids.len()], signals, spec)?;
-        let columns = t
-            .columns
-            .into_iter()
-            .map(|c| match c {
-                Values::Num(v) => v,
-                _ => vec![],
-            })
-            .collect();
-        Ok(Snapshot {
-            index,
-            names: t.names,
-            defaults: defaults(spec),
-            columns,
-        })
     }
 
     pub fn lookup(&self, account_ids: &[Option<String>]) -> FeatureTable {
         let rows: Vec<Option<usize>> = account_ids
             .iter()
-            .map(|a| a.as_ref().and_then(|a| self.index.get(a).copied()))
+            .map(|a| {
+                a.as_deref()
+                    .and_then(|a| self.index.get(a))
+                    .map(|k| *k as usize)
+            })
             .collect();
         let mut t = FeatureTable::default();
         for (j, name) in self.names.iter().enumerate() {
-            let v = rows
-                .iter()
-                .map(|r| r.map_or(self.defaults[j], |r| self.columns[j][r]))
-                .collect();
+            let v = if j < self.width {
+                rows.iter()
+                    .map(|r| r.map_or(self.defaults[j], |k| self.values[k * self.width + j]))
+                    .collect()
+            } else {
+                rows.iter()
+                    .map(|r| {
+                        r.map_or(0.0, |k| {
+                            let nt = self.types.len();
+                            self.seen[k * nt..(k + 1) * nt]
+                                .iter()
+                                .filter(|b| **b)
+                                .count() as f64
+                        })
+                    })
+                    .collect()
+            };
             t.push(name.clone(), Values::Num(v));
         }
         t

@@ -325,22 +325,36 @@ impl Signals {
     }
 }
 
-/// Reads a whole signals file (streamed in batches, stored compactly).
-pub fn load_signals(path: &std::path::Path, map: &BTreeMap<String, String>) -> Result<Signals> {
+/// Streams a signals file in batches of at most `batch_size` rows.
+pub fn signal_batches<'a>(
+    path: &std::path::Path,
+    map: &'a BTreeMap<String, String>,
+    batch_size: usize,
+) -> Result<impl Iterator<Item = Result<Signals>> + Send + 'a> {
     let present = read::column_names(path)?;
-    let m = ColumnMap::new("signals", path.display().to_string(), map, present);
+    let file = path.display().to_string();
+    let m = ColumnMap::new("signals", file, map, present);
     let mut cols = m.sources(&["account_id", "date", "recorded_date", "signal", "value"]);
     cols.dedup();
     for c in SIGNAL_REQUIRED {
         m.require(c)?;
     }
-    let mut out = Signals::default();
     let mut row = 1;
-    for b in read::read_batches(path, Some(&cols), 262_144)? {
-        let b = b?;
-        let n = b.num_rows();
-        out.append(Signals::from_batch(&b, &m, row)?);
-        row += n;
+    Ok(
+        read::read_batches(path, Some(&cols), batch_size)?.map(move |b| {
+            let b = b?;
+            let s = Signals::from_batch(&b, &m, row)?;
+            row += b.num_rows();
+            Ok(s)
+        }),
+    )
+}
+
+/// Reads a whole signals file (streamed in batches, stored compactly).
+pub fn load_signals(path: &std::path::Path, map: &BTreeMap<String, String>) -> Result<Signals> {
+    let mut out = Signals::default();
+    for s in signal_batches(path, map, 262_144)? {
+        out.append(s?);
     }
     Ok(out)
 }

@@ -445,7 +445,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         .unwrap_or_default()
         + 1;
     model.training.universe_as_of = format_days(as_of);
-    let snapshot = Snapshot::build(&ds.signals, as_of, &model.spec)?;
+    let snapshot = Snapshot::build(&ds.signals, as_of, &model.spec);
     let (mut table, _) = features::account_features(
         &ds.accounts,
         &vec![as_of; ds.accounts.len()],

@@ -16,7 +16,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
-use crate::features::{self, signals::Snapshot};
+use crate::features::{self, signals::Snapshot, FeatureTable};
 use crate::input::{read, tables, Accounts, ColumnMap};
 use crate::model::{fnv64, Model};
 
@@ -121,15 +121,54 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
         let cols = tables::account_sources(&m, &cfg.features.extra)?;
         plans.push((f.clone(), cols));
     }
-    let signals = match &o.signals {
-        Some(p) => tables::load_signals(p, &cfg.columns.signals)?,
-        None => Default::default(),
+    let mut timing = match &o.signals {
+        None => Timing::Whole(Snapshot::new(o.as_of, &model.spec)),
+        Some(p) => {
+            let universe: Vec<(&Path, String)> = plans
+                .iter()
+                .map(|(f, _)| {
+                    let m = ColumnMap::new(
+                        "universe",
+                        f.display().to_string(),
+                        &cfg.columns.accounts,
+                        read::column_names(f)?,
+                    );
+                    Ok((f.as_path(), m.require("account_id")?))
+                })
+                .collect::<Result<_>>()?;
+            let sig_id = cfg
+                .columns
+                .signals
+                .get("account_id")
+                .cloned()
+                .unwrap_or_else(|| "account_id".into());
+            if sorted_ids(&universe)? && sorted_ids(&[(p.as_path(), sig_id)])? {
+                tracing::info!("universe and signals sorted by account_id: merge path");
+                Timing::Merge {
+                    batches: Box::new(tables::signal_batches(
+                        p,
+                        &cfg.columns.signals,
+                        o.batch_size,
+                    )?),
+                    current: Default::default(),
+                    pos: 0,
+                    snapshot: Snapshot::new(o.as_of, &model.spec),
+                    last_max: String::new(),
+                }
+            } else {
+                let mut snapshot = Snapshot::new(o.as_of, &model.spec);
+                for s in tables::signal_batches(p, &cfg.columns.signals, o.batch_size)? {
+                    let s = s?;
+                    snapshot.add(&s, 0..s.len());
+                }
+                tracing::info!(accounts = snapshot.accounts(), "signal snapshot");
+                Timing::Whole(snapshot)
+            }
+        }
     };
-    let snapshot = Snapshot::build(&signals, o.as_of, &model.spec)?;
-    drop(signals);
 
     let tmp = tmp_path(&o.out);
-    let result = write_scores(model, o, &plans, row_shard, &snapshot, &tmp);
+    let result = write_scores(model, o, &plans, row_shard, &mut timing, &tmp);
     match result {
         Ok(s) => {
             std::fs::rename(&tmp, &o.out).map_err(|e| Error::io(&o.out, e))?;
@@ -139,6 +178,100 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
             let _ = std::fs::remove_file(&tmp);
             Err(e)
         }
+    }
+}
+
+/// Whether the id columns of the files, read in order, never decrease.
+fn sorted_ids(files: &[(&Path, String)]) -> Result<bool> {
+    let mut last: Option<String> = None;
+    for (f, col) in files {
+        for b in read::read_batches(f, Some(std::slice::from_ref(col)), 262_144)? {
+            let b = b?;
+            let a = arrow::compute::cast(b.column(0), &DataType::Utf8)?;
+            let ids = a
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| Error::Internal("account ids are not text".into()))?;
+            for id in ids.iter() {
+                let id = id.unwrap_or("");
+                if last.as_deref().is_some_and(|l| id < l) {
+                    return Ok(false);
+                }
+                if last.as_deref() != Some(id) {
+                    last = Some(id.to_string());
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Where a batch's timing features come from: one snapshot of every account
+/// with recent signals, or, when the universe and the signals are both
+/// sorted by account id, the signals streamed alongside the universe and
+/// aggregated per batch (memory bounded by the batch, not the universe).
+enum Timing<'a> {
+    Whole(Snapshot),
+    Merge {
+        batches: Box<dyn Iterator<Item = Result<tables::Signals>> + Send + 'a>,
+        current: tables::Signals,
+        pos: usize,
+        snapshot: Snapshot,
+        /// The largest id of the previous batch.
+        last_max: String,
+    },
+}
+
+impl Timing<'_> {
+    /// The timing features of a batch of accounts (ids ascending in merge mode).
+    fn lookup(&mut self, ids: &[Option<String>]) -> Result<FeatureTable> {
+        let Timing::Merge {
+            batches,
+            current,
+            pos,
+            snapshot,
+            last_max,
+        } = self
+        else {
+            let Timing::Whole(s) = self else {
+                unreachable!()
+            };
+            return Ok(s.lookup(ids));
+        };
+        let Some(max) = ids.iter().map(|i| i.as_deref().unwrap_or("")).max() else {
+            return Ok(snapshot.lookup(ids));
+        };
+        // an account repeated across the batch boundary keeps its signals
+        let min = ids
+            .iter()
+            .map(|i| i.as_deref().unwrap_or(""))
+            .min()
+            .unwrap_or("");
+        if min > last_max.as_str() {
+            snapshot.clear();
+        }
+        *last_max = max.to_string();
+        loop {
+            if *pos == current.len() {
+                match batches.next() {
+                    Some(b) => {
+                        *current = b?;
+                        *pos = 0;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            let start = *pos;
+            while *pos < current.len() && current.account_id[*pos].as_deref().unwrap_or("") <= max {
+                *pos += 1;
+            }
+            snapshot.add(current, start..*pos);
+            if *pos < current.len() {
+                break;
+            }
+        }
+        Ok(snapshot.lookup(ids))
     }
 }
 
@@ -155,7 +288,7 @@ fn write_scores(
     o: &ScoreOptions,
     plans: &[(PathBuf, Vec<String>)],
     row_shard: Option<(usize, usize)>,
-    snapshot: &Snapshot,
+    timing: &mut Timing,
     tmp: &Path,
 ) -> Result<Summary> {
     if let Some(parent) = o.out.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -212,7 +345,8 @@ fn write_scores(
             if acc.is_empty() {
                 continue;
             }
-            let out = score_accounts(model, &acc, o.as_of, snapshot, &mut summary)?;
+            let timing = timing.lookup(&acc.account_id)?;
+            let out = score_accounts(model, &acc, o.as_of, timing, &mut summary)?;
             writer.write(&RecordBatch::try_new(schema.clone(), out)?)?;
             progress.inc(acc.len() as u64);
         }
@@ -231,13 +365,13 @@ fn score_accounts(
     model: &Model,
     acc: &Accounts,
     as_of: i32,
-    snapshot: &Snapshot,
+    timing: FeatureTable,
     summary: &mut Summary,
 ) -> Result<Vec<ArrayRef>> {
     let n = acc.len();
     let (mut table, status) =
         features::account_features(acc, &vec![as_of; n], &model.spec, &model.won_history);
-    table.extend(snapshot.lookup(&acc.account_id));
+    table.extend(timing);
     let s = model.score_table(&table)?;
     let status: Vec<String> = status
         .into_iter()
