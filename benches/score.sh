@@ -1,22 +1,39 @@
 #!/usr/bin/env bash
-# Times synth, train and score on a synthetic universe of N accounts and
-# prints wall time, throughput and peak RSS of each step (from the kernel's
-# rusage, via python3's os.wait4, so no extra tool is needed).
+# The scoring benchmark, in one run on one machine, on a synthetic universe
+# of N accounts with signals:
+#   synth   writes the universe and signals (parquet)
+#   train   fits the model (5,000 accounts with history, ~20k closed deals)
+#   score   scorebook score: universe + signals -> scores.parquet
+#   duckdb  DuckDB running `export-sql --dialect duckdb` on the same files,
+#           writing parquet (zstd) too
+#   read    a bare read of the columns score needs from both files
+#           (pyarrow), the floor
+# and prints wall time, rows/s, peak RSS (kernel rusage via os.wait4) and
+# the ratios score/duckdb and score/read.
 #
 #   cargo build --release && benches/score.sh 1000000 && benches/score.sh 10000000
 #
-# Training uses 5,000 accounts with history (~20k closed deals) in every run.
+# Python packages come from benches/requirements.txt, installed into a venv
+# under the target directory on first use.
 set -euo pipefail
 N=${1:-1000000}
-BIN=${SCOREBOOK_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/scorebook-target}/release/scorebook}
+TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/scorebook-target}
+BIN=${SCOREBOOK_BIN:-$TARGET/release/scorebook}
 DIR=${BENCH_DIR:-/tmp/scorebook-bench}/n$N
+HERE=$(cd "$(dirname "$0")" && pwd)
+VENV=$TARGET/bench-venv
 mkdir -p "$DIR"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q -r "$HERE/requirements.txt"
+PY=$VENV/bin/python
+RESULTS=$DIR/results.tsv
+: > "$RESULTS"
 
 measure() { # name, rows, command...
   local name=$1 rows=$2; shift 2
-  python3 - "$name" "$rows" "$@" <<'PY'
+  "$PY" - "$name" "$rows" "$RESULTS" "$@" <<'PY'
 import os, sys, time
-name, rows, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+name, rows, results, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 t = time.time()
 pid = os.fork()
 if pid == 0:
@@ -25,8 +42,10 @@ _, status, ru = os.wait4(pid, 0)
 wall = time.time() - t
 if status != 0:
     sys.exit(f"{name} failed with status {status}")
+rss = ru.ru_maxrss / 1024
 rate = f"{rows / wall:,.0f} rows/s" if rows else ""
-print(f"{name:<8} {wall:8.1f} s  peak RSS {ru.ru_maxrss / 1024:8.0f} MiB  {rate}")
+print(f"{name:<8} {wall:8.1f} s  peak RSS {rss:8.0f} MiB  {rate}", flush=True)
+open(results, "a").write(f"{name}\t{wall}\t{rss}\n")
 PY
 }
 
@@ -35,3 +54,12 @@ rm -rf "$DIR/model"
 measure train 0 "$BIN" train --config "$DIR/data/scorebook.toml" --out "$DIR/model"
 measure score "$N" "$BIN" score --model "$DIR/model" --universe "$DIR/data/universe.parquet" \
   --signals "$DIR/data/signals.parquet" --as-of 2025-07-01 --out "$DIR/scores.parquet"
+"$BIN" export-sql --model "$DIR/model" --dialect duckdb --as-of 2025-07-01 > "$DIR/score.sql"
+measure duckdb "$N" "$PY" "$HERE/duckdb_score.py" "$DIR/score.sql" "$DIR/data/universe.parquet" \
+  "$DIR/data/signals.parquet" "$DIR/duckdb.parquet"
+measure read "$N" "$PY" "$HERE/bare_read.py" "$DIR/data/universe.parquet" "$DIR/data/signals.parquet"
+"$PY" - "$RESULTS" <<'PY'
+import sys
+r = {l.split("\t")[0]: float(l.split("\t")[1]) for l in open(sys.argv[1])}
+print(f"score / duckdb time: {r['score'] / r['duckdb']:.2f}x   score / bare read time: {r['score'] / r['read']:.2f}x")
+PY

@@ -8,6 +8,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
@@ -346,8 +348,36 @@ fn write_scores(
                 continue;
             }
             let timing = timing.lookup(&acc.account_id)?;
-            let out = score_accounts(model, &acc, o.as_of, timing, &mut summary)?;
-            writer.write(&RecordBatch::try_new(schema.clone(), out)?)?;
+            // both cores: the batch is scored in chunks in parallel, written in order
+            let chunk = acc.len().div_ceil(rayon::current_num_threads()).max(1024);
+            let parts: Vec<(usize, usize)> = (0..acc.len())
+                .step_by(chunk)
+                .map(|a| (a, (a + chunk).min(acc.len())))
+                .collect();
+            let scored: Vec<Result<(Vec<ArrayRef>, Summary)>> = parts
+                .par_iter()
+                .map(|&(a, b)| {
+                    let rows: Vec<usize> = (a..b).collect();
+                    let mut part = Summary::default();
+                    let out = score_accounts(
+                        model,
+                        &features::take_accounts(&acc, &rows),
+                        o.as_of,
+                        timing.take(&rows),
+                        &mut part,
+                    )?;
+                    Ok((out, part))
+                })
+                .collect();
+            for r in scored {
+                let (out, part) = r?;
+                writer.write(&RecordBatch::try_new(schema.clone(), out)?)?;
+                summary.rows += part.rows;
+                summary.not_ok += part.not_ok;
+                for (t, c) in part.tiers {
+                    *summary.tiers.entry(t).or_default() += c;
+                }
+            }
             progress.inc(acc.len() as u64);
         }
     }

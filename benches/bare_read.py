@@ -1,0 +1,24 @@
+"""The floor: read the columns `score` needs from the universe and the
+signals, batch by batch, and touch every value (pyarrow, all cores).
+
+usage: bare_read.py UNIVERSE.parquet SIGNALS.parquet
+"""
+import sys
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+universe, signals = sys.argv[1:3]
+cols = {
+    universe: ["account_id", "industry", "employees", "annual_revenue", "founded_year",
+               "technologies", "jobs_posted_30d", "hires_12m"],
+    signals: ["account_id", "date", "recorded_date", "signal", "value"],
+}
+rows = 0
+for path, names in cols.items():
+    f = pq.ParquetFile(path)
+    for batch in f.iter_batches(batch_size=65536, columns=names):
+        for c in batch.columns:
+            pc.count(c)
+        rows += batch.num_rows
+print(rows)
