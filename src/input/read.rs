@@ -52,6 +52,12 @@ fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| Error::io(path, e))
 }
 
+/// The number of rows of a parquet file from its footer (None for CSV).
+pub fn parquet_rows(path: &Path) -> Option<usize> {
+    let b = ParquetRecordBatchReaderBuilder::try_new(open(path).ok()?).ok()?;
+    usize::try_from(b.metadata().file_metadata().num_rows()).ok()
+}
+
 fn schema_of(path: &Path) -> Result<SchemaRef> {
     match format_of(path)? {
         Format::Parquet => {

@@ -295,9 +295,18 @@ impl Signals {
         let date = col_dates(b, m, "date", first_row)?;
         let recorded = col_dates(b, m, "recorded_date", first_row)?;
         let recorded_date = recorded.iter().zip(&date).map(|(r, d)| r.or(*d)).collect();
+        // few distinct signal names: normalize each once per batch
+        let mut normalized: std::collections::HashMap<String, String> = Default::default();
         let signal = col_strings(b, m, "signal", first_row)?
             .into_iter()
-            .map(|s| s.map(|s| crate::config::normalize_name(&s)))
+            .map(|s| {
+                s.map(|s| {
+                    normalized
+                        .entry(s)
+                        .or_insert_with_key(|s| crate::config::normalize_name(s))
+                        .clone()
+                })
+            })
             .collect();
         let value = col_numbers(b, m, "value", first_row)?;
         Ok(Signals {

@@ -314,13 +314,22 @@ fn write_scores(
         .build();
     let schema = schema();
     let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
-    let progress = indicatif::ProgressBar::new_spinner();
-    progress.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} scored {human_pos} accounts ({per_sec}) {elapsed}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
+    // a bar with rate and ETA on a terminal (indicatif draws nothing otherwise)
+    let total: Option<usize> = plans.iter().map(|(p, _)| read::parquet_rows(p)).sum();
+    let progress = match total {
+        Some(t) if row_shard.is_none() => indicatif::ProgressBar::new(t as u64).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {human_pos}/{human_len} accounts ({per_sec}, ETA {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        ),
+        _ => indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} scored {human_pos} accounts ({per_sec}) {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        ),
+    };
     let mut summary = Summary {
         files: plans.len(),
         ..Default::default()
