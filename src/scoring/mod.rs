@@ -227,18 +227,15 @@ enum Timing<'a> {
 impl Timing<'_> {
     /// The timing features of a batch of accounts (ids ascending in merge mode).
     fn lookup(&mut self, ids: &[Option<String>]) -> Result<FeatureTable> {
-        let Timing::Merge {
-            batches,
-            current,
-            pos,
-            snapshot,
-            last_max,
-        } = self
-        else {
-            let Timing::Whole(s) = self else {
-                unreachable!()
-            };
-            return Ok(s.lookup(ids));
+        let (batches, current, pos, snapshot, last_max) = match self {
+            Timing::Whole(s) => return Ok(s.lookup(ids)),
+            Timing::Merge {
+                batches,
+                current,
+                pos,
+                snapshot,
+                last_max,
+            } => (batches, current, pos, snapshot, last_max),
         };
         let Some(max) = ids.iter().map(|i| i.as_deref().unwrap_or("")).max() else {
             return Ok(snapshot.lookup(ids));
