@@ -13,14 +13,7 @@ fn trained() -> &'static (tempfile::TempDir, PathBuf, PathBuf) {
         let t = tempdir();
         let data = synth(t.path(), 3000, 1200, 21);
         let model = t.path().join("models/m");
-        run(&[
-            "train",
-            "--config",
-            s(&data.join("scorebook.toml")),
-            "--out",
-            s(&model),
-        ])
-        .ok();
+        train_sample(&data, &model);
         (t, data, model)
     })
 }

@@ -272,14 +272,7 @@ fn hybrid_is_calibrated_on_held_out_deals() {
     let t = tempdir();
     let data = synth(t.path(), 5000, 5000, 11);
     let out = t.path().join("models/cal");
-    run(&[
-        "train",
-        "--config",
-        s(&data.join("scorebook.toml")),
-        "--out",
-        s(&out),
-    ])
-    .ok();
+    train_sample(&data, &out);
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
     let ece = metrics["hybrid"]["ece"].as_f64().unwrap();

@@ -110,3 +110,15 @@ pub fn numbers(batches: &[arrow::array::RecordBatch], col: &str) -> Vec<f64> {
     }
     v
 }
+
+/// Trains on a synth data directory with its sample config.
+pub fn train_sample(data: &Path, out: &Path) {
+    run(&[
+        "train",
+        "--config",
+        s(&data.join("scorebook.toml")),
+        "--out",
+        s(out),
+    ])
+    .ok();
+}
