@@ -131,12 +131,13 @@ impl Default for FeaturesConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelConfig {
-    /// Inverse regularization strengths tried (scikit-learn's C; linfa alpha = 1/C).
+    /// Inverse regularization strengths tried (scikit-learn's C: the penalty is 0.5 / C * |w|^2).
     pub c_grid: Vec<f64>,
     /// Share of the newest closed deals held out for testing (never fitted on).
     pub test_share: f64,
     /// Share of the deals before the test period used to choose the penalty and fit the hybrid.
     pub validation_share: f64,
+    /// Newton iterations allowed per fit (it converges in tens).
     pub max_iterations: u64,
     /// Pin the weight of one rule point in the hybrid's logit (otherwise fitted).
     pub rule_weight: Option<f64>,

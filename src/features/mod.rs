@@ -334,11 +334,9 @@ pub fn account_features(
         let f = a.founded_year[i];
         let j = a.jobs_posted_30d[i];
         let h = a.hires_12m[i];
-        let year = crate::input::read::date_from_days(as_of[i])
-            .format("%Y")
-            .to_string()
-            .parse::<f64>()
-            .unwrap_or(0.0);
+        let year = f64::from(chrono::Datelike::year(&crate::input::read::date_from_days(
+            as_of[i],
+        )));
         let bench = spec
             .rpe_median
             .get(&ind)

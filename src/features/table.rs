@@ -78,6 +78,31 @@ impl FeatureTable {
         self.names.extend(other.names);
         self.columns.extend(other.columns);
     }
+    /// Splits off the rows from `at` on (like `Vec::split_off`).
+    pub fn split_off(&mut self, at: usize) -> FeatureTable {
+        FeatureTable {
+            names: self.names.clone(),
+            columns: self
+                .columns
+                .iter_mut()
+                .map(|c| match c {
+                    Values::Num(v) => Values::Num(v.split_off(at)),
+                    Values::Bool(v) => Values::Bool(v.split_off(at)),
+                    Values::Text(v) => Values::Text(v.split_off(at)),
+                })
+                .collect(),
+        }
+    }
+    /// The column `name`, moved out (its place keeps an empty column).
+    pub fn take_column(&mut self, name: &str) -> Option<Values> {
+        let i = self.names.iter().position(|n| n == name)?;
+        let empty = match &self.columns[i] {
+            Values::Num(_) => Values::Num(vec![]),
+            Values::Bool(_) => Values::Bool(vec![]),
+            Values::Text(_) => Values::Text(vec![]),
+        };
+        Some(std::mem::replace(&mut self.columns[i], empty))
+    }
     /// Rows at `idx`, in that order.
     pub fn take(&self, idx: &[usize]) -> FeatureTable {
         FeatureTable {
@@ -86,10 +111,15 @@ impl FeatureTable {
         }
     }
     pub fn to_frame(&self) -> Result<DataFrame> {
+        self.to_frame_of(|_| true)
+    }
+    /// The columns whose names pass `keep`, as a DataFrame (of the table's height).
+    pub fn to_frame_of(&self, keep: impl Fn(&str) -> bool) -> Result<DataFrame> {
         let cols: Vec<Column> = self
             .names
             .iter()
             .zip(&self.columns)
+            .filter(|(n, _)| keep(n))
             .map(|(n, v)| match v {
                 Values::Num(v) => Column::new(n.as_str().into(), v),
                 Values::Bool(v) => Column::new(n.as_str().into(), v),

@@ -133,7 +133,7 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         &cfg.columns.accounts,
         read::column_names(&files.accounts)?,
     );
-    let cols = tables::account_sources(&m, &cfg.features.extra)?;
+    let cols = tables::account_sources(&m, tables::ACCOUNT_TEXT, &cfg.features.extra)?;
     let batch = read::read_all(&files.accounts)?;
     let batch = batch.project(
         &cols

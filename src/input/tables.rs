@@ -18,6 +18,8 @@ pub const ACCOUNT_TEXT: &[&str] = &[
     "country",
     "technologies",
 ];
+/// The text columns scoring reads (the rest are for training's checks).
+pub const ACCOUNT_SCORED_TEXT: &[&str] = &["account_id", "industry", "technologies"];
 pub const ACCOUNT_NUMERIC: &[&str] = &[
     "employees",
     "annual_revenue",
@@ -51,6 +53,25 @@ impl Accounts {
     }
     pub fn is_empty(&self) -> bool {
         self.account_id.is_empty()
+    }
+    /// Splits off the rows from `at` on (like `Vec::split_off`).
+    pub fn split_off(&mut self, at: usize) -> Accounts {
+        Accounts {
+            account_id: self.account_id.split_off(at),
+            name: self.name.split_off(at),
+            industry: self.industry.split_off(at),
+            technologies: self.technologies.split_off(at),
+            employees: self.employees.split_off(at),
+            annual_revenue: self.annual_revenue.split_off(at),
+            founded_year: self.founded_year.split_off(at),
+            jobs_posted_30d: self.jobs_posted_30d.split_off(at),
+            hires_12m: self.hires_12m.split_off(at),
+            extra: self
+                .extra
+                .iter_mut()
+                .map(|(n, v)| (n.clone(), v.split_off(at)))
+                .collect(),
+        }
     }
 }
 
@@ -139,7 +160,7 @@ impl<'a> ColumnMap<'a> {
 }
 
 /// Parses the file column mapped to contract column `c` with `parse`, or
-/// all None when the file does not have it.
+/// all None when the file does not have it or it was not read (projection).
 fn column<T: Clone>(
     b: &RecordBatch,
     m: &ColumnMap,
@@ -147,20 +168,18 @@ fn column<T: Clone>(
     first_row: usize,
     parse: fn(&arrow::array::ArrayRef, &Loc) -> Result<Vec<Option<T>>>,
 ) -> Result<Vec<Option<T>>> {
-    match m.source(c) {
-        Some(src) => {
-            let a = b
-                .column_by_name(&src)
-                .ok_or_else(|| Error::Internal(format!("column {src} not read")))?;
-            parse(
-                a,
-                &Loc {
-                    file: &m.file,
-                    column: &src,
-                    first_row,
-                },
-            )
-        }
+    match m
+        .source(c)
+        .and_then(|src| b.column_by_name(&src).map(|a| (src, a)))
+    {
+        Some((src, a)) => parse(
+            a,
+            &Loc {
+                file: &m.file,
+                column: &src,
+                first_row,
+            },
+        ),
         None => Ok(vec![None; b.num_rows()]),
     }
 }
@@ -192,12 +211,13 @@ fn col_dates(
     column(b, m, c, first_row, read::dates)
 }
 
-/// Columns of an accounts/universe file needed for scoring (projection).
-pub fn account_sources(m: &ColumnMap, extra: &[String]) -> Result<Vec<String>> {
+/// Columns of an accounts/universe file to read (projection): the `text`
+/// columns it has, every numeric one, and the extras.
+pub fn account_sources(m: &ColumnMap, text: &[&str], extra: &[String]) -> Result<Vec<String>> {
     for c in ACCOUNT_REQUIRED {
         m.require(c)?;
     }
-    let mut v = m.sources(ACCOUNT_TEXT);
+    let mut v = m.sources(text);
     v.extend(m.sources(ACCOUNT_NUMERIC));
     for e in extra {
         v.push(m.require(e)?);

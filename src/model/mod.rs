@@ -267,8 +267,11 @@ impl Model {
     /// Scores feature rows: probabilities, tiers, quadrant and reasons.
     pub fn score_table(&self, table: &FeatureTable) -> Result<Scored> {
         let lin = self.linear(table)?;
-        let frame = table.to_frame()?;
-        let rr = rules::evaluate(&self.config.rules, &self.config.disqualifiers, &frame)?;
+        let (rules, disq) = (&self.config.rules, &self.config.disqualifiers);
+        let mentioned = rules::mentioned(rules, disq);
+        // the first column keeps the frame's height when no rule reads a feature
+        let frame = table.to_frame_of(|name| mentioned.contains(name) || table.names[0] == name)?;
+        let rr = rules::evaluate(rules, disq, &frame)?;
         let n = table.rows();
         let mut s = Scored::default();
         for r in 0..n {

@@ -23,6 +23,24 @@ fn parse(name: &str, kind: &str, when: &str) -> Result<Expr> {
     })
 }
 
+/// The identifiers the predicates mention (a superset of the feature
+/// columns they read: keywords and function names are harmless extras).
+pub fn mentioned(rules: &[Rule], disq: &[Disqualifier]) -> std::collections::HashSet<String> {
+    let texts = rules
+        .iter()
+        .map(|r| &r.when)
+        .chain(disq.iter().map(|d| &d.when));
+    let mut names = std::collections::HashSet::new();
+    for t in texts {
+        for word in t.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if !word.is_empty() {
+                names.insert(word.to_string());
+            }
+        }
+    }
+    names
+}
+
 /// Checks every predicate parses and refers to existing features.
 pub fn check(rules: &[Rule], disq: &[Disqualifier], frame: &DataFrame) -> Result<()> {
     evaluate(rules, disq, &frame.head(Some(1))).map(|_| ())

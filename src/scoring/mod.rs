@@ -18,7 +18,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
-use crate::features::{self, signals::Snapshot, FeatureTable};
+use crate::features::{self, signals::Snapshot, FeatureTable, Values};
 use crate::input::{read, tables, Accounts, ColumnMap};
 use crate::model::{fnv64, Model};
 
@@ -120,7 +120,7 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
             &cfg.columns.accounts,
             present,
         );
-        let cols = tables::account_sources(&m, &cfg.features.extra)?;
+        let cols = tables::account_sources(&m, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
         plans.push((f.clone(), cols));
     }
     let mut timing = match &o.signals {
@@ -353,25 +353,20 @@ fn write_scores(
             if acc.is_empty() {
                 continue;
             }
-            let timing = timing.lookup(&acc.account_id)?;
+            let mut timing = timing.lookup(&acc.account_id)?;
+            let rows = acc.len();
             // both cores: the batch is scored in chunks in parallel, written in order
-            let chunk = acc.len().div_ceil(rayon::current_num_threads()).max(1024);
-            let parts: Vec<(usize, usize)> = (0..acc.len())
-                .step_by(chunk)
-                .map(|a| (a, (a + chunk).min(acc.len())))
-                .collect();
+            let chunk = rows.div_ceil(rayon::current_num_threads()).max(1024);
+            let mut parts = vec![];
+            for start in (0..rows).step_by(chunk).rev() {
+                parts.push((acc.split_off(start), timing.split_off(start)));
+            }
+            parts.reverse();
             let scored: Vec<Result<(Vec<ArrayRef>, Summary)>> = parts
-                .par_iter()
-                .map(|&(a, b)| {
-                    let rows: Vec<usize> = (a..b).collect();
+                .into_par_iter()
+                .map(|(acc, timing)| {
                     let mut part = Summary::default();
-                    let out = score_accounts(
-                        model,
-                        &features::take_accounts(&acc, &rows),
-                        o.as_of,
-                        timing.take(&rows),
-                        &mut part,
-                    )?;
+                    let out = score_accounts(model, acc, o.as_of, timing, &mut part)?;
                     Ok((out, part))
                 })
                 .collect();
@@ -384,7 +379,7 @@ fn write_scores(
                     *summary.tiers.entry(t).or_default() += c;
                 }
             }
-            progress.inc(acc.len() as u64);
+            progress.inc(rows as u64);
         }
     }
     writer.close()?;
@@ -399,43 +394,55 @@ pub fn shard_of(id: Option<&str>, n: usize) -> usize {
 
 fn score_accounts(
     model: &Model,
-    acc: &Accounts,
+    acc: Accounts,
     as_of: i32,
     timing: FeatureTable,
     summary: &mut Summary,
 ) -> Result<Vec<ArrayRef>> {
     let n = acc.len();
     let (mut table, status) =
-        features::account_features(acc, &vec![as_of; n], &model.spec, &model.won_history);
+        features::account_features(&acc, &vec![as_of; n], &model.spec, &model.won_history);
     table.extend(timing);
     let s = model.score_table(&table)?;
-    let status: Vec<String> = status
-        .into_iter()
-        .map(|s| if s.is_empty() { "ok".to_string() } else { s })
-        .collect();
+    let status = status.iter().map(|s| if s.is_empty() { "ok" } else { s });
     summary.rows += n;
-    summary.not_ok += status.iter().filter(|s| *s != "ok").count();
+    summary.not_ok += status.clone().filter(|s| *s != "ok").count();
     for t in &s.tier {
-        *summary.tiers.entry(t.to_string()).or_default() += 1;
+        match summary.tiers.get_mut(*t) {
+            Some(c) => *c += 1,
+            None => {
+                summary.tiers.insert(t.to_string(), 1);
+            }
+        }
     }
-    let text = |v: Vec<String>| Arc::new(StringArray::from(v)) as ArrayRef;
+    let text = |v: &[&str]| Arc::new(StringArray::from_iter_values(v)) as ArrayRef;
     let nums = |v: Vec<f64>| Arc::new(Float64Array::from(v)) as ArrayRef;
-    let reason = |k: usize| text(s.reasons.iter().map(|r| r[k].clone()).collect());
+    let reason = |k: usize| {
+        Arc::new(StringArray::from_iter_values(
+            s.reasons.iter().map(|r| &r[k]),
+        )) as ArrayRef
+    };
+    let Some(Values::Text(segment)) = table.take_column("segment") else {
+        return Err(Error::Internal("text feature `segment` is missing".into()));
+    };
     Ok(vec![
-        Arc::new(StringArray::from(acc.account_id.clone())) as ArrayRef,
-        nums(s.score.clone()),
-        nums(s.probability.clone()),
-        nums(s.model_probability.clone()),
-        nums(s.rule_points.clone()),
-        nums(s.fit_score.clone()),
-        nums(s.timing_score.clone()),
-        text(s.tier.iter().map(|t| t.to_string()).collect()),
-        text(s.quadrant.iter().map(|t| t.to_string()).collect()),
-        text(table.text("segment")?.to_vec()),
+        Arc::new(StringArray::from(acc.account_id)) as ArrayRef,
+        nums(s.score),
+        nums(s.probability),
+        nums(s.model_probability),
+        nums(s.rule_points),
+        nums(s.fit_score),
+        nums(s.timing_score),
+        text(&s.tier),
+        text(&s.quadrant),
+        Arc::new(StringArray::from(segment)) as ArrayRef,
         reason(0),
         reason(1),
         reason(2),
-        text(status),
-        text(vec![model.model_version.clone(); n]),
+        Arc::new(StringArray::from_iter_values(status)) as ArrayRef,
+        Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+            model.model_version.as_str(),
+            n,
+        ))) as ArrayRef,
     ])
 }
