@@ -480,7 +480,7 @@ pub fn training_table(ds: &Dataset, spec: &FeatureSpec) -> Result<TrainingTable>
     let history = won_history(ds);
     let (mut features, _) = account_features(&accounts, &as_of, spec, &history);
     let ids: Vec<Option<String>> = rows.iter().map(|&i| o.account_id[i].clone()).collect();
-    features.extend(signals::point_in_time(&ids, &as_of, &ds.signals, spec)?);
+    features.extend(signals::point_in_time(&ids, &as_of, &ds.signals, spec));
     Ok(TrainingTable {
         opportunity_id: rows
             .iter()

@@ -20,7 +20,11 @@ pub use tables::{Accounts, ColumnMap, Opportunities, Signals};
 pub struct Dataset {
     pub accounts: Accounts,
     pub opportunities: Opportunities,
+    /// The signals of the accounts in the accounts table (others are
+    /// counted, checked and dropped while the file streams by).
     pub signals: Signals,
+    /// Rows in the signals file.
+    pub signal_rows: usize,
     pub files: Files,
     /// Contract columns the accounts file has (others are absent, not just empty).
     pub account_columns: Vec<String>,
@@ -178,10 +182,6 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     );
     let opportunities = Opportunities::from_batch(&read::read_all(&files.opportunities)?, &m, cfg)?;
 
-    let signals = match &files.signals {
-        Some(p) => tables::load_signals(p, &cfg.columns.signals)?,
-        None => Signals::default(),
-    };
     let mut q = Quality::default();
     for (alias, n) in &aliased {
         q.warnings.push(format!(
@@ -190,16 +190,16 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     }
     check_accounts(&accounts, &acc_file, &mut q);
     check_opportunities(&opportunities, &accounts, &opp_file, cfg, &mut q);
-    let mut signals = signals;
-    if let Some(p) = &files.signals {
-        check_signals(&signals, &accounts, &p.display().to_string(), &mut q);
-        signals = known_accounts_only(signals, &accounts);
-    }
+    let (signals, signal_rows) = match &files.signals {
+        Some(p) => load_signals(p, cfg, &accounts, &mut q)?,
+        None => (Signals::default(), 0),
+    };
     Ok((
         Dataset {
             accounts,
             opportunities,
             signals,
+            signal_rows,
             files,
             account_columns,
         },
@@ -476,23 +476,42 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
     }
 }
 
-fn check_signals(s: &Signals, a: &Accounts, file: &str, q: &mut Quality) {
+/// Streams the signals file: checks every row, and keeps only the signals
+/// of accounts in the accounts table (training never looks up others), so
+/// memory follows the training accounts, not a universe-sized signals file.
+/// Returns the kept signals and the file's row count.
+fn load_signals(
+    path: &std::path::Path,
+    cfg: &Config,
+    a: &Accounts,
+    q: &mut Quality,
+) -> Result<(Signals, usize)> {
+    let file = path.display().to_string();
     let ids: HashSet<&str> = a.account_id.iter().flatten().map(String::as_str).collect();
-    q.facts.push(format!("{file}: {} signals", s.len()));
-    let empty = |v: Vec<bool>| -> Vec<usize> {
-        v.iter()
-            .enumerate()
-            .filter(|(_, e)| **e)
-            .map(|(i, _)| i + 1)
-            .collect()
-    };
-    for (col, missing) in [
-        ("date", empty(s.date.iter().map(Option::is_none).collect())),
-        (
-            "signal",
-            empty(s.signal.iter().map(Option::is_none).collect()),
-        ),
-    ] {
+    let mut kept = Signals::default();
+    let (mut total, mut unknown) = (0, 0);
+    let (mut no_date, mut no_signal) = (vec![], vec![]);
+    for s in tables::signal_batches(path, &cfg.columns.signals, 262_144)? {
+        let s = s?;
+        for i in 0..s.len() {
+            if s.date[i].is_none() {
+                no_date.push(total + i + 1);
+            }
+            if s.signal[i].is_none() {
+                no_signal.push(total + i + 1);
+            }
+        }
+        let keep: Vec<bool> = s
+            .account_id
+            .iter()
+            .map(|x| x.as_deref().is_some_and(|x| ids.contains(x)))
+            .collect();
+        total += s.len();
+        unknown += keep.iter().filter(|k| !**k).count();
+        kept.append(s.filter(&keep));
+    }
+    q.facts.push(format!("{file}: {total} signals"));
+    for (col, missing) in [("date", no_date), ("signal", no_signal)] {
         if !missing.is_empty() {
             q.errors.push(format!(
                 "{file}: column `{col}` is empty in rows {}",
@@ -500,42 +519,10 @@ fn check_signals(s: &Signals, a: &Accounts, file: &str, q: &mut Quality) {
             ));
         }
     }
-    let unknown = s
-        .account_id
-        .iter()
-        .filter(|x| x.as_deref().is_none_or(|x| !ids.contains(x)))
-        .count();
     if unknown > 0 {
         q.warnings.push(format!(
             "{file}: {unknown} signals belong to accounts not in the accounts table; they are not used in training"
         ));
     }
-}
-
-/// Drops signals of accounts outside the accounts table (counted in a
-/// warning by `check_signals`): training never looks them up.
-fn known_accounts_only(s: Signals, a: &Accounts) -> Signals {
-    let ids: HashSet<&str> = a.account_id.iter().flatten().map(String::as_str).collect();
-    let keep: Vec<bool> = s
-        .account_id
-        .iter()
-        .map(|x| x.as_deref().is_some_and(|x| ids.contains(x)))
-        .collect();
-    if keep.iter().all(|k| *k) {
-        return s;
-    }
-    fn f<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
-        v.into_iter()
-            .zip(keep)
-            .filter(|(_, k)| **k)
-            .map(|(x, _)| x)
-            .collect()
-    }
-    Signals {
-        account_id: f(s.account_id, &keep),
-        date: f(s.date, &keep),
-        recorded_date: f(s.recorded_date, &keep),
-        signal: f(s.signal, &keep),
-        value: f(s.value, &keep),
-    }
+    Ok((kept, total))
 }

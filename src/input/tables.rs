@@ -345,6 +345,24 @@ impl Signals {
         self.account_id.is_empty()
     }
 
+    /// The rows where `keep` is true.
+    pub fn filter(self, keep: &[bool]) -> Signals {
+        fn f<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+            v.into_iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| x)
+                .collect()
+        }
+        Signals {
+            account_id: f(self.account_id, keep),
+            date: f(self.date, keep),
+            recorded_date: f(self.recorded_date, keep),
+            signal: f(self.signal, keep),
+            value: f(self.value, keep),
+        }
+    }
+
     pub fn append(&mut self, o: Signals) {
         self.account_id.extend(o.account_id);
         self.date.extend(o.date);
@@ -377,13 +395,4 @@ pub fn signal_batches<'a>(
             Ok(s)
         }),
     )
-}
-
-/// Reads a whole signals file (streamed in batches, stored compactly).
-pub fn load_signals(path: &std::path::Path, map: &BTreeMap<String, String>) -> Result<Signals> {
-    let mut out = Signals::default();
-    for s in signal_batches(path, map, 262_144)? {
-        out.append(s?);
-    }
-    Ok(out)
 }

@@ -137,7 +137,11 @@ pub struct Linear {
 }
 
 pub fn fnv64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
+    fnv64_extend(0xcbf29ce484222325, bytes)
+}
+
+/// Continues an FNV-1a hash `h` over more bytes (for data read in blocks).
+pub fn fnv64_extend(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x100000001b3);

@@ -539,19 +539,33 @@ fn file_infos(ds: &Dataset) -> Result<Vec<FileInfo>> {
     let list = [
         (Some(&f.accounts), ds.accounts.len()),
         (Some(&f.opportunities), ds.opportunities.label.len()),
-        (f.signals.as_ref(), ds.signals.len()),
+        (f.signals.as_ref(), ds.signal_rows),
     ];
     for (p, rows) in list {
         if let Some(p) = p {
-            let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
             v.push(FileInfo {
                 path: p.display().to_string(),
                 rows,
-                fnv64: format!("{:016x}", fnv64(&bytes)),
+                fnv64: format!("{:016x}", fnv64_file(p)?),
             });
         }
     }
     Ok(v)
+}
+
+/// FNV-1a of a file's bytes, read in blocks (`fnv64` of the whole file).
+fn fnv64_file(p: &std::path::Path) -> Result<u64> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut h = fnv64(&[]);
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(p, e))?;
+        if n == 0 {
+            return Ok(h);
+        }
+        h = crate::model::fnv64_extend(h, &buf[..n]);
+    }
 }
 
 /// A fingerprint of the data and the fitted numbers: same inputs, same fingerprint.
