@@ -30,23 +30,7 @@ RESULTS=$DIR/results.tsv
 : > "$RESULTS"
 
 measure() { # name, rows, command...
-  local name=$1 rows=$2; shift 2
-  "$PY" - "$name" "$rows" "$RESULTS" "$@" <<'PY'
-import os, sys, time
-name, rows, results, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
-t = time.time()
-pid = os.fork()
-if pid == 0:
-    os.execv(cmd[0], cmd)
-_, status, ru = os.wait4(pid, 0)
-wall = time.time() - t
-if status != 0:
-    sys.exit(f"{name} failed with status {status}")
-rss = ru.ru_maxrss / 1024
-rate = f"{rows / wall:,.0f} rows/s" if rows else ""
-print(f"{name:<8} {wall:8.1f} s  peak RSS {rss:8.0f} MiB  {rate}", flush=True)
-open(results, "a").write(f"{name}\t{wall}\t{rss}\n")
-PY
+  "$PY" "$HERE/measure.py" "$1" "$2" "$RESULTS" "${@:3}"
 }
 
 [ -f "$DIR/data/universe.parquet" ] || measure synth "$N" "$BIN" synth --out "$DIR/data" --accounts "$N" --history-accounts 5000

@@ -313,15 +313,17 @@ pub fn account_features(
         (vec![], vec![], vec![], vec![], vec![]);
     let (mut age, mut intensity, mut log_jobs, mut prior) = (vec![], vec![], vec![], vec![]);
     let (mut emp_m, mut rev_m, mut fy_m, mut hire_m) = (vec![], vec![], vec![], vec![]);
+    let seen: rustc_hash::FxHashSet<&str> =
+        spec.seen_industries.iter().map(String::as_str).collect();
     for i in 0..n {
         if a.account_id[i].is_none() {
             status[i].push("account_id missing");
         }
-        let raw_ind = industry_of(&a.industry[i]);
-        let ind = pooled(&raw_ind, &spec.industries);
+        let raw_ind = a.industry[i].as_deref().unwrap_or("Unknown");
+        let ind = pooled(raw_ind, &spec.industries);
         if a.industry[i].is_none() {
             status[i].push("industry missing");
-        } else if !spec.seen_industries.contains(&raw_ind) {
+        } else if !seen.contains(raw_ind) {
             status[i].push("industry not seen in training (pooled as Other)");
         }
         let e_raw = a.employees[i].filter(|e| *e >= 0.0);
@@ -418,12 +420,18 @@ pub fn account_features(
         .enumerate()
         .map(|(i, (t, _))| (t.as_str(), i))
         .collect();
+    // a universe spells its technologies a few ways: normalize each spelling once
+    let mut spelling: rustc_hash::FxHashMap<&str, Option<usize>> = Default::default();
     for (i, cell) in a.technologies.iter().enumerate() {
-        if let Some(cell) = cell {
-            for (norm, _) in tech_tokens(cell) {
-                if let Some(&k) = pos.get(norm.as_str()) {
-                    flags[k][i] = true;
-                }
+        for token in cell.iter().flat_map(|c| c.split(';')).map(str::trim) {
+            if token.is_empty() {
+                continue;
+            }
+            let k = *spelling
+                .entry(token)
+                .or_insert_with(|| pos.get(normalize_name(token).as_str()).copied());
+            if let Some(k) = k {
+                flags[k][i] = true;
             }
         }
     }

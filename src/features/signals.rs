@@ -7,7 +7,7 @@
 //! (`point_in_time`, one as-of day per deal) and scoring (`Snapshot`, one
 //! as-of day, streamed) both fold signals through it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::features::{FeatureSpec, FeatureTable, Values};
 use crate::input::Signals;
@@ -54,8 +54,8 @@ fn defaults(spec: &FeatureSpec) -> Vec<f64> {
 /// `width` values (in `names` order, the distinct-types count excluded, as
 /// it is derived from the `seen` flags), and how one signal changes them.
 struct Layout {
-    types: HashMap<String, usize>,
-    scheduled: HashMap<String, usize>,
+    types: FxHashMap<String, usize>,
+    scheduled: FxHashMap<String, usize>,
     windows: Vec<u32>,
     max_window: i32,
     cap: i32,
@@ -174,7 +174,7 @@ pub fn point_in_time(
     spec: &FeatureSpec,
 ) -> FeatureTable {
     let layout = Layout::new(spec);
-    let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_account: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (i, id) in signals.account_id.iter().enumerate() {
         if let Some(id) = id {
             by_account.entry(id.as_str()).or_default().push(i);
@@ -200,7 +200,9 @@ pub fn point_in_time(
 pub struct Snapshot {
     as_of: i32,
     layout: Layout,
-    index: HashMap<Box<str>, u32>,
+    /// Slot of each account (FxHash: ids are not attacker-chosen, and
+    /// SipHash was a visible share of the scorer's profile).
+    index: FxHashMap<Box<str>, u32>,
     /// values[slot * width + j], in the layout's order.
     values: Vec<f64>,
     /// seen[slot * types + t]: signal type t seen in the largest window.
@@ -212,7 +214,7 @@ impl Snapshot {
         Snapshot {
             as_of,
             layout: Layout::new(spec),
-            index: HashMap::new(),
+            index: Default::default(),
             values: vec![],
             seen: vec![],
         }

@@ -156,9 +156,19 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-/// Three reasons for one row. Candidates are the terms' contributions and
-/// the matched rules (weighted by the hybrid's rule weight); positives come
-/// first unless the row's total is negative, then negatives lead.
+/// Reusable buffers for `reasons` (one per batch, not per row).
+#[derive(Default)]
+pub struct Scratch {
+    cands: Vec<(f64, Result<usize, usize>)>,
+    order: Vec<(u8, f64, usize)>,
+}
+
+/// Three reasons for one row. Candidates are the features' contributions
+/// (a text feature's one-hot levels summed: "Industry: Software" is one
+/// effect) and the matched rules (weighted by the hybrid's rule weight).
+/// Positives come first, largest first, unless the row's total is
+/// negative; then negatives lead. Only the first few candidates are
+/// ordered: three distinct sentences are needed.
 pub fn reasons(
     model: &Model,
     table: &FeatureTable,
@@ -166,48 +176,76 @@ pub fn reasons(
     row: usize,
     matched: &[(String, f64)],
     disqualified: Option<&str>,
+    scratch: &mut Scratch,
 ) -> [String; 3] {
-    // candidates: (contribution to the hybrid logit, term index or matched rule index)
-    let mut cands: Vec<(f64, Result<usize, usize>)> = vec![];
-    for j in 0..model.terms.len() {
-        let c = lin.contributions[j][row] * model.hybrid.model_weight;
+    // candidates: (contribution to the hybrid logit, first term of the source or matched rule)
+    let cands = &mut scratch.cands;
+    cands.clear();
+    for (terms, c) in lin.sources.iter().zip(lin.row(row)) {
+        let c = c * model.hybrid.model_weight;
         if c.abs() > 1e-6 {
-            cands.push((c, Ok(j)));
+            cands.push((c, Ok(terms.start)));
         }
     }
     for (k, (_, pts)) in matched.iter().enumerate() {
         cands.push((pts * model.hybrid.rule_weight, Err(k)));
     }
     let total: f64 = cands.iter().map(|c| c.0).sum();
-    let mut pos: Vec<_> = cands.iter().filter(|c| c.0 > 0.0).collect();
-    let mut neg: Vec<_> = cands.iter().filter(|c| c.0 < 0.0).collect();
-    pos.sort_by(|a, b| b.0.total_cmp(&a.0));
-    neg.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let ordered: Vec<_> = if total >= 0.0 {
-        pos.into_iter().chain(neg).collect()
-    } else {
-        neg.into_iter().chain(pos).collect()
+    // order: the leading sign first, larger magnitudes first, then candidate order
+    let cmp = |a: &(u8, f64, usize), b: &(u8, f64, usize)| {
+        a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2))
     };
-    let mut out: Vec<String> = vec![];
+    let keyed = cands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.0 != 0.0)
+        .map(|(i, c)| {
+            let lead = if total >= 0.0 { c.0 > 0.0 } else { c.0 < 0.0 };
+            (u8::from(!lead), -c.0.abs(), i)
+        });
+    // the best few by insertion; all of them only if duplicate sentences use those up
+    const FIRST: usize = 6;
+    let order = &mut scratch.order;
+    order.clear();
+    let mut complete = true;
+    for k in keyed.clone() {
+        if order.len() == FIRST {
+            complete = false;
+            if cmp(&k, &order[FIRST - 1]).is_ge() {
+                continue;
+            }
+            order.pop();
+        }
+        let at = order.partition_point(|o| cmp(o, &k).is_lt());
+        order.insert(at, k);
+    }
+    let mut out: Vec<String> = Vec::with_capacity(3);
     if let Some(d) = disqualified {
         out.push(format!("Disqualified: {d}"));
     }
-    for (_, which) in ordered {
-        if out.len() == 3 {
-            break;
+    let mut k = 0;
+    while out.len() < 3 {
+        if k == order.len() {
+            if complete {
+                break;
+            }
+            order.clear();
+            order.extend(keyed.clone());
+            order.sort_unstable_by(cmp);
+            complete = true;
         }
-        let s = match which {
-            Ok(j) => describe(model, table, &model.terms[*j], row),
-            Err(k) => format!("Rule: {} ({:+})", matched[*k].0, matched[*k].1),
+        let s = match cands[order[k].2].1 {
+            Ok(j) => describe(model, table, &model.terms[j], row),
+            Err(m) => format!("Rule: {} ({:+})", matched[m].0, matched[m].1),
         };
         if !out.contains(&s) {
             out.push(s);
         }
+        k += 1;
     }
-    while out.len() < 3 {
-        out.push(String::new());
-    }
-    [out[0].clone(), out[1].clone(), out[2].clone()]
+    let mut it = out.into_iter();
+    let mut next = || it.next().unwrap_or_default();
+    [next(), next(), next()]
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod train;
 
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -132,8 +133,19 @@ pub struct Linear {
     pub eta: Vec<f64>,
     pub fit: Vec<f64>,
     pub timing: Vec<f64>,
-    /// contributions[term][row] = coef * standardized value.
-    pub contributions: Vec<Vec<f64>>,
+    /// The terms of each source feature (a text feature's levels are adjacent).
+    pub sources: Vec<std::ops::Range<usize>>,
+    /// Row-major: by_source[row * sources.len() + s] = the sum over source
+    /// s's terms of coef * standardized value.
+    pub by_source: Vec<f64>,
+}
+
+impl Linear {
+    /// Each source feature's contribution to one row's linear predictor.
+    pub fn row(&self, r: usize) -> &[f64] {
+        let ns = self.sources.len();
+        &self.by_source[r * ns..(r + 1) * ns]
+    }
 }
 
 pub fn fnv64(bytes: &[u8]) -> u64 {
@@ -208,26 +220,67 @@ impl Model {
         let mut eta = vec![self.intercept; n];
         let mut fit = vec![0.0; n];
         let mut timing = vec![0.0; n];
-        let mut contributions = Vec::with_capacity(self.terms.len());
+        let mut raws = Vec::with_capacity(self.terms.len());
+        // each text feature's rows coded once: its levels' terms compare codes, not strings
+        let mut codes: FxHashMap<&str, (FxHashMap<&str, u32>, Vec<u32>)> = Default::default();
         for t in &self.terms {
-            let raw = fit::raw_values(table, t)?;
-            let mut c = Vec::with_capacity(n);
-            for (r, x) in raw.into_iter().enumerate() {
-                let v = t.coef * (x - t.mean) / t.std;
-                eta[r] += v;
-                match t.axis {
-                    Axis::Fit => fit[r] += v,
-                    Axis::Timing => timing[r] += v,
+            let raw = match (&t.level, table.get(&t.source)) {
+                (Some(level), Some(crate::features::Values::Text(v))) => {
+                    let (ids, code) = codes.entry(t.source.as_str()).or_insert_with(|| {
+                        let mut ids = FxHashMap::default();
+                        let code = v
+                            .iter()
+                            .map(|x| {
+                                let k = ids.len() as u32;
+                                *ids.entry(x.as_str()).or_insert(k)
+                            })
+                            .collect();
+                        (ids, code)
+                    });
+                    let want = ids.get(level.as_str()).copied().unwrap_or(u32::MAX);
+                    code.iter()
+                        .map(|c| f64::from(u8::from(*c == want)))
+                        .collect()
                 }
-                c.push(v);
+                _ => fit::raw_values(table, t)?,
+            };
+            raws.push(raw);
+        }
+        let mut sources: Vec<std::ops::Range<usize>> = vec![];
+        let mut source_of = Vec::with_capacity(self.terms.len());
+        for (j, t) in self.terms.iter().enumerate() {
+            match sources.last_mut() {
+                Some(r) if self.terms[r.start].source == t.source => r.end = j + 1,
+                _ => sources.push(j..j + 1),
             }
-            contributions.push(c);
+            source_of.push(sources.len() - 1);
+        }
+        let ns = sources.len();
+        let mut by_source = vec![0.0; n * ns];
+        // in blocks of rows, so the row-major block stays in cache while
+        // every term's column streams through it
+        const BLOCK: usize = 512;
+        for start in (0..n).step_by(BLOCK) {
+            let end = (start + BLOCK).min(n);
+            for (j, t) in self.terms.iter().enumerate() {
+                let part = match t.axis {
+                    Axis::Fit => &mut fit,
+                    Axis::Timing => &mut timing,
+                };
+                for r in start..end {
+                    let v = t.coef * (raws[j][r] - t.mean) / t.std;
+                    eta[r] += v;
+                    part[r] += v;
+                    by_source[r * ns + source_of[j]] += v;
+                }
+            }
         }
         Ok(Linear {
             eta,
             fit,
             timing,
-            contributions,
+            sources,
+            by_source,
         })
     }
 
@@ -278,6 +331,7 @@ impl Model {
         let rr = rules::evaluate(rules, disq, &frame)?;
         let n = table.rows();
         let mut s = Scored::default();
+        let mut scratch = explain::Scratch::default();
         for r in 0..n {
             let mp = sigmoid(lin.eta[r]);
             let p = self.hybrid_probability(lin.eta[r], rr.points[r]);
@@ -298,6 +352,7 @@ impl Model {
                 r,
                 &rr.matched[r],
                 rr.disqualified[r].as_deref(),
+                &mut scratch,
             ));
         }
         Ok(s)

@@ -350,6 +350,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     };
 
     // choose C on the validation period
+    let clock = std::time::Instant::now();
     let mut path = vec![];
     let mut best: Option<(f64, f64, Vec<f64>)> = None;
     for &c in &cfg.model.c_grid {
@@ -364,6 +365,12 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         }
     }
     let (c, _, eta_va) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
+    tracing::info!(
+        seconds = clock.elapsed().as_secs_f64(),
+        rows = y_tr.len(),
+        fits = path.len(),
+        "penalty search"
+    );
 
     // hybrid stack and rules baseline on the validation period
     let pts_va = pick(&rr.points, &va);
@@ -381,7 +388,14 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
 
     // the shipped model: refit on train + validation with the chosen C
     let x_fit = matrix(&tt.features, &terms, &fit_rows)?;
+    let clock = std::time::Instant::now();
     let (b0, b) = fit_logistic(&x_fit, &pick(y, &fit_rows), c, cfg.model.max_iterations)?;
+    tracing::info!(
+        seconds = clock.elapsed().as_secs_f64(),
+        rows = fit_rows.len(),
+        c,
+        "final fit"
+    );
     let se = fit::standard_errors(&x_fit, b0, &b, 1.0 / c);
     for (j, (t, coef)) in terms.iter_mut().zip(&b).enumerate() {
         t.coef = *coef;

@@ -331,6 +331,78 @@ fn write_scores(
         files: plans.len(),
         ..Default::default()
     };
+    // three stages on their own threads, two batches in flight between them:
+    // read + parse + timing lookup, score (chunks in parallel), compress + write
+    let (read_tx, read_rx) = std::sync::mpsc::sync_channel::<Result<(Accounts, FeatureTable)>>(2);
+    let (write_tx, write_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            if let Err(e) = read_accounts(model, o, plans, row_shard, timing, &read_tx) {
+                let _ = read_tx.send(Err(e));
+            }
+        });
+        let written = scope.spawn(move || -> Result<()> {
+            for b in write_rx {
+                writer.write(&b)?;
+            }
+            writer.close()?;
+            Ok(())
+        });
+        let scored = (|| -> Result<()> {
+            for batch in read_rx {
+                let (mut acc, mut timing) = batch?;
+                let rows = acc.len();
+                // both cores: the batch is scored in chunks in parallel, written in order
+                let chunk = rows.div_ceil(rayon::current_num_threads()).max(1024);
+                let mut parts = vec![];
+                for start in (0..rows).step_by(chunk).rev() {
+                    parts.push((acc.split_off(start), timing.split_off(start)));
+                }
+                parts.reverse();
+                let scored: Vec<Result<(Vec<ArrayRef>, Summary)>> = parts
+                    .into_par_iter()
+                    .map(|(acc, timing)| {
+                        let mut part = Summary::default();
+                        let out = score_accounts(model, acc, o.as_of, timing, &mut part)?;
+                        Ok((out, part))
+                    })
+                    .collect();
+                for r in scored {
+                    let (out, part) = r?;
+                    let batch = RecordBatch::try_new(schema.clone(), out)?;
+                    if write_tx.send(batch).is_err() {
+                        break; // the writer failed: its error is reported below
+                    }
+                    summary.rows += part.rows;
+                    summary.not_ok += part.not_ok;
+                    for (t, c) in part.tiers {
+                        *summary.tiers.entry(t).or_default() += c;
+                    }
+                }
+                progress.inc(rows as u64);
+            }
+            Ok(())
+        })();
+        drop(write_tx);
+        let written = written
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal("the parquet writer panicked".into())));
+        scored.and(written)
+    })?;
+    progress.finish_and_clear();
+    Ok(summary)
+}
+
+/// The reading stage: each batch of the universe files parsed, sharded and
+/// joined to its timing features, sent on in order.
+fn read_accounts(
+    model: &Model,
+    o: &ScoreOptions,
+    plans: &[(PathBuf, Vec<String>)],
+    row_shard: Option<(usize, usize)>,
+    timing: &mut Timing,
+    tx: &std::sync::mpsc::SyncSender<Result<(Accounts, FeatureTable)>>,
+) -> Result<()> {
     for (path, cols) in plans {
         let m = ColumnMap::new(
             "universe",
@@ -353,38 +425,13 @@ fn write_scores(
             if acc.is_empty() {
                 continue;
             }
-            let mut timing = timing.lookup(&acc.account_id)?;
-            let rows = acc.len();
-            // both cores: the batch is scored in chunks in parallel, written in order
-            let chunk = rows.div_ceil(rayon::current_num_threads()).max(1024);
-            let mut parts = vec![];
-            for start in (0..rows).step_by(chunk).rev() {
-                parts.push((acc.split_off(start), timing.split_off(start)));
+            let t = timing.lookup(&acc.account_id)?;
+            if tx.send(Ok((acc, t))).is_err() {
+                return Ok(()); // scoring stopped on an error of its own
             }
-            parts.reverse();
-            let scored: Vec<Result<(Vec<ArrayRef>, Summary)>> = parts
-                .into_par_iter()
-                .map(|(acc, timing)| {
-                    let mut part = Summary::default();
-                    let out = score_accounts(model, acc, o.as_of, timing, &mut part)?;
-                    Ok((out, part))
-                })
-                .collect();
-            for r in scored {
-                let (out, part) = r?;
-                writer.write(&RecordBatch::try_new(schema.clone(), out)?)?;
-                summary.rows += part.rows;
-                summary.not_ok += part.not_ok;
-                for (t, c) in part.tiers {
-                    *summary.tiers.entry(t).or_default() += c;
-                }
-            }
-            progress.inc(rows as u64);
         }
     }
-    writer.close()?;
-    progress.finish_and_clear();
-    Ok(summary)
+    Ok(())
 }
 
 /// The shard of an account id (FNV-1a of its bytes).
