@@ -178,6 +178,56 @@ fn directory_and_glob_inputs() {
     assert_eq!(strings(&read_parquet(&out), "account_id").len(), 2);
 }
 
+/// A hive-partitioned folder: `industry=Retail/` supplies the required
+/// `industry` column its files lack; a file's own column wins over its
+/// directory; `__HIVE_DEFAULT_PARTITION__` is a missing value.
+#[test]
+fn hive_partition_directories_are_columns() {
+    let (t, _, _) = trained();
+    let dir = t.path().join("hive");
+    for d in [
+        "industry=Retail",
+        "industry=__HIVE_DEFAULT_PARTITION__",
+        "industry=Ignored",
+    ] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    let header = "account_id,name,employees,annual_revenue,founded_year,technologies";
+    std::fs::write(
+        dir.join("industry=Retail/part-0.csv"),
+        format!("{header}\nR1,Arr,100,2000000,2000,\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("industry=__HIVE_DEFAULT_PARTITION__/part-0.csv"),
+        format!("{header}\nN1,Enn,100,2000000,2000,\n"),
+    )
+    .unwrap();
+    universe_csv(
+        &dir.join("industry=Ignored/part-0.csv"),
+        &["S1,Ess,Software,300,9000000,2005,Slack,,"],
+    );
+    let out = t.path().join("hive.parquet");
+    score(&dir, &out, &[]).ok();
+    let b = read_parquet(&out);
+    let ids = strings(&b, "account_id");
+    let segments = strings(&b, "segment");
+    let status = strings(&b, "status");
+    let row = |id: &str| ids.iter().position(|i| i.as_deref() == Some(id)).unwrap();
+    assert!(segments[row("R1")]
+        .as_deref()
+        .unwrap()
+        .starts_with("Retail /"));
+    assert!(segments[row("S1")]
+        .as_deref()
+        .unwrap()
+        .starts_with("Software /"));
+    assert!(status[row("N1")]
+        .as_deref()
+        .unwrap()
+        .contains("industry missing"));
+}
+
 #[test]
 fn shards_add_up_to_the_whole() {
     let (t, data, _) = trained();

@@ -39,6 +39,26 @@ pub fn format_of(path: &Path) -> Result<Format> {
     }
 }
 
+/// Hive-style partition columns of a file: each `key=value` directory on
+/// its path (`universe/region=eu/part-0.parquet` has `region` = `eu`), as
+/// text; `__HIVE_DEFAULT_PARTITION__` is a null. A column the file itself
+/// has wins over its partition directory.
+fn partitions(path: &Path) -> Vec<(String, Option<String>)> {
+    let mut v: Vec<(String, Option<String>)> = vec![];
+    for c in path.parent().into_iter().flat_map(Path::components) {
+        let Some((k, val)) = c.as_os_str().to_str().and_then(|s| s.split_once('=')) else {
+            continue;
+        };
+        if k.is_empty() {
+            continue;
+        }
+        let val = (val != "__HIVE_DEFAULT_PARTITION__" && !val.is_empty()).then(|| val.to_string());
+        v.retain(|(key, _)| key != k); // the deepest directory wins
+        v.push((k.to_string(), val));
+    }
+    v
+}
+
 /// The column names of a table, in file order.
 pub fn column_names(path: &Path) -> Result<Vec<String>> {
     Ok(schema_of(path)?
@@ -58,7 +78,27 @@ pub fn parquet_rows(path: &Path) -> Option<usize> {
     usize::try_from(b.metadata().file_metadata().num_rows()).ok()
 }
 
+/// The file's schema plus its partition columns (text).
 fn schema_of(path: &Path) -> Result<SchemaRef> {
+    let file = file_schema(path)?;
+    let extra: Vec<Field> = partitions(path)
+        .into_iter()
+        .filter(|(k, _)| file.index_of(k).is_err())
+        .map(|(k, _)| Field::new(k, DataType::Utf8, true))
+        .collect();
+    if extra.is_empty() {
+        return Ok(file);
+    }
+    let fields: Vec<Field> = file
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .chain(extra)
+        .collect();
+    Ok(Arc::new(Schema::new(fields)))
+}
+
+fn file_schema(path: &Path) -> Result<SchemaRef> {
     match format_of(path)? {
         Format::Parquet => {
             let b = ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| {
@@ -88,18 +128,59 @@ pub fn read_batches(
     columns: Option<&[String]>,
     batch_size: usize,
 ) -> Result<BatchIter> {
-    let schema = schema_of(path)?;
-    let indices: Vec<usize> = match columns {
-        None => (0..schema.fields().len()).collect(),
-        Some(cols) => cols
+    let schema = file_schema(path)?;
+    // partition columns asked for (and not in the file) are added to each batch
+    let mut constants: Vec<(String, Option<String>)> = vec![];
+    let mut indices: Vec<usize> = vec![];
+    let parts = partitions(path);
+    for c in columns.map_or_else(
+        || schema.fields().iter().map(|f| f.name().clone()).collect(),
+        <[String]>::to_vec,
+    ) {
+        match (schema.index_of(&c), parts.iter().find(|(k, _)| *k == c)) {
+            (Ok(i), _) => indices.push(i),
+            (Err(_), Some(p)) => constants.push(p.clone()),
+            (Err(_), None) => {
+                return Err(Error::data(path.display(), format!("missing column `{c}`")))
+            }
+        }
+    }
+    if columns.is_none() {
+        constants = parts
+            .into_iter()
+            .filter(|(k, _)| schema.index_of(k).is_err())
+            .collect();
+    }
+    let batches = file_batches(path, schema, indices, batch_size)?;
+    if constants.is_empty() {
+        return Ok(batches);
+    }
+    Ok(Box::new(batches.map(move |b| {
+        let b = b?;
+        let mut fields: Vec<Field> = b
+            .schema()
+            .fields()
             .iter()
-            .map(|c| {
-                schema
-                    .index_of(c)
-                    .map_err(|_| Error::data(path.display(), format!("missing column `{c}`")))
-            })
-            .collect::<Result<_>>()?,
-    };
+            .map(|f| f.as_ref().clone())
+            .collect();
+        let mut cols = b.columns().to_vec();
+        for (k, v) in &constants {
+            fields.push(Field::new(k, DataType::Utf8, true));
+            cols.push(Arc::new(arrow::array::StringArray::from(vec![
+                v.as_deref();
+                b.num_rows()
+            ])) as ArrayRef);
+        }
+        Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
+    })))
+}
+
+fn file_batches(
+    path: &Path,
+    schema: SchemaRef,
+    indices: Vec<usize>,
+    batch_size: usize,
+) -> Result<BatchIter> {
     let file_name = path.display().to_string();
     match format_of(path)? {
         Format::Parquet => {
