@@ -178,24 +178,21 @@ impl FeatureSpec {
             .filter_map(|(k, v)| median(v).map(|m| (k, m)))
             .collect();
 
-        let mut types: BTreeMap<String, usize> = BTreeMap::new();
-        for s in ds.signals.signal.iter().flatten() {
-            *types.entry(s.clone()).or_default() += 1;
-        }
+        let types: std::collections::BTreeSet<&String> = ds.signals.types.iter().collect();
         let scheduled: Vec<String> = f
             .scheduled_signals
             .iter()
             .map(|s| normalize_name(s))
             .collect();
         let signal_types = types
-            .keys()
+            .iter()
             .filter(|t| !scheduled.contains(t))
-            .cloned()
+            .map(|t| t.to_string())
             .collect();
         let scheduled_types = types
-            .keys()
+            .iter()
             .filter(|t| scheduled.contains(t))
-            .cloned()
+            .map(|t| t.to_string())
             .collect();
 
         FeatureSpec {

@@ -10,7 +10,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::features::{FeatureSpec, FeatureTable, Values};
-use crate::input::Signals;
+use crate::input::{SignalTable, Signals};
 
 /// Timing feature names, in table order.
 pub fn names(spec: &FeatureSpec) -> Vec<String> {
@@ -64,6 +64,13 @@ struct Layout {
     width: usize,
 }
 
+/// A signal type's role: counted past events, or scheduled ones.
+#[derive(Clone, Copy)]
+enum Kind {
+    Past(usize),
+    Scheduled(usize),
+}
+
 /// What one signal does to an account's features.
 enum Effect {
     /// A past event of type `t`, `age` days before the as-of day.
@@ -92,21 +99,32 @@ impl Layout {
         }
     }
 
-    /// The effect of row `i` of `s` as of `as_of`; None when it cannot change
-    /// any feature (incomplete, recorded on or after the as-of day, an
-    /// unknown type, or older than every window and the recency cap).
-    fn effect(&self, s: &Signals, i: usize, as_of: i32) -> Option<Effect> {
-        let (date, sig) = (s.date[i]?, s.signal[i].as_deref()?);
-        if s.account_id[i].is_none() || s.recorded_date[i].unwrap_or(date) >= as_of {
+    /// The role of a (normalized) signal type; None for types the model
+    /// does not know.
+    fn kind(&self, sig: &str) -> Option<Kind> {
+        match (self.types.get(sig), self.scheduled.get(sig)) {
+            (Some(&t), _) => Some(Kind::Past(t)),
+            (None, Some(&t)) => Some(Kind::Scheduled(t)),
+            (None, None) => None,
+        }
+    }
+
+    /// The effect of a signal as of `as_of`; None when it cannot change any
+    /// feature (recorded on or after the as-of day, past events on or after
+    /// it, scheduled ones before it, or beyond every window and the cap).
+    fn effect(&self, as_of: i32, date: i32, recorded: i32, kind: Kind) -> Option<Effect> {
+        if recorded >= as_of {
             return None;
         }
         let age = as_of - date;
-        if age > 0 {
-            let &t = self.types.get(sig)?;
-            (age <= self.max_window || age < self.cap).then_some(Effect::Past { t, age })
-        } else {
-            let &t = self.scheduled.get(sig)?;
-            (-age < self.cap).then_some(Effect::Scheduled { t, days: -age })
+        match kind {
+            Kind::Past(t) if age > 0 => {
+                (age <= self.max_window || age < self.cap).then_some(Effect::Past { t, age })
+            }
+            Kind::Scheduled(t) if age <= 0 => {
+                (-age < self.cap).then_some(Effect::Scheduled { t, days: -age })
+            }
+            _ => None,
         }
     }
 
@@ -170,23 +188,39 @@ impl Layout {
 pub fn point_in_time(
     account_ids: &[Option<String>],
     as_of: &[i32],
-    signals: &Signals,
+    signals: &SignalTable,
     spec: &FeatureSpec,
 ) -> FeatureTable {
     let layout = Layout::new(spec);
-    let mut by_account: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-    for (i, id) in signals.account_id.iter().enumerate() {
-        if let Some(id) = id {
-            by_account.entry(id.as_str()).or_default().push(i);
-        }
+    let kinds: Vec<Option<Kind>> = signals.types.iter().map(|t| layout.kind(t)).collect();
+    // the signal rows of each account code, contiguous (counting sort)
+    let mut start = vec![0usize; signals.accounts.len() + 1];
+    for &a in &signals.account {
+        start[a as usize + 1] += 1;
+    }
+    for k in 1..start.len() {
+        start[k] += start[k - 1];
+    }
+    let mut rows = vec![0u32; signals.len()];
+    let mut next = start.clone();
+    for (i, &a) in signals.account.iter().enumerate() {
+        rows[next[a as usize]] = i as u32;
+        next[a as usize] += 1;
     }
     layout.table(account_ids.len(), |r, row, seen| {
-        let Some(list) = account_ids[r].as_deref().and_then(|a| by_account.get(a)) else {
+        let Some(a) = account_ids[r]
+            .as_deref()
+            .and_then(|a| signals.account_code(a))
+        else {
             return;
         };
-        for &i in list {
-            if let Some(e) = layout.effect(signals, i, as_of[r]) {
-                layout.apply(e, signals.value[i].unwrap_or(1.0), row, seen);
+        for &i in &rows[start[a as usize]..start[a as usize + 1]] {
+            let i = i as usize;
+            let Some(kind) = kinds[signals.kind[i] as usize] else {
+                continue;
+            };
+            if let Some(e) = layout.effect(as_of[r], signals.date[i], signals.recorded[i], kind) {
+                layout.apply(e, signals.value[i], row, seen);
             }
         }
     })
@@ -220,10 +254,22 @@ impl Snapshot {
         }
     }
 
-    /// Every account's features from a whole signals table.
-    pub fn build(signals: &Signals, as_of: i32, spec: &FeatureSpec) -> Snapshot {
+    /// Every account's features from the training signals.
+    pub fn build(signals: &SignalTable, as_of: i32, spec: &FeatureSpec) -> Snapshot {
         let mut s = Snapshot::new(as_of, spec);
-        s.add(signals, 0..signals.len());
+        let kinds: Vec<Option<Kind>> = signals.types.iter().map(|t| s.layout.kind(t)).collect();
+        for i in 0..signals.len() {
+            if let Some(kind) = kinds[signals.kind[i] as usize] {
+                let id = &signals.accounts[signals.account[i] as usize];
+                s.fold(
+                    id,
+                    signals.date[i],
+                    signals.recorded[i],
+                    kind,
+                    signals.value[i],
+                );
+            }
+        }
         s
     }
 
@@ -238,31 +284,43 @@ impl Snapshot {
         self.seen.clear();
     }
 
-    /// Adds the rows `rows` of a signals table.
+    /// Adds the rows `rows` of a batch of signals (incomplete rows are skipped).
     pub fn add(&mut self, s: &Signals, rows: std::ops::Range<usize>) {
-        let (w, nt) = (self.layout.width, self.layout.types.len());
         for i in rows {
-            let Some(e) = self.layout.effect(s, i, self.as_of) else {
+            let (Some(id), Some(date), Some(sig)) = (&s.account_id[i], s.date[i], &s.signal[i])
+            else {
                 continue;
             };
-            let id = s.account_id[i].as_deref().unwrap_or_default();
-            let k = match self.index.get(id) {
-                Some(&k) => k as usize,
-                None => {
-                    let k = self.index.len();
-                    self.index.insert(id.into(), k as u32);
-                    self.values.extend_from_slice(&self.layout.defaults[..w]);
-                    self.seen.resize(self.seen.len() + nt, false);
-                    k
-                }
-            };
-            self.layout.apply(
-                e,
-                s.value[i].unwrap_or(1.0),
-                &mut self.values[k * w..(k + 1) * w],
-                &mut self.seen[k * nt..(k + 1) * nt],
-            );
+            if let Some(kind) = self.layout.kind(sig) {
+                let recorded = s.recorded_date[i].unwrap_or(date);
+                self.fold(id, date, recorded, kind, s.value[i].unwrap_or(1.0));
+            }
         }
+    }
+
+    /// Folds one signal into its account's row, made when the signal is
+    /// the account's first that can change a feature.
+    fn fold(&mut self, id: &str, date: i32, recorded: i32, kind: Kind, value: f64) {
+        let (w, nt) = (self.layout.width, self.layout.types.len());
+        let Some(e) = self.layout.effect(self.as_of, date, recorded, kind) else {
+            return;
+        };
+        let k = match self.index.get(id) {
+            Some(&k) => k as usize,
+            None => {
+                let k = self.index.len();
+                self.index.insert(id.into(), k as u32);
+                self.values.extend_from_slice(&self.layout.defaults[..w]);
+                self.seen.resize(self.seen.len() + nt, false);
+                k
+            }
+        };
+        self.layout.apply(
+            e,
+            value,
+            &mut self.values[k * w..(k + 1) * w],
+            &mut self.seen[k * nt..(k + 1) * nt],
+        );
     }
 
     pub fn lookup(&self, account_ids: &[Option<String>]) -> FeatureTable {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-pub use tables::{Accounts, ColumnMap, Opportunities, Signals};
+pub use tables::{Accounts, ColumnMap, Opportunities, SignalTable, Signals};
 
 /// The training data: accounts, opportunities and (optional) signals.
 #[derive(Debug, Clone)]
@@ -22,7 +22,7 @@ pub struct Dataset {
     pub opportunities: Opportunities,
     /// The signals of the accounts in the accounts table (others are
     /// counted, checked and dropped while the file streams by).
-    pub signals: Signals,
+    pub signals: SignalTable,
     /// Rows in the signals file.
     pub signal_rows: usize,
     pub files: Files,
@@ -192,7 +192,7 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     check_opportunities(&opportunities, &accounts, &opp_file, cfg, &mut q);
     let (signals, signal_rows) = match &files.signals {
         Some(p) => load_signals(p, cfg, &accounts, &mut q)?,
-        None => (Signals::default(), 0),
+        None => (SignalTable::default(), 0),
     };
     Ok((
         Dataset {
@@ -485,10 +485,11 @@ fn load_signals(
     cfg: &Config,
     a: &Accounts,
     q: &mut Quality,
-) -> Result<(Signals, usize)> {
+) -> Result<(SignalTable, usize)> {
     let file = path.display().to_string();
-    let ids: HashSet<&str> = a.account_id.iter().flatten().map(String::as_str).collect();
-    let mut kept = Signals::default();
+    let ids: rustc_hash::FxHashSet<&str> =
+        a.account_id.iter().flatten().map(String::as_str).collect();
+    let mut kept = SignalTable::default();
     let (mut total, mut unknown) = (0, 0);
     let (mut no_date, mut no_signal) = (vec![], vec![]);
     for s in tables::signal_batches(path, &cfg.columns.signals, 262_144)? {
@@ -501,14 +502,10 @@ fn load_signals(
                 no_signal.push(total + i + 1);
             }
         }
-        let keep: Vec<bool> = s
-            .account_id
-            .iter()
-            .map(|x| x.as_deref().is_some_and(|x| ids.contains(x)))
-            .collect();
+        let known = |i: usize| s.account_id[i].as_deref().is_some_and(|x| ids.contains(x));
+        unknown += (0..s.len()).filter(|&i| !known(i)).count();
         total += s.len();
-        unknown += keep.iter().filter(|k| !**k).count();
-        kept.append(s.filter(&keep));
+        kept.extend(&s, known);
     }
     q.facts.push(format!("{file}: {total} signals"));
     for (col, missing) in [("date", no_date), ("signal", no_signal)] {

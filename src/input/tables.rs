@@ -98,6 +98,72 @@ pub struct Signals {
     pub value: Vec<Option<f64>>,
 }
 
+/// The training accounts' signals, compactly (ids and types as codes into
+/// their dictionaries): a million deals can come with tens of millions of
+/// signals. Only complete rows (account, date, type); `recorded` defaults
+/// to `date` and `value` to 1.
+#[derive(Debug, Clone, Default)]
+pub struct SignalTable {
+    pub accounts: Vec<String>,
+    /// Normalized signal types.
+    pub types: Vec<String>,
+    pub account: Vec<u32>,
+    pub kind: Vec<u32>,
+    pub date: Vec<i32>,
+    pub recorded: Vec<i32>,
+    pub value: Vec<f64>,
+    account_code: rustc_hash::FxHashMap<String, u32>,
+    type_code: rustc_hash::FxHashMap<String, u32>,
+}
+
+impl SignalTable {
+    pub fn len(&self) -> usize {
+        self.date.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.date.is_empty()
+    }
+
+    /// Appends the complete rows of `s` that `keep` selects.
+    pub fn extend(&mut self, s: &Signals, keep: impl Fn(usize) -> bool) {
+        fn code(
+            dict: &mut Vec<String>,
+            codes: &mut rustc_hash::FxHashMap<String, u32>,
+            v: &str,
+        ) -> u32 {
+            if let Some(c) = codes.get(v) {
+                return *c;
+            }
+            let c = dict.len() as u32;
+            dict.push(v.to_string());
+            codes.insert(v.to_string(), c);
+            c
+        }
+        for i in 0..s.len() {
+            let (Some(id), Some(date), Some(sig)) = (&s.account_id[i], s.date[i], &s.signal[i])
+            else {
+                continue;
+            };
+            if !keep(i) {
+                continue;
+            }
+            self.account
+                .push(code(&mut self.accounts, &mut self.account_code, id));
+            self.kind
+                .push(code(&mut self.types, &mut self.type_code, sig));
+            self.date.push(date);
+            self.recorded.push(s.recorded_date[i].unwrap_or(date));
+            self.value.push(s.value[i].unwrap_or(1.0));
+        }
+    }
+
+    /// The code of an account id, if it has signals.
+    pub fn account_code(&self, id: &str) -> Option<u32> {
+        self.account_code.get(id).copied()
+    }
+}
+
 /// Maps contract names to file column names for one table.
 pub struct ColumnMap<'a> {
     pub table: &'a str,
@@ -343,24 +409,6 @@ impl Signals {
     }
     pub fn is_empty(&self) -> bool {
         self.account_id.is_empty()
-    }
-
-    /// The rows where `keep` is true.
-    pub fn filter(self, keep: &[bool]) -> Signals {
-        fn f<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
-            v.into_iter()
-                .zip(keep)
-                .filter(|(_, k)| **k)
-                .map(|(x, _)| x)
-                .collect()
-        }
-        Signals {
-            account_id: f(self.account_id, keep),
-            date: f(self.date, keep),
-            recorded_date: f(self.recorded_date, keep),
-            signal: f(self.signal, keep),
-            value: f(self.value, keep),
-        }
     }
 
     pub fn append(&mut self, o: Signals) {
