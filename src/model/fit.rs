@@ -199,6 +199,18 @@ pub fn fit_logistic(
     c: f64,
     max_iterations: u64,
 ) -> Result<(f64, Vec<f64>)> {
+    fit_logistic_from(x, y, c, max_iterations, None)
+}
+
+/// `fit_logistic` started from `start` (intercept, coefficients), e.g. the
+/// fit at a neighbouring C: fewer iterations, the same optimum.
+pub fn fit_logistic_from(
+    x: &Array2<f64>,
+    y: &[u8],
+    c: f64,
+    max_iterations: u64,
+    start: Option<(f64, &[f64])>,
+) -> Result<(f64, Vec<f64>)> {
     if x.nrows() != y.len() || y.is_empty() {
         return Err(Error::Fit(format!(
             "{} rows of features for {} labels",
@@ -220,6 +232,10 @@ pub fn fit_logistic(
     let rate = y.iter().filter(|v| **v == 1).count() as f64 / y.len() as f64;
     let mut beta = vec![0.0; k];
     beta[0] = (rate / (1.0 - rate)).ln();
+    if let Some((b0, b)) = start.filter(|(_, b)| b.len() == k - 1) {
+        beta[0] = b0;
+        beta[1..].copy_from_slice(b);
+    }
     let mut pass = newton_pass(x, y, &beta, alpha, true);
     for _ in 0..max_iterations {
         let step = solve(pass.hessian.clone(), pass.gradient.clone())
@@ -266,7 +282,9 @@ struct Pass {
 /// diagonal except the intercept's.
 fn newton_pass(x: &Array2<f64>, y: &[u8], beta: &[f64], alpha: f64, derivatives: bool) -> Pass {
     use rayon::prelude::*;
-    const CHUNK: usize = 16_384;
+    // small enough that a chunk's scaled copy is reused from the allocator,
+    // not mapped (and zeroed by the kernel) afresh on every pass
+    const CHUNK: usize = 2_048;
     let k = beta.len();
     let w = ndarray::ArrayView1::from(&beta[1..]);
     let starts: Vec<usize> = (0..y.len()).step_by(CHUNK).collect();

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::features::{self, signals::Snapshot, FeatureSpec, TrainingTable};
 use crate::input::{read::format_days, Dataset};
 use crate::model::calibrate::{isotonic, Calibration, MIN_ISOTONIC_ROWS};
-use crate::model::fit::{self, design_terms, fit_logistic, fit_small, matrix, sigmoid};
+use crate::model::fit::{self, design_terms, fit_logistic_from, fit_small, matrix, sigmoid};
 use crate::model::planning::{self, Planning};
 use crate::model::{
     fnv64, quantiles, rules, FileInfo, Hybrid, Model, Period, TrainingInfo, FORMAT_VERSION,
@@ -352,19 +352,22 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     // choose C on the validation period
     let clock = std::time::Instant::now();
     let mut path = vec![];
-    let mut best: Option<(f64, f64, Vec<f64>)> = None;
+    let mut best: Option<(f64, f64, Vec<f64>, (f64, Vec<f64>))> = None;
+    let mut previous: Option<(f64, Vec<f64>)> = None;
     for &c in &cfg.model.c_grid {
-        let (b0, b) = fit_logistic(&x_tr, &y_tr, c, cfg.model.max_iterations)?;
+        let start = previous.as_ref().map(|(b0, b)| (*b0, b.as_slice()));
+        let (b0, b) = fit_logistic_from(&x_tr, &y_tr, c, cfg.model.max_iterations, start)?;
         let eta = predict(b0, &b, &x_va);
         let p: Vec<f64> = eta.iter().map(|e| sigmoid(*e)).collect();
         let ll = metrics::log_loss(&p, &y_va);
         tracing::info!(c, validation_log_loss = ll, "penalty");
         path.push((c, ll));
-        if best.as_ref().is_none_or(|(_, l, _)| ll < *l) {
-            best = Some((c, ll, eta));
+        if best.as_ref().is_none_or(|(_, l, _, _)| ll < *l) {
+            best = Some((c, ll, eta, (b0, b.clone())));
         }
+        previous = Some((b0, b));
     }
-    let (c, _, eta_va) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
+    let (c, _, eta_va, train_fit) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
     tracing::info!(
         seconds = clock.elapsed().as_secs_f64(),
         rows = y_tr.len(),
@@ -389,7 +392,14 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     // the shipped model: refit on train + validation with the chosen C
     let x_fit = matrix(&tt.features, &terms, &fit_rows)?;
     let clock = std::time::Instant::now();
-    let (b0, b) = fit_logistic(&x_fit, &pick(y, &fit_rows), c, cfg.model.max_iterations)?;
+    let start = Some((train_fit.0, train_fit.1.as_slice()));
+    let (b0, b) = fit_logistic_from(
+        &x_fit,
+        &pick(y, &fit_rows),
+        c,
+        cfg.model.max_iterations,
+        start,
+    )?;
     tracing::info!(
         seconds = clock.elapsed().as_secs_f64(),
         rows = fit_rows.len(),
