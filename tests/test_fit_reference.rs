@@ -87,7 +87,7 @@ fn standard_errors_match_statsmodels() {
             params[j + 1]
         );
     }
-    let se = scorebook::model::fit::standard_errors(&x, b0, &b, 0.0).unwrap();
+    let se = scorebook::model::fit::standard_errors(x.view(), b0, &b, 0.0).unwrap();
     for j in 0..4 {
         assert!(
             (se[j] - bse[j]).abs() < 1e-6,

@@ -20,7 +20,7 @@ use crate::input::{Accounts, Dataset};
 pub use table::{FeatureTable, Values};
 
 /// What the features are, learned from the training data and saved in the model.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FeatureSpec {
     pub windows: Vec<u32>,
     pub recency_cap_days: u32,

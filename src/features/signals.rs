@@ -334,3 +334,61 @@ impl Snapshot {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Training (per-deal as-of days, compact table) and scoring (one as-of
+    /// day, streamed snapshot) fold the same signals into the same features.
+    #[test]
+    fn training_and_scoring_paths_agree() {
+        let spec = FeatureSpec {
+            windows: vec![30, 90],
+            recency_cap_days: 120,
+            signal_types: vec!["demo".into(), "web".into()],
+            scheduled_types: vec!["renewal".into()],
+            ..Default::default()
+        };
+        let day = 20_000;
+        let mut s = Signals::default();
+        // (account, days before the as-of day, recorded days before, type, value)
+        let rows: [(&str, i32, i32, &str, Option<f64>); 10] = [
+            ("a", 5, 5, "demo", None),
+            ("a", 45, 45, "demo", Some(2.0)),
+            ("a", 100, 100, "web", None),
+            ("a", -10, 3, "renewal", None),
+            ("b", 0, 0, "demo", None),  // on the as-of day: not before it
+            ("b", 10, -1, "web", None), // recorded after the as-of day
+            ("b", -200, 1, "renewal", None), // beyond the cap
+            ("b", 500, 500, "web", None), // older than every window and the cap
+            ("c", 20, 20, "unknown", None),
+            ("c", 89, 89, "web", Some(0.5)),
+        ];
+        for (id, ago, rec, t, v) in rows {
+            s.account_id.push(Some(id.into()));
+            s.date.push(Some(day - ago));
+            s.recorded_date.push(Some(day - rec));
+            s.signal.push(Some(t.into()));
+            s.value.push(v);
+        }
+        let ids: Vec<Option<String>> = ["a", "b", "c", "d"].map(|i| Some(i.into())).to_vec();
+        let mut table = SignalTable::default();
+        table.extend(&s, |_| true);
+        let training = point_in_time(&ids, &[day; 4], &table, &spec);
+        let mut streamed = Snapshot::new(day, &spec);
+        streamed.add(&s, 0..s.len());
+        assert_eq!(training, Snapshot::build(&table, day, &spec).lookup(&ids));
+        assert_eq!(training, streamed.lookup(&ids));
+        let col = |n: &str| match training.get(n) {
+            Some(Values::Num(v)) => v.clone(),
+            _ => panic!("{n} missing"),
+        };
+        assert_eq!(col("signal_demo_30d"), [1.0, 0.0, 0.0, 0.0]);
+        assert_eq!(col("signal_demo_90d"), [3.0, 0.0, 0.0, 0.0]);
+        assert_eq!(col("signal_web_90d"), [0.0, 0.0, 0.5, 0.0]);
+        assert_eq!(col("days_since_web"), [100.0, 120.0, 89.0, 120.0]);
+        assert_eq!(col("days_until_renewal"), [10.0, 120.0, 120.0, 120.0]);
+        assert_eq!(col("distinct_signal_types_90d"), [1.0, 0.0, 1.0, 0.0]);
+    }
+}

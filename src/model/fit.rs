@@ -2,7 +2,7 @@
 //! regression (Newton's method, positive = won), and a small unpenalized
 //! Newton fit for the few-parameter stacks (hybrid, rules baseline).
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -199,13 +199,13 @@ pub fn fit_logistic(
     c: f64,
     max_iterations: u64,
 ) -> Result<(f64, Vec<f64>)> {
-    fit_logistic_from(x, y, c, max_iterations, None)
+    fit_logistic_from(x.view(), y, c, max_iterations, None)
 }
 
 /// `fit_logistic` started from `start` (intercept, coefficients), e.g. the
 /// fit at a neighbouring C: fewer iterations, the same optimum.
 pub fn fit_logistic_from(
-    x: &Array2<f64>,
+    x: ArrayView2<f64>,
     y: &[u8],
     c: f64,
     max_iterations: u64,
@@ -280,7 +280,7 @@ struct Pass {
 /// One pass over the rows in parallel chunks. The Hessian's data part is
 /// `[1 X]' W [1 X]`, W = diag(p(1-p)); the penalty adds alpha to the
 /// diagonal except the intercept's.
-fn newton_pass(x: &Array2<f64>, y: &[u8], beta: &[f64], alpha: f64, derivatives: bool) -> Pass {
+fn newton_pass(x: ArrayView2<f64>, y: &[u8], beta: &[f64], alpha: f64, derivatives: bool) -> Pass {
     use rayon::prelude::*;
     // small enough that a chunk's scaled copy is reused from the allocator,
     // not mapped (and zeroed by the kernel) afresh on every pass
@@ -406,7 +406,7 @@ pub fn fit_small(cols: &[&[f64]], offset: Option<&[f64]>, y: &[u8]) -> Result<Ve
 /// of the L2-penalized log likelihood at the fit: the square roots of the
 /// diagonal of (X'WX + alpha·D)^-1, W = diag(p(1-p)), D = I without the
 /// intercept. With alpha = 0 these are statsmodels' `Logit(...).fit().bse`.
-pub fn standard_errors(x: &Array2<f64>, b0: f64, b: &[f64], alpha: f64) -> Option<Vec<f64>> {
+pub fn standard_errors(x: ArrayView2<f64>, b0: f64, b: &[f64], alpha: f64) -> Option<Vec<f64>> {
     let y = vec![0; x.nrows()]; // the Hessian does not depend on the labels
     let beta: Vec<f64> = std::iter::once(b0).chain(b.iter().copied()).collect();
     let h = newton_pass(x, &y, &beta, alpha, true).hessian;

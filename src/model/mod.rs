@@ -325,10 +325,7 @@ impl Model {
     pub fn score_table(&self, table: &FeatureTable) -> Result<Scored> {
         let lin = self.linear(table)?;
         let (rules, disq) = (&self.config.rules, &self.config.disqualifiers);
-        let mentioned = rules::mentioned(rules, disq);
-        // the first column keeps the frame's height when no rule reads a feature
-        let frame = table.to_frame_of(|name| mentioned.contains(name) || table.names[0] == name)?;
-        let rr = rules::evaluate(rules, disq, &frame)?;
+        let rr = rules::evaluate(rules, disq, &rules::frame(rules, disq, table)?)?;
         let n = table.rows();
         let mut s = Scored::default();
         let mut scratch = explain::Scratch::default();

@@ -5,6 +5,7 @@ use polars::prelude::*;
 
 use crate::config::{Disqualifier, Rule};
 use crate::error::{Error, Result};
+use crate::features::FeatureTable;
 
 /// Rule points, disqualification and which rules matched, per row.
 pub struct RuleResult {
@@ -23,9 +24,17 @@ fn parse(name: &str, kind: &str, when: &str) -> Result<Expr> {
     })
 }
 
-/// The identifiers the predicates mention (a superset of the feature
-/// columns they read: keywords and function names are harmless extras).
-pub fn mentioned(rules: &[Rule], disq: &[Disqualifier]) -> std::collections::HashSet<String> {
+/// The feature columns the predicates can read, as a DataFrame: every
+/// column whose name they mention (keywords and function names are harmless
+/// extras), and the first, which keeps the frame's height when none is.
+/// Copying the whole table into Polars would double a training table.
+pub fn frame(rules: &[Rule], disq: &[Disqualifier], table: &FeatureTable) -> Result<DataFrame> {
+    let names = mentioned(rules, disq);
+    table.to_frame_of(|n| names.contains(n) || table.names.first().is_some_and(|f| f == n))
+}
+
+/// The identifiers the predicates mention.
+fn mentioned(rules: &[Rule], disq: &[Disqualifier]) -> std::collections::HashSet<String> {
     let texts = rules
         .iter()
         .map(|r| &r.when)

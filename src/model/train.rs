@@ -333,16 +333,16 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
             "no feature varies across the training deals; nothing to learn from",
         ));
     }
-    let frame = tt.features.to_frame()?;
+    let frame = rules::frame(&cfg.rules, &cfg.disqualifiers, &tt.features)?;
     let rr = rules::evaluate(&cfg.rules, &cfg.disqualifiers, &frame)?;
+    drop(frame);
     let y = &tt.label;
-    let (x_tr, x_va, x_te) = (
-        matrix(&tt.features, &terms, &tr)?,
-        matrix(&tt.features, &terms, &va)?,
-        matrix(&tt.features, &terms, &te)?,
-    );
+    // train and validation are adjacent: one matrix, two views
+    let x_fit = matrix(&tt.features, &terms, &fit_rows)?;
+    let (x_tr, x_va) = x_fit.view().split_at(ndarray::Axis(0), tr.len());
+    let x_te = matrix(&tt.features, &terms, &te)?;
     let (y_tr, y_va, y_te) = (pick(y, &tr), pick(y, &va), pick(y, &te));
-    let predict = |b0: f64, b: &[f64], x: &ndarray::Array2<f64>| -> Vec<f64> {
+    let predict = |b0: f64, b: &[f64], x: ndarray::ArrayView2<f64>| -> Vec<f64> {
         x.rows()
             .into_iter()
             .map(|r| b0 + r.iter().zip(b).map(|(a, c)| a * c).sum::<f64>())
@@ -356,8 +356,8 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     let mut previous: Option<(f64, Vec<f64>)> = None;
     for &c in &cfg.model.c_grid {
         let start = previous.as_ref().map(|(b0, b)| (*b0, b.as_slice()));
-        let (b0, b) = fit_logistic_from(&x_tr, &y_tr, c, cfg.model.max_iterations, start)?;
-        let eta = predict(b0, &b, &x_va);
+        let (b0, b) = fit_logistic_from(x_tr, &y_tr, c, cfg.model.max_iterations, start)?;
+        let eta = predict(b0, &b, x_va);
         let p: Vec<f64> = eta.iter().map(|e| sigmoid(*e)).collect();
         let ll = metrics::log_loss(&p, &y_va);
         tracing::info!(c, validation_log_loss = ll, "penalty");
@@ -390,11 +390,10 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     };
 
     // the shipped model: refit on train + validation with the chosen C
-    let x_fit = matrix(&tt.features, &terms, &fit_rows)?;
     let clock = std::time::Instant::now();
     let start = Some((train_fit.0, train_fit.1.as_slice()));
     let (b0, b) = fit_logistic_from(
-        &x_fit,
+        x_fit.view(),
         &pick(y, &fit_rows),
         c,
         cfg.model.max_iterations,
@@ -406,14 +405,14 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         c,
         "final fit"
     );
-    let se = fit::standard_errors(&x_fit, b0, &b, 1.0 / c);
+    let se = fit::standard_errors(x_fit.view(), b0, &b, 1.0 / c);
     for (j, (t, coef)) in terms.iter_mut().zip(&b).enumerate() {
         t.coef = *coef;
         t.std_error = se.as_ref().map_or(f64::NAN, |s| s[j + 1]);
     }
 
     // held-out evaluation
-    let eta_te = predict(b0, &b, &x_te);
+    let eta_te = predict(b0, &b, x_te.view());
     let pts_te = pick(&rr.points, &te);
     let p_model: Vec<f64> = eta_te.iter().map(|e| sigmoid(*e)).collect();
     let p_rules: Vec<f64> = pts_te
@@ -478,7 +477,8 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     );
     table.extend(snapshot.lookup(&ds.accounts.account_id));
     let lin = model.linear(&table)?;
-    let urr = rules::evaluate(&cfg.rules, &cfg.disqualifiers, &table.to_frame()?)?;
+    let frame = rules::frame(&cfg.rules, &cfg.disqualifiers, &table)?;
+    let urr = rules::evaluate(&cfg.rules, &cfg.disqualifiers, &frame)?;
     let probs: Vec<f64> = (0..table.rows())
         .map(|r| model.hybrid_probability(lin.eta[r], urr.points[r]))
         .collect();
