@@ -352,7 +352,9 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     // choose C on the validation period
     let clock = std::time::Instant::now();
     let mut path = vec![];
-    let mut best: Option<(f64, f64, Vec<f64>, (f64, Vec<f64>))> = None;
+    // (C, validation log loss, validation linear predictor), and that fit
+    let mut best: Option<(f64, f64, Vec<f64>)> = None;
+    let mut best_fit = (0.0, vec![]);
     let mut previous: Option<(f64, Vec<f64>)> = None;
     for &c in &cfg.model.c_grid {
         let start = previous.as_ref().map(|(b0, b)| (*b0, b.as_slice()));
@@ -362,12 +364,13 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         let ll = metrics::log_loss(&p, &y_va);
         tracing::info!(c, validation_log_loss = ll, "penalty");
         path.push((c, ll));
-        if best.as_ref().is_none_or(|(_, l, _, _)| ll < *l) {
-            best = Some((c, ll, eta, (b0, b.clone())));
+        if best.as_ref().is_none_or(|(_, l, _)| ll < *l) {
+            best = Some((c, ll, eta));
+            best_fit = (b0, b.clone());
         }
         previous = Some((b0, b));
     }
-    let (c, _, eta_va, train_fit) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
+    let (c, _, eta_va) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
     tracing::info!(
         seconds = clock.elapsed().as_secs_f64(),
         rows = y_tr.len(),
@@ -391,7 +394,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
 
     // the shipped model: refit on train + validation with the chosen C
     let clock = std::time::Instant::now();
-    let start = Some((train_fit.0, train_fit.1.as_slice()));
+    let start = Some((best_fit.0, best_fit.1.as_slice()));
     let (b0, b) = fit_logistic_from(
         x_fit.view(),
         &pick(y, &fit_rows),

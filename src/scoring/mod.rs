@@ -371,7 +371,7 @@ fn write_scores(
                     let (out, part) = r?;
                     let batch = RecordBatch::try_new(schema.clone(), out)?;
                     if write_tx.send(batch).is_err() {
-                        break; // the writer failed: its error is reported below
+                        return Ok(()); // the writer failed: its error is reported below
                     }
                     summary.rows += part.rows;
                     summary.not_ok += part.not_ok;
