@@ -160,7 +160,7 @@ fn capitalize(s: &str) -> String {
 #[derive(Default)]
 pub struct Scratch {
     cands: Vec<(f64, Result<usize, usize>)>,
-    order: Vec<(u8, f64, usize)>,
+    order: Vec<(f64, usize)>,
 }
 
 /// Three reasons for one row. Candidates are the features' contributions
@@ -191,17 +191,16 @@ pub fn reasons(
         cands.push((pts * model.hybrid.rule_weight, Err(k)));
     }
     let total: f64 = cands.iter().map(|c| c.0).sum();
-    // order: the leading sign first, larger magnitudes first, then candidate order
-    let cmp = |a: &(u8, f64, usize), b: &(u8, f64, usize)| {
-        a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2))
-    };
+    // order: the leading sign first, larger magnitudes first, then candidate
+    // order; as one number (a logit contribution is far below 1e9 in size)
+    let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
     let keyed = cands
         .iter()
         .enumerate()
         .filter(|(_, c)| c.0 != 0.0)
         .map(|(i, c)| {
             let lead = if total >= 0.0 { c.0 > 0.0 } else { c.0 < 0.0 };
-            (u8::from(!lead), -c.0.abs(), i)
+            (if lead { 0.0 } else { 1e9 } - c.0.abs(), i)
         });
     // the best few by insertion; all of them only if duplicate sentences use those up
     const FIRST: usize = 6;
@@ -234,7 +233,7 @@ pub fn reasons(
             order.sort_unstable_by(cmp);
             complete = true;
         }
-        let s = match cands[order[k].2].1 {
+        let s = match cands[order[k].1].1 {
             Ok(j) => describe(model, table, &model.terms[j], row),
             Err(m) => format!("Rule: {} ({:+})", matched[m].0, matched[m].1),
         };
