@@ -315,7 +315,7 @@ impl Config {
         }
         let s = &self.tiers.shares;
         if s.len() != 3
-            || s.iter().any(|x| !(*x > 0.0))
+            || s.iter().any(|x| x.is_nan() || *x <= 0.0)
             || (s.iter().sum::<f64>() - 1.0).abs() > 1e-6
         {
             return bad(format!(
