@@ -207,10 +207,16 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     ))
 }
 
+/// Row numbers for a message: the first five, then how many more.
 fn rows(list: &[usize]) -> String {
-    let shown: Vec<String> = list.iter().take(5).map(|r| r.to_string()).collect();
-    let more = if list.len() > 5 {
-        format!(" and {} more", list.len() - 5)
+    rows_of(&list[..list.len().min(5)], list.len())
+}
+
+/// `rows` when only the first rows were kept, out of `count`.
+fn rows_of(first: &[usize], count: usize) -> String {
+    let shown: Vec<String> = first.iter().map(|r| r.to_string()).collect();
+    let more = if count > first.len() {
+        format!(" and {} more", count - first.len())
     } else {
         String::new()
     };
@@ -491,15 +497,23 @@ fn load_signals(
         a.account_id.iter().flatten().map(String::as_str).collect();
     let mut kept = SignalTable::default();
     let (mut total, mut unknown) = (0, 0);
-    let (mut no_date, mut no_signal) = (vec![], vec![]);
+    // (first rows, count) of empty required cells: a whole file of them
+    // must not become a whole list of row numbers
+    let (mut no_date, mut no_signal) = ((vec![], 0), (vec![], 0));
+    let note = |(first, count): &mut (Vec<usize>, usize), row: usize| {
+        if first.len() < 5 {
+            first.push(row);
+        }
+        *count += 1;
+    };
     for s in tables::signal_batches(path, &cfg.columns.signals, 262_144)? {
         let s = s?;
         for i in 0..s.len() {
             if s.date[i].is_none() {
-                no_date.push(total + i + 1);
+                note(&mut no_date, total + i + 1);
             }
             if s.signal[i].is_none() {
-                no_signal.push(total + i + 1);
+                note(&mut no_signal, total + i + 1);
             }
         }
         let known = |i: usize| s.account_id[i].as_deref().is_some_and(|x| ids.contains(x));
@@ -508,11 +522,11 @@ fn load_signals(
         kept.extend(&s, known);
     }
     q.facts.push(format!("{file}: {total} signals"));
-    for (col, missing) in [("date", no_date), ("signal", no_signal)] {
-        if !missing.is_empty() {
+    for (col, (first, count)) in [("date", no_date), ("signal", no_signal)] {
+        if count > 0 {
             q.errors.push(format!(
                 "{file}: column `{col}` is empty in rows {}",
-                rows(&missing)
+                rows_of(&first, count)
             ));
         }
     }
