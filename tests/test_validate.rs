@@ -250,3 +250,36 @@ fn column_mapping_from_config() {
     std::fs::write(&cfg, "[columns.accounts]\nindustry = \"sector\"\n[columns.opportunities]\nstage = \"deal_stage\"\n").unwrap();
     run(&["validate", "--config", s(&cfg)]).ok();
 }
+
+/// Empty required signal cells are errors naming the first rows and how
+/// many more; signals of unknown accounts are a warning.
+#[test]
+fn empty_signal_cells_name_their_rows() {
+    let t = tempdir();
+    dataset(t.path(), ACCOUNTS, &opportunities());
+    let mut sig = String::from("account_id,date,signal\n");
+    for i in 0..8 {
+        sig += &format!("A1,,web_visit\nA2,2024-01-0{},\n", 1 + i % 9);
+    }
+    sig += "ZZ,2024-01-01,web_visit\n";
+    std::fs::write(t.path().join("signals.csv"), sig).unwrap();
+    let r = validate(t.path()).fails_with(1, "2 error(s) found");
+    assert!(
+        r.stdout
+            .contains("column `date` is empty in rows 1, 3, 5, 7, 9 and 3 more"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("column `signal` is empty in rows 2, 4, 6, 8, 10 and 3 more"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("1 signals belong to accounts not in the accounts table"),
+        "{}",
+        r.stdout
+    );
+}
