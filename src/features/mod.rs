@@ -3,9 +3,9 @@
 //! Every row has an as-of day: an opportunity's `created_date` in training,
 //! the `--as-of` date when scoring. Account features are computed row-wise
 //! from the typed account columns (the same function in `train` and `score`,
-//! so they cannot drift apart); signal features are a Polars lazy pipeline
-//! (join, point-in-time filter, windowed aggregation) that only ever sees
-//! signals recorded before the as-of day.
+//! so they cannot drift apart); signal features fold each account's signals
+//! recorded before the as-of day through one layout (`signals`), per deal in
+//! training and streamed in scoring.
 
 pub mod signals;
 pub mod table;
