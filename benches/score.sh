@@ -17,21 +17,8 @@
 # under the target directory on first use.
 set -euo pipefail
 N=${1:-1000000}
-TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/scorebook-target}
-BIN=${SCOREBOOK_BIN:-$TARGET/release/scorebook}
 DIR=${BENCH_DIR:-/tmp/scorebook-bench}/n$N
-HERE=$(cd "$(dirname "$0")" && pwd)
-VENV=$TARGET/bench-venv
-mkdir -p "$DIR"
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q -r "$HERE/requirements.txt"
-PY=$VENV/bin/python
-RESULTS=$DIR/results.tsv
-: > "$RESULTS"
-
-measure() { # name, rows, command...
-  "$PY" "$HERE/measure.py" "$1" "$2" "$RESULTS" "${@:3}"
-}
+source "$(dirname "$0")/common.sh"
 
 [ -f "$DIR/data/universe.parquet" ] || measure synth "$N" "$BIN" synth --out "$DIR/data" --accounts "$N" --history-accounts 5000
 rm -rf "$DIR/model"

@@ -15,20 +15,8 @@
 #   cargo build --release && benches/train.sh 250000
 set -euo pipefail
 H=${1:-250000}
-TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/scorebook-target}
-BIN=${SCOREBOOK_BIN:-$TARGET/release/scorebook}
 DIR=${BENCH_DIR:-/tmp/scorebook-bench}/train$H
-HERE=$(cd "$(dirname "$0")" && pwd)
-VENV=$TARGET/bench-venv
-mkdir -p "$DIR"
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q -r "$HERE/requirements.txt"
-PY=$VENV/bin/python
-RESULTS=$DIR/results.tsv
-: > "$RESULTS"
-measure() { # name, rows, command...
-  "$PY" "$HERE/measure.py" "$1" "$2" "$RESULTS" "${@:3}"
-}
+source "$(dirname "$0")/common.sh"
 
 [ -f "$DIR/data/opportunities.csv" ] || measure synth 0 "$BIN" synth --out "$DIR/data" --accounts "$H" --history-accounts "$H"
 rm -rf "$DIR/model"

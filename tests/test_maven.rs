@@ -17,31 +17,11 @@ fn shared() -> PathBuf {
 #[test]
 fn validates_trains_and_scores_the_maven_export() {
     let r = run(&["validate", "--config", s(&config())]).ok();
-    assert!(r.stdout.contains("85 accounts"), "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("8800 opportunities: 4238 won, 2473 lost, 2089 open"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("\"Engaging\" (1589), \"Prospecting\" (500)"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("1425 open opportunities have no account_id"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("industry \"technolgy\" -> \"technology\" applied to"),
-        "{}",
-        r.stdout
-    );
+    r.stdout_has("85 accounts");
+    r.stdout_has("8800 opportunities: 4238 won, 2473 lost, 2089 open");
+    r.stdout_has("\"Engaging\" (1589), \"Prospecting\" (500)");
+    r.stdout_has("1425 open opportunities have no account_id");
+    r.stdout_has("industry \"technolgy\" -> \"technology\" applied to");
 
     let t = tempdir();
     let model = t.path().join("models/maven");

@@ -73,12 +73,14 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     })
 }
 
+/// The technologies of a `;`-separated cell, as spelled.
+fn tech_spellings(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(';').map(str::trim).filter(|t| !t.is_empty())
+}
+
 /// Splits a `;`-separated technologies cell into (normalized, display) names.
 pub fn tech_tokens(cell: &str) -> impl Iterator<Item = (String, &str)> {
-    cell.split(';')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| (normalize_name(t), t))
+    tech_spellings(cell).map(|t| (normalize_name(t), t))
 }
 
 fn industry_of(raw: &Option<String>) -> String {
@@ -420,10 +422,7 @@ pub fn account_features(
     // a universe spells its technologies a few ways: normalize each spelling once
     let mut spelling: rustc_hash::FxHashMap<&str, Option<usize>> = Default::default();
     for (i, cell) in a.technologies.iter().enumerate() {
-        for token in cell.iter().flat_map(|c| c.split(';')).map(str::trim) {
-            if token.is_empty() {
-                continue;
-            }
+        for token in cell.iter().flat_map(|c| tech_spellings(c)) {
             let k = *spelling
                 .entry(token)
                 .or_insert_with(|| pos.get(normalize_name(token).as_str()).copied());

@@ -31,13 +31,6 @@ impl Values {
             Values::Text(_) => None,
         }
     }
-    fn take(&self, idx: &[usize]) -> Values {
-        match self {
-            Values::Num(v) => Values::Num(idx.iter().map(|&i| v[i]).collect()),
-            Values::Bool(v) => Values::Bool(idx.iter().map(|&i| v[i]).collect()),
-            Values::Text(v) => Values::Text(idx.iter().map(|&i| v[i].clone()).collect()),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -102,13 +95,6 @@ impl FeatureTable {
             Values::Text(_) => Values::Text(vec![]),
         };
         Some(std::mem::replace(&mut self.columns[i], empty))
-    }
-    /// Rows at `idx`, in that order.
-    pub fn take(&self, idx: &[usize]) -> FeatureTable {
-        FeatureTable {
-            names: self.names.clone(),
-            columns: self.columns.iter().map(|c| c.take(idx)).collect(),
-        }
     }
     pub fn to_frame(&self) -> Result<DataFrame> {
         self.to_frame_of(|_| true)

@@ -410,14 +410,6 @@ impl Signals {
     pub fn is_empty(&self) -> bool {
         self.account_id.is_empty()
     }
-
-    pub fn append(&mut self, o: Signals) {
-        self.account_id.extend(o.account_id);
-        self.date.extend(o.date);
-        self.recorded_date.extend(o.recorded_date);
-        self.signal.extend(o.signal);
-        self.value.extend(o.value);
-    }
 }
 
 /// Streams a signals file in batches of at most `batch_size` rows.

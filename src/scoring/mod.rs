@@ -87,6 +87,14 @@ fn schema() -> Arc<Schema> {
     ))
 }
 
+/// One universe file: its column mapping (checked up front) and the
+/// columns to read.
+struct Plan<'a> {
+    path: PathBuf,
+    map: ColumnMap<'a>,
+    cols: Vec<String>,
+}
+
 /// Which files, and which rows of a single file, belong to a shard.
 fn shard_files(
     files: Vec<PathBuf>,
@@ -112,31 +120,22 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
     let cfg = &model.config;
     // check every file's columns before writing anything
     let mut plans = vec![];
-    for f in &files {
-        let present = read::column_names(f)?;
-        let m = ColumnMap::new(
+    for path in files {
+        let map = ColumnMap::new(
             "universe",
-            f.display().to_string(),
+            path.display().to_string(),
             &cfg.columns.accounts,
-            present,
+            read::column_names(&path)?,
         );
-        let cols = tables::account_sources(&m, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
-        plans.push((f.clone(), cols));
+        let cols = tables::account_sources(&map, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
+        plans.push(Plan { path, map, cols });
     }
     let mut timing = match &o.signals {
         None => Timing::Whole(Snapshot::new(o.as_of, &model.spec)),
         Some(p) => {
             let universe: Vec<(&Path, String)> = plans
                 .iter()
-                .map(|(f, _)| {
-                    let m = ColumnMap::new(
-                        "universe",
-                        f.display().to_string(),
-                        &cfg.columns.accounts,
-                        read::column_names(f)?,
-                    );
-                    Ok((f.as_path(), m.require("account_id")?))
-                })
+                .map(|p| Ok((p.path.as_path(), p.map.require("account_id")?)))
                 .collect::<Result<_>>()?;
             let sig_id = cfg
                 .columns
@@ -285,7 +284,7 @@ fn tmp_path(out: &Path) -> PathBuf {
 fn write_scores(
     model: &Model,
     o: &ScoreOptions,
-    plans: &[(PathBuf, Vec<String>)],
+    plans: &[Plan],
     row_shard: Option<(usize, usize)>,
     timing: &mut Timing,
     tmp: &Path,
@@ -312,7 +311,7 @@ fn write_scores(
     let schema = schema();
     let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
     // a bar with rate and ETA on a terminal (indicatif draws nothing otherwise)
-    let total: Option<usize> = plans.iter().map(|(p, _)| read::parquet_rows(p)).sum();
+    let total: Option<usize> = plans.iter().map(|p| read::parquet_rows(&p.path)).sum();
     let progress = match total {
         Some(t) if row_shard.is_none() => indicatif::ProgressBar::new(t as u64).with_style(
             indicatif::ProgressStyle::with_template(
@@ -398,23 +397,17 @@ fn write_scores(
 fn read_accounts(
     model: &Model,
     o: &ScoreOptions,
-    plans: &[(PathBuf, Vec<String>)],
+    plans: &[Plan],
     row_shard: Option<(usize, usize)>,
     timing: &mut Timing,
     tx: &std::sync::mpsc::SyncSender<Result<(Accounts, FeatureTable)>>,
 ) -> Result<()> {
-    for (path, cols) in plans {
-        let m = ColumnMap::new(
-            "universe",
-            path.display().to_string(),
-            &model.config.columns.accounts,
-            read::column_names(path)?,
-        );
+    for p in plans {
         let mut first_row = 1;
-        for batch in read::read_batches(path, Some(cols), o.batch_size)? {
+        for batch in read::read_batches(&p.path, Some(&p.cols), o.batch_size)? {
             let batch = batch?;
             let n = batch.num_rows();
-            let mut acc = Accounts::from_batch(&batch, &m, &model.config, first_row)?;
+            let mut acc = Accounts::from_batch(&batch, &p.map, &model.config, first_row)?;
             first_row += n;
             if let Some((i, k)) = row_shard {
                 let keep: Vec<usize> = (0..n)

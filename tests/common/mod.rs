@@ -32,6 +32,15 @@ impl Run {
         );
         self
     }
+    /// Asserts stdout contains `needle` (showing stdout when not).
+    pub fn stdout_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
 }
 
 pub fn run(args: &[&str]) -> Run {
