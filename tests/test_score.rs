@@ -250,6 +250,33 @@ fn shards_add_up_to_the_whole() {
     let mut sorted = all.clone();
     sorted.sort();
     assert_eq!(union, sorted);
+    // row for row: every column of every shard row equals the unsharded row
+    let mut whole_rows = rendered_rows(&read_parquet(&whole));
+    let mut shard_rows = vec![];
+    for i in 0..3 {
+        shard_rows.extend(rendered_rows(&read_parquet(
+            &t.path().join(format!("shard{i}.parquet")),
+        )));
+    }
+    whole_rows.sort();
+    shard_rows.sort();
+    assert_eq!(shard_rows, whole_rows);
+}
+
+/// Every row as the text of all its columns (floats at full precision).
+fn rendered_rows(batches: &[arrow::array::RecordBatch]) -> Vec<Vec<String>> {
+    let mut rows = vec![];
+    for b in batches {
+        for r in 0..b.num_rows() {
+            rows.push(
+                b.columns()
+                    .iter()
+                    .map(|c| arrow::util::display::array_value_to_string(c, r).unwrap())
+                    .collect(),
+            );
+        }
+    }
+    rows
 }
 
 #[test]
