@@ -64,6 +64,16 @@ pub struct SynthArgs {
     pub history_accounts: Option<usize>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Planted model: `linear` signal counts, or `shapes` (presence,
+    /// saturation, a near renewal known in advance; no recorded_date column)
+    #[arg(long, value_enum, default_value_t = TruthArg::Linear)]
+    pub truth: TruthArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TruthArg {
+    Linear,
+    Shapes,
 }
 
 #[derive(Debug, Args)]

@@ -105,6 +105,20 @@ pub struct FeaturesConfig {
     /// default: signal counts, days-since / days-until and distinct signal
     /// types are timing, everything else is fit.
     pub axes: BTreeMap<String, String>,
+    /// The forms in which signal counts per window enter the model:
+    /// `presence` (any event in the window; for scheduled events, the next
+    /// one within the window), `log` (ln(1 + count): saturation) and
+    /// `count` (linear). The counts themselves stay features for rules.
+    pub signal_shapes: Vec<SignalShape>,
+}
+
+/// A form of the signal-window counts in the model (`features.signal_shapes`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum SignalShape {
+    Count,
+    Presence,
+    Log,
 }
 
 impl Default for FeaturesConfig {
@@ -124,6 +138,7 @@ impl Default for FeaturesConfig {
             extra: vec![],
             recency_cap_days: 365,
             axes: BTreeMap::new(),
+            signal_shapes: vec![SignalShape::Presence, SignalShape::Log],
         }
     }
 }

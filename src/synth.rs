@@ -30,6 +30,24 @@
 //! | prior_won_deals | 0.3 |
 //!
 //! Every other feature has coefficient 0. [`PLANTED`] holds the table.
+//!
+//! # The planted shapes (`--truth shapes`)
+//!
+//! Buyer signals as they usually act: presence (the first demo request
+//! matters, the fifth adds little), saturation (log counts) and a scheduled
+//! event that matters when near. The signals file has no `recorded_date`
+//! column, so a competitor renewal is known in advance (PRODUCT.md §4).
+//! Firmographics and earlier won deals as above; [`PLANTED_SHAPES`] names
+//! each effect by the model term that expresses it:
+//!
+//! | feature | coefficient |
+//! |---|---|
+//! | intercept (after centering log_employees at 5.5) | -1.6 |
+//! | any demo request in the last 30 days | 1.0 |
+//! | ln(1 + web visits in the last 30 days) | 0.4 |
+//! | ln(1 + pricing page visits in the last 90 days) | 0.5 |
+//! | any funding round in the last 180 days | 0.6 |
+//! | a competitor renewal due within 90 days | 0.7 |
 
 use std::io::Write;
 use std::path::Path;
@@ -62,6 +80,32 @@ pub const PLANTED: &[(&str, f64)] = &[
     ("prior_won_deals", 0.3),
 ];
 const INTERCEPT: f64 = -0.9;
+
+/// (model term, planted coefficient) of the shapes truth.
+pub const PLANTED_SHAPES: &[(&str, f64)] = &[
+    ("log_employees", 0.25),
+    ("log_rpe_industry_ratio", 0.8),
+    ("tech_salesforce", 0.7),
+    ("tech_marketo", 0.4),
+    ("tech_dynamics", -0.6),
+    ("signal_demo_request_30d_any", 1.0),
+    ("signal_web_visit_30d_log", 0.4),
+    ("signal_pricing_page_90d_log", 0.5),
+    ("signal_funding_round_180d_any", 0.6),
+    ("days_until_competitor_renewal_within_90d", 0.7),
+    ("prior_won_deals", 0.3),
+];
+const INTERCEPT_SHAPES: f64 = -1.6;
+
+/// Which planted model decides the deals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Truth {
+    /// Linear signal counts, renewals known 180 days ahead ([`PLANTED`]).
+    #[default]
+    Linear,
+    /// Presence, saturation and a near renewal known in advance ([`PLANTED_SHAPES`]).
+    Shapes,
+}
 
 pub const START: &str = "2022-01-01";
 pub const END: &str = "2025-06-30";
@@ -118,6 +162,7 @@ pub struct SynthOptions {
     /// Accounts with CRM history (the first ones of the universe).
     pub history_accounts: usize,
     pub seed: u64,
+    pub truth: Truth,
 }
 
 #[derive(Debug, Default)]
@@ -279,36 +324,59 @@ fn events(seed: u64, i: usize, a: &Account, from: i32, to: i32, scale: f64) -> V
 }
 
 /// The planted linear predictor of an opportunity created on day `d`.
-fn planted_eta(a: &Account, ev: &[Event], d: i32, prior_won: usize) -> f64 {
+fn planted_eta(truth: Truth, a: &Account, ev: &[Event], d: i32, prior_won: usize) -> f64 {
+    // with the shapes truth nothing is recorded: past events count once
+    // they happened, scheduled ones are known in advance
+    let known = |e: &Event| truth == Truth::Shapes || e.recorded < d;
     let count = |kind: &str, w: i32| {
         ev.iter()
-            .filter(|e| e.kind == kind && e.recorded < d && e.date < d && d - e.date <= w)
+            .filter(|e| e.kind == kind && known(e) && e.date < d && d - e.date <= w)
             .count() as f64
     };
     let until = ev
         .iter()
-        .filter(|e| e.kind == "competitor_renewal" && e.recorded < d && e.date >= d)
+        .filter(|e| e.kind == "competitor_renewal" && known(e) && e.date >= d)
         .map(|e| f64::from(e.date - d))
         .fold(365.0, f64::min);
     let has = |name: &str| f64::from(u8::from(a.techs.iter().any(|&t| TECHS[t].0 == name)));
+    let table = match truth {
+        Truth::Linear => PLANTED,
+        Truth::Shapes => PLANTED_SHAPES,
+    };
     let coef = |name: &str| {
-        PLANTED
+        table
             .iter()
             .find(|(n, _)| *n == name)
             .map_or(0.0, |(_, c)| *c)
     };
-    INTERCEPT
-        + coef("log_employees") * ((1.0 + a.employees).ln() - 5.5)
+    let firmographics = coef("log_employees") * ((1.0 + a.employees).ln() - 5.5)
         + coef("log_rpe_industry_ratio") * (a.rpe / INDUSTRIES[a.industry].1).ln()
         + coef("tech_salesforce") * has("Salesforce")
         + coef("tech_marketo") * has("Marketo")
         + coef("tech_dynamics") * has("Dynamics")
-        + coef("signal_demo_request_30d") * count("demo_request", 30)
-        + coef("signal_pricing_page_30d") * count("pricing_page", 30)
-        + coef("signal_webinar_90d") * count("webinar", 90)
-        + coef("signal_funding_round_180d") * count("funding_round", 180)
-        + coef("days_until_competitor_renewal") * until
-        + coef("prior_won_deals") * prior_won as f64
+        + coef("prior_won_deals") * prior_won as f64;
+    let any = |x: f64| f64::from(u8::from(x > 0.0));
+    match truth {
+        Truth::Linear => {
+            INTERCEPT
+                + firmographics
+                + coef("signal_demo_request_30d") * count("demo_request", 30)
+                + coef("signal_pricing_page_30d") * count("pricing_page", 30)
+                + coef("signal_webinar_90d") * count("webinar", 90)
+                + coef("signal_funding_round_180d") * count("funding_round", 180)
+                + coef("days_until_competitor_renewal") * until
+        }
+        Truth::Shapes => {
+            INTERCEPT_SHAPES
+                + firmographics
+                + coef("signal_demo_request_30d_any") * any(count("demo_request", 30))
+                + coef("signal_web_visit_30d_log") * count("web_visit", 30).ln_1p()
+                + coef("signal_pricing_page_90d_log") * count("pricing_page", 90).ln_1p()
+                + coef("signal_funding_round_180d_any") * any(count("funding_round", 180))
+                + coef("days_until_competitor_renewal_within_90d")
+                    * f64::from(u8::from(until <= 90.0))
+        }
+    }
 }
 
 fn csv_field(s: &str) -> String {
@@ -376,14 +444,18 @@ fn account_batch(accs: &[Account]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(account_schema(), cols)?)
 }
 
-fn signal_schema() -> Arc<Schema> {
-    Arc::new(Schema::new(vec![
+fn signal_schema(truth: Truth) -> Arc<Schema> {
+    let mut fields = vec![
         Field::new("account_id", DataType::Utf8, false),
         Field::new("date", DataType::Date32, false),
         Field::new("recorded_date", DataType::Date32, false),
         Field::new("signal", DataType::Utf8, false),
         Field::new("value", DataType::Float64, false),
-    ]))
+    ];
+    if truth == Truth::Shapes {
+        fields.remove(2);
+    }
+    Arc::new(Schema::new(fields))
 }
 
 fn parquet_writer(path: &Path, schema: Arc<Schema>) -> Result<ArrowWriter<std::fs::File>> {
@@ -429,7 +501,7 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
         "opportunity_id,account_id,created_date,close_date,stage,amount"
     )
     .map_err(|e| Error::io(&opp_path, e))?;
-    let mut sig = parquet_writer(&dir.join("signals.parquet"), signal_schema())?;
+    let mut sig = parquet_writer(&dir.join("signals.parquet"), signal_schema(o.truth))?;
     let mut uni = parquet_writer(&dir.join("universe.parquet"), account_schema())?;
     let batch = 100_000;
     let mut opp_no = 0usize;
@@ -479,10 +551,19 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
                     &ev,
                     (start, end),
                     opp_no,
+                    o.truth,
                 )
                 .map_err(|e| Error::io(&opp_path, e))?;
             }
-            for e in ev.iter().filter(|e| e.recorded <= end) {
+            // without recorded dates (shapes), scheduled events up to a year
+            // ahead are in the export, as a CRM holds renewal dates
+            let exported = |e: &Event| match o.truth {
+                Truth::Linear => e.recorded <= end,
+                Truth::Shapes => {
+                    e.date <= end || (e.kind == "competitor_renewal" && e.date <= end + 365)
+                }
+            };
+            for e in ev.iter().filter(|e| exported(e)) {
                 s_id.push(a.id.clone());
                 s_date.push(e.date);
                 s_rec.push(e.recorded);
@@ -491,14 +572,17 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
         }
         summary.signals += s_id.len();
         let n = s_id.len();
-        let cols: Vec<ArrayRef> = vec![
+        let mut cols: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(s_id)),
             Arc::new(Date32Array::from(s_date)),
             Arc::new(Date32Array::from(s_rec)),
             Arc::new(StringArray::from(s_kind)),
             Arc::new(Float64Array::from(vec![1.0; n])),
         ];
-        sig.write(&RecordBatch::try_new(signal_schema(), cols)?)?;
+        if o.truth == Truth::Shapes {
+            cols.remove(2);
+        }
+        sig.write(&RecordBatch::try_new(signal_schema(o.truth), cols)?)?;
         uni.write(&account_batch(&accs)?)?;
     }
     sig.close()?;
@@ -524,6 +608,7 @@ fn write_opportunities(
     ev: &[Event],
     (start, end): (i32, i32),
     first_no: usize,
+    planted: Truth,
 ) -> std::io::Result<usize> {
     let r = &mut rng_for(seed, i, 4);
     let n = poisson(r, 4.0) as usize;
@@ -548,7 +633,7 @@ fn write_opportunities(
             continue;
         }
         let prior = won_closes.iter().filter(|x| **x < c).count();
-        let p = sigmoid(planted_eta(a, ev, c, prior));
+        let p = sigmoid(planted_eta(planted, a, ev, c, prior));
         let won = r.gen::<f64>() < p;
         writeln!(
             truth,

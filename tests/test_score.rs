@@ -361,12 +361,46 @@ fn python_with_duckdb() -> Option<String> {
 /// signals agrees with `score` on every row to 1e-9.
 #[test]
 fn exported_sql_matches_score_in_duckdb() {
+    let (t, data, model) = trained();
+    sql_parity(t.path(), data, model);
+}
+
+/// The same on the shapes truth (issue 9): signals without a
+/// `recorded_date` column (scheduled events known in advance), presence,
+/// log and within-N-days terms.
+#[test]
+fn exported_sql_matches_score_with_shapes_and_no_recorded_dates() {
+    let t = tempdir();
+    let data = t.path().join("data");
+    run(&[
+        "synth",
+        "--out",
+        s(&data),
+        "--accounts",
+        "3000",
+        "--history-accounts",
+        "1500",
+        "--seed",
+        "4",
+        "--truth",
+        "shapes",
+    ])
+    .ok();
+    let model = t.path().join("models/shapes");
+    train_sample(&data, &model);
+    let m = std::fs::read_to_string(model.join("model.json")).unwrap();
+    for shape in ["\"presence\"", "\"log\"", "\"within\""] {
+        assert!(m.contains(shape), "the model has no {shape} term");
+    }
+    sql_parity(t.path(), &data, &model);
+}
+
+fn sql_parity(work: &Path, data: &Path, model: &Path) {
     let Some(python) = python_with_duckdb() else {
         eprintln!("SKIPPED: no python with duckdb (CI installs one; see .ci/run)");
         return;
     };
-    let (t, data, model) = trained();
-    let dir = tempfile::tempdir_in(t.path()).unwrap();
+    let dir = tempfile::tempdir_in(work).unwrap();
     let scores = dir.path().join("scores.parquet");
     run(&[
         "score",
@@ -469,4 +503,37 @@ fn unsorted_signals_score_like_sorted_ones() {
     );
     assert_eq!(a.num_rows(), 3000);
     assert!(a == b, "merge and snapshot paths disagree");
+    // issue 9: the reversed signals as a glob of three files, two parquet
+    // and one CSV, in a folder with a file the glob leaves out
+    let parts = dir.path().join("parts");
+    std::fs::create_dir_all(&parts).unwrap();
+    let third = n / 3;
+    for (k, (lo, hi)) in [(0, third), (third, 2 * third), (2 * third, n)]
+        .into_iter()
+        .enumerate()
+    {
+        let part = reversed.slice(lo, hi - lo);
+        if k == 1 {
+            let mut w = arrow::csv::Writer::new(
+                std::fs::File::create(parts.join("signals-1.csv")).unwrap(),
+            );
+            w.write(&part).unwrap();
+        } else {
+            let f = std::fs::File::create(parts.join(format!("signals-{k}.parquet"))).unwrap();
+            let mut w = parquet::arrow::ArrowWriter::try_new(f, part.schema(), None).unwrap();
+            w.write(&part).unwrap();
+            w.close().unwrap();
+        }
+    }
+    std::fs::write(parts.join("notes.txt"), "not a signal file").unwrap();
+    let glob = out(&parts.join("signals-*"), "c.parquet");
+    assert!(
+        a == glob,
+        "a glob of signal files scores differently from one file"
+    );
+    let folder = out(&parts, "d.parquet");
+    assert!(
+        a == folder,
+        "a folder of signal files scores differently from one file"
+    );
 }

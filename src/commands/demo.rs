@@ -16,6 +16,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
             accounts: 20_000,
             history_accounts: 2_500,
             seed: 7,
+            truth: synth::Truth::Linear,
         },
     )?;
     eprintln!(

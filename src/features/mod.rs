@@ -7,6 +7,7 @@
 //! recorded before the as-of day through one layout (`signals`), per deal in
 //! training and streamed in scoring.
 
+mod shape;
 pub mod signals;
 pub mod table;
 
@@ -14,9 +15,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{normalize_name, Config};
+use crate::config::{normalize_name, Config, SignalShape};
 use crate::error::Result;
 use crate::input::{Accounts, Dataset};
+pub use shape::Shape;
 pub use table::{FeatureTable, Values};
 
 /// What the features are, learned from the training data and saved in the model.
@@ -48,6 +50,14 @@ pub struct FeatureSpec {
     /// Imputation values (medians of the training accounts).
     pub impute: BTreeMap<String, f64>,
     pub extra: Vec<String>,
+    /// Forms of the signal-window counts in the model (models from before
+    /// this setting used the linear counts).
+    #[serde(default = "linear_counts")]
+    pub signal_shapes: Vec<SignalShape>,
+}
+
+fn linear_counts() -> Vec<SignalShape> {
+    vec![SignalShape::Count]
 }
 
 pub const SIZE_BANDS: [&str; 4] = ["small", "mid", "large", "super_large"];
@@ -92,10 +102,16 @@ fn optional_signal_columns(ds: &Dataset, cfg: &Config) -> Vec<String> {
         .files
         .signals
         .as_ref()
-        .and_then(|p| crate::input::read::column_names(p).ok())
+        .and_then(|p| crate::input::read::expand_inputs(p).ok())
     else {
         return vec![];
     };
+    // the columns any of the files has (a glob or folder of signal files)
+    let present: Vec<String> = present
+        .iter()
+        .filter_map(|f| crate::input::read::column_names(f).ok())
+        .flatten()
+        .collect();
     ["recorded_date", "value"]
         .into_iter()
         .filter(|k| {
@@ -213,7 +229,47 @@ impl FeatureSpec {
             rpe_median_all,
             impute,
             extra: f.extra.clone(),
+            signal_shapes: f.signal_shapes.clone(),
         }
+    }
+
+    /// The shapes in which a numeric feature enters the model: signal-window
+    /// counts in the configured signal shapes, days-until a scheduled event
+    /// linearly and (with `presence`) as "within each window", extra account
+    /// columns linearly and as logs (dropped for columns with negative or
+    /// only 0/1 values), everything else linearly.
+    pub fn shapes_of(&self, name: &str) -> Vec<Shape> {
+        let has = |s: SignalShape| self.signal_shapes.contains(&s);
+        if signals::is_window_count(self, name) {
+            let mut v = vec![];
+            for (s, shape) in [
+                (SignalShape::Count, Shape::Linear),
+                (SignalShape::Presence, Shape::Presence),
+                (SignalShape::Log, Shape::Log),
+            ] {
+                if has(s) {
+                    v.push(shape);
+                }
+            }
+            return v;
+        }
+        if name.starts_with("days_until_") {
+            let mut v = vec![Shape::Linear];
+            if has(SignalShape::Presence) {
+                let cap = self.recency_cap_days;
+                v.extend(
+                    self.windows
+                        .iter()
+                        .filter(|w| **w < cap)
+                        .map(|&days| Shape::Within { days, cap }),
+                );
+            }
+            return v;
+        }
+        if self.extra.iter().any(|e| e == name) {
+            return vec![Shape::Linear, Shape::Log];
+        }
+        vec![Shape::Linear]
     }
 
     pub fn size_band(&self, industry: &str, employees: f64) -> &'static str {

@@ -32,6 +32,19 @@ pub fn names(spec: &FeatureSpec) -> Vec<String> {
     v
 }
 
+/// Whether `name` is a signal-window count (`signal_<type>_<N>d`).
+pub fn is_window_count(spec: &FeatureSpec, name: &str) -> bool {
+    name.strip_prefix("signal_").is_some_and(|rest| {
+        spec.signal_types.iter().any(|t| {
+            rest.strip_prefix(t.as_str())
+                .and_then(|r| r.strip_prefix('_'))
+                .and_then(|r| r.strip_suffix('d'))
+                .and_then(|w| w.parse::<u32>().ok())
+                .is_some_and(|w| spec.windows.contains(&w))
+        })
+    })
+}
+
 fn max_window(spec: &FeatureSpec) -> u32 {
     spec.windows.iter().copied().max().unwrap_or(90)
 }
@@ -292,7 +305,7 @@ impl Snapshot {
                 continue;
             };
             if let Some(kind) = self.layout.kind(sig) {
-                let recorded = s.recorded_date[i].unwrap_or(date);
+                let recorded = s.recorded_date[i].unwrap_or(crate::input::tables::KNOWN_ALWAYS);
                 self.fold(id, date, recorded, kind, s.value[i].unwrap_or(1.0));
             }
         }
@@ -353,22 +366,25 @@ mod tests {
         let day = 20_000;
         let mut s = Signals::default();
         // (account, days before the as-of day, recorded days before, type, value)
-        let rows: [(&str, i32, i32, &str, Option<f64>); 10] = [
-            ("a", 5, 5, "demo", None),
-            ("a", 45, 45, "demo", Some(2.0)),
-            ("a", 100, 100, "web", None),
-            ("a", -10, 3, "renewal", None),
-            ("b", 0, 0, "demo", None),  // on the as-of day: not before it
-            ("b", 10, -1, "web", None), // recorded after the as-of day
-            ("b", -200, 1, "renewal", None), // beyond the cap
-            ("b", 500, 500, "web", None), // older than every window and the cap
-            ("c", 20, 20, "unknown", None),
-            ("c", 89, 89, "web", Some(0.5)),
+        let rows: [(&str, i32, Option<i32>, &str, Option<f64>); 12] = [
+            ("a", 5, Some(5), "demo", None),
+            ("a", 45, Some(45), "demo", Some(2.0)),
+            ("a", 100, Some(100), "web", None),
+            ("a", -10, Some(3), "renewal", None),
+            ("b", 0, Some(0), "demo", None), // on the as-of day: not before it
+            ("b", 10, Some(-1), "web", None), // recorded after the as-of day
+            ("b", -200, Some(1), "renewal", None), // beyond the cap
+            ("b", 500, Some(500), "web", None), // older than every window and the cap
+            ("c", 20, Some(20), "unknown", None),
+            ("c", 89, Some(89), "web", Some(0.5)),
+            // no recorded date: a scheduled event is known in advance, a past one once it happened
+            ("d", -30, None, "renewal", None),
+            ("d", 3, None, "demo", None),
         ];
         for (id, ago, rec, t, v) in rows {
             s.account_id.push(Some(id.into()));
             s.date.push(Some(day - ago));
-            s.recorded_date.push(Some(day - rec));
+            s.recorded_date.push(rec.map(|r| day - r));
             s.signal.push(Some(t.into()));
             s.value.push(v);
         }
@@ -384,11 +400,11 @@ mod tests {
             Some(Values::Num(v)) => v.clone(),
             _ => panic!("{n} missing"),
         };
-        assert_eq!(col("signal_demo_30d"), [1.0, 0.0, 0.0, 0.0]);
-        assert_eq!(col("signal_demo_90d"), [3.0, 0.0, 0.0, 0.0]);
+        assert_eq!(col("signal_demo_30d"), [1.0, 0.0, 0.0, 1.0]);
+        assert_eq!(col("signal_demo_90d"), [3.0, 0.0, 0.0, 1.0]);
         assert_eq!(col("signal_web_90d"), [0.0, 0.0, 0.5, 0.0]);
         assert_eq!(col("days_since_web"), [100.0, 120.0, 89.0, 120.0]);
-        assert_eq!(col("days_until_renewal"), [10.0, 120.0, 120.0, 120.0]);
-        assert_eq!(col("distinct_signal_types_90d"), [1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(col("days_until_renewal"), [10.0, 120.0, 120.0, 30.0]);
+        assert_eq!(col("distinct_signal_types_90d"), [1.0, 0.0, 1.0, 1.0]);
     }
 }

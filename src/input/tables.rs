@@ -100,8 +100,13 @@ pub struct Signals {
 
 /// The training accounts' signals, compactly (ids and types as codes into
 /// their dictionaries): a million deals can come with tens of millions of
-/// signals. Only complete rows (account, date, type); `recorded` defaults
-/// to `date` and `value` to 1.
+/// signals. Only complete rows (account, date, type); a missing `recorded`
+/// is `KNOWN_ALWAYS` and a missing `value` 1.
+/// The recorded day of a signal without a `recorded_date`: a past event
+/// counts once it has happened (its date is before the as-of day), and a
+/// scheduled one is known in advance (PRODUCT.md §4).
+pub const KNOWN_ALWAYS: i32 = i32::MIN;
+
 #[derive(Debug, Clone, Default)]
 pub struct SignalTable {
     pub accounts: Vec<String>,
@@ -153,7 +158,8 @@ impl SignalTable {
             self.kind
                 .push(code(&mut self.types, &mut self.type_code, sig));
             self.date.push(date);
-            self.recorded.push(s.recorded_date[i].unwrap_or(date));
+            self.recorded
+                .push(s.recorded_date[i].unwrap_or(KNOWN_ALWAYS));
             self.value.push(s.value[i].unwrap_or(1.0));
         }
     }
@@ -379,8 +385,7 @@ impl Signals {
             m.require(c)?;
         }
         let date = col_dates(b, m, "date", first_row)?;
-        let recorded = col_dates(b, m, "recorded_date", first_row)?;
-        let recorded_date = recorded.iter().zip(&date).map(|(r, d)| r.or(*d)).collect();
+        let recorded_date = col_dates(b, m, "recorded_date", first_row)?;
         // few distinct signal names: normalize each once per batch
         let mut normalized: std::collections::HashMap<String, String> = Default::default();
         let signal = col_strings(b, m, "signal", first_row)?
@@ -418,21 +423,37 @@ pub fn signal_batches<'a>(
     map: &'a BTreeMap<String, String>,
     batch_size: usize,
 ) -> Result<impl Iterator<Item = Result<Signals>> + Send + 'a> {
-    let present = read::column_names(path)?;
-    let file = path.display().to_string();
-    let m = ColumnMap::new("signals", file, map, present);
-    let mut cols = m.sources(&["account_id", "date", "recorded_date", "signal", "value"]);
-    cols.dedup();
-    for c in SIGNAL_REQUIRED {
-        m.require(c)?;
+    // every file's columns are checked before any is read
+    let mut files = vec![];
+    for f in read::expand_inputs(path)? {
+        let m = ColumnMap::new(
+            "signals",
+            f.display().to_string(),
+            map,
+            read::column_names(&f)?,
+        );
+        for c in SIGNAL_REQUIRED {
+            m.require(c)?;
+        }
+        files.push((f, m));
     }
-    let mut row = 1;
-    Ok(
-        read::read_batches(path, Some(&cols), batch_size)?.map(move |b| {
-            let b = b?;
-            let s = Signals::from_batch(&b, &m, row)?;
-            row += b.num_rows();
-            Ok(s)
-        }),
-    )
+    // each file is opened when the previous one is done
+    Ok(files.into_iter().flat_map(move |(f, m)| {
+        let mut cols = m.sources(&["account_id", "date", "recorded_date", "signal", "value"]);
+        cols.dedup();
+        let batches: Box<dyn Iterator<Item = Result<Signals>> + Send + 'a> =
+            match read::read_batches(&f, Some(&cols), batch_size) {
+                Ok(it) => {
+                    let mut row = 1;
+                    Box::new(it.map(move |b| {
+                        let b = b?;
+                        let s = Signals::from_batch(&b, &m, row)?;
+                        row += b.num_rows();
+                        Ok(s)
+                    }))
+                }
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            };
+        batches
+    }))
 }

@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use crate::error::{Error, Result};
 use crate::features::signals;
+use crate::features::Shape;
 use crate::model::{Axis, Model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,16 +122,18 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         let has = |k: &str| spec.signal_columns.iter().any(|c| c == k);
         let sig_norm = norm_text(d, &sc("signal"), false);
         let age = days_to(d, &sc("date"), o.as_of);
-        // only what was known before the as-of day, as in the native scorer
-        let known = days_to(
-            d,
-            &if has("recorded_date") {
-                format!("COALESCE({}, {})", sc("recorded_date"), sc("date"))
-            } else {
-                sc("date")
-            },
-            o.as_of,
-        );
+        // only what was known before the as-of day, as in the native scorer:
+        // without a recorded date, a past event when it happened (age > 0
+        // below) and a scheduled one in advance
+        let known = if has("recorded_date") {
+            format!(
+                "({} IS NULL OR {} > 0)",
+                sc("recorded_date"),
+                days_to(d, &sc("recorded_date"), o.as_of)
+            )
+        } else {
+            "TRUE".to_string()
+        };
         let mut aggs = vec![];
         for t in &spec.signal_types {
             for w in &spec.windows {
@@ -166,7 +169,7 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         };
         writeln!(
             s,
-            "sig AS (\n  SELECT account_id,\n    {}\n  FROM (SELECT {acc} AS account_id, {sig_norm} AS sig, {age} AS age, {val} AS val FROM {} s WHERE {known} > 0 AND {acc} IS NOT NULL AND {date} IS NOT NULL AND {sig} IS NOT NULL) e\n  WHERE age > 0 OR sig IN ({scheduled})\n  GROUP BY account_id\n),",
+            "sig AS (\n  SELECT account_id,\n    {}\n  FROM (SELECT {acc} AS account_id, {sig_norm} AS sig, {age} AS age, {val} AS val FROM {} s WHERE {known} AND {acc} IS NOT NULL AND {date} IS NOT NULL AND {sig} IS NOT NULL) e\n  WHERE age > 0 OR sig IN ({scheduled})\n  GROUP BY account_id\n),",
             aggs.join(",\n    "),
             o.signals_table,
         )
@@ -375,10 +378,25 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
                 t.source,
                 q(level)
             ),
-            None if t.source.starts_with("tech_") => {
-                format!("(CASE WHEN {} THEN 1.0 ELSE 0.0 END)", t.source)
+            None => {
+                let v = if t.source.starts_with("tech_") {
+                    format!("(CASE WHEN {} THEN 1.0 ELSE 0.0 END)", t.source)
+                } else {
+                    format!("CAST({} AS DOUBLE)", t.source)
+                };
+                let v = match t.shape {
+                    Shape::Linear => v,
+                    Shape::Presence => format!("(CASE WHEN {v} > 0 THEN 1.0 ELSE 0.0 END)"),
+                    Shape::Log => format!("LN(1 + GREATEST({v}, 0))"),
+                    Shape::Within { days, cap } => {
+                        format!("(CASE WHEN {v} <= {days} AND {v} < {cap} THEN 1.0 ELSE 0.0 END)")
+                    }
+                };
+                match t.clip {
+                    Some([lo, hi]) => format!("GREATEST(LEAST({v}, {}), {})", num(hi), num(lo)),
+                    None => v,
+                }
             }
-            None => format!("CAST({} AS DOUBLE)", t.source),
         };
         terms.push(format!(
             "{} * ({raw} - {}) / {}",

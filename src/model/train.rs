@@ -43,6 +43,34 @@ pub struct Evaluation {
     /// Per feature: how much the model's held-out AUC drops and log loss
     /// rises when the feature's values are shuffled across deals.
     pub permutation_importance: Vec<Permutation>,
+    /// Signal types that gave the model no usable feature, each with why.
+    #[serde(default)]
+    pub unused_signals: Vec<String>,
+}
+
+/// The signal types none of whose features entered the model (each is
+/// constant over the fitted deals), with the reason in words.
+fn unused_signal_types(spec: &FeatureSpec, terms: &[fit::Term]) -> Vec<String> {
+    let cap = spec.recency_cap_days;
+    let used = |sources: &[String]| terms.iter().any(|t| sources.contains(&t.source));
+    let mut out = vec![];
+    for t in &spec.signal_types {
+        let mut sources: Vec<String> = spec
+            .windows
+            .iter()
+            .map(|w| format!("signal_{t}_{w}d"))
+            .collect();
+        sources.push(format!("days_since_{t}"));
+        if !used(&sources) {
+            out.push(format!("signal type `{t}` gave no usable feature: no training deal had one in the {cap} days before its created date"));
+        }
+    }
+    for t in &spec.scheduled_types {
+        if !used(&[format!("days_until_{t}")]) {
+            out.push(format!("scheduled signal type `{t}` gave no usable feature: no training deal had one due within {cap} days and known before its created date (a `recorded_date` on or after the event's own date means it was never known in advance; leave it empty for events known ahead)"));
+        }
+    }
+    out
 }
 
 /// `scorer` against `baseline` on the held-out deals: log-loss difference
@@ -326,7 +354,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         ));
     }
     let fit_rows: Vec<usize> = tr.iter().chain(&va).copied().collect();
-    let mut terms = design_terms(&tt.features, &fit_rows, &cfg.features.axes);
+    let mut terms = design_terms(&tt.features, &fit_rows, &spec, &cfg.features.axes);
     if terms.is_empty() {
         return Err(Error::data(
             "accounts",
@@ -556,6 +584,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         planning: plan,
         calibration: metrics::reliability(&p_hybrid, &y_te, 10),
         permutation_importance: permutation_importance(&model.terms, &b, &x_te, &eta_te, &y_te),
+        unused_signals: unused_signal_types(&model.spec, &model.terms),
     };
     Ok((model, eval))
 }
@@ -570,10 +599,15 @@ fn file_infos(ds: &Dataset) -> Result<Vec<FileInfo>> {
     ];
     for (p, rows) in list {
         if let Some(p) = p {
+            // a glob or folder of signal files: one hash over them, in order
+            let mut h = 0u64;
+            for f in crate::input::read::expand_inputs(p)? {
+                h = h.rotate_left(5) ^ fnv64_file(&f)?;
+            }
             v.push(FileInfo {
                 path: p.display().to_string(),
                 rows,
-                fnv64: format!("{:016x}", fnv64_file(p)?),
+                fnv64: format!("{h:016x}"),
             });
         }
     }

@@ -474,6 +474,11 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         &perm,
         "Permutation importance: held-out AUC lost when the feature is shuffled (largest 15)",
     );
+    s += "<h3>Effects in plain words</h3><p>How each feature moves the odds of winning, all else equal (shapes and clipping included).</p><ul class=\"effects\">";
+    for x in crate::model::explain::effects(m) {
+        write!(s, "<li>{}</li>", esc(&x.sentence)).ok();
+    }
+    s += "</ul>";
     s += "<p>Standard errors and 95% intervals come from the Fisher information of the penalized fit (so they are slightly narrower than unpenalized ones).</p>";
     s += "<table><tr><th>feature</th><th>axis</th><th>coefficient</th><th>95% interval</th><th>std. coefficient</th><th>odds ratio per unit (95%)</th></tr>";
     for t in &m.terms {
@@ -523,6 +528,9 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
             m.training.closed_deals
         )
         .ok();
+    }
+    for u in &e.unused_signals {
+        write!(s, "<li>{}.</li>", esc(u)).ok();
     }
     for u in unexpected_signs(m) {
         write!(s, "<li>Unexpected sign: {u}.</li>").ok();

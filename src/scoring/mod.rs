@@ -143,7 +143,15 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                 .get("account_id")
                 .cloned()
                 .unwrap_or_else(|| "account_id".into());
-            if sorted_ids(&universe)? && sorted_ids(&[(p.as_path(), sig_id)])? {
+            let signal_files: Vec<(PathBuf, String)> = read::expand_inputs(p)?
+                .into_iter()
+                .map(|f| (f, sig_id.clone()))
+                .collect();
+            let signal_files: Vec<(&Path, String)> = signal_files
+                .iter()
+                .map(|(f, c)| (f.as_path(), c.clone()))
+                .collect();
+            if sorted_ids(&universe)? && sorted_ids(&signal_files)? {
                 tracing::info!("universe and signals sorted by account_id: merge path");
                 Timing::Merge {
                     batches: Box::new(tables::signal_batches(
