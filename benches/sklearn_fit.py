@@ -3,7 +3,8 @@
     sklearn_fit.py FEATURES.parquet MODEL_DIR TRAIN_LOG OUT.json
 
 Builds the standardized design from the model's terms (one-hot levels and
-numeric features, each (x - mean) / std as in model.json), in the table's
+numeric features in their shapes and clips, each (x - mean) / std as in
+model.json), in the table's
 time order, and times LogisticRegression(lbfgs) for the penalty search (one
 fit per C of the grid on the train period) and the final fit (train +
 validation at the chosen C). scikit-learn's defaults apart from max_iter
@@ -25,13 +26,30 @@ features, model_dir, log, out = sys.argv[1:5]
 model = json.load(open(f"{model_dir}/model.json"))
 table = pq.read_table(features)
 terms = model["terms"]
+
+
+def shaped(v, t):
+    """A term's value from its source column: `Term::value` (shape, then clip)."""
+    shape = t.get("shape", "linear")
+    if shape == "presence":
+        v = (v > 0).astype(float)
+    elif shape == "log":
+        v = np.log1p(np.maximum(v, 0))
+    elif isinstance(shape, dict) and "within" in shape:
+        w = shape["within"]
+        v = ((v <= w["days"]) & (v < w["cap"])).astype(float)
+    if t.get("clip"):
+        v = np.clip(v, t["clip"][0], t["clip"][1])
+    return v
+
+
 x = np.empty((table.num_rows, len(terms)))
 for j, t in enumerate(terms):
     col = table.column(t["source"])
     if t["level"] is not None:
         raw = np.asarray(col.to_numpy(zero_copy_only=False) == t["level"], dtype=float)
     else:
-        raw = np.asarray(col.to_numpy(zero_copy_only=False), dtype=float)
+        raw = shaped(np.asarray(col.to_numpy(zero_copy_only=False), dtype=float), t)
     x[:, j] = (raw - t["mean"]) / t["std"]
 y = np.asarray(table.column("won").to_numpy(zero_copy_only=False), dtype=int)
 periods = {p["name"]: p["rows"] for p in model["training"]["periods"]}

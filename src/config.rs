@@ -112,6 +112,17 @@ pub struct FeaturesConfig {
     pub signal_shapes: Vec<SignalShape>,
 }
 
+/// The solver of the logistic fit (`[model] solver`).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Solver {
+    /// Newton's method with a line search (scorebook's own).
+    #[default]
+    Newton,
+    /// linfa-logistic's L-BFGS.
+    Lbfgs,
+}
+
 /// A form of the signal-window counts in the model (`features.signal_shapes`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -152,8 +163,10 @@ pub struct ModelConfig {
     pub test_share: f64,
     /// Share of the deals before the test period used to choose the penalty and fit the hybrid.
     pub validation_share: f64,
-    /// Newton iterations allowed per fit (it converges in tens).
+    /// Iterations allowed per fit (Newton converges in tens).
     pub max_iterations: u64,
+    /// The logistic solver: `newton` (default) or `lbfgs` (linfa-logistic).
+    pub solver: Solver,
     /// Pin the weight of one rule point in the hybrid's logit (otherwise fitted).
     pub rule_weight: Option<f64>,
     /// Fewest closed deals `train` accepts.
@@ -167,6 +180,7 @@ impl Default for ModelConfig {
             test_share: 0.2,
             validation_share: 0.2,
             max_iterations: 1000,
+            solver: Solver::Newton,
             rule_weight: None,
             min_closed_deals: 50,
         }

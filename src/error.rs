@@ -34,6 +34,13 @@ pub enum Error {
     Internal(String),
 }
 
+/// linfa's own errors (dataset checks inside `Fit`) are fit failures.
+impl From<linfa::Error> for Error {
+    fn from(e: linfa::Error) -> Self {
+        Error::Fit(e.to_string())
+    }
+}
+
 impl Error {
     pub fn data(file: impl std::fmt::Display, message: impl Into<String>) -> Self {
         Error::Data {

@@ -4,17 +4,18 @@
 //! The pipeline, one module each: [`input`] reads and checks the CRM export
 //! (the data contract), [`features`] builds point-in-time features,
 //! [`model`] fits, explains and stores the model, [`scoring`] streams a
-//! universe through it, [`report`] measures and renders. [`synth`] makes
-//! data with a planted truth so every step can be checked. The binary's
-//! `commands` only turn flags into calls of these.
+//! universe through it, [`report`] renders, and [`model_dir`] writes the
+//! model directory. [`synth`] makes data with a planted truth so every step
+//! can be checked. The layers point one way (input, features, model,
+//! scoring, report); the binary's `cli` and `commands` (not part of the
+//! library, which knows nothing of clap) only turn flags into calls of these.
 
-pub mod cli;
-pub mod commands;
 pub mod config;
 pub mod error;
 pub mod features;
 pub mod input;
 pub mod model;
+pub mod model_dir;
 pub mod report;
 pub mod scoring;
 pub mod synth;

@@ -1,9 +1,11 @@
 //! Thin binary: parse arguments, run the command, map errors to exit codes
 //! (0 success, 1 bad input or data, 2 usage error or internal failure).
 
+mod cli;
+mod commands;
+
 use clap::Parser;
-use scorebook::cli::{Cli, Command};
-use scorebook::commands;
+use cli::{Cli, Command};
 
 fn main() {
     tracing_subscriber::fmt()

@@ -4,10 +4,31 @@
 //! (scikit-learn 1.9.1, `LogisticRegression(C=C, tol=1e-12, max_iter=100000)`).
 //! The data set is 25% positives: this also checks that scorebook orients
 //! positive = won. Newton's method and scikit-learn at tol=1e-12 both reach
-//! the optimum, so they agree to 1e-6.
+//! the optimum, so they agree to 1e-6. The estimator is used as linfa
+//! models are: params, `check()`, `Fit` on a `Dataset`, `Predict`; and
+//! linfa-logistic's L-BFGS (the second solver) agrees with Newton to 1e-4.
 
+use linfa::prelude::*;
 use ndarray::Array2;
-use scorebook::model::fit::fit_logistic;
+use scorebook::config::Solver;
+use scorebook::model::logistic::{FittedLogistic, LogisticParams};
+
+fn fit_with(solver: Solver, c: f64) -> FittedLogistic {
+    let (x, y) = data();
+    let targets: ndarray::Array1<bool> = y.iter().map(|v| *v == 1).collect();
+    let ds = Dataset::new(x, targets).with_feature_names(vec![
+        "x0".to_string(),
+        "x1".into(),
+        "x2".into(),
+    ]);
+    LogisticParams::new(c)
+        .solver(solver)
+        .max_iterations(10_000)
+        .check()
+        .unwrap()
+        .fit(&ds)
+        .unwrap()
+}
 
 fn data() -> (Array2<f64>, Vec<u8>) {
     let text = std::fs::read_to_string(concat!(
@@ -26,8 +47,8 @@ fn data() -> (Array2<f64>, Vec<u8>) {
 }
 
 fn check(c: f64, intercept: f64, coef: [f64; 3]) {
-    let (x, y) = data();
-    let (b0, b) = fit_logistic(&x, &y, c, 10_000).unwrap();
+    let f = fit_with(Solver::Newton, c);
+    let (b0, b) = (f.intercept, f.coefficients.to_vec());
     assert!(
         (b0 - intercept).abs() < 1e-6,
         "C={c}: intercept {b0} vs scikit-learn {intercept}"
@@ -64,8 +85,9 @@ fn matches_scikit_learn_at_c_0_05() {
 /// `Logit(y, add_constant(X)).fit().bse` on the unpenalized fit.
 #[test]
 fn standard_errors_match_statsmodels() {
-    let (x, y) = data();
-    let (b0, b) = fit_logistic(&x, &y, 1e12, 10_000).unwrap();
+    let (x, _) = data();
+    let f = fit_with(Solver::Newton, 1e12);
+    let (b0, b) = (f.intercept, f.coefficients.to_vec());
     let params = [
         -1.2675515882626722,
         0.9667801854833569,
@@ -87,7 +109,7 @@ fn standard_errors_match_statsmodels() {
             params[j + 1]
         );
     }
-    let se = scorebook::model::fit::standard_errors(x.view(), b0, &b, 0.0).unwrap();
+    let se = scorebook::model::logistic::standard_errors(x.view(), &f, f64::INFINITY).unwrap();
     for j in 0..4 {
         assert!(
             (se[j] - bse[j]).abs() < 1e-6,
@@ -95,5 +117,30 @@ fn standard_errors_match_statsmodels() {
             se[j],
             bse[j]
         );
+    }
+}
+
+/// The two solvers reach the same optimum (issue 11): linfa-logistic's
+/// L-BFGS, oriented so positive = won (the data are 25% won, so its own
+/// positive class is "lost"), against Newton, and both predict the same.
+#[test]
+fn lbfgs_agrees_with_newton() {
+    let (x, _) = data();
+    for c in [1.0, 0.05] {
+        let (a, b) = (fit_with(Solver::Newton, c), fit_with(Solver::Lbfgs, c));
+        assert!(
+            (a.intercept - b.intercept).abs() < 1e-4,
+            "C={c}: {a:?} vs {b:?}"
+        );
+        for (p, q) in a.coefficients.iter().zip(&b.coefficients) {
+            assert!((p - q).abs() < 1e-4, "C={c}: {a:?} vs {b:?}");
+        }
+        let (pa, pb) = (a.predict(&x), b.predict(&x));
+        let worst = pa
+            .iter()
+            .zip(&pb)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-5, "C={c}: probabilities differ by {worst}");
     }
 }

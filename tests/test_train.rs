@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{Date32Array, Float64Array, RecordBatch, StringArray};
-use scorebook::report::metrics::auc;
+use scorebook::model::metrics::auc;
 
 fn model_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap()
@@ -451,7 +451,7 @@ fn saved_and_loaded_model_scores_bit_identically() {
     let (ds, _) = scorebook::input::load(&cfg).unwrap();
     let (model, eval) = scorebook::model::train::train(&ds, &cfg, "rt").unwrap();
     let dir = t.path().join("models/rt");
-    scorebook::commands::train::write_model(&model, &eval, &dir, false).unwrap();
+    scorebook::model_dir::write(&model, &eval, &dir, false).unwrap();
     let loaded = Model::load(&dir).unwrap();
     assert!(
         loaded == model,

@@ -1,9 +1,9 @@
 use crate::cli::DemoArgs;
-use crate::config::Config;
-use crate::error::Result;
-use crate::model::Model;
-use crate::scoring::{self, ScoreOptions};
-use crate::synth::{self, SynthOptions};
+use scorebook::config::Config;
+use scorebook::error::Result;
+use scorebook::model::Model;
+use scorebook::scoring::{self, ScoreOptions};
+use scorebook::synth::{self, SynthOptions};
 
 /// synth -> validate -> features -> train -> score -> report, printing where each output is.
 pub fn run(a: &DemoArgs) -> Result<()> {
@@ -25,12 +25,12 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     );
     let cfg = Config::load(&data.join("scorebook.toml"))?;
     eprintln!("2/6 validate");
-    let (ds, q) = crate::input::load(&cfg)?;
+    let (ds, q) = scorebook::input::load(&cfg)?;
     eprint!("{}", q.render());
     q.into_result()?;
     eprintln!("3/6 features");
-    let spec = crate::features::FeatureSpec::learn(&ds, &cfg);
-    let mut df = crate::features::training_table(&ds, &spec)?.to_frame()?;
+    let spec = scorebook::features::FeatureSpec::learn(&ds, &cfg);
+    let mut df = scorebook::features::training_table(&ds, &spec)?.to_frame()?;
     let feat = a.dir.join("features.parquet");
     super::features::write_frame(&mut df, &feat)?;
     eprintln!(
@@ -49,7 +49,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let o = ScoreOptions {
         universe: data.join("universe.parquet"),
         signals: Some(data.join("signals.parquet")),
-        as_of: crate::input::read::parse_date(synth::AS_OF).unwrap_or_default(),
+        as_of: scorebook::input::read::parse_date(synth::AS_OF).unwrap_or_default(),
         out: out.clone(),
         batch_size: 65_536,
         shard: None,

@@ -1,10 +1,10 @@
 use crate::cli::ExportSqlArgs;
-use crate::error::Result;
-use crate::model::{sql, Model};
+use scorebook::error::Result;
+use scorebook::model::{sql, Model};
 
 pub fn run(a: &ExportSqlArgs) -> Result<()> {
     let m = Model::load(&a.model)?;
-    let as_of = crate::input::read::format_days(super::as_of(&a.as_of)?);
+    let as_of = scorebook::input::read::format_days(super::as_of(&a.as_of)?);
     let o = sql::SqlOptions {
         dialect: a.dialect.parse()?,
         as_of: &as_of,

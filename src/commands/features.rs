@@ -3,12 +3,12 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::cli::FeaturesArgs;
-use crate::error::{Error, Result};
-use crate::features::{training_table, FeatureSpec};
+use scorebook::error::{Error, Result};
+use scorebook::features::{training_table, FeatureSpec};
 
 pub fn run(a: &FeaturesArgs) -> Result<()> {
     let cfg = super::config_of(&a.input)?;
-    let (ds, q) = crate::input::load(&cfg)?;
+    let (ds, q) = scorebook::input::load(&cfg)?;
     eprint!("{}", q.render());
     q.into_result()?;
     let spec = FeatureSpec::learn(&ds, &cfg);
@@ -36,7 +36,7 @@ pub fn run(a: &FeaturesArgs) -> Result<()> {
 
 /// Writes a frame to .parquet or .csv, atomically.
 pub fn write_frame(df: &mut DataFrame, out: &Path) -> Result<()> {
-    let fmt = crate::input::read::format_of(out)?;
+    let fmt = scorebook::input::read::format_of(out)?;
     let name = out
         .file_name()
         .and_then(|n| n.to_str())
@@ -44,8 +44,8 @@ pub fn write_frame(df: &mut DataFrame, out: &Path) -> Result<()> {
     let tmp = out.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let res = match fmt {
-        crate::input::read::Format::Parquet => ParquetWriter::new(f).finish(df).map(|_| ()),
-        crate::input::read::Format::Csv => CsvWriter::new(f).finish(df),
+        scorebook::input::read::Format::Parquet => ParquetWriter::new(f).finish(df).map(|_| ()),
+        scorebook::input::read::Format::Csv => CsvWriter::new(f).finish(df),
     };
     if let Err(e) = res {
         let _ = std::fs::remove_file(&tmp);

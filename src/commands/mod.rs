@@ -10,8 +10,8 @@ pub mod train;
 pub mod validate;
 
 use crate::cli::InputArgs;
-use crate::config::Config;
-use crate::error::{Error, Result};
+use scorebook::config::Config;
+use scorebook::error::{Error, Result};
 
 /// The config from `--config`, `--data`, or both (the config with DIR as input directory).
 pub fn config_of(a: &InputArgs) -> Result<Config> {
@@ -34,10 +34,10 @@ pub fn config_of(a: &InputArgs) -> Result<Config> {
 /// Parses an as-of date, defaulting to today.
 pub fn as_of(arg: &Option<String>) -> Result<i32> {
     match arg {
-        Some(s) => crate::input::read::parse_date(s).ok_or_else(|| {
+        Some(s) => scorebook::input::read::parse_date(s).ok_or_else(|| {
             Error::config("--as-of", format!("{s:?} is not a date; use YYYY-MM-DD"))
         }),
-        None => Ok(crate::input::read::days_from_date(
+        None => Ok(scorebook::input::read::days_from_date(
             chrono::Utc::now().date_naive(),
         )),
     }

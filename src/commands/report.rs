@@ -1,8 +1,8 @@
 use std::path::Path;
 
 use crate::cli::ReportArgs;
-use crate::error::{Error, Result};
-use crate::model::{train::Evaluation, Model};
+use scorebook::error::{Error, Result};
+use scorebook::model::{train::Evaluation, Model};
 
 fn load(dir: &Path) -> Result<(Model, Evaluation)> {
     let m = Model::load(dir)?;
@@ -17,7 +17,7 @@ fn load(dir: &Path) -> Result<(Model, Evaluation)> {
 pub fn run(a: &ReportArgs) -> Result<()> {
     let (m, e) = load(&a.model)?;
     let other = a.compare.as_deref().map(load).transpose()?;
-    let html = crate::report::html(&m, &e, other.as_ref().map(|(m, e)| (m, e)));
+    let html = scorebook::report::html(&m, &e, other.as_ref().map(|(m, e)| (m, e)));
     let out = a.model.join("report.html");
     let tmp = a.model.join(".report.html.tmp");
     std::fs::write(&tmp, html).map_err(|e| Error::io(&tmp, e))?;

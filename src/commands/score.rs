@@ -1,7 +1,7 @@
 use crate::cli::ScoreArgs;
-use crate::error::{Error, Result};
-use crate::model::Model;
-use crate::scoring::{self, ScoreOptions};
+use scorebook::error::{Error, Result};
+use scorebook::model::Model;
+use scorebook::scoring::{self, ScoreOptions};
 
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
     let bad = || Error::config("--shard", format!("{s:?} is not I/N with 0 <= I < N"));

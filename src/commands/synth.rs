@@ -1,6 +1,6 @@
 use crate::cli::SynthArgs;
-use crate::error::Result;
-use crate::synth::{self, SynthOptions};
+use scorebook::error::Result;
+use scorebook::synth::{self, SynthOptions};
 
 pub fn run(a: &SynthArgs) -> Result<()> {
     let o = SynthOptions {

@@ -1,11 +1,11 @@
 use std::path::Path;
 
 use crate::cli::TrainArgs;
-use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::input::Dataset;
-use crate::model::{self, train::Evaluation, Model};
-use crate::report;
+use scorebook::config::Config;
+use scorebook::error::{Error, Result};
+use scorebook::input::Dataset;
+use scorebook::model::{self, train::Evaluation, Model};
+use scorebook::model_dir;
 
 pub fn run(a: &TrainArgs) -> Result<()> {
     let cfg = super::config_of(&a.input)?;
@@ -21,7 +21,7 @@ pub fn train_to(cfg: &Config, out: &Path, force: bool) -> Result<(Model, Evaluat
             path: out.to_path_buf(),
         });
     }
-    let (ds, q) = crate::input::load(cfg)?;
+    let (ds, q) = scorebook::input::load(cfg)?;
     for w in &q.warnings {
         eprintln!("warning: {w}");
     }
@@ -39,28 +39,12 @@ pub fn train_loaded(
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
     let started = std::time::Instant::now();
     let (m, e) = model::train::train(ds, cfg, name)?;
-    for u in &e.unused_signals {
+    for u in e.unused_signals.iter().chain(&e.fit_warnings) {
         eprintln!("warning: {u}");
     }
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "trained");
-    write_model(&m, &e, out, force)?;
+    model_dir::write(&m, &e, out, force)?;
     Ok((m, e))
-}
-
-pub fn write_model(m: &Model, e: &Evaluation, out: &Path, force: bool) -> Result<()> {
-    let json = serde_json::to_vec_pretty(m).map_err(|x| Error::Internal(x.to_string()))?;
-    model::write_dir(
-        out,
-        force,
-        &[
-            ("model.json", json),
-            ("metrics.json", report::metrics_json(e)),
-            ("importance.csv", report::importance_csv(m, e)),
-            ("calibration.csv", report::calibration_csv(e)),
-            ("segments.csv", report::segments_csv(e)),
-            ("report.html", report::html(m, e, None).into_bytes()),
-        ],
-    )
 }
 
 pub fn print_summary(m: &Model, e: &Evaluation, out: &Path) {

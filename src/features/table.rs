@@ -23,6 +23,17 @@ impl Values {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The values at `rows`, in that order.
+    pub fn take(&self, rows: &[usize]) -> Values {
+        fn t<T: Clone>(v: &[T], rows: &[usize]) -> Vec<T> {
+            rows.iter().map(|&r| v[r].clone()).collect()
+        }
+        match self {
+            Values::Num(v) => Values::Num(t(v, rows)),
+            Values::Bool(v) => Values::Bool(t(v, rows)),
+            Values::Text(v) => Values::Text(t(v, rows)),
+        }
+    }
     /// Numeric view (booleans as 0/1); None for text.
     pub fn num(&self, i: usize) -> Option<f64> {
         match self {
@@ -65,6 +76,13 @@ impl FeatureTable {
         match self.get(name) {
             Some(Values::Text(v)) => Ok(v),
             _ => Err(Error::Internal(format!("text feature `{name}` is missing"))),
+        }
+    }
+    /// The rows at `rows`, in that order.
+    pub fn take(&self, rows: &[usize]) -> FeatureTable {
+        FeatureTable {
+            names: self.names.clone(),
+            columns: self.columns.iter().map(|c| c.take(rows)).collect(),
         }
     }
     pub fn extend(&mut self, other: FeatureTable) {

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::fit::sigmoid;
+use crate::model::logistic::sigmoid;
 
 /// Isotonic needs at least this many validation deals to be considered.
 pub const MIN_ISOTONIC_ROWS: usize = 1000;

@@ -5,14 +5,16 @@
 //! `score`, so the two cannot disagree.
 
 pub mod calibrate;
+pub mod design;
 pub mod explain;
-pub mod fit;
+pub mod logistic;
+pub mod metrics;
 pub mod planning;
 pub mod rules;
 pub mod sql;
 pub mod train;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -20,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::features::{FeatureSpec, FeatureTable, WonHistory};
-pub use fit::{sigmoid, Axis, Term};
+pub use design::{Axis, Term};
+pub use logistic::sigmoid;
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -126,6 +129,14 @@ pub struct Scored {
     pub quadrant: Vec<&'static str>,
     pub reasons: Vec<[String; 3]>,
     pub disqualified: Vec<bool>,
+}
+
+/// What `Model::predict` gives for each feature row.
+pub struct Prediction {
+    pub linear: Linear,
+    pub rules: rules::RuleResult,
+    pub model_probability: Vec<f64>,
+    pub probability: Vec<f64>,
 }
 
 /// The linear predictor and its fit / timing parts.
@@ -242,7 +253,7 @@ impl Model {
                         .map(|c| f64::from(u8::from(*c == want)))
                         .collect()
                 }
-                _ => fit::raw_values(table, t)?,
+                _ => design::raw_values(table, t)?,
             };
             raws.push(raw);
         }
@@ -321,17 +332,47 @@ impl Model {
         (fs, ts, quadrant)
     }
 
+    /// Rules alone as a probability (the baseline fitted on the validation period).
+    pub fn rules_probability(&self, points: f64) -> f64 {
+        sigmoid(self.rules_baseline[0] + self.rules_baseline[1] * points)
+    }
+
+    /// The one predict path: the linear predictor and its parts, the rules,
+    /// and the model's and the hybrid's probabilities of each feature row.
+    /// `score`, the held-out metrics and the tier cut-offs of `train` all
+    /// come from here (permutation importance from `linear`, its first step).
+    pub fn predict(&self, table: &FeatureTable) -> Result<Prediction> {
+        let linear = self.linear(table)?;
+        let (rules, disq) = (&self.config.rules, &self.config.disqualifiers);
+        let rules = rules::evaluate(rules, disq, &rules::frame(rules, disq, table)?)?;
+        let model_probability = linear.eta.iter().map(|e| sigmoid(*e)).collect();
+        let probability = linear
+            .eta
+            .iter()
+            .zip(&rules.points)
+            .map(|(e, p)| self.hybrid_probability(*e, *p))
+            .collect();
+        Ok(Prediction {
+            linear,
+            rules,
+            model_probability,
+            probability,
+        })
+    }
+
     /// Scores feature rows: probabilities, tiers, quadrant and reasons.
     pub fn score_table(&self, table: &FeatureTable) -> Result<Scored> {
-        let lin = self.linear(table)?;
-        let (rules, disq) = (&self.config.rules, &self.config.disqualifiers);
-        let rr = rules::evaluate(rules, disq, &rules::frame(rules, disq, table)?)?;
+        let Prediction {
+            linear: lin,
+            rules: rr,
+            model_probability,
+            probability,
+        } = self.predict(table)?;
         let n = table.rows();
         let mut s = Scored::default();
         let mut scratch = explain::Scratch::default();
         for r in 0..n {
-            let mp = sigmoid(lin.eta[r]);
-            let p = self.hybrid_probability(lin.eta[r], rr.points[r]);
+            let (mp, p) = (model_probability[r], probability[r]);
             let (fs, ts, quadrant) = self.quadrant(lin.fit[r], lin.timing[r]);
             s.model_probability.push(mp);
             s.probability.push(p);
@@ -354,39 +395,6 @@ impl Model {
         }
         Ok(s)
     }
-}
-
-/// Writes a model directory atomically: files go to a temporary sibling that
-/// is renamed into place; an existing directory is replaced only with `force`.
-pub fn write_dir(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<()> {
-    if dir.exists() && !force {
-        return Err(Error::Exists {
-            path: dir.to_path_buf(),
-        });
-    }
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("model");
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    for (f, bytes) in files {
-        let p = tmp.join(f);
-        std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))?;
-    }
-    if dir.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
-        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
-        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-    } else {
-        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -12,15 +12,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::features::{self, signals::Snapshot, FeatureSpec, TrainingTable};
+use crate::features::{self, signals::Snapshot, FeatureSpec, FeatureTable, TrainingTable};
 use crate::input::{read::format_days, Dataset};
 use crate::model::calibrate::{isotonic, Calibration, MIN_ISOTONIC_ROWS};
-use crate::model::fit::{self, design_terms, fit_logistic_from, fit_small, matrix, sigmoid};
+use crate::model::design::{self, design_terms, matrix};
+use crate::model::logistic::{self, sigmoid, FittedLogistic, LogisticParams};
+use crate::model::metrics::{self, Metrics};
 use crate::model::planning::{self, Planning};
 use crate::model::{
     fnv64, quantiles, rules, FileInfo, Hybrid, Model, Period, TrainingInfo, FORMAT_VERSION,
 };
-use crate::report::metrics::{self, Metrics};
 
 /// What training measured, for `metrics.json` and the report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,11 +47,14 @@ pub struct Evaluation {
     /// Signal types that gave the model no usable feature, each with why.
     #[serde(default)]
     pub unused_signals: Vec<String>,
+    /// Fits that ran out of iterations but are usable, each with by how much.
+    #[serde(default)]
+    pub fit_warnings: Vec<String>,
 }
 
 /// The signal types none of whose features entered the model (each is
 /// constant over the fitted deals), with the reason in words.
-fn unused_signal_types(spec: &FeatureSpec, terms: &[fit::Term]) -> Vec<String> {
+fn unused_signal_types(spec: &FeatureSpec, terms: &[design::Term]) -> Vec<String> {
     let cap = spec.recency_cap_days;
     let used = |sources: &[String]| terms.iter().any(|t| sources.contains(&t.source));
     let mut out = vec![];
@@ -134,13 +138,17 @@ fn fit_hybrid(eta: &[f64], pts: &[f64], y: &[u8], pinned: Option<f64>) -> Result
     let mut h = match (pinned, rules_vary) {
         (Some(w), _) => {
             let off: Vec<f64> = pts.iter().map(|p| w * p).collect();
-            return Ok(stack(&fit_small(&[eta], Some(&off), y)?, w, true));
+            return Ok(stack(
+                &small_fit("hybrid stack", &[eta], Some(off), y)?,
+                w,
+                true,
+            ));
         }
         (None, true) => {
-            let b = fit_small(&[eta, pts], None, y)?;
+            let b = small_fit("hybrid stack", &[eta, pts], None, y)?;
             stack(&b, b[2], false)
         }
-        (None, false) => stack(&fit_small(&[eta], None, y)?, 0.0, false),
+        (None, false) => stack(&small_fit("hybrid stack", &[eta], None, y)?, 0.0, false),
     };
     let n = y.len() as f64;
     let ll = |h: &Hybrid| {
@@ -156,6 +164,24 @@ fn fit_hybrid(eta: &[f64], pts: &[f64], y: &[u8], pinned: Option<f64>) -> Result
     }
     h.likelihood_ratio = Some(lr);
     Ok(h)
+}
+
+/// An unpenalized fit on a few columns (the stacks), through the estimator:
+/// [intercept, coefficients...].
+fn small_fit(name: &str, cols: &[&[f64]], offset: Option<Vec<f64>>, y: &[u8]) -> Result<Vec<f64>> {
+    let mut x = ndarray::Array2::<f64>::zeros((y.len(), cols.len()));
+    for (j, c) in cols.iter().enumerate() {
+        x.column_mut(j).assign(&ndarray::ArrayView1::from(*c));
+    }
+    let mut params = LogisticParams::unpenalized().name(name);
+    if let Some(o) = offset {
+        params = params.offset(o);
+    }
+    let names: Vec<String> = (0..cols.len()).map(|j| format!("x{j}")).collect();
+    let f = logistic::fit(params, x.view(), y, &names)?;
+    Ok(std::iter::once(f.intercept)
+        .chain(f.coefficients.iter().copied())
+        .collect())
 }
 
 fn linear_score(h: &Hybrid, eta: &[f64], pts: &[f64]) -> Vec<f64> {
@@ -220,51 +246,49 @@ pub struct Permutation {
     pub log_loss_increase: f64,
 }
 
-/// Permutation importance of each source feature (all its one-hot terms
-/// shuffled together) on the held-out rows, with a fixed seed.
+/// Permutation importance of each source feature (all its terms shuffled
+/// together) on the held-out rows, with a fixed seed: the model's own
+/// linear predictor (`Model::linear`, as `score` computes it) on the table
+/// with that one column permuted.
 fn permutation_importance(
-    terms: &[fit::Term],
-    b: &[f64],
-    x: &ndarray::Array2<f64>,
-    eta: &[f64],
+    model: &Model,
+    table: &FeatureTable,
     y: &[u8],
-) -> Vec<Permutation> {
+) -> Result<Vec<Permutation>> {
     use rand::seq::SliceRandom;
     use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
     let mut order: Vec<usize> = (0..y.len()).collect();
     order.shuffle(&mut rng);
-    let p0: Vec<f64> = eta.iter().map(|e| sigmoid(*e)).collect();
+    let probabilities = |t: &FeatureTable| -> Result<Vec<f64>> {
+        Ok(model.linear(t)?.eta.into_iter().map(sigmoid).collect())
+    };
+    let p0 = probabilities(table)?;
     let (auc0, ll0) = (metrics::auc(&p0, y), metrics::log_loss(&p0, y));
     let mut sources: Vec<&str> = vec![];
-    for t in terms {
+    for t in &model.terms {
         if !sources.contains(&t.source.as_str()) {
             sources.push(&t.source);
         }
     }
-    sources
-        .into_iter()
-        .map(|src| {
-            let js: Vec<usize> = (0..terms.len())
-                .filter(|&j| terms[j].source == src)
-                .collect();
-            let p: Vec<f64> = (0..y.len())
-                .map(|i| {
-                    sigmoid(
-                        eta[i]
-                            + js.iter()
-                                .map(|&j| b[j] * (x[[order[i], j]] - x[[i, j]]))
-                                .sum::<f64>(),
-                    )
-                })
-                .collect();
-            Permutation {
-                feature: src.to_string(),
-                auc_drop: auc0 - metrics::auc(&p, y),
-                log_loss_increase: metrics::log_loss(&p, y) - ll0,
-            }
-        })
-        .collect()
+    let mut shuffled = table.clone();
+    let mut out = vec![];
+    for src in sources {
+        let i = shuffled
+            .names
+            .iter()
+            .position(|n| n == src)
+            .ok_or_else(|| Error::Internal(format!("feature `{src}` is missing")))?;
+        let original = std::mem::replace(&mut shuffled.columns[i], table.columns[i].take(&order));
+        let p = probabilities(&shuffled)?;
+        shuffled.columns[i] = original;
+        out.push(Permutation {
+            feature: src.to_string(),
+            auc_drop: auc0 - metrics::auc(&p, y),
+            log_loss_increase: metrics::log_loss(&p, y) - ll0,
+        });
+    }
+    Ok(out)
 }
 
 /// The probability above which the top `share` of `probs` lie: halfway
@@ -368,37 +392,45 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     // train and validation are adjacent: one matrix, two views
     let x_fit = matrix(&tt.features, &terms, &fit_rows)?;
     let (x_tr, x_va) = x_fit.view().split_at(ndarray::Axis(0), tr.len());
-    let x_te = matrix(&tt.features, &terms, &te)?;
     let (y_tr, y_va, y_te) = (pick(y, &tr), pick(y, &va), pick(y, &te));
-    let predict = |b0: f64, b: &[f64], x: ndarray::ArrayView2<f64>| -> Vec<f64> {
-        x.rows()
-            .into_iter()
-            .map(|r| b0 + r.iter().zip(b).map(|(a, c)| a * c).sum::<f64>())
-            .collect()
+    let names: Vec<String> = terms.iter().map(|t| t.name.clone()).collect();
+    let params = |c: f64, what: String| {
+        LogisticParams::new(c)
+            .name(what)
+            .solver(cfg.model.solver)
+            .max_iterations(cfg.model.max_iterations)
     };
+    let mut fit_warnings = vec![];
 
     // choose C on the validation period
     let clock = std::time::Instant::now();
     let mut path = vec![];
     // (C, validation log loss, validation linear predictor), and that fit
-    let mut best: Option<(f64, f64, Vec<f64>)> = None;
-    let mut best_fit = (0.0, vec![]);
-    let mut previous: Option<(f64, Vec<f64>)> = None;
+    let mut best: Option<(f64, f64, Vec<f64>, FittedLogistic)> = None;
+    let mut previous: Option<FittedLogistic> = None;
     for &c in &cfg.model.c_grid {
-        let start = previous.as_ref().map(|(b0, b)| (*b0, b.as_slice()));
-        let (b0, b) = fit_logistic_from(x_tr, &y_tr, c, cfg.model.max_iterations, start)?;
-        let eta = predict(b0, &b, x_va);
+        let mut p = params(c, format!("the penalty search fit at C = {c}"));
+        if let Some(f) = &previous {
+            p = p.warm_start(f.intercept, f.coefficients.as_slice().unwrap_or_default());
+        }
+        let f = logistic::fit(p, x_tr, &y_tr, &names)?;
+        fit_warnings.extend(f.warning.clone());
+        let eta = f.linear_predictor(&x_va).to_vec();
         let p: Vec<f64> = eta.iter().map(|e| sigmoid(*e)).collect();
         let ll = metrics::log_loss(&p, &y_va);
-        tracing::info!(c, validation_log_loss = ll, "penalty");
+        tracing::info!(
+            c,
+            validation_log_loss = ll,
+            iterations = f.iterations,
+            "penalty"
+        );
         path.push((c, ll));
-        if best.as_ref().is_none_or(|(_, l, _)| ll < *l) {
-            best = Some((c, ll, eta));
-            best_fit = (b0, b.clone());
+        if best.as_ref().is_none_or(|(_, l, _, _)| ll < *l) {
+            best = Some((c, ll, eta, f.clone()));
         }
-        previous = Some((b0, b));
+        previous = Some(f);
     }
-    let (c, _, eta_va) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
+    let (c, _, eta_va, best_fit) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
     tracing::info!(
         seconds = clock.elapsed().as_secs_f64(),
         rows = y_tr.len(),
@@ -413,7 +445,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     let (calibration, calibration_choice) =
         choose_calibration(&eta_va, &pts_va, &y_va, &hybrid, cfg.model.rule_weight)?;
     let rules_baseline = if rules_vary {
-        let b = fit_small(&[&pts_va], None, &y_va)?;
+        let b = small_fit("rules baseline", &[&pts_va], None, &y_va)?;
         [b[0], b[1]]
     } else {
         let rate = y_va.iter().filter(|v| **v == 1).count() as f64 / y_va.len() as f64;
@@ -422,38 +454,26 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
 
     // the shipped model: refit on train + validation with the chosen C
     let clock = std::time::Instant::now();
-    let start = Some((best_fit.0, best_fit.1.as_slice()));
-    let (b0, b) = fit_logistic_from(
-        x_fit.view(),
-        &pick(y, &fit_rows),
-        c,
-        cfg.model.max_iterations,
-        start,
-    )?;
+    let refit = params(c, format!("the final fit at C = {c}")).warm_start(
+        best_fit.intercept,
+        best_fit.coefficients.as_slice().unwrap_or_default(),
+    );
+    let fitted = logistic::fit(refit, x_fit.view(), &pick(y, &fit_rows), &names)?;
+    fit_warnings.extend(fitted.warning.clone());
     tracing::info!(
         seconds = clock.elapsed().as_secs_f64(),
         rows = fit_rows.len(),
+        iterations = fitted.iterations,
         c,
         "final fit"
     );
-    let se = fit::standard_errors(x_fit.view(), b0, &b, 1.0 / c);
-    for (j, (t, coef)) in terms.iter_mut().zip(&b).enumerate() {
+    let se = logistic::standard_errors(x_fit.view(), &fitted, c);
+    drop(x_fit);
+    for (j, (t, coef)) in terms.iter_mut().zip(&fitted.coefficients).enumerate() {
         t.coef = *coef;
         t.std_error = se.as_ref().map_or(f64::NAN, |s| s[j + 1]);
     }
-
-    // held-out evaluation
-    let eta_te = predict(b0, &b, x_te.view());
-    let pts_te = pick(&rr.points, &te);
-    let p_model: Vec<f64> = eta_te.iter().map(|e| sigmoid(*e)).collect();
-    let p_rules: Vec<f64> = pts_te
-        .iter()
-        .map(|p| sigmoid(rules_baseline[0] + rules_baseline[1] * p))
-        .collect();
-    let p_hybrid: Vec<f64> = linear_score(&hybrid, &eta_te, &pts_te)
-        .into_iter()
-        .map(|z| calibration.apply(z))
-        .collect();
+    let b0 = fitted.intercept;
 
     let won = y.iter().filter(|v| **v == 1).count();
     let mut model = Model {
@@ -507,12 +527,9 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         &model.won_history,
     );
     table.extend(snapshot.lookup(&ds.accounts.account_id));
-    let lin = model.linear(&table)?;
-    let frame = rules::frame(&cfg.rules, &cfg.disqualifiers, &table)?;
-    let urr = rules::evaluate(&cfg.rules, &cfg.disqualifiers, &frame)?;
-    let probs: Vec<f64> = (0..table.rows())
-        .map(|r| model.hybrid_probability(lin.eta[r], urr.points[r]))
-        .collect();
+    // the universe and the deals through the one predict path (`score` too)
+    let universe = model.predict(&table)?;
+    let (lin, urr, probs) = (&universe.linear, &universe.rules, &universe.probability);
     model.fit_quantiles = quantiles(&lin.fit);
     model.timing_quantiles = quantiles(&lin.timing);
     model.tier_cutoffs = match &cfg.tiers.cutoffs {
@@ -539,14 +556,22 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     let quadrants: Vec<&'static str> = (0..table.rows())
         .map(|r| model.quadrant(lin.fit[r], lin.timing[r]).2)
         .collect();
-    let deal_lin = model.linear(&tt.features)?;
+    // held-out evaluation
+    let deals = model.predict(&tt.features)?;
+    let p_model = pick(&deals.model_probability, &te);
+    let p_hybrid = pick(&deals.probability, &te);
+    let p_rules: Vec<f64> = te
+        .iter()
+        .map(|&r| model.rules_probability(deals.rules.points[r]))
+        .collect();
     let test_rows: Vec<planning::TestRow> = te
         .iter()
-        .enumerate()
-        .map(|(i, &r)| {
+        .map(|&r| {
             (
-                model.tier(p_hybrid[i], rr.disqualified[r].is_some()),
-                model.quadrant(deal_lin.fit[r], deal_lin.timing[r]).2,
+                model.tier(deals.probability[r], deals.rules.disqualified[r].is_some()),
+                model
+                    .quadrant(deals.linear.fit[r], deals.linear.timing[r])
+                    .2,
                 y[r] == 1,
             )
         })
@@ -583,7 +608,8 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         penalty_path: path,
         planning: plan,
         calibration: metrics::reliability(&p_hybrid, &y_te, 10),
-        permutation_importance: permutation_importance(&model.terms, &b, &x_te, &eta_te, &y_te),
+        permutation_importance: permutation_importance(&model, &tt.features.take(&te), &y_te)?,
+        fit_warnings,
         unused_signals: unused_signal_types(&model.spec, &model.terms),
     };
     Ok((model, eval))

@@ -2,8 +2,6 @@
 //! `importance.csv`, `calibration.csv` and a self-contained `report.html`
 //! (inline SVG, no network needed to view it).
 
-pub mod metrics;
-
 use std::fmt::Write;
 
 use crate::model::train::{Comparison, Evaluation};
@@ -529,7 +527,7 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         )
         .ok();
     }
-    for u in &e.unused_signals {
+    for u in e.unused_signals.iter().chain(&e.fit_warnings) {
         write!(s, "<li>{}.</li>", esc(u)).ok();
     }
     for u in unexpected_signs(m) {
