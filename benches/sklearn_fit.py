@@ -1,6 +1,6 @@
 """scikit-learn on scorebook's training table: the same fits `train` runs.
 
-    sklearn_fit.py FEATURES.parquet MODEL_DIR TRAIN_LOG OUT.json
+    sklearn_fit.py FEATURES.parquet MODEL_DIR TRAIN_LOG OUT.json [LBFGS_TRAIN_LOG]
 
 Builds the standardized design from the model's terms (one-hot levels and
 numeric features in their shapes and clips, each (x - mean) / std as in
@@ -10,7 +10,8 @@ fit per C of the grid on the train period) and the final fit (train +
 validation at the chosen C). scikit-learn's defaults apart from max_iter
 (raised so that it converges: tol=1e-4). Writes both solutions' mean log
 loss on the final fit's rows, their coefficient difference, and
-scorebook's own fit seconds (from its log) to OUT.json.
+scorebook's own fit seconds (from its log, and from the log of a train
+with solver = "lbfgs" when given) to OUT.json.
 """
 import json
 import re
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 from sklearn.linear_model import LogisticRegression
 
 features, model_dir, log, out = sys.argv[1:5]
+lbfgs_log = sys.argv[5] if len(sys.argv) > 5 else None
 model = json.load(open(f"{model_dir}/model.json"))
 table = pq.read_table(features)
 terms = model["terms"]
@@ -80,12 +82,17 @@ final = fit(c, n_fit)
 final_s = time.perf_counter() - t
 
 ours_b = np.array([t["coef"] for t in terms])
-seconds = {}
-for line in open(log):
-    for step in ("penalty search", "final fit"):
-        m = re.search(r"seconds=([0-9.eE+-]+)", line)
-        if step in line and m:
-            seconds[step.replace(" ", "_")] = float(m.group(1))
+def fit_seconds(path):
+    seconds = {}
+    for line in open(path):
+        for step in ("penalty search", "final fit"):
+            m = re.search(r"seconds=([0-9.eE+-]+)", line)
+            if step in line and m:
+                seconds[step.replace(" ", "_")] = float(m.group(1))
+    return seconds
+
+
+seconds = fit_seconds(log)
 result = {
     "rows": int(table.num_rows),
     "fit_rows": n_fit,
@@ -100,6 +107,7 @@ result = {
         "final_fit": final_s,
         "log_loss": log_loss(final.intercept_[0], final.coef_[0], n_fit),
     },
+    "lbfgs": fit_seconds(lbfgs_log) if lbfgs_log else {},
     "max_coef_difference": float(np.max(np.abs(np.append(ours_b - final.coef_[0], model["intercept"] - final.intercept_[0])))),
 }
 json.dump(result, open(out, "w"), indent=1)

@@ -482,3 +482,78 @@ fn saved_and_loaded_model_scores_bit_identically() {
         (b.tier, b.quadrant, b.reasons)
     );
 }
+
+/// Issue 11, one predict path: the held-out deals scored by the library's
+/// scoring function (`Model::score_table`, which `score` calls on every
+/// batch), each as of its created date, reproduce `metrics.json` exactly.
+#[test]
+fn held_out_metrics_come_from_the_scoring_path() {
+    let t = tempdir();
+    let data = synth(t.path(), 1500, 1500, 8);
+    let out = t.path().join("models/m");
+    train_sample(&data, &out);
+    let cfg = scorebook::config::Config::load(&data.join("scorebook.toml")).unwrap();
+    let (ds, _) = scorebook::input::load(&cfg).unwrap();
+    let model = scorebook::model::Model::load(&out).unwrap();
+    let tt = scorebook::features::training_table(&ds, &model.spec).unwrap();
+    let scored = model.score_table(&tt.features).unwrap();
+    let test = model
+        .training
+        .periods
+        .iter()
+        .find(|p| p.name == "test")
+        .unwrap()
+        .rows;
+    let from = tt.label.len() - test;
+    let y = &tt.label[from..];
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    for (scorer, p) in [
+        ("model", &scored.model_probability[from..]),
+        ("hybrid", &scored.probability[from..]),
+    ] {
+        let m = scorebook::model::metrics::evaluate(p, y);
+        for (k, v) in [
+            ("auc", m.auc),
+            ("log_loss", m.log_loss),
+            ("brier", m.brier),
+            ("ece", m.ece),
+            ("ks", m.ks),
+        ] {
+            assert_eq!(metrics[scorer][k].as_f64(), Some(v), "{scorer}.{k}");
+        }
+    }
+}
+
+/// Issue 11: linfa-logistic's L-BFGS (`[model] solver = "lbfgs"`) and
+/// Newton fit the same model on a synth table, coefficients within 1e-4.
+#[test]
+fn solvers_agree_on_a_synth_table() {
+    let t = tempdir();
+    let data = synth(t.path(), 2000, 2000, 12);
+    let coefs = |solver: &str| {
+        let cfg = data.join(format!("{solver}.toml"));
+        std::fs::write(
+            &cfg,
+            format!("[input]\nsignals = \"signals.parquet\"\n[model]\nc_grid = [0.1]\nsolver = \"{solver}\"\n"),
+        )
+        .unwrap();
+        let out = t.path().join(format!("models/{solver}"));
+        run(&["train", "--config", s(&cfg), "--out", s(&out)]).ok();
+        let m = model_json(&out);
+        let mut v = vec![("intercept".to_string(), m["intercept"].as_f64().unwrap())];
+        for t in m["terms"].as_array().unwrap() {
+            v.push((
+                t["name"].as_str().unwrap().to_string(),
+                t["coef"].as_f64().unwrap(),
+            ));
+        }
+        v
+    };
+    let (newton, lbfgs) = (coefs("newton"), coefs("lbfgs"));
+    assert_eq!(newton.len(), lbfgs.len());
+    assert!(newton.len() > 40, "{} terms", newton.len());
+    for ((name, a), (_, b)) in newton.iter().zip(&lbfgs) {
+        assert!((a - b).abs() < 1e-4, "{name}: newton {a}, lbfgs {b}");
+    }
+}
