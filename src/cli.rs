@@ -33,6 +33,50 @@ pub enum Command {
     Report(ReportArgs),
     /// Print the fitted scoring function as one SQL SELECT.
     ExportSql(ExportSqlArgs),
+    /// The quarterly review: champion vs challenger on the same unseen deals,
+    /// drift, tier migration, backtest.
+    Review(ReviewArgs),
+    /// List the models in a folder (default `models/`) and which is the champion.
+    Models(ModelsArgs),
+    /// Make a model its folder's champion (`--model DIR/champion` then finds it).
+    Promote(PromoteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The model in use (a model directory, or DIR/champion)
+    #[arg(long)]
+    pub champion: PathBuf,
+    /// The newly trained model
+    #[arg(long)]
+    pub challenger: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// A scored parquet from the start of the period (migration from, backtest of)
+    #[arg(long)]
+    pub before: Option<PathBuf>,
+    /// A scored parquet from now (migration to)
+    #[arg(long)]
+    pub after: Option<PathBuf>,
+    /// Output directory for review.json and review.html
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace an existing output directory
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// The models folder
+    #[arg(default_value = "models")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The model directory to promote, e.g. models/2026q4
+    pub model: PathBuf,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -98,6 +142,10 @@ pub struct TrainArgs {
     /// Replace an existing model directory
     #[arg(long)]
     pub force: bool,
+    /// Train as of this past date (YYYY-MM-DD): only deals created and
+    /// closed before it count, and the universe is taken as of it
+    #[arg(long)]
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Args)]

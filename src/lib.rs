@@ -17,6 +17,7 @@ pub mod input;
 pub mod model;
 pub mod model_dir;
 pub mod report;
+pub mod review;
 pub mod scoring;
 pub mod synth;
 

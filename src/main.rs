@@ -26,6 +26,9 @@ fn main() {
         Command::Score(a) => commands::score::run(a),
         Command::Report(a) => commands::report::run(a),
         Command::ExportSql(a) => commands::export_sql::run(a),
+        Command::Review(a) => commands::review::run(a),
+        Command::Models(a) => commands::models::run(a),
+        Command::Promote(a) => commands::models::promote(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -34,11 +34,7 @@ pub fn write_dir(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<(
             path: dir.to_path_buf(),
         });
     }
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let parent = parent_of(dir);
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("model");
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
@@ -57,4 +53,124 @@ pub fn write_dir(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<(
         std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
     }
     Ok(())
+}
+
+/// The file in a models folder that names its champion.
+pub const CHAMPION_FILE: &str = "CHAMPION";
+
+/// One model of a models folder, as `scorebook models` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Entry {
+    pub name: String,
+    pub version: String,
+    pub trained_at: String,
+    /// First and last created date of the deals it was fitted on.
+    pub window: (String, String),
+    pub until: Option<String>,
+    pub closed_deals: usize,
+    pub auc: Option<f64>,
+    pub log_loss: Option<f64>,
+    pub champion: bool,
+}
+
+/// The models in `dir` (each subfolder with a `model.json`), by name.
+pub fn list(dir: &Path) -> Result<Vec<Entry>> {
+    let champion = champion_name(dir)?;
+    let mut out = vec![];
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("model.json").is_file())
+        .collect();
+    paths.sort();
+    for p in paths {
+        let m = Model::load(&p)?;
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        let metrics: Option<serde_json::Value> = std::fs::read_to_string(p.join("metrics.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let held = |k: &str| metrics.as_ref().and_then(|v| v["hybrid"][k].as_f64());
+        let period = |n: &str| m.training.periods.iter().find(|x| x.name == n);
+        out.push(Entry {
+            champion: champion.as_deref() == Some(name.as_str()),
+            name,
+            version: m.model_version.clone(),
+            trained_at: m.training.created_at.clone(),
+            window: (
+                period("train").map(|x| x.from.clone()).unwrap_or_default(),
+                period("validation")
+                    .map(|x| x.to.clone())
+                    .unwrap_or_default(),
+            ),
+            until: m.training.until.clone(),
+            closed_deals: m.training.closed_deals,
+            auc: held("auc"),
+            log_loss: held("log_loss"),
+        });
+    }
+    Ok(out)
+}
+
+/// The champion's name in a models folder, if one was promoted.
+pub fn champion_name(dir: &Path) -> Result<Option<String>> {
+    let f = dir.join(CHAMPION_FILE);
+    match std::fs::read_to_string(&f) {
+        Ok(s) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&f, e)),
+    }
+}
+
+/// Makes the model directory `model` its folder's champion (the folder's
+/// `CHAMPION` file names it; written atomically). The model must load.
+pub fn promote(model: &Path) -> Result<String> {
+    Model::load(model)?;
+    let name = model
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::data(model.display(), "not a model directory name"))?
+        .to_string();
+    let dir = parent_of(model);
+    let tmp = dir.join(format!(".{CHAMPION_FILE}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, format!("{name}\n")).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, dir.join(CHAMPION_FILE)).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(dir.join(CHAMPION_FILE), e)
+    })?;
+    Ok(name)
+}
+
+/// A `--model` argument as a model directory: the directory itself, or,
+/// for `champion` (`models/champion`, `DIR/champion`), the champion its
+/// folder names (`champion` alone means `models/champion`).
+pub fn resolve(arg: &Path) -> Result<PathBuf> {
+    if arg.join("model.json").is_file() || arg.file_name().is_none_or(|n| n != "champion") {
+        return Ok(arg.to_path_buf());
+    }
+    let dir = if arg.parent().is_none_or(|p| p.as_os_str().is_empty()) {
+        PathBuf::from("models")
+    } else {
+        parent_of(arg)
+    };
+    match champion_name(&dir)? {
+        Some(name) => Ok(dir.join(name)),
+        None => Err(Error::data(
+            dir.display(),
+            format!(
+                "no champion promoted in this folder; run `scorebook promote {}/NAME` first",
+                dir.display()
+            ),
+        )),
+    }
+}
+
+fn parent_of(p: &Path) -> PathBuf {
+    p.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }

@@ -30,6 +30,9 @@
 //! | prior_won_deals | 0.3 |
 //!
 //! Every other feature has coefficient 0. [`PLANTED`] holds the table.
+//! How many opportunities an account opens grows with its buyer intent
+//! (Poisson, mean 4 × √intent / E√intent), as the signals do: accounts
+//! that show timing convert to opportunities more often.
 //!
 //! # The planted shapes (`--truth shapes`)
 //!
@@ -96,6 +99,8 @@ pub const PLANTED_SHAPES: &[(&str, f64)] = &[
     ("prior_won_deals", 0.3),
 ];
 const INTERCEPT_SHAPES: f64 = -1.6;
+/// E[sqrt(intent)] for intent = exp(0.8 N(0, 1)): exp(0.08).
+const MEAN_SQRT_INTENT: f64 = 1.083_287_067_674_958_6;
 
 /// Which planted model decides the deals.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -611,7 +616,9 @@ fn write_opportunities(
     planted: Truth,
 ) -> std::io::Result<usize> {
     let r = &mut rng_for(seed, i, 4);
-    let n = poisson(r, 4.0) as usize;
+    // accounts with more buyer intent open more deals (a backtest's
+    // conversion follows timing); 4 a year and a half on average
+    let n = poisson(r, 4.0 * a.intent.sqrt() / MEAN_SQRT_INTENT) as usize;
     let mut created: Vec<i32> = (0..n).map(|_| r.gen_range(start + 60..end - 30)).collect();
     created.sort_unstable();
     let mut won_closes: Vec<i32> = vec![];

@@ -3,7 +3,9 @@
 pub mod demo;
 pub mod export_sql;
 pub mod features;
+pub mod models;
 pub mod report;
+pub mod review;
 pub mod score;
 pub mod synth;
 pub mod train;
@@ -31,12 +33,16 @@ pub fn config_of(a: &InputArgs) -> Result<Config> {
     Ok(cfg)
 }
 
+/// Parses a date flag's value.
+pub fn parse_day(flag: &str, s: &str) -> Result<i32> {
+    scorebook::input::read::parse_date(s)
+        .ok_or_else(|| Error::config(flag, format!("{s:?} is not a date; use YYYY-MM-DD")))
+}
+
 /// Parses an as-of date, defaulting to today.
 pub fn as_of(arg: &Option<String>) -> Result<i32> {
     match arg {
-        Some(s) => scorebook::input::read::parse_date(s).ok_or_else(|| {
-            Error::config("--as-of", format!("{s:?} is not a date; use YYYY-MM-DD"))
-        }),
+        Some(s) => parse_day("--as-of", s),
         None => Ok(scorebook::input::read::days_from_date(
             chrono::Utc::now().date_naive(),
         )),

@@ -5,6 +5,7 @@ use scorebook::error::{Error, Result};
 use scorebook::model::{train::Evaluation, Model};
 
 fn load(dir: &Path) -> Result<(Model, Evaluation)> {
+    let dir = &scorebook::model_dir::resolve(dir)?;
     let m = Model::load(dir)?;
     let p = dir.join("metrics.json");
     let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
@@ -15,11 +16,12 @@ fn load(dir: &Path) -> Result<(Model, Evaluation)> {
 
 /// Re-renders `report.html` in the model directory.
 pub fn run(a: &ReportArgs) -> Result<()> {
-    let (m, e) = load(&a.model)?;
+    let dir = scorebook::model_dir::resolve(&a.model)?;
+    let (m, e) = load(&dir)?;
     let other = a.compare.as_deref().map(load).transpose()?;
     let html = scorebook::report::html(&m, &e, other.as_ref().map(|(m, e)| (m, e)));
-    let out = a.model.join("report.html");
-    let tmp = a.model.join(".report.html.tmp");
+    let out = dir.join("report.html");
+    let tmp = dir.join(".report.html.tmp");
     std::fs::write(&tmp, html).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, &out).map_err(|e| Error::io(&out, e))?;
     println!("{}", out.display());

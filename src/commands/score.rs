@@ -17,7 +17,7 @@ fn parse_shard(s: &str) -> Result<(usize, usize)> {
 }
 
 pub fn run(a: &ScoreArgs) -> Result<()> {
-    let model = Model::load(&a.model)?;
+    let model = Model::load(&scorebook::model_dir::resolve(&a.model)?)?;
     if a.batch_size == 0 {
         return Err(Error::config("--batch-size", "must be at least 1"));
     }

@@ -9,13 +9,24 @@ use scorebook::model_dir;
 
 pub fn run(a: &TrainArgs) -> Result<()> {
     let cfg = super::config_of(&a.input)?;
-    let (m, e) = train_to(&cfg, &a.out, a.force)?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|d| super::parse_day("--until", d))
+        .transpose()?;
+    let (m, e) = train_to(&cfg, &a.out, a.force, until)?;
     print_summary(&m, &e, &a.out);
     Ok(())
 }
 
 /// Loads and checks data, trains, and writes the model directory.
-pub fn train_to(cfg: &Config, out: &Path, force: bool) -> Result<(Model, Evaluation)> {
+/// With `until`, as the data stood on that day.
+pub fn train_to(
+    cfg: &Config,
+    out: &Path,
+    force: bool,
+    until: Option<i32>,
+) -> Result<(Model, Evaluation)> {
     if out.exists() && !force {
         return Err(Error::Exists {
             path: out.to_path_buf(),
@@ -26,6 +37,10 @@ pub fn train_to(cfg: &Config, out: &Path, force: bool) -> Result<(Model, Evaluat
         eprintln!("warning: {w}");
     }
     q.into_result()?;
+    let ds = match until {
+        Some(day) => ds.until(day),
+        None => ds,
+    };
     train_loaded(&ds, cfg, out, force)
 }
 

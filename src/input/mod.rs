@@ -28,6 +28,43 @@ pub struct Dataset {
     pub files: Files,
     /// Contract columns the accounts file has (others are absent, not just empty).
     pub account_columns: Vec<String>,
+    /// The day the data is seen as of (`train --until`): None for all of it.
+    pub until: Option<i32>,
+}
+
+impl Dataset {
+    /// The CRM as it stood on the morning of `day` (`train --until`):
+    /// opportunities created that day or later are gone, and those closed
+    /// that day or later are still open. Signals need no cut: every feature
+    /// is point in time, and the training universe is taken as of `day`.
+    /// Accounts stay as exported (a current snapshot).
+    pub fn until(mut self, day: i32) -> Dataset {
+        let o = &mut self.opportunities;
+        let keep: Vec<bool> = o
+            .created_date
+            .iter()
+            .map(|c| c.is_some_and(|c| c < day))
+            .collect();
+        fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut k = keep.iter();
+            v.retain(|_| *k.next().unwrap_or(&false));
+        }
+        retain(&mut o.opportunity_id, &keep);
+        retain(&mut o.account_id, &keep);
+        retain(&mut o.created_date, &keep);
+        retain(&mut o.close_date, &keep);
+        retain(&mut o.stage, &keep);
+        retain(&mut o.amount, &keep);
+        retain(&mut o.label, &keep);
+        for i in 0..o.label.len() {
+            if o.close_date[i].is_some_and(|c| c >= day) {
+                o.close_date[i] = None;
+                o.label[i] = None;
+            }
+        }
+        self.until = Some(day);
+        self
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +239,7 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
             signal_rows,
             files,
             account_columns,
+            until: None,
         },
         q,
     ))

@@ -165,6 +165,159 @@ pub fn evaluate(p: &[f64], y: &[u8]) -> Metrics {
     }
 }
 
+/// Two scorers' AUCs on the same rows and DeLong's variance of their
+/// difference (DeLong, DeLong & Clarke-Pearson 1988; the fast midrank form
+/// of Sun & Xu 2014).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct DeLong {
+    pub auc_a: f64,
+    pub auc_b: f64,
+    /// auc_b - auc_a.
+    pub difference: f64,
+    pub se: f64,
+}
+
+impl DeLong {
+    /// The 95% interval of the difference.
+    pub fn interval(&self) -> (f64, f64) {
+        (
+            self.difference - 1.96 * self.se,
+            self.difference + 1.96 * self.se,
+        )
+    }
+}
+
+/// Midranks (1-based, ties averaged) of `v`.
+fn midranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+            j += 1;
+        }
+        let mid = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = mid;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// DeLong's test of two correlated AUCs (`a` and `b` score the same rows `y`).
+pub fn delong(a: &[f64], b: &[f64], y: &[u8]) -> DeLong {
+    let pos: Vec<usize> = (0..y.len()).filter(|&i| y[i] == 1).collect();
+    let neg: Vec<usize> = (0..y.len()).filter(|&i| y[i] != 1).collect();
+    let (m, n) = (pos.len() as f64, neg.len() as f64);
+    if pos.len() < 2 || neg.len() < 2 {
+        return DeLong {
+            auc_a: f64::NAN,
+            auc_b: f64::NAN,
+            difference: f64::NAN,
+            se: f64::NAN,
+        };
+    }
+    // per scorer: structural components V10 (positives) and V01 (negatives)
+    let components = |p: &[f64]| {
+        let all = midranks(p);
+        let xs: Vec<f64> = pos.iter().map(|&i| p[i]).collect();
+        let ys: Vec<f64> = neg.iter().map(|&i| p[i]).collect();
+        let (rx, ry) = (midranks(&xs), midranks(&ys));
+        let v10: Vec<f64> = pos
+            .iter()
+            .zip(&rx)
+            .map(|(&i, r)| (all[i] - r) / n)
+            .collect();
+        let v01: Vec<f64> = neg
+            .iter()
+            .zip(&ry)
+            .map(|(&i, r)| 1.0 - (all[i] - r) / m)
+            .collect();
+        let auc = v10.iter().sum::<f64>() / m;
+        (auc, v10, v01)
+    };
+    let (auc_a, a10, a01) = components(a);
+    let (auc_b, b10, b01) = components(b);
+    let cov = |u: &[f64], v: &[f64]| {
+        let (mu, mv) = (
+            u.iter().sum::<f64>() / u.len() as f64,
+            v.iter().sum::<f64>() / v.len() as f64,
+        );
+        u.iter()
+            .zip(v)
+            .map(|(x, y)| (x - mu) * (y - mv))
+            .sum::<f64>()
+            / (u.len() as f64 - 1.0)
+    };
+    let var = (cov(&a10, &a10) + cov(&b10, &b10) - 2.0 * cov(&a10, &b10)) / m
+        + (cov(&a01, &a01) + cov(&b01, &b01) - 2.0 * cov(&a01, &b01)) / n;
+    DeLong {
+        auc_a,
+        auc_b,
+        difference: auc_b - auc_a,
+        se: var.max(0.0).sqrt(),
+    }
+}
+
+/// Population stability index of `actual` against `expected` over the
+/// same bins: sum of (a - e) ln(a / e) over the bins' shares, a share of 0
+/// counted as 1e-4 (so an empty bin adds a large but finite term).
+pub fn psi_of_counts(expected: &[usize], actual: &[usize]) -> f64 {
+    let (te, ta) = (
+        expected.iter().sum::<usize>().max(1) as f64,
+        actual.iter().sum::<usize>().max(1) as f64,
+    );
+    expected
+        .iter()
+        .zip(actual)
+        .map(|(e, a)| {
+            let (e, a) = ((*e as f64 / te).max(1e-4), (*a as f64 / ta).max(1e-4));
+            (a - e) * (a / e).ln()
+        })
+        .sum()
+}
+
+/// PSI of a number: ten bins at the deciles of `expected` (fewer when
+/// values repeat; values above the last edge fall in the last bin).
+pub fn psi(expected: &[f64], actual: &[f64]) -> f64 {
+    let mut s: Vec<f64> = expected.iter().copied().filter(|v| v.is_finite()).collect();
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    s.sort_by(|a, b| a.total_cmp(b));
+    let mut edges: Vec<f64> = (1..10).map(|k| s[(k * (s.len() - 1)) / 10]).collect();
+    edges.dedup();
+    let bin = |v: f64| edges.partition_point(|e| *e < v);
+    let count = |v: &[f64]| {
+        let mut c = vec![0usize; edges.len() + 1];
+        for x in v.iter().filter(|x| x.is_finite()) {
+            c[bin(*x)] += 1;
+        }
+        c
+    };
+    psi_of_counts(&count(expected), &count(actual))
+}
+
+/// PSI of a category: one bin per level seen in either.
+pub fn psi_levels(expected: &[&str], actual: &[&str]) -> f64 {
+    let mut levels: Vec<&str> = expected.iter().chain(actual).copied().collect();
+    levels.sort_unstable();
+    levels.dedup();
+    let count = |v: &[&str]| {
+        let mut c = vec![0usize; levels.len()];
+        for x in v {
+            if let Ok(i) = levels.binary_search(x) {
+                c[i] += 1;
+            }
+        }
+        c
+    };
+    psi_of_counts(&count(expected), &count(actual))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +336,29 @@ mod tests {
         assert!((auc(&P, &Y) - 0.9).abs() < 1e-12);
         assert!((log_loss(&P, &Y) - 0.4317300131206096).abs() < 1e-12);
         assert!((brier(&P, &Y) - 0.13625000000000004).abs() < 1e-12);
+    }
+
+    /// `tests/reference/delong.py` (DeLong's variance from its definition,
+    /// pairwise over positives and negatives) on these rows.
+    #[test]
+    fn delong_matches_its_definition() {
+        let b = [0.2, 0.3, 0.6, 0.7, 0.1, 0.9, 0.4, 0.35, 0.8, 0.5];
+        let d = delong(&P, &b, &Y);
+        assert!((d.auc_a - 0.9).abs() < 1e-12, "{d:?}");
+        assert!((d.auc_b - DELONG_AUC_B).abs() < 1e-12, "{d:?}");
+        assert!((d.se - DELONG_SE).abs() < 1e-12, "{d:?}");
+    }
+    const DELONG_AUC_B: f64 = 0.9199999999999999;
+    const DELONG_SE: f64 = 0.1296148139681572;
+
+    /// PSI by hand: expected shares (0.5, 0.5), actual (0.25, 0.75):
+    /// (0.25 - 0.5) ln(0.5) + (0.75 - 0.5) ln(1.5) = 0.1732867951 + 0.1013662770.
+    #[test]
+    fn psi_by_hand() {
+        let v = psi_of_counts(&[50, 50], &[25, 75]);
+        assert!((v - 0.274653072167).abs() < 1e-9, "{v}");
+        assert!((psi_levels(&["a", "a", "b", "b"], &["a", "b", "b", "b"]) - v).abs() < 1e-12);
+        assert!(psi(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.0, 3.0, 4.0]).abs() < 1e-12);
     }
 
     #[test]

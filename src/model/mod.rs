@@ -98,6 +98,9 @@ pub struct TrainingInfo {
     /// The as-of day of the training universe (tier cut-offs, quantiles).
     pub universe_as_of: String,
     pub universe_accounts: usize,
+    /// `train --until`: the day the data was seen as of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

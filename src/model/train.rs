@@ -502,22 +502,24 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
             periods,
             universe_as_of: String::new(),
             universe_accounts: ds.accounts.len(),
+            until: ds.until.map(format_days),
         },
     };
     model.training.fingerprint = fingerprint(&model);
     model.model_version = format!("{name}@{}", &model.training.fingerprint[..8]);
 
     // freeze tiers and quadrant percentiles on the training universe
-    let as_of = ds
-        .opportunities
-        .created_date
-        .iter()
-        .chain(&ds.opportunities.close_date)
-        .flatten()
-        .max()
-        .copied()
-        .unwrap_or_default()
-        + 1;
+    let as_of = ds.until.unwrap_or_else(|| {
+        ds.opportunities
+            .created_date
+            .iter()
+            .chain(&ds.opportunities.close_date)
+            .flatten()
+            .max()
+            .copied()
+            .unwrap_or_default()
+            + 1
+    });
     model.training.universe_as_of = format_days(as_of);
     let snapshot = Snapshot::build(&ds.signals, as_of, &model.spec);
     let (mut table, _) = features::account_features(

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use crate::model::train::{Comparison, Evaluation};
 use crate::model::Model;
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -80,7 +80,7 @@ fn short(v: f64) -> String {
     }
 }
 
-fn bar_chart(rows: &[(String, f64)], title: &str) -> String {
+pub(crate) fn bar_chart(rows: &[(String, f64)], title: &str) -> String {
     let w = 640.0;
     let label_w = 260.0;
     let h = 18.0 * rows.len() as f64 + 30.0;
@@ -120,7 +120,7 @@ fn bar_chart(rows: &[(String, f64)], title: &str) -> String {
     s + "</svg></figure>"
 }
 
-fn line_chart(series: &[(&str, &str, Vec<f64>)], title: &str, y_max: f64) -> String {
+pub(crate) fn line_chart(series: &[(&str, &str, Vec<f64>)], title: &str, y_max: f64) -> String {
     let (w, h, pad) = (480.0, 260.0, 36.0);
     let mut s = format!("<figure><figcaption>{}</figcaption><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">", esc(title));
     write!(

@@ -1,0 +1,743 @@
+//! The quarterly review (PRODUCT.md §7a): should the challenger replace
+//! the champion, and what changed since last quarter?
+//!
+//! - **comparison**: both models score the same closed deals, those created
+//!   after both models' fitting windows (so neither trained on them), each
+//!   deal as of its created date through the one scoring function; AUC with
+//!   DeLong's interval of the paired difference, log loss with the paired
+//!   standard error, Brier, ECE, lift.
+//! - **drift**: population stability index of every feature of the
+//!   champion and of its score, between the champion's fitted deals and
+//!   those newest deals; coefficients side by side.
+//! - **migration**: between two scored files, tier × tier and quadrant ×
+//!   quadrant counts, and the accounts entering or leaving Tier 1.
+//! - **backtest**: a scored file from the start of a period against the
+//!   opportunities created since its as-of date, per tier and quadrant.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::features::{self, Values};
+use crate::input::{read, Dataset};
+use crate::model::metrics::{self, Metrics};
+use crate::model::Model;
+
+pub const TIERS: [&str; 4] = ["Tier 1", "Tier 2", "Tier 3", "Disqualified"];
+pub const QUADRANTS: [&str; 4] = ["Good Place", "Get Back To Me", "False Hope", "Bad Place"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    pub champion: ModelRef,
+    pub challenger: ModelRef,
+    pub comparison: Comparison,
+    pub recommendation: Recommendation,
+    pub drift: Drift,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Migration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backtest: Option<Backtest>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelRef {
+    pub path: String,
+    pub version: String,
+    pub trained_at: String,
+    /// The last created date of the deals it was fitted on.
+    pub fitted_until: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// Closed deals created after this day: after both fitting windows.
+    pub after: String,
+    pub deals: usize,
+    pub won: usize,
+    pub deal_ids: Vec<String>,
+    pub champion: Metrics,
+    pub challenger: Metrics,
+    /// Challenger minus champion, with DeLong's 95% interval.
+    pub auc_difference: Difference,
+    /// Challenger minus champion (negative: the challenger is better), paired SE.
+    pub log_loss_difference: Difference,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub estimate: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+impl Difference {
+    fn of(estimate: f64, se: f64) -> Difference {
+        Difference {
+            estimate,
+            se,
+            ci_low: estimate - 1.96 * se,
+            ci_high: estimate + 1.96 * se,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    /// `promote`, `keep` or `no difference`.
+    pub decision: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Drift {
+    pub reference_rows: usize,
+    pub current_rows: usize,
+    pub score: Psi,
+    pub features: Vec<Psi>,
+    pub coefficients: Vec<CoefficientChange>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Psi {
+    pub feature: String,
+    pub psi: f64,
+    /// `stable` (< 0.1), `moderate` (0.1 to 0.25) or `significant` (>= 0.25).
+    pub flag: String,
+}
+
+impl Psi {
+    fn of(feature: &str, psi: f64) -> Psi {
+        let flag = if psi >= 0.25 {
+            "significant"
+        } else if psi >= 0.1 {
+            "moderate"
+        } else {
+            "stable"
+        };
+        Psi {
+            feature: feature.into(),
+            psi,
+            flag: flag.into(),
+        }
+    }
+}
+
+/// A term's coefficient per original unit in both models, with 95% intervals.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoefficientChange {
+    pub term: String,
+    pub champion: Option<[f64; 3]>,
+    pub challenger: Option<[f64; 3]>,
+    /// Both intervals exclude zero, on opposite sides.
+    pub sign_flip: bool,
+    /// The difference is beyond 1.96 of its standard error.
+    pub significant_change: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Migration {
+    pub accounts: usize,
+    pub only_before: usize,
+    pub only_after: usize,
+    /// tiers[i][j]: accounts in tier i before and tier j after (`TIERS` order).
+    pub tiers: Vec<Vec<usize>>,
+    /// The same for quadrants (`QUADRANTS` order).
+    pub quadrants: Vec<Vec<usize>>,
+    pub entered_tier_1: Vec<Mover>,
+    pub left_tier_1: Vec<Mover>,
+    pub entered_tier_1_count: usize,
+    pub left_tier_1_count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mover {
+    pub account_id: String,
+    pub tier_before: String,
+    pub tier_after: String,
+    pub score_before: f64,
+    pub score_after: f64,
+    /// The reasons of the newer score.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Backtest {
+    /// The scored file's as-of date: opportunities created on or after it count.
+    pub as_of: String,
+    pub accounts: usize,
+    pub opportunities: usize,
+    pub won: usize,
+    pub tiers: Vec<Group>,
+    pub quadrants: Vec<Group>,
+}
+
+/// One tier or quadrant of a backtest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub name: String,
+    pub accounts: usize,
+    /// Opportunities created since the as-of date.
+    pub opportunities: usize,
+    /// Those of them won.
+    pub won: usize,
+    /// Share of the group's accounts with at least one new opportunity.
+    pub conversion_rate: f64,
+    /// Won / closed (won + lost) of the new opportunities.
+    pub win_rate: f64,
+    /// The group's share of all new opportunities and of all wins.
+    pub opportunity_share: f64,
+    pub won_share: f64,
+    /// The group's conversion rate over all scored accounts' (1 = random).
+    pub lift: f64,
+}
+
+/// A scored parquet file (PRODUCT.md §8), the columns the review reads.
+pub struct Scores {
+    pub as_of: Option<String>,
+    pub account_id: Vec<String>,
+    pub score: Vec<f64>,
+    pub tier: Vec<String>,
+    pub quadrant: Vec<String>,
+    pub reasons: Vec<[String; 3]>,
+}
+
+impl Scores {
+    pub fn read(path: &Path) -> Result<Scores> {
+        use arrow::array::{Array, AsArray};
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(|e| Error::data(path.display(), format!("not a scored parquet file: {e}")))?;
+        let as_of = builder
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|k| k.key == "scorebook.as_of"))
+            .and_then(|k| k.value.clone());
+        let reader = builder
+            .build()
+            .map_err(|e| Error::data(path.display(), format!("cannot read: {e}")))?;
+        let mut s = Scores {
+            as_of,
+            account_id: vec![],
+            score: vec![],
+            tier: vec![],
+            quadrant: vec![],
+            reasons: vec![],
+        };
+        for b in reader {
+            let b = b.map_err(|e| Error::data(path.display(), format!("cannot read: {e}")))?;
+            let col = |name: &str| {
+                b.column_by_name(name).ok_or_else(|| {
+                    Error::data(
+                        path.display(),
+                        format!("missing column `{name}`: not a file written by `scorebook score`"),
+                    )
+                })
+            };
+            let text = |name: &str| -> Result<Vec<String>> {
+                let a = arrow::compute::cast(col(name)?, &arrow::datatypes::DataType::Utf8)
+                    .map_err(|e| Error::data(path.display(), format!("column `{name}`: {e}")))?;
+                Ok(a.as_string::<i32>()
+                    .iter()
+                    .map(|v| v.unwrap_or_default().to_string())
+                    .collect())
+            };
+            s.account_id.extend(text("account_id")?);
+            s.tier.extend(text("tier")?);
+            s.quadrant.extend(text("quadrant")?);
+            let (r1, r2, r3) = (text("reason_1")?, text("reason_2")?, text("reason_3")?);
+            s.reasons
+                .extend(r1.into_iter().zip(r2).zip(r3).map(|((a, b), c)| [a, b, c]));
+            let score = arrow::compute::cast(col("score")?, &arrow::datatypes::DataType::Float64)
+                .map_err(|e| Error::data(path.display(), format!("column `score`: {e}")))?;
+            let score = score.as_primitive::<arrow::datatypes::Float64Type>();
+            s.score.extend((0..score.len()).map(|i| {
+                if score.is_null(i) {
+                    f64::NAN
+                } else {
+                    score.value(i)
+                }
+            }));
+        }
+        Ok(s)
+    }
+}
+
+/// The last created date of a model's fitted deals (end of its validation period).
+fn fitted_until(m: &Model) -> Result<i32> {
+    let to = m
+        .training
+        .periods
+        .iter()
+        .find(|p| p.name == "validation")
+        .map(|p| p.to.as_str())
+        .unwrap_or_default();
+    read::parse_date(to).ok_or_else(|| {
+        Error::data(
+            &m.model_version,
+            format!("model.json has no validation period end ({to:?}); retrain the model"),
+        )
+    })
+}
+
+fn model_ref(m: &Model, path: &Path) -> Result<ModelRef> {
+    Ok(ModelRef {
+        path: path.display().to_string(),
+        version: m.model_version.clone(),
+        trained_at: m.training.created_at.clone(),
+        fitted_until: read::format_days(fitted_until(m)?),
+    })
+}
+
+/// Each closed deal's hybrid probability under a model, by opportunity id,
+/// features as of each deal's created date; and the training table.
+fn score_deals(m: &Model, ds: &Dataset) -> Result<(features::TrainingTable, Vec<f64>)> {
+    let tt = features::training_table(ds, &m.spec)?;
+    let p = m.predict(&tt.features)?.probability;
+    Ok((tt, p))
+}
+
+pub struct ReviewInput<'a> {
+    pub champion: (&'a Model, &'a Path),
+    pub challenger: (&'a Model, &'a Path),
+    pub data: &'a Dataset,
+    pub before: Option<&'a Scores>,
+    pub after: Option<&'a Scores>,
+}
+
+pub fn review(i: &ReviewInput) -> Result<Review> {
+    let (champ, chall) = (i.champion.0, i.challenger.0);
+    let cut = fitted_until(champ)?.max(fitted_until(chall)?);
+    let (tt_a, p_a) = score_deals(champ, i.data)?;
+    let (tt_b, p_b) = score_deals(chall, i.data)?;
+    let by_id_b: HashMap<&str, usize> = tt_b
+        .opportunity_id
+        .iter()
+        .enumerate()
+        .map(|(k, id)| (id.as_str(), k))
+        .collect();
+    // the same deals for both: created after both fitting windows
+    let rows: Vec<(usize, usize)> = (0..tt_a.created.len())
+        .filter(|&r| tt_a.created[r] > cut)
+        .filter_map(|r| {
+            by_id_b
+                .get(tt_a.opportunity_id[r].as_str())
+                .map(|&k| (r, k))
+        })
+        .collect();
+    let y: Vec<u8> = rows.iter().map(|&(r, _)| tt_a.label[r]).collect();
+    let won = y.iter().filter(|v| **v == 1).count();
+    if rows.len() < 20 || won == 0 || won == rows.len() {
+        return Err(Error::data(
+            "opportunities",
+            format!(
+                "{} closed deals ({won} won) were created after both models' fitting windows (after {}): too few to compare; review when more deals created since have closed",
+                rows.len(),
+                read::format_days(cut)
+            ),
+        ));
+    }
+    let pa: Vec<f64> = rows.iter().map(|&(r, _)| p_a[r]).collect();
+    let pb: Vec<f64> = rows.iter().map(|&(_, k)| p_b[k]).collect();
+    let d = metrics::delong(&pa, &pb, &y);
+    let (ll, ll_se) = metrics::paired_log_loss_difference(&pb, &pa, &y);
+    let comparison = Comparison {
+        after: read::format_days(cut),
+        deals: rows.len(),
+        won,
+        deal_ids: rows
+            .iter()
+            .map(|&(r, _)| tt_a.opportunity_id[r].clone())
+            .collect(),
+        champion: metrics::evaluate(&pa, &y),
+        challenger: metrics::evaluate(&pb, &y),
+        auc_difference: Difference::of(d.difference, d.se),
+        log_loss_difference: Difference::of(ll, ll_se),
+    };
+    let recommendation = recommend(&comparison);
+
+    // drift: the champion's fitted deals against the newest ones
+    let champ_cut = fitted_until(champ)?;
+    let reference: Vec<usize> = (0..tt_a.created.len())
+        .filter(|&r| tt_a.created[r] <= champ_cut)
+        .collect();
+    let current: Vec<usize> = rows.iter().map(|&(r, _)| r).collect();
+    let mut sources: Vec<&str> = vec![];
+    for t in &champ.terms {
+        if !sources.contains(&t.source.as_str()) {
+            sources.push(&t.source);
+        }
+    }
+    let mut feature_psi = vec![];
+    for src in sources {
+        let Some(v) = tt_a.features.get(src) else {
+            continue;
+        };
+        let psi = match v {
+            Values::Text(v) => metrics::psi_levels(
+                &reference.iter().map(|&r| v[r].as_str()).collect::<Vec<_>>(),
+                &current.iter().map(|&r| v[r].as_str()).collect::<Vec<_>>(),
+            ),
+            _ => {
+                let num = |rows: &[usize]| -> Vec<f64> {
+                    rows.iter().map(|&r| v.num(r).unwrap_or(f64::NAN)).collect()
+                };
+                metrics::psi(&num(&reference), &num(&current))
+            }
+        };
+        feature_psi.push(Psi::of(src, psi));
+    }
+    feature_psi.sort_by(|a, b| b.psi.total_cmp(&a.psi));
+    let score_psi = metrics::psi(&reference.iter().map(|&r| p_a[r]).collect::<Vec<_>>(), &pa);
+    let drift = Drift {
+        reference_rows: reference.len(),
+        current_rows: current.len(),
+        score: Psi::of("score", score_psi),
+        features: feature_psi,
+        coefficients: coefficients(champ, chall),
+    };
+
+    Ok(Review {
+        champion: model_ref(champ, i.champion.1)?,
+        challenger: model_ref(chall, i.challenger.1)?,
+        comparison,
+        recommendation,
+        drift,
+        migration: match (i.before, i.after) {
+            (Some(b), Some(a)) => Some(migration(b, a)),
+            _ => None,
+        },
+        backtest: i.before.map(|b| backtest(b, i.data)).transpose()?,
+    })
+}
+
+fn recommend(c: &Comparison) -> Recommendation {
+    let (a, l) = (&c.auc_difference, &c.log_loss_difference);
+    let better = l.ci_high < 0.0 || a.ci_low > 0.0;
+    let worse = l.ci_low > 0.0 || a.ci_high < 0.0;
+    let figures = format!(
+        "on {} deals neither model trained on, the challenger's AUC is {:+.3} (95% interval {:+.3} to {:+.3}) and its log loss {:+.4} (95% interval {:+.4} to {:+.4}) against the champion's",
+        c.deals, a.estimate, a.ci_low, a.ci_high, l.estimate, l.ci_low, l.ci_high
+    );
+    let (decision, reason) = match (better, worse) {
+        (true, false) => ("promote", format!("Promote the challenger: {figures}.")),
+        (false, true) => ("keep", format!("Keep the champion: {figures}.")),
+        (true, true) => (
+            "no difference",
+            format!("The measures disagree ({figures}): keep the champion until more deals have closed."),
+        ),
+        (false, false) => (
+            "no difference",
+            format!("No difference beyond noise: {figures}; keep the champion unless the challenger's newer training data matters more."),
+        ),
+    };
+    Recommendation {
+        decision: decision.into(),
+        reason,
+    }
+}
+
+fn coefficients(a: &Model, b: &Model) -> Vec<CoefficientChange> {
+    let ci = |t: &crate::model::Term| {
+        let (c, se) = (t.coef_original(), t.std_error / t.std);
+        ([c - 1.96 * se, c, c + 1.96 * se], se)
+    };
+    let mut names: Vec<&str> = a.terms.iter().map(|t| t.name.as_str()).collect();
+    for t in &b.terms {
+        if !names.contains(&t.name.as_str()) {
+            names.push(&t.name);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let x = a.terms.iter().find(|t| t.name == name).map(ci);
+            let y = b.terms.iter().find(|t| t.name == name).map(ci);
+            let (sign_flip, significant_change) = match (x, y) {
+                (Some((x, sx)), Some((y, sy))) => {
+                    let flip = (x[0] > 0.0 && y[2] < 0.0) || (x[2] < 0.0 && y[0] > 0.0);
+                    let z = (x[1] - y[1]).abs() / (sx * sx + sy * sy).sqrt();
+                    (flip, z > 1.96)
+                }
+                _ => (false, false),
+            };
+            CoefficientChange {
+                term: name.to_string(),
+                champion: x.map(|v| v.0),
+                challenger: y.map(|v| v.0),
+                sign_flip,
+                significant_change,
+            }
+        })
+        .collect()
+}
+
+fn position(names: &[&str], v: &str) -> usize {
+    names
+        .iter()
+        .position(|n| *n == v)
+        .unwrap_or(names.len() - 1)
+}
+
+pub fn migration(before: &Scores, after: &Scores) -> Migration {
+    let index: HashMap<&str, usize> = before
+        .account_id
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.as_str(), i))
+        .collect();
+    let mut tiers = vec![vec![0; 4]; 4];
+    let mut quadrants = vec![vec![0; 4]; 4];
+    let (mut entered, mut left) = (vec![], vec![]);
+    let mut matched = 0;
+    for (j, id) in after.account_id.iter().enumerate() {
+        let Some(&i) = index.get(id.as_str()) else {
+            continue;
+        };
+        matched += 1;
+        let (tb, ta) = (before.tier[i].as_str(), after.tier[j].as_str());
+        tiers[position(&TIERS, tb)][position(&TIERS, ta)] += 1;
+        quadrants[position(&QUADRANTS, &before.quadrant[i])]
+            [position(&QUADRANTS, &after.quadrant[j])] += 1;
+        let mover = || Mover {
+            account_id: id.clone(),
+            tier_before: tb.into(),
+            tier_after: ta.into(),
+            score_before: before.score[i],
+            score_after: after.score[j],
+            reasons: after.reasons[j]
+                .iter()
+                .filter(|r| !r.is_empty())
+                .cloned()
+                .collect(),
+        };
+        if ta == "Tier 1" && tb != "Tier 1" {
+            entered.push(mover());
+        } else if tb == "Tier 1" && ta != "Tier 1" {
+            left.push(mover());
+        }
+    }
+    entered.sort_by(|a, b| b.score_after.total_cmp(&a.score_after));
+    left.sort_by(|a, b| a.score_after.total_cmp(&b.score_after));
+    let (ne, nl) = (entered.len(), left.len());
+    entered.truncate(100);
+    left.truncate(100);
+    Migration {
+        accounts: matched,
+        only_before: before.account_id.len() - matched,
+        only_after: after.account_id.len() - matched,
+        tiers,
+        quadrants,
+        entered_tier_1: entered,
+        left_tier_1: left,
+        entered_tier_1_count: ne,
+        left_tier_1_count: nl,
+    }
+}
+
+pub fn backtest(before: &Scores, ds: &Dataset) -> Result<Backtest> {
+    let as_of_text = before.as_of.clone().ok_or_else(|| {
+        Error::data("--before", "the scored file has no scorebook.as_of metadata: pass a file written by `scorebook score`")
+    })?;
+    let as_of = read::parse_date(&as_of_text)
+        .ok_or_else(|| Error::data("--before", format!("bad scorebook.as_of {as_of_text:?}")))?;
+    // new opportunities per scored account: (count, won, lost)
+    let index: HashMap<&str, usize> = before
+        .account_id
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.as_str(), i))
+        .collect();
+    let o = &ds.opportunities;
+    let mut per = vec![(0usize, 0usize, 0usize); before.account_id.len()];
+    for k in 0..o.label.len() {
+        let (Some(acc), Some(created)) = (&o.account_id[k], o.created_date[k]) else {
+            continue;
+        };
+        if created < as_of {
+            continue;
+        }
+        if let Some(&i) = index.get(acc.as_str()) {
+            per[i].0 += 1;
+            match o.label[k] {
+                Some(1) => per[i].1 += 1,
+                Some(_) => per[i].2 += 1,
+                None => {}
+            }
+        }
+    }
+    let n = before.account_id.len();
+    let total_opps: usize = per.iter().map(|p| p.0).sum();
+    let total_won: usize = per.iter().map(|p| p.1).sum();
+    let converted_all = per.iter().filter(|p| p.0 > 0).count() as f64 / n.max(1) as f64;
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    let groups = |names: &[&str], of: &[String]| -> Vec<Group> {
+        names
+            .iter()
+            .map(|name| {
+                let rows: Vec<usize> = (0..n).filter(|&i| of[i] == *name).collect();
+                let opps: usize = rows.iter().map(|&i| per[i].0).sum();
+                let won: usize = rows.iter().map(|&i| per[i].1).sum();
+                let lost: usize = rows.iter().map(|&i| per[i].2).sum();
+                let converted = rows.iter().filter(|&&i| per[i].0 > 0).count() as f64;
+                let conversion = ratio(converted, rows.len() as f64);
+                Group {
+                    name: name.to_string(),
+                    accounts: rows.len(),
+                    opportunities: opps,
+                    won,
+                    conversion_rate: conversion,
+                    win_rate: ratio(won as f64, (won + lost) as f64),
+                    opportunity_share: ratio(opps as f64, total_opps as f64),
+                    won_share: ratio(won as f64, total_won as f64),
+                    lift: ratio(conversion, converted_all),
+                }
+            })
+            .collect()
+    };
+    Ok(Backtest {
+        as_of: as_of_text,
+        accounts: n,
+        opportunities: total_opps,
+        won: total_won,
+        tiers: groups(&TIERS, &before.tier),
+        quadrants: groups(&QUADRANTS, &before.quadrant),
+    })
+}
+
+/// Writes `DIR/review.json` and `DIR/review.html`, atomically (the folder
+/// appears whole or not at all; an existing one is replaced only with `force`).
+pub fn write(r: &Review, out: &Path, force: bool) -> Result<()> {
+    let json = serde_json::to_vec_pretty(r).map_err(|e| Error::Internal(e.to_string()))?;
+    crate::model_dir::write_dir(
+        out,
+        force,
+        &[("review.json", json), ("review.html", html(r).into_bytes())],
+    )
+}
+
+/// The self-contained review page (inline SVG, no network needed).
+pub fn html(r: &Review) -> String {
+    use crate::report::{bar_chart, esc, line_chart};
+    use std::fmt::Write;
+    let c = &r.comparison;
+    let mut s = String::from("<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook quarterly review</title><style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}.headline{font-size:1.2em;padding:1em;background:#f3f6fa;border-left:4px solid #1565c0}figure{display:inline-block;margin:1em}.flag-significant{background:#ffebee}.flag-moderate{background:#fff8e1}</style></head><body>");
+    write!(s, "<h1>Quarterly review</h1><p>Champion <code>{}</code> (fitted on deals created until {}) against challenger <code>{}</code> (until {}).</p>", esc(&r.champion.version), r.champion.fitted_until, esc(&r.challenger.version), r.challenger.fitted_until).ok();
+    write!(
+        s,
+        "<p class=\"headline\"><b>{}</b>: {}</p>",
+        esc(&r.recommendation.decision),
+        esc(&r.recommendation.reason)
+    )
+    .ok();
+    write!(s, "<h2>Comparison on the same deals</h2><p>{} closed deals ({} won) created after {}, which neither model trained on; each scored as of its created date.</p>", c.deals, c.won, c.after).ok();
+    s += "<table><tr><th>model</th><th>AUC</th><th>log loss</th><th>Brier</th><th>ECE</th><th>KS</th><th>top-decile lift</th></tr>";
+    for (name, m) in [("champion", &c.champion), ("challenger", &c.challenger)] {
+        write!(s, "<tr><td>{name}</td><td>{:.3}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td><td>{:.3}</td><td>{:.2}</td></tr>", m.auc, m.log_loss, m.brier, m.ece, m.ks, m.lift_by_decile.first().copied().unwrap_or(0.0)).ok();
+    }
+    write!(s, "</table><p>Challenger minus champion: AUC {:+.4} (DeLong 95% interval {:+.4} to {:+.4}); log loss {:+.5} &plusmn; {:.5} (paired SE).</p>", c.auc_difference.estimate, c.auc_difference.ci_low, c.auc_difference.ci_high, c.log_loss_difference.estimate, c.log_loss_difference.se).ok();
+    s += &line_chart(
+        &[
+            ("champion", "#1565c0", c.champion.lift_by_decile.clone()),
+            ("challenger", "#2e7d32", c.challenger.lift_by_decile.clone()),
+        ],
+        "Lift by decile on the same deals (decile 1 = highest scores)",
+        c.champion
+            .lift_by_decile
+            .iter()
+            .chain(&c.challenger.lift_by_decile)
+            .copied()
+            .fold(1.0, f64::max),
+    );
+    let d = &r.drift;
+    write!(s, "<h2>Drift</h2><p>Population stability index between the champion's {} fitted deals and the {} newest: below 0.1 stable, 0.1 to 0.25 moderate, 0.25 or more significant. Score: <b>{:.3}</b> ({}).</p>", d.reference_rows, d.current_rows, d.score.psi, d.score.flag).ok();
+    let top: Vec<(String, f64)> = d
+        .features
+        .iter()
+        .take(15)
+        .map(|p| (p.feature.clone(), p.psi))
+        .collect();
+    s += &bar_chart(&top, "Feature PSI (largest 15)");
+    s += "<table><tr><th>feature</th><th>PSI</th><th>flag</th></tr>";
+    for p in &d.features {
+        write!(
+            s,
+            "<tr class=\"flag-{}\"><td>{}</td><td>{:.3}</td><td>{}</td></tr>",
+            p.flag,
+            esc(&p.feature),
+            p.psi,
+            p.flag
+        )
+        .ok();
+    }
+    s += "</table><h3>Coefficients (per original unit, 95% interval)</h3><table><tr><th>term</th><th>champion</th><th>challenger</th><th>sign flip</th><th>significant change</th></tr>";
+    let ci = |v: &Option<[f64; 3]>| {
+        v.map_or("&mdash;".to_string(), |v| {
+            format!("{:.4} [{:.4}, {:.4}]", v[1], v[0], v[2])
+        })
+    };
+    for k in &d.coefficients {
+        write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&k.term),
+            ci(&k.champion),
+            ci(&k.challenger),
+            if k.sign_flip { "yes" } else { "" },
+            if k.significant_change { "yes" } else { "" }
+        )
+        .ok();
+    }
+    s += "</table>";
+    let matrix = |s: &mut String, names: &[&str], m: &[Vec<usize>]| {
+        *s += "<table><tr><th>before \\ after</th>";
+        for n in names {
+            write!(s, "<th>{n}</th>").ok();
+        }
+        *s += "</tr>";
+        for (n, row) in names.iter().zip(m) {
+            write!(s, "<tr><td>{n}</td>").ok();
+            for v in row {
+                write!(s, "<td>{v}</td>").ok();
+            }
+            *s += "</tr>";
+        }
+        *s += "</table>";
+    };
+    if let Some(m) = &r.migration {
+        write!(s, "<h2>Migration</h2><p>{} accounts in both scored files ({} only before, {} only after).</p>", m.accounts, m.only_before, m.only_after).ok();
+        matrix(&mut s, &TIERS, &m.tiers);
+        matrix(&mut s, &QUADRANTS, &m.quadrants);
+        for (title, list, count) in [
+            ("Entered Tier 1", &m.entered_tier_1, m.entered_tier_1_count),
+            ("Left Tier 1", &m.left_tier_1, m.left_tier_1_count),
+        ] {
+            write!(s, "<h3>{title}: {count} accounts</h3><table><tr><th>account</th><th>before</th><th>after</th><th>score before</th><th>score after</th><th>reasons now</th></tr>").ok();
+            for x in list.iter().take(25) {
+                write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td style=\"text-align:left\">{}</td></tr>", esc(&x.account_id), x.tier_before, x.tier_after, x.score_before, x.score_after, esc(&x.reasons.join("; "))).ok();
+            }
+            s += "</table>";
+        }
+    }
+    if let Some(b) = &r.backtest {
+        write!(s, "<h2>Backtest</h2><p>The accounts as scored on {}: {} accounts, {} opportunities created since, {} won.</p>", b.as_of, b.accounts, b.opportunities, b.won).ok();
+        for groups in [&b.tiers, &b.quadrants] {
+            s += "<table><tr><th>group</th><th>accounts</th><th>new opportunities</th><th>won</th><th>conversion</th><th>win rate</th><th>share of opportunities</th><th>share of wins</th><th>lift</th></tr>";
+            let pct = |v: f64| {
+                if v.is_finite() {
+                    format!("{:.1}%", 100.0 * v)
+                } else {
+                    "&mdash;".into()
+                }
+            };
+            for g in groups {
+                write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", g.name, g.accounts, g.opportunities, g.won, pct(g.conversion_rate), pct(g.win_rate), pct(g.opportunity_share), pct(g.won_share), if g.lift.is_finite() { format!("{:.2}", g.lift) } else { "&mdash;".into() }).ok();
+            }
+            s += "</table>";
+        }
+    }
+    s + "</body></html>"
+}
