@@ -1,15 +1,25 @@
+use std::path::{Path, PathBuf};
+
 use crate::cli::DemoArgs;
 use scorebook::config::Config;
 use scorebook::error::Result;
+use scorebook::input::read::parse_date;
 use scorebook::model::Model;
+use scorebook::model_dir;
+use scorebook::review::{self, ReviewInput, Scores};
 use scorebook::scoring::{self, ScoreOptions};
 use scorebook::synth::{self, SynthOptions};
 
-/// synth -> validate -> features -> train -> score -> report, printing where each output is.
+/// The day last quarter's model is trained as of.
+const LAST_QUARTER: &str = "2025-04-01";
+
+/// The quarterly story on a synthetic CRM: synth -> validate -> features ->
+/// last quarter's model (the champion) and this quarter's -> both score the
+/// universe -> review -> where everything is.
 pub fn run(a: &DemoArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let data = a.dir.join("data");
-    eprintln!("1/6 synth: writing a synthetic CRM to {}", data.display());
+    eprintln!("1/7 synth: writing a synthetic CRM to {}", data.display());
     let s = synth::write(
         &data,
         &SynthOptions {
@@ -24,11 +34,11 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         s.accounts, s.opportunities, s.signals, s.universe
     );
     let cfg = Config::load(&data.join("scorebook.toml"))?;
-    eprintln!("2/6 validate");
+    eprintln!("2/7 validate");
     let (ds, q) = scorebook::input::load(&cfg)?;
     eprint!("{}", q.render());
     q.into_result()?;
-    eprintln!("3/6 features");
+    eprintln!("3/7 features");
     let spec = scorebook::features::FeatureSpec::learn(&ds, &cfg);
     let mut df = scorebook::features::training_table(&ds, &spec)?.to_frame()?;
     let feat = a.dir.join("features.parquet");
@@ -39,29 +49,77 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         df.height(),
         df.width()
     );
-    eprintln!("4/6 train");
-    let model_dir = a.dir.join("models").join("demo");
-    let (m, e) = super::train::train_loaded(&ds, &cfg, &model_dir, true)?;
-    super::train::print_summary(&m, &e, &model_dir);
-    eprintln!("5/6 score");
-    let out = a.dir.join("scores.parquet");
-    let model = Model::load(&model_dir)?;
+    let models = a.dir.join("models");
+    let (last, this) = (models.join("last-quarter"), models.join("this-quarter"));
+    let last_day = parse_date(LAST_QUARTER).unwrap_or_default();
+    eprintln!("4/7 train last quarter's model (--until {LAST_QUARTER}), the champion");
+    let (m, e) = super::train::train_loaded(&ds.clone().until(last_day), &cfg, &last, true)?;
+    super::train::print_summary(&m, &e, &last);
+    model_dir::promote(&last)?;
+    eprintln!("5/7 train this quarter's model, the challenger");
+    let (m, e) = super::train::train_loaded(&ds, &cfg, &this, true)?;
+    super::train::print_summary(&m, &e, &this);
+    eprintln!("6/7 score the universe with both");
+    let before = a.dir.join("scores-last-quarter.parquet");
+    let after = a.dir.join("scores.parquet");
+    let champion = Model::load(&last)?;
+    let challenger = Model::load(&this)?;
+    score(&champion, &data, last_day, &before)?;
+    score(
+        &challenger,
+        &data,
+        parse_date(synth::AS_OF).unwrap_or_default(),
+        &after,
+    )?;
+    eprintln!("7/7 review: champion vs challenger, drift, migration, backtest");
+    let (b, f) = (Scores::read(&before)?, Scores::read(&after)?);
+    let r = review::review(&ReviewInput {
+        champion: (&champion, &last),
+        challenger: (&challenger, &this),
+        data: &ds,
+        before: Some(&b),
+        after: Some(&f),
+    })?;
+    let review_dir = a.dir.join("review");
+    review::write(&r, &review_dir, true)?;
+    eprintln!(
+        "    {}: {}",
+        r.recommendation.decision, r.recommendation.reason
+    );
+    println!("data:     {}", data.display());
+    println!("features: {}", feat.display());
+    println!(
+        "model:    {} (champion: {})",
+        this.display(),
+        last.display()
+    );
+    println!("report:   {}", this.join("report.html").display());
+    println!(
+        "scores:   {} (last quarter: {})",
+        after.display(),
+        before.display()
+    );
+    println!("review:   {}", review_dir.join("review.html").display());
+    println!("notebooks: notebooks/quarterly_review.ipynb, notebooks/feature_importance.ipynb (see notebooks/README.md)");
+    eprintln!("demo finished in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn score(model: &Model, data: &Path, as_of: i32, out: &PathBuf) -> Result<()> {
     let o = ScoreOptions {
         universe: data.join("universe.parquet"),
         signals: Some(data.join("signals.parquet")),
-        as_of: scorebook::input::read::parse_date(synth::AS_OF).unwrap_or_default(),
+        as_of,
         out: out.clone(),
         batch_size: 65_536,
         shard: None,
     };
-    let sm = scoring::score(&model, &o)?;
-    eprintln!("    {} accounts scored as of {}", sm.rows, synth::AS_OF);
-    eprintln!("6/6 report");
-    println!("data:     {}", data.display());
-    println!("features: {}", feat.display());
-    println!("model:    {}", model_dir.display());
-    println!("report:   {}", model_dir.join("report.html").display());
-    println!("scores:   {}", out.display());
-    eprintln!("demo finished in {:.1}s", started.elapsed().as_secs_f64());
+    let sm = scoring::score(model, &o)?;
+    eprintln!(
+        "    {}: {} accounts as of {}",
+        out.display(),
+        sm.rows,
+        scorebook::input::read::format_days(as_of)
+    );
     Ok(())
 }
