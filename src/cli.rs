@@ -155,7 +155,7 @@ pub struct ScoreArgs {
     /// Universe: a .parquet/.csv file, a directory of them, or a glob
     #[arg(long)]
     pub universe: PathBuf,
-    /// Signals table (.parquet/.csv) for timing features
+    /// Signals for timing features: a .parquet/.csv file, a directory of them, or a glob
     #[arg(long)]
     pub signals: Option<PathBuf>,
     /// As-of date (YYYY-MM-DD) of the timing features; default today
@@ -170,6 +170,9 @@ pub struct ScoreArgs {
     /// Score only shard I of N (I/N, 0-based): by file, or by account_id hash for one file
     #[arg(long)]
     pub shard: Option<String>,
+    /// Replace an existing output file
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

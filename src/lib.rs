@@ -16,6 +16,7 @@ pub mod features;
 pub mod input;
 pub mod model;
 pub mod model_dir;
+pub mod output;
 pub mod report;
 pub mod review;
 pub mod scoring;

@@ -37,12 +37,19 @@ pub fn write_dir(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<(
     let parent = parent_of(dir);
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("model");
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = crate::output::tmp_path(dir);
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    for (f, bytes) in files {
-        let p = tmp.join(f);
-        std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))?;
+    let written = (|| {
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        for (f, bytes) in files {
+            let p = tmp.join(f);
+            std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
     }
     if dir.exists() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
@@ -135,7 +142,7 @@ pub fn promote(model: &Path) -> Result<String> {
         .ok_or_else(|| Error::data(model.display(), "not a model directory name"))?
         .to_string();
     let dir = parent_of(model);
-    let tmp = dir.join(format!(".{CHAMPION_FILE}.tmp-{}", std::process::id()));
+    let tmp = crate::output::tmp_path(&dir.join(CHAMPION_FILE));
     std::fs::write(&tmp, format!("{name}\n")).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, dir.join(CHAMPION_FILE)).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);

@@ -55,11 +55,17 @@ fn validates_trains_and_scores_the_maven_export() {
     let ids = strings(&b, "account_id");
     assert_eq!(ids.len(), 85);
     assert_eq!(ids[0].as_deref(), Some("Acme Corporation"));
+    // every account is scored; as of 2018 a few have more earlier wins (or
+    // years) than any training deal had, and say so
+    let status = strings(&b, "status");
     assert!(
-        strings(&b, "status")
-            .iter()
-            .all(|s| s.as_deref() == Some("ok")),
-        "{:?}",
-        strings(&b, "status")
+        status.iter().all(|s| s.as_deref() == Some("ok")
+            || s.as_deref()
+                .is_some_and(|s| s.starts_with("outside the training range, held to it"))),
+        "{status:?}"
+    );
+    assert!(
+        status.iter().filter(|s| s.as_deref() == Some("ok")).count() > 70,
+        "{status:?}"
     );
 }

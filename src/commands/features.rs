@@ -22,6 +22,7 @@ pub fn run(a: &FeaturesArgs) -> Result<()> {
         .out
         .as_deref()
         .ok_or_else(|| Error::config("arguments", "pass --out FILE"))?;
+    scorebook::output::check_not_input("--out", out, &scorebook::input::files(&cfg)?.all())?;
     let tt = training_table(&ds, &spec)?;
     let mut df = tt.to_frame()?;
     write_frame(&mut df, out)?;
@@ -37,11 +38,7 @@ pub fn run(a: &FeaturesArgs) -> Result<()> {
 /// Writes a frame to .parquet or .csv, atomically.
 pub fn write_frame(df: &mut DataFrame, out: &Path) -> Result<()> {
     let fmt = scorebook::input::read::format_of(out)?;
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("features");
-    let tmp = out.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = scorebook::output::tmp_path(out);
     let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let res = match fmt {
         scorebook::input::read::Format::Parquet => ParquetWriter::new(f).finish(df).map(|_| ()),

@@ -21,9 +21,14 @@ pub fn run(a: &ReportArgs) -> Result<()> {
     let other = a.compare.as_deref().map(load).transpose()?;
     let html = scorebook::report::html(&m, &e, other.as_ref().map(|(m, e)| (m, e)));
     let out = dir.join("report.html");
-    let tmp = dir.join(".report.html.tmp");
-    std::fs::write(&tmp, html).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &out).map_err(|e| Error::io(&out, e))?;
+    let tmp = scorebook::output::tmp_path(&out);
+    let written = std::fs::write(&tmp, html)
+        .map_err(|e| Error::io(&tmp, e))
+        .and_then(|_| std::fs::rename(&tmp, &out).map_err(|e| Error::io(&out, e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
     println!("{}", out.display());
     Ok(())
 }

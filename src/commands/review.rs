@@ -18,6 +18,10 @@ pub fn run(a: &ReviewArgs) -> Result<()> {
     let before = a.before.as_deref().map(Scores::read).transpose()?;
     let after = a.after.as_deref().map(Scores::read).transpose()?;
     let cfg = super::config_of(&a.input)?;
+    let mut inputs = scorebook::input::files(&cfg)?.all();
+    inputs.extend([champion_dir.clone(), challenger_dir.clone()]);
+    inputs.extend(a.before.iter().chain(&a.after).cloned());
+    scorebook::output::check_not_input("--out", &a.out, &inputs)?;
     let (ds, q) = scorebook::input::load(&cfg)?;
     for w in &q.warnings {
         eprintln!("warning: {w}");

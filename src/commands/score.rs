@@ -17,7 +17,19 @@ fn parse_shard(s: &str) -> Result<(usize, usize)> {
 }
 
 pub fn run(a: &ScoreArgs) -> Result<()> {
-    let model = Model::load(&scorebook::model_dir::resolve(&a.model)?)?;
+    let model_dir = scorebook::model_dir::resolve(&a.model)?;
+    let mut inputs = scorebook::input::read::expand_inputs(&a.universe)?;
+    if let Some(s) = &a.signals {
+        inputs.extend(scorebook::input::read::expand_inputs(s)?);
+    }
+    inputs.push(model_dir.clone());
+    scorebook::output::check_not_input("--out", &a.out, &inputs)?;
+    if a.out.exists() && !a.force {
+        return Err(Error::Exists {
+            path: a.out.clone(),
+        });
+    }
+    let model = Model::load(&model_dir)?;
     if a.batch_size == 0 {
         return Err(Error::config("--batch-size", "must be at least 1"));
     }

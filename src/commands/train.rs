@@ -32,6 +32,7 @@ pub fn train_to(
             path: out.to_path_buf(),
         });
     }
+    scorebook::output::check_not_input("--out", out, &scorebook::input::files(cfg)?.all())?;
     let (ds, q) = scorebook::input::load(cfg)?;
     for w in &q.warnings {
         eprintln!("warning: {w}");

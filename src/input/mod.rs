@@ -74,6 +74,20 @@ pub struct Files {
     pub signals: Option<PathBuf>,
 }
 
+impl Files {
+    /// Every input path (a signals glob as its files).
+    pub fn all(&self) -> Vec<PathBuf> {
+        let mut v = vec![self.accounts.clone(), self.opportunities.clone()];
+        if let Some(s) = &self.signals {
+            match read::expand_inputs(s) {
+                Ok(f) => v.extend(f),
+                Err(_) => v.push(s.clone()),
+            }
+        }
+        v
+    }
+}
+
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Quality {
     pub errors: Vec<String>,

@@ -282,12 +282,17 @@ pub fn numbers(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<f64>>> {
             .map(|(i, s)| match s {
                 None => Ok(None),
                 Some(s) if blank(s) => Ok(None),
-                Some(s) => parse_number(s).map(Some).ok_or_else(|| {
-                    loc.err(
+                Some(s) => match parse_number(s) {
+                    Some(x) if x.abs() <= MAX_ABS => Ok(Some(x)),
+                    Some(_) => Err(loc.err(
+                        i,
+                        format!("{s} is beyond \u{b1}{MAX_ABS:e}; fix the value or leave it empty"),
+                    )),
+                    None => Err(loc.err(
                         i,
                         format!("cannot read {s:?} as a number; fix the value or leave it empty"),
-                    )
-                }),
+                    )),
+                },
             })
             .collect();
     }
@@ -298,10 +303,35 @@ pub fn numbers(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<f64>>> {
             format!("column `{}` has type {dt}, expected a number", loc.column),
         ));
     }
-    let cast = arrow::compute::cast(a, &DataType::Float64)?;
+    let cast = arrow::compute::cast(a, &DataType::Float64).map_err(|e| {
+        Error::data(
+            loc.file,
+            format!("column `{}` cannot be read as numbers: {e}", loc.column),
+        )
+    })?;
     let v = cast.as_primitive::<arrow::datatypes::Float64Type>();
-    Ok(v.iter().map(|x| x.filter(|x| x.is_finite())).collect())
+    // NaN is a missing value (pandas writes them so); infinities and absurd magnitudes are errors
+    v.iter()
+        .enumerate()
+        .map(|(i, x)| match x {
+            Some(x) if x.is_nan() => Ok(None),
+            Some(x) if x.abs() > MAX_ABS => Err(loc.err(
+                i,
+                format!("{x} is not finite or beyond \u{b1}{MAX_ABS:e}; fix the value or leave it empty"),
+            )),
+            x => Ok(x),
+        })
+        .collect()
 }
+
+/// The largest magnitude a number in an input may have: beyond it a value
+/// is a unit or export error, and sums of such values overflow.
+pub const MAX_ABS: f64 = 1e15;
+
+/// Dates are read only within these days (1900-01-01 to 2199-12-31): beyond
+/// them a value is an export error, and date arithmetic would overflow.
+pub const FIRST_DAY: i32 = -25_567;
+pub const LAST_DAY: i32 = 84_005;
 
 fn parse_number(s: &str) -> Option<f64> {
     let t = s.trim();
@@ -326,9 +356,14 @@ pub fn dates(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<i32>>> {
             .map(|(i, s)| match s {
                 None => Ok(None),
                 Some(s) if blank(s) => Ok(None),
-                Some(s) => parse_date(s).map(Some).ok_or_else(|| {
-                    loc.err(i, format!("cannot read {s:?} as a date; use YYYY-MM-DD"))
-                }),
+                Some(s) => match parse_date(s) {
+                    Some(d) if (FIRST_DAY..=LAST_DAY).contains(&d) => Ok(Some(d)),
+                    Some(_) => Err(loc.err(
+                        i,
+                        format!("{s:?} is outside 1900-01-01 to 2199-12-31; fix the date"),
+                    )),
+                    None => Err(loc.err(i, format!("cannot read {s:?} as a date; use YYYY-MM-DD"))),
+                },
             })
             .collect();
     }
@@ -342,10 +377,19 @@ pub fn dates(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<i32>>> {
             ))
         }
     };
-    Ok(cast
-        .as_primitive::<arrow::datatypes::Date32Type>()
+    cast.as_primitive::<arrow::datatypes::Date32Type>()
         .iter()
-        .collect())
+        .enumerate()
+        .map(|(i, d)| match d {
+            Some(d) if !(FIRST_DAY..=LAST_DAY).contains(&d) => Err(loc.err(
+                i,
+                format!(
+                    "{d} days since 1970-01-01 is outside 1900-01-01 to 2199-12-31; fix the date"
+                ),
+            )),
+            d => Ok(d),
+        })
+        .collect()
 }
 
 /// Parses `YYYY-MM-DD`, optionally followed by a time (`T` or space), or `YYYY/MM/DD`.
@@ -367,9 +411,18 @@ pub fn days_from_date(d: chrono::NaiveDate) -> i32 {
     (d - epoch).num_days() as i32
 }
 
+/// The date of a day number; days beyond chrono's range saturate (inputs
+/// are checked to lie within `FIRST_DAY..=LAST_DAY`, so only a corrupt
+/// model file could get here).
 pub fn date_from_days(days: i32) -> chrono::NaiveDate {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    epoch + chrono::Duration::days(days as i64)
+    epoch
+        .checked_add_signed(chrono::Duration::days(i64::from(days)))
+        .unwrap_or(if days < 0 {
+            chrono::NaiveDate::MIN
+        } else {
+            chrono::NaiveDate::MAX
+        })
 }
 
 pub fn format_days(days: i32) -> String {

@@ -26,8 +26,9 @@ pub struct Term {
     pub std: f64,
     /// Coefficient on the standardized scale.
     pub coef: f64,
-    /// Its standard error (Fisher information of the penalized fit).
-    #[serde(default)]
+    /// Its standard error (Fisher information of the penalized fit); NaN
+    /// (`null` in model.json) when the information was not invertible.
+    #[serde(default, with = "nan_as_null")]
     pub std_error: f64,
     /// How the source column enters (models before shapes: linear).
     #[serde(default)]
@@ -101,8 +102,8 @@ pub const MIN_LEVEL_ROWS: usize = 30;
 /// levels of text features (the most common level, and levels in fewer than
 /// `MIN_LEVEL_ROWS` deals, are the reference).
 /// Constant columns are dropped. Account numbers (fit axis, not 0/1) are
-/// winsorized (`winsor_bounds`). Means, standard deviations and bounds
-/// come from `rows`.
+/// winsorized (`winsor_bounds`), signal numbers held to their training
+/// range. Means, standard deviations and bounds come from `rows`.
 pub fn design_terms(
     table: &FeatureTable,
     rows: &[usize],
@@ -160,11 +161,13 @@ pub fn design_terms(
                         continue;
                     }
                     let mut x: Vec<f64> = raw.iter().map(|v| shape.apply(*v)).collect();
-                    let clip = (axis == Axis::Fit
-                        && !binary
-                        && matches!(shape, Shape::Linear | Shape::Log))
-                    .then(|| winsor_bounds(&x))
-                    .flatten();
+                    // account numbers winsorized, signal features held to
+                    // the training range (which changes no training value)
+                    let clip = match (binary, shape, axis) {
+                        (false, Shape::Linear | Shape::Log, Axis::Fit) => winsor_bounds(&x),
+                        (false, Shape::Linear | Shape::Log, Axis::Timing) => range_bounds(&x),
+                        _ => None,
+                    };
                     if let Some([lo, hi]) = clip {
                         x.iter_mut().for_each(|v| *v = v.clamp(lo, hi));
                     }
@@ -188,6 +191,17 @@ pub fn design_terms(
         }
     }
     terms
+}
+
+/// The range of `x`, when it is not a single value.
+fn range_bounds(x: &[f64]) -> Option<[f64; 2]> {
+    let (lo, hi) = x
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(*v), hi.max(*v))
+        });
+    (lo < hi).then_some([lo, hi])
 }
 
 /// Winsorizing bounds of `x`: Tukey's far-out fences (3 interquartile
@@ -249,4 +263,21 @@ pub fn matrix(table: &FeatureTable, terms: &[Term], rows: &[usize]) -> Result<Ar
         }
     }
     Ok(x)
+}
+
+/// An f64 that may be NaN, as JSON: NaN is `null` (JSON has no NaN).
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
 }

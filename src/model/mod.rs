@@ -132,6 +132,9 @@ pub struct Scored {
     pub quadrant: Vec<&'static str>,
     pub reasons: Vec<[String; 3]>,
     pub disqualified: Vec<bool>,
+    /// What the status column should add for the row ("" when nothing):
+    /// values held to the training range, a value that is not finite.
+    pub notes: Vec<String>,
 }
 
 /// What `Model::predict` gives for each feature row.
@@ -152,6 +155,9 @@ pub struct Linear {
     /// Row-major: by_source[row * sources.len() + s] = the sum over source
     /// s's terms of coef * standardized value.
     pub by_source: Vec<f64>,
+    /// Per row, the sources whose value lay outside the training range and
+    /// was held to it (the model does not extrapolate).
+    pub outside: Vec<Vec<usize>>,
 }
 
 impl Linear {
@@ -221,8 +227,90 @@ impl Model {
                 format!("model format version {v:?} is not supported by this scorebook (expects {FORMAT_VERSION}); retrain the model"),
             ));
         }
-        serde_json::from_value(probe)
-            .map_err(|e| Error::data(path.display(), format!("corrupt model file: {e}")))
+        let m: Model = serde_json::from_value(probe)
+            .map_err(|e| Error::data(path.display(), format!("corrupt model file: {e}")))?;
+        m.check().map_err(|e| {
+            Error::data(
+                path.display(),
+                format!("{e}: the file was edited or damaged; retrain the model"),
+            )
+        })?;
+        Ok(m)
+    }
+
+    /// Every number `score` relies on is usable: finite parameters, positive
+    /// scales, ordered cut-offs and percentiles, matching lengths. `train`
+    /// checks before writing, `load` after reading.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let finite = |what: &str, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err(format!("{what} is {v}, not a finite number"))
+            }
+        };
+        for t in &self.terms {
+            finite(&format!("term `{}` coefficient", t.name), t.coef)?;
+            finite(&format!("term `{}` mean", t.name), t.mean)?;
+            if !(t.std.is_finite() && t.std > 0.0) {
+                return Err(format!("term `{}` has std {}, not > 0", t.name, t.std));
+            }
+            if t.coef.abs() > 1e6 {
+                return Err(format!(
+                    "term `{}` has an absurd coefficient {}",
+                    t.name, t.coef
+                ));
+            }
+            if let Some([lo, hi]) = t.clip {
+                if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                    return Err(format!("term `{}` has clip bounds [{lo}, {hi}]", t.name));
+                }
+            }
+        }
+        finite("the intercept", self.intercept)?;
+        let h = &self.hybrid;
+        for (what, v) in [
+            ("the hybrid intercept", h.intercept),
+            ("the hybrid model weight", h.model_weight),
+            ("the hybrid rule weight", h.rule_weight),
+            ("the rules baseline intercept", self.rules_baseline[0]),
+            ("the rules baseline slope", self.rules_baseline[1]),
+            ("penalty_c", self.penalty_c),
+        ] {
+            finite(what, v)?;
+        }
+        if let calibrate::Calibration::Isotonic { x, y } = &self.calibration {
+            let sorted = x.windows(2).all(|w| w[0] <= w[1]);
+            let probabilities = y.iter().all(|p| (0.0..=1.0).contains(p));
+            if x.is_empty()
+                || x.len() != y.len()
+                || !sorted
+                || !probabilities
+                || x.iter().any(|v| !v.is_finite())
+            {
+                return Err(
+                    "the isotonic calibration map is not an increasing map to probabilities".into(),
+                );
+            }
+        }
+        let [t1, t2] = self.tier_cutoffs;
+        if !((0.0..=1.0).contains(&t1) && (0.0..=1.0).contains(&t2) && t1 >= t2) {
+            return Err(format!("tier cut-offs {t1} (Tier 1) and {t2} (Tier 2) are not probabilities with Tier 1's above Tier 2's"));
+        }
+        for (what, q) in [
+            ("fit_quantiles", &self.fit_quantiles),
+            ("timing_quantiles", &self.timing_quantiles),
+        ] {
+            if q.len() != 101
+                || q.iter().any(|v| !v.is_finite())
+                || q.windows(2).any(|w| w[0] > w[1])
+            {
+                return Err(format!(
+                    "{what} must be 101 finite, non-decreasing percentiles"
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn has_timing(&self) -> bool {
@@ -260,6 +348,7 @@ impl Model {
             };
             raws.push(raw);
         }
+        let mut outside: Vec<Vec<usize>> = vec![vec![]; n];
         let mut sources: Vec<std::ops::Range<usize>> = vec![];
         let mut source_of = Vec::with_capacity(self.terms.len());
         for (j, t) in self.terms.iter().enumerate() {
@@ -268,6 +357,21 @@ impl Model {
                 _ => sources.push(j..j + 1),
             }
             source_of.push(sources.len() - 1);
+        }
+        for (j, t) in self.terms.iter().enumerate() {
+            let (Some([lo, hi]), None) = (t.clip, &t.level) else {
+                continue;
+            };
+            let Some(v) = table.get(&t.source) else {
+                continue;
+            };
+            for (r, out) in outside.iter_mut().enumerate() {
+                let x = t.shape.apply(v.num(r).unwrap_or(0.0));
+                let s = source_of[j];
+                if (x < lo - 1e-9 * lo.abs() || x > hi + 1e-9 * hi.abs()) && !out.contains(&s) {
+                    out.push(s);
+                }
+            }
         }
         let ns = sources.len();
         let mut by_source = vec![0.0; n * ns];
@@ -295,6 +399,7 @@ impl Model {
             timing,
             sources,
             by_source,
+            outside,
         })
     }
 
@@ -386,6 +491,21 @@ impl Model {
             s.tier.push(self.tier(p, rr.disqualified[r].is_some()));
             s.quadrant.push(quadrant);
             s.disqualified.push(rr.disqualified[r].is_some());
+            let mut note = String::new();
+            if !lin.outside[r].is_empty() {
+                let names: Vec<&str> = lin.outside[r]
+                    .iter()
+                    .map(|&k| self.terms[lin.sources[k].start].source.as_str())
+                    .collect();
+                note = format!(
+                    "outside the training range, held to it: {}",
+                    names.join(", ")
+                );
+            }
+            if !p.is_finite() || !mp.is_finite() {
+                note = "not scored: a feature value is not finite".into();
+            }
+            s.notes.push(note);
             s.reasons.push(explain::reasons(
                 self,
                 table,

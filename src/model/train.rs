@@ -614,6 +614,9 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         fit_warnings,
         unused_signals: unused_signal_types(&model.spec, &model.terms),
     };
+    model
+        .check()
+        .map_err(|e| Error::Fit(format!("the fitted model is not usable: {e}")))?;
     Ok((model, eval))
 }
 

@@ -176,7 +176,7 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
         }
     };
 
-    let tmp = tmp_path(&o.out);
+    let tmp = crate::output::tmp_path(&o.out);
     let result = write_scores(model, o, &plans, row_shard, &mut timing, &tmp);
     match result {
         Ok(s) => {
@@ -279,14 +279,6 @@ impl Timing<'_> {
         }
         Ok(snapshot.lookup(ids))
     }
-}
-
-fn tmp_path(out: &Path) -> PathBuf {
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("scores.parquet");
-    out.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
 fn write_scores(
@@ -452,9 +444,18 @@ fn score_accounts(
         features::account_features(&acc, &vec![as_of; n], &model.spec, &model.won_history);
     table.extend(timing);
     let s = model.score_table(&table)?;
-    let status = status.iter().map(|s| if s.is_empty() { "ok" } else { s });
+    let status: Vec<String> = status
+        .into_iter()
+        .zip(&s.notes)
+        .map(|(a, b)| match (a.is_empty(), b.is_empty()) {
+            (true, true) => "ok".to_string(),
+            (false, true) => a,
+            (true, false) => b.clone(),
+            (false, false) => format!("{a}; {b}"),
+        })
+        .collect();
     summary.rows += n;
-    summary.not_ok += status.clone().filter(|s| *s != "ok").count();
+    summary.not_ok += status.iter().filter(|s| *s != "ok").count();
     for t in &s.tier {
         match summary.tiers.get_mut(*t) {
             Some(c) => *c += 1,
