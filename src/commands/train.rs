@@ -55,7 +55,12 @@ pub fn train_loaded(
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
     let started = std::time::Instant::now();
     let (m, e) = model::train::train(ds, cfg, name)?;
-    for u in e.unused_signals.iter().chain(&e.fit_warnings) {
+    for u in e
+        .unused_signals
+        .iter()
+        .chain(&e.fit_warnings)
+        .chain(&e.leakage_warnings)
+    {
         eprintln!("warning: {u}");
     }
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "trained");

@@ -315,6 +315,7 @@ impl FeatureSpec {
             "annual_revenue_missing",
             "founded_year_missing",
             "hiring_missing",
+            "technologies_missing",
         ] {
             v.push((n.into(), "boolean"));
         }
@@ -465,6 +466,10 @@ pub fn account_features(
         ("annual_revenue_missing", rev_m),
         ("founded_year_missing", fy_m),
         ("hiring_missing", hire_m),
+        (
+            "technologies_missing",
+            a.technologies.iter().map(Option::is_none).collect(),
+        ),
     ] {
         t.push(name, Values::Bool(v));
     }

@@ -161,9 +161,27 @@ fn capitalize(s: &str) -> String {
 pub struct Scratch {
     cands: Vec<(f64, Result<usize, usize>)>,
     order: Vec<(f64, usize)>,
+    /// Per source of the linear predictor, the boolean columns that, when
+    /// true for a row, mean its value was imputed (not cited then).
+    imputed: Option<Vec<Vec<usize>>>,
 }
 
-/// Three reasons for one row. Candidates are the features' contributions
+/// The `*_missing` flags behind a source: a reason never cites a value
+/// that was imputed (or a column the universe does not have).
+fn missing_flags(source: &str) -> &'static [&'static str] {
+    match source {
+        s if s.starts_with("tech_") => &["technologies_missing"],
+        "log_employees" | "size_band" => &["employees_missing"],
+        "log_rpe_industry_ratio" => &["employees_missing", "annual_revenue_missing"],
+        "company_age" => &["founded_year_missing"],
+        "log_jobs_posted_30d" => &["hiring_missing"],
+        "hiring_intensity" => &["hiring_missing", "employees_missing"],
+        _ => &[],
+    }
+}
+
+/// Three reasons for one row, each saying whether it raises or lowers the
+/// score ("Raises: Uses Salesforce"). Candidates are the features' contributions
 /// (a text feature's one-hot levels summed: "Industry: Software" is one
 /// effect) and the matched rules (weighted by the hybrid's rule weight).
 /// Positives come first, largest first, unless the row's total is
@@ -178,12 +196,26 @@ pub fn reasons(
     disqualified: Option<&str>,
     scratch: &mut Scratch,
 ) -> [String; 3] {
+    let imputed = scratch.imputed.get_or_insert_with(|| {
+        lin.sources
+            .iter()
+            .map(|r| {
+                missing_flags(&model.terms[r.start].source)
+                    .iter()
+                    .filter_map(|f| table.names.iter().position(|n| n == f))
+                    .collect()
+            })
+            .collect()
+    });
     // candidates: (contribution to the hybrid logit, first term of the source or matched rule)
     let cands = &mut scratch.cands;
     cands.clear();
-    for (terms, c) in lin.sources.iter().zip(lin.row(row)) {
+    for ((terms, c), flags) in lin.sources.iter().zip(lin.row(row)).zip(imputed.iter()) {
         let c = c * model.hybrid.model_weight;
-        if c.abs() > 1e-6 {
+        let was_imputed = flags
+            .iter()
+            .any(|&k| table.columns[k].num(row).is_some_and(|v| v > 0.5));
+        if c.abs() > 1e-6 && !was_imputed {
             cands.push((c, Ok(terms.start)));
         }
     }
@@ -233,9 +265,11 @@ pub fn reasons(
             order.sort_unstable_by(cmp);
             complete = true;
         }
-        let s = match cands[order[k].1].1 {
-            Ok(j) => describe(model, table, &model.terms[j], row),
-            Err(m) => format!("Rule: {} ({:+})", matched[m].0, matched[m].1),
+        let (c, which) = cands[order[k].1];
+        let sign = if c > 0.0 { "Raises" } else { "Lowers" };
+        let s = match which {
+            Ok(j) => format!("{sign}: {}", describe(model, table, &model.terms[j], row)),
+            Err(m) => format!("{sign}: rule {} ({:+} points)", matched[m].0, matched[m].1),
         };
         if !out.contains(&s) {
             out.push(s);

@@ -277,6 +277,16 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         c("jobs_posted_30d"),
         c("hires_12m")
     ));
+    f.push(
+        if spec.account_columns.iter().any(|x| x == "technologies") {
+            format!(
+                "CASE WHEN NULLIF(TRIM({}), '') IS NULL THEN 1 ELSE 0 END AS technologies_missing",
+                c("technologies")
+            )
+        } else {
+            "1 AS technologies_missing".to_string()
+        },
+    );
     for e in &spec.extra {
         f.push(format!(
             "COALESCE(CAST({} AS DOUBLE), {}) AS {e}",

@@ -50,6 +50,15 @@ pub struct Evaluation {
     /// Fits that ran out of iterations but are usable, each with by how much.
     #[serde(default)]
     pub fit_warnings: Vec<String>,
+    /// Each scorer against chance (the fitted deals' win rate for everyone).
+    #[serde(default)]
+    pub against_chance: Vec<Comparison>,
+    /// Features that may leak the outcome.
+    #[serde(default)]
+    pub leakage_warnings: Vec<String>,
+    /// Whether any rule or disqualifier is configured.
+    #[serde(default)]
+    pub rules_configured: bool,
 }
 
 /// The signal types none of whose features entered the model (each is
@@ -79,7 +88,7 @@ fn unused_signal_types(spec: &FeatureSpec, terms: &[design::Term]) -> Vec<String
 
 /// `scorer` against `baseline` on the held-out deals: log-loss difference
 /// (negative: the scorer is better) with its paired standard error, and the
-/// AUC difference.
+/// AUC difference with DeLong's standard error.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparison {
     pub scorer: String,
@@ -87,30 +96,92 @@ pub struct Comparison {
     pub log_loss_difference: f64,
     pub log_loss_difference_se: f64,
     pub auc_difference: f64,
+    #[serde(default)]
+    pub auc_difference_se: f64,
 }
 
 impl Comparison {
     fn of(scorer: &str, baseline: &str, a: &[f64], b: &[f64], y: &[u8]) -> Comparison {
         let (d, se) = metrics::paired_log_loss_difference(a, b, y);
+        let auc = metrics::delong(b, a, y);
         Comparison {
             scorer: scorer.into(),
             baseline: baseline.into(),
             log_loss_difference: d,
             log_loss_difference_se: se,
-            auc_difference: metrics::auc(a, y) - metrics::auc(b, y),
+            auc_difference: auc.difference,
+            auc_difference_se: auc.se,
         }
     }
 
-    /// Better, worse, or within noise (two standard errors) by log loss.
+    /// `better` or `worse` when the log loss (beyond two standard errors) or
+    /// the AUC (its 95% interval) says so and the other does not disagree;
+    /// `mixed` when they disagree; `within noise` otherwise.
     pub fn verdict(&self) -> &'static str {
-        if self.log_loss_difference < -2.0 * self.log_loss_difference_se {
-            "better"
-        } else if self.log_loss_difference > 2.0 * self.log_loss_difference_se {
-            "worse"
-        } else {
-            "within noise"
+        let (d, se) = (self.log_loss_difference, self.log_loss_difference_se);
+        let (a, ase) = (self.auc_difference, self.auc_difference_se);
+        let better = d < -2.0 * se || a - 1.96 * ase > 0.0;
+        let worse = d > 2.0 * se || a + 1.96 * ase < 0.0;
+        match (better, worse) {
+            (true, false) => "better",
+            (false, true) => "worse",
+            (true, true) => "mixed",
+            (false, false) => "within noise",
         }
     }
+
+    /// The AUC difference's 95% interval.
+    pub fn auc_interval(&self) -> (f64, f64) {
+        (
+            self.auc_difference - 1.96 * self.auc_difference_se,
+            self.auc_difference + 1.96 * self.auc_difference_se,
+        )
+    }
+}
+
+/// Features that may leak the outcome: one that alone separates won from
+/// lost almost perfectly on the fitted deals, or an extra column whose name
+/// says it is measured at or after the close.
+fn leakage_warnings(
+    tt: &TrainingTable,
+    rows: &[usize],
+    terms: &[design::Term],
+    extra: &[String],
+) -> Vec<String> {
+    let y: Vec<u8> = rows.iter().map(|&r| tt.label[r]).collect();
+    let mut out = vec![];
+    let mut seen: Vec<&str> = vec![];
+    for t in terms {
+        if seen.contains(&t.source.as_str()) {
+            continue;
+        }
+        seen.push(&t.source);
+        let Some(v) = tt.features.get(&t.source) else {
+            continue;
+        };
+        let x: Vec<f64> = match (v, &t.level) {
+            (features::Values::Text(v), Some(level)) => rows
+                .iter()
+                .map(|&r| f64::from(u8::from(&v[r] == level)))
+                .collect(),
+            _ => rows.iter().map(|&r| v.num(r).unwrap_or(0.0)).collect(),
+        };
+        let auc = metrics::auc(&x, &y);
+        if auc.max(1.0 - auc) >= 0.95 {
+            out.push(format!("`{}` alone separates won from lost deals almost perfectly (AUC {:.3} on the fitted deals): it is probably recorded at or after the close (leakage); drop it unless it is truly known when a deal is created", t.source, auc.max(1.0 - auc)));
+        }
+    }
+    const AFTER: &[&str] = &[
+        "close", "closed", "won", "lost", "outcome", "result", "stage", "duration", "cycle",
+        "days_to", "signed", "churn",
+    ];
+    for e in extra {
+        let lower = e.to_lowercase();
+        if let Some(w) = AFTER.iter().find(|w| lower.contains(*w)) {
+            out.push(format!("the extra feature `{e}` is named like something measured at or after the close (\u{201c}{w}\u{201d}): make sure it is known when a deal is created, or it leaks the outcome"));
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -559,6 +630,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         .map(|r| model.quadrant(lin.fit[r], lin.timing[r]).2)
         .collect();
     // held-out evaluation
+    let fit_rate = fit_rows.iter().filter(|&&r| y[r] == 1).count() as f64 / fit_rows.len() as f64;
     let deals = model.predict(&tt.features)?;
     let p_model = pick(&deals.model_probability, &te);
     let p_hybrid = pick(&deals.probability, &te);
@@ -606,6 +678,16 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
             Comparison::of("hybrid", "rules", &p_hybrid, &p_rules, &y_te),
             Comparison::of("hybrid", "model", &p_hybrid, &p_model, &y_te),
         ],
+        against_chance: [
+            ("rules", &p_rules),
+            ("model", &p_model),
+            ("hybrid", &p_hybrid),
+        ]
+        .into_iter()
+        .map(|(name, p)| Comparison::of(name, "chance", p, &vec![fit_rate; y_te.len()], &y_te))
+        .collect(),
+        leakage_warnings: leakage_warnings(&tt, &fit_rows, &model.terms, &cfg.features.extra),
+        rules_configured: !(cfg.rules.is_empty() && cfg.disqualifiers.is_empty()),
         calibration_choice,
         penalty_path: path,
         planning: plan,

@@ -211,38 +211,80 @@ fn headline(m: &Model, e: &Evaluation) -> String {
     let mut s = String::new();
     let of = |b: &str| e.comparisons.iter().find(|c| c.baseline == b);
     let diff = |c: &Comparison| {
+        let (lo, hi) = c.auc_interval();
         format!(
-            "log loss {:+.4} &plusmn; {:.4}, AUC {:+.3}",
+            "log loss {:+.4} &plusmn; {:.4}, AUC {:+.3} (95% interval {:+.3} to {:+.3})",
             c.log_loss_difference,
             2.0 * c.log_loss_difference_se,
-            c.auc_difference
+            c.auc_difference,
+            lo,
+            hi
         )
     };
-    if let Some(c) = of("rules") {
-        if c.verdict() == "better" {
-            write!(s, "The hybrid score beats the hand-written rules on the newest {} deals: AUC {:.3} vs {:.3}, log loss {:.4} vs {:.4} ({}).", e.hybrid.rows, e.hybrid.auc, e.rules.auc, e.hybrid.log_loss, e.rules.log_loss, diff(c)).ok();
-        } else {
-            write!(s, "The hybrid score does <b>not</b> beat the hand-written rules on the newest {} deals (AUC {:.3} vs {:.3}; {}, {}). Do not route reps by it before investigating.", e.hybrid.rows, e.hybrid.auc, e.rules.auc, diff(c), c.verdict()).ok();
+    // first: is it better than chance at all?
+    if let Some(c) = e.against_chance.iter().find(|c| c.scorer == "hybrid") {
+        if c.verdict() != "better" {
+            write!(s, "The score is <b>no better than chance</b> on the newest {} deals (AUC {:.3}; against giving every deal the base rate: {}). Do not route reps by it: the features do not predict the outcome on this data.", e.hybrid.rows, e.hybrid.auc, diff(c)).ok();
+            return s;
         }
+        write!(s, "The score ranks and predicts better than chance on the newest {} deals (AUC {:.3}; against the base rate: {}).", e.hybrid.rows, e.hybrid.auc, diff(c)).ok();
+    }
+    match of("rules") {
+        Some(_) if !e.rules_configured => {
+            s += " No rules are configured, so there is no hand-written baseline to beat.";
+        }
+        Some(c) => match c.verdict() {
+            "better" => {
+                write!(s, " It beats the hand-written rules: AUC {:.3} vs {:.3}, log loss {:.4} vs {:.4} ({}).", e.hybrid.auc, e.rules.auc, e.hybrid.log_loss, e.rules.log_loss, diff(c)).ok();
+            }
+            v => {
+                write!(s, " It does <b>not</b> beat the hand-written rules (AUC {:.3} vs {:.3}; {}: {v}). Do not route reps by it before investigating.", e.hybrid.auc, e.rules.auc, diff(c)).ok();
+            }
+        },
+        None => {}
     }
     if let Some(c) = of("model") {
+        let isotonic = matches!(
+            m.calibration,
+            crate::model::calibrate::Calibration::Isotonic { .. }
+        );
+        let worse_point = c.log_loss_difference > 0.0;
         if m.hybrid.is_model_alone() && !m.hybrid.rule_weight_pinned {
-            s += " It is the model alone: adding the rule points did not improve on the model on the validation period (see Hybrid below).";
-        } else if c.log_loss_difference <= 0.0 {
-            write!(
-                s,
-                " It does at least as well as the model alone ({}).",
-                diff(c)
-            )
-            .ok();
-        } else {
-            let why = if c.verdict() == "worse" {
-                "the rule weight and calibration fitted on the validation period do not carry over to the newest deals; consider pinning <code>model.rule_weight = 0</code> or revisiting the rules"
+            s += if isotonic {
+                " It is the model's score recalibrated by isotonic regression: adding the rule points did not improve on the model on the validation period (see Hybrid below)."
             } else {
-                "the difference is within noise: the rules add little the model has not already learned, and the stack's extra parameters are fitted on the validation period alone"
+                " It is the model alone: adding the rule points did not improve on the model on the validation period (see Hybrid below)."
             };
-            write!(s, " It does <b>not</b> beat the model alone ({}, {}): the rules get {:.3} per point; {why}.", diff(c), c.verdict(), m.hybrid.rule_weight).ok();
+            if isotonic && worse_point {
+                write!(
+                    s,
+                    " The recalibration does <b>not</b> beat the model alone ({}: {}).",
+                    diff(c),
+                    c.verdict()
+                )
+                .ok();
+            }
+        } else {
+            match c.verdict() {
+                "better" => {
+                    write!(s, " The rules add to the model ({}).", diff(c)).ok();
+                }
+                v if worse_point || v != "within noise" => {
+                    write!(s, " It does <b>not</b> beat the model alone ({}: {v}): the rules get {:.3} per point; the rule weight and calibration fitted on the validation period do not carry over to the newest deals; consider pinning <code>model.rule_weight = 0</code> or revisiting the rules.", diff(c), m.hybrid.rule_weight).ok();
+                }
+                _ => {
+                    write!(s, " It is within noise of the model alone ({}): the rules get {:.3} per point, adding little the model has not already learned.", diff(c), m.hybrid.rule_weight).ok();
+                }
+            }
         }
+    }
+    if !e.leakage_warnings.is_empty() {
+        write!(
+            s,
+            " <b>Possible leakage</b>: {}.",
+            esc(&e.leakage_warnings.join("; "))
+        )
+        .ok();
     }
     s
 }
@@ -399,8 +441,13 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
     .ok();
     write!(s, "<p class=\"headline\">{}</p>", headline(m, e)).ok();
     s += "<h2>Held-out metrics</h2><p>Newest closed deals, never used for fitting or for choosing anything.</p><table><tr><th>scorer</th><th>rows</th><th>AUC</th><th>log loss</th><th>Brier</th><th>ECE</th><th>KS</th><th>top-decile lift</th></tr>";
+    let rules_name = if e.rules_configured {
+        "rules"
+    } else {
+        "rules (none configured: the base rate)"
+    };
     for (name, x) in [
-        ("rules", &e.rules),
+        (rules_name, &e.rules),
         ("model", &e.model),
         ("hybrid", &e.hybrid),
     ] {
@@ -527,7 +574,12 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         )
         .ok();
     }
-    for u in e.unused_signals.iter().chain(&e.fit_warnings) {
+    for u in e
+        .unused_signals
+        .iter()
+        .chain(&e.fit_warnings)
+        .chain(&e.leakage_warnings)
+    {
         write!(s, "<li>{}.</li>", esc(u)).ok();
     }
     for u in unexpected_signs(m) {
