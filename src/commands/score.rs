@@ -51,6 +51,9 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
         s.rows as f64 / secs.max(1e-9),
         a.out.display()
     );
+    if let Some(w) = s.unit_warning() {
+        eprintln!("warning: {w}");
+    }
     let tiers: Vec<String> = s.tiers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     eprintln!(
         "  {}; {} rows not fully scored (see `status`)",

@@ -385,6 +385,22 @@ fn check_accounts(a: &Accounts, file: &str, q: &mut Quality) {
             rows(&bad_emp)
         ));
     }
+    let bad_rev: Vec<usize> = a
+        .annual_revenue
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_some_and(|r| r < 0.0))
+        .map(|(i, _)| i + 1)
+        .collect();
+    if !bad_rev.is_empty() {
+        q.errors.push(format!(
+            "{file}: column `annual_revenue` is negative in rows {}; fix or leave empty",
+            rows(&bad_rev)
+        ));
+    }
+    if let Some(w) = revenue_unit_warning(a, 1.0) {
+        q.warnings.push(format!("{file}: {w}"));
+    }
     let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (n, id) in a.name.iter().zip(&a.account_id) {
         if let (Some(n), Some(id)) = (n, id) {
@@ -439,6 +455,13 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
     let (mut dups, mut null_id, mut unknown, mut no_acc_closed, mut no_acc_open) =
         (vec![], vec![], vec![], vec![], 0);
     let (mut no_created, mut no_close, mut close_before) = (vec![], vec![], vec![]);
+    // a closed deal's dates lie between 1990 and a year from today: outside
+    // that, one typo (2205 for 2023) moves the training universe's as-of day
+    let (earliest, latest) = (
+        read::parse_date("1990-01-01").unwrap_or_default(),
+        read::days_from_date(chrono::Utc::now().date_naive()) + 365,
+    );
+    let mut implausible = vec![];
     let mut unknown_names: BTreeMap<&str, usize> = BTreeMap::new();
     for i in 0..n {
         let row = i + 1;
@@ -466,6 +489,10 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
                 (_, None) => no_close.push(row),
                 (Some(c), Some(e)) if e < c => close_before.push(row),
                 _ => {}
+            }
+            let dates = [o.created_date[i], o.close_date[i]];
+            if dates.iter().flatten().any(|d| *d < earliest || *d > latest) {
+                implausible.push(row);
             }
         }
     }
@@ -512,6 +539,13 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
         e.push(format!(
             "{file}: close_date is before created_date in rows {}; impossible dates, fix them in the CRM export",
             rows(&close_before)
+        ));
+    }
+    if !implausible.is_empty() {
+        e.push(format!(
+            "{file}: closed opportunities dated before 1990-01-01 or after {} in rows {}; fix the dates (a typo in one year moves every tier)",
+            read::format_days(latest),
+            rows(&implausible)
         ));
     }
     if no_acc_open > 0 {
@@ -588,4 +622,30 @@ fn load_signals(
         ));
     }
     Ok((kept, total))
+}
+
+/// A warning when revenue per employee is implausibly low for most accounts
+/// (median below $1,000 a head: the column is in thousands or millions).
+/// `multiplier` is the one the config applies.
+pub fn revenue_unit_warning(a: &Accounts, multiplier: f64) -> Option<String> {
+    let mut rpe: Vec<f64> = a
+        .employees
+        .iter()
+        .zip(&a.annual_revenue)
+        .filter_map(|(e, r)| match (e, r) {
+            (Some(e), Some(r)) if *e > 0.0 && *r > 0.0 => Some(r * multiplier / e),
+            _ => None,
+        })
+        .collect();
+    if rpe.len() < 10 {
+        return None;
+    }
+    rpe.sort_by(|x, y| x.total_cmp(y));
+    let median = rpe[rpe.len() / 2];
+    (median < 1_000.0).then(|| {
+        let hint = if median < 1.0 { "1e6 (millions)" } else { "1e3 (thousands)" };
+        format!(
+            "the median revenue per employee is ${median:.2}: `annual_revenue` looks like it is not in USD; set [input] revenue_multiplier = {hint}"
+        )
+    })
 }

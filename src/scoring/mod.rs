@@ -38,6 +38,22 @@ pub struct Summary {
     pub rows: usize,
     pub tiers: std::collections::BTreeMap<String, usize>,
     pub not_ok: usize,
+    /// Rows with employees and revenue, and those of them under $1,000 of
+    /// revenue per employee (a revenue column in thousands or millions).
+    pub revenue_rows: usize,
+    pub revenue_implausible: usize,
+}
+
+impl Summary {
+    /// A warning when most rows' revenue per employee is implausibly low.
+    pub fn unit_warning(&self) -> Option<String> {
+        (self.revenue_rows >= 10 && 2 * self.revenue_implausible > self.revenue_rows).then(|| {
+            format!(
+                "{} of {} accounts have under $1,000 of revenue per employee: `annual_revenue` looks like it is in thousands or millions, not USD; set [input] revenue_multiplier in the model's config (or pass --config) and score again",
+                self.revenue_implausible, self.revenue_rows
+            )
+        })
+    }
 }
 
 pub const OUTPUT_COLUMNS: [&str; 15] = [
@@ -374,6 +390,8 @@ fn write_scores(
                     }
                     summary.rows += part.rows;
                     summary.not_ok += part.not_ok;
+                    summary.revenue_rows += part.revenue_rows;
+                    summary.revenue_implausible += part.revenue_implausible;
                     for (t, c) in part.tiers {
                         *summary.tiers.entry(t).or_default() += c;
                     }
@@ -455,6 +473,14 @@ fn score_accounts(
         })
         .collect();
     summary.rows += n;
+    for (e, r) in acc.employees.iter().zip(&acc.annual_revenue) {
+        if let (Some(e), Some(r)) = (e, r) {
+            if *e > 0.0 && *r > 0.0 {
+                summary.revenue_rows += 1;
+                summary.revenue_implausible += usize::from(r / e < 1_000.0);
+            }
+        }
+    }
     summary.not_ok += status.iter().filter(|s| *s != "ok").count();
     for t in &s.tier {
         match summary.tiers.get_mut(*t) {
