@@ -110,6 +110,8 @@ pub struct FeaturesConfig {
     /// one within the window), `log` (ln(1 + count): saturation) and
     /// `count` (linear). The counts themselves stay features for rules.
     pub signal_shapes: Vec<SignalShape>,
+    /// At most this many signal types (the most frequent) become features.
+    pub max_signal_types: usize,
 }
 
 /// The solver of the logistic fit (`[model] solver`).
@@ -150,6 +152,7 @@ impl Default for FeaturesConfig {
             recency_cap_days: 365,
             axes: BTreeMap::new(),
             signal_shapes: vec![SignalShape::Presence, SignalShape::Log],
+            max_signal_types: 50,
         }
     }
 }

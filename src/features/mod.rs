@@ -54,6 +54,9 @@ pub struct FeatureSpec {
     /// this setting used the linear counts).
     #[serde(default = "linear_counts")]
     pub signal_shapes: Vec<SignalShape>,
+    /// Signal types beyond the `max_signal_types` most frequent, not features.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped_signal_types: Vec<String>,
 }
 
 fn linear_counts() -> Vec<SignalShape> {
@@ -196,7 +199,29 @@ impl FeatureSpec {
             .filter_map(|(k, v)| median(v).map(|m| (k, m)))
             .collect();
 
-        let types: std::collections::BTreeSet<&String> = ds.signals.types.iter().collect();
+        // the most frequent signal types become features, at most
+        // `max_signal_types` of them (free-text types would make thousands)
+        let mut freq = vec![0usize; ds.signals.types.len()];
+        for k in &ds.signals.kind {
+            freq[*k as usize] += 1;
+        }
+        let mut by_freq: Vec<usize> = (0..freq.len()).collect();
+        by_freq.sort_by(|&a, &b| {
+            freq[b]
+                .cmp(&freq[a])
+                .then(ds.signals.types[a].cmp(&ds.signals.types[b]))
+        });
+        let cap = f.max_signal_types;
+        let dropped_signal_types: Vec<String> = by_freq
+            .iter()
+            .skip(cap)
+            .map(|&k| ds.signals.types[k].clone())
+            .collect();
+        let types: std::collections::BTreeSet<&String> = by_freq
+            .iter()
+            .take(cap)
+            .map(|&k| &ds.signals.types[k])
+            .collect();
         let scheduled: Vec<String> = f
             .scheduled_signals
             .iter()
@@ -230,7 +255,21 @@ impl FeatureSpec {
             impute,
             extra: f.extra.clone(),
             signal_shapes: f.signal_shapes.clone(),
+            dropped_signal_types,
         }
+    }
+
+    /// What `train` says about signal types beyond `max_signal_types`.
+    pub fn dropped_signal_note(&self) -> Option<String> {
+        let d = &self.dropped_signal_types;
+        (!d.is_empty()).then(|| {
+            let shown: Vec<&str> = d.iter().take(5).map(String::as_str).collect();
+            format!(
+                "{} rarer signal types beyond [features] max_signal_types are not features (e.g. {}); raise the cap or map free-text types to a few",
+                d.len(),
+                shown.join(", ")
+            )
+        })
     }
 
     /// The shapes in which a numeric feature enters the model: signal-window

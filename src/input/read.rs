@@ -99,6 +99,25 @@ fn schema_of(path: &Path) -> Result<SchemaRef> {
 }
 
 fn file_schema(path: &Path) -> Result<SchemaRef> {
+    let schema = file_schema_unchecked(path)?;
+    // a repeated name would make "the column `x`" ambiguous: refuse it
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    for (i, n) in names.iter().enumerate() {
+        if let Some(j) = names[i + 1..].iter().position(|m| m == n) {
+            return Err(Error::data(
+                path.display(),
+                format!(
+                    "column `{n}` appears twice (columns {} and {}); rename one in the export",
+                    i + 1,
+                    i + j + 2
+                ),
+            ));
+        }
+    }
+    Ok(schema)
+}
+
+fn file_schema_unchecked(path: &Path) -> Result<SchemaRef> {
     match format_of(path)? {
         Format::Parquet => {
             let b = ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| {

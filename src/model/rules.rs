@@ -129,3 +129,88 @@ pub fn evaluate(rules: &[Rule], disq: &[Disqualifier], frame: &DataFrame) -> Res
     }
     Ok(out)
 }
+
+/// Functions a predicate may call: the same in every dialect `export-sql` writes.
+const PORTABLE_FUNCTIONS: &[&str] = &[
+    "ABS", "COALESCE", "LOWER", "UPPER", "LEAST", "GREATEST", "LN",
+];
+const KEYWORDS: &[&str] = &[
+    "AND", "OR", "NOT", "IS", "NULL", "IN", "BETWEEN", "LIKE", "TRUE", "FALSE", "CASE", "WHEN",
+    "THEN", "ELSE", "END",
+];
+
+/// Checks a predicate is SQL every dialect reads the same (it is evaluated
+/// by Polars here and pasted into the exported SQL): names are features,
+/// text is in single quotes, comparisons are SQL's, functions are the
+/// portable few. Returns what to fix.
+pub fn check_portable(when: &str, features: &[String]) -> std::result::Result<(), String> {
+    let c: Vec<char> = when.chars().collect();
+    let mut i = 0;
+    while i < c.len() {
+        let ch = c[i];
+        if ch.is_whitespace() {
+            i += 1;
+        } else if ch.is_ascii_alphabetic() || ch == '_' {
+            let start = i;
+            while i < c.len() && (c[i].is_ascii_alphanumeric() || c[i] == '_') {
+                i += 1;
+            }
+            let word: String = c[start..i].iter().collect();
+            let upper = word.to_ascii_uppercase();
+            let mut j = i;
+            while j < c.len() && c[j].is_whitespace() {
+                j += 1;
+            }
+            let call = c.get(j) == Some(&'(');
+            if call {
+                if !PORTABLE_FUNCTIONS.contains(&upper.as_str()) {
+                    return Err(format!(
+                        "`{word}(...)` is not one of the functions every SQL dialect shares ({})",
+                        PORTABLE_FUNCTIONS.join(", ")
+                    ));
+                }
+            } else if !KEYWORDS.contains(&upper.as_str()) && !features.iter().any(|f| f == &word) {
+                return Err(format!(
+                    "`{word}` is not a feature; `scorebook features --list` names them"
+                ));
+            }
+        } else if ch.is_ascii_digit()
+            || (ch == '.' && c.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            while i < c.len()
+                && (c[i].is_ascii_digit()
+                    || c[i] == '.'
+                    || c[i] == 'e'
+                    || c[i] == 'E'
+                    || ((c[i] == '-' || c[i] == '+') && matches!(c[i - 1], 'e' | 'E')))
+            {
+                i += 1;
+            }
+        } else if ch == '\'' {
+            i += 1;
+            loop {
+                match c.get(i) {
+                    None => return Err("a text value is not closed by a single quote".into()),
+                    Some('\'') if c.get(i + 1) == Some(&'\'') => i += 2,
+                    Some('\'') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+        } else if ch == '"' || ch == '`' {
+            return Err(format!("{ch} quotes name columns in some SQL dialects and text in others: write text in single quotes and feature names bare"));
+        } else if ch == '=' && c.get(i + 1) == Some(&'=') {
+            return Err("`==` is not SQL: compare with `=`".into());
+        } else if "=<>!()+-*/,%".contains(ch) {
+            if ch == '!' && c.get(i + 1) != Some(&'=') {
+                return Err("`!` is not SQL: negate with NOT".into());
+            }
+            i += 1;
+        } else {
+            return Err(format!("`{ch}` is not portable SQL in a predicate"));
+        }
+    }
+    Ok(())
+}

@@ -85,7 +85,28 @@ pub struct SqlOptions<'a> {
     pub signals_table: &'a str,
 }
 
+/// A table name as the SQL takes it: identifiers, dotted for a schema or
+/// catalog (`analytics.universe`); anything else would be pasted raw.
+fn check_table(flag: &str, name: &str) -> Result<()> {
+    let ident = |p: &str| {
+        let mut ch = p.chars();
+        ch.next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && ch.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if name.split('.').all(ident) {
+        Ok(())
+    } else {
+        Err(Error::config(
+            flag,
+            format!("{name:?} is not a table name: use letters, digits and _ (dotted for a schema: analytics.universe)"),
+        ))
+    }
+}
+
 pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
+    check_table("--universe-table", o.universe_table)?;
+    check_table("--signals-table", o.signals_table)?;
     let d = o.dialect;
     let cols = &m.config.columns.accounts;
     let spec = &m.spec;

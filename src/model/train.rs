@@ -456,9 +456,46 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
             "no feature varies across the training deals; nothing to learn from",
         ));
     }
+    // every predicate reads the same in Polars and in the exported SQL
+    for (kind, name, when) in cfg.rules.iter().map(|r| ("rule", &r.name, &r.when)).chain(
+        cfg.disqualifiers
+            .iter()
+            .map(|d| ("disqualifier", &d.name, &d.when)),
+    ) {
+        rules::check_portable(when, &tt.features.names)
+            .map_err(|e| Error::config("rules", format!("{kind} {name:?} (`{when}`): {e}")))?;
+    }
     let frame = rules::frame(&cfg.rules, &cfg.disqualifiers, &tt.features)?;
     let rr = rules::evaluate(&cfg.rules, &cfg.disqualifiers, &frame)?;
     drop(frame);
+    let n_deals = rr.points.len();
+    if !cfg.disqualifiers.is_empty() && rr.disqualified.iter().all(Option::is_some) {
+        let list: Vec<String> = cfg
+            .disqualifiers
+            .iter()
+            .map(|d| format!("{:?} (`{}`)", d.name, d.when))
+            .collect();
+        return Err(Error::config(
+            "disqualifiers",
+            format!("the disqualifiers {} match every one of the {n_deals} closed deals: every account would be Disqualified; fix the predicates", list.join(", ")),
+        ));
+    }
+    let mut rule_notes = vec![];
+    for r in &cfg.rules {
+        let hit = rr
+            .matched
+            .iter()
+            .filter(|m| m.iter().any(|(n, _)| n == &r.name))
+            .count();
+        if hit == 0 || hit == n_deals {
+            rule_notes.push(format!(
+                "rule {:?} (`{}`) matches {} of the {n_deals} closed deals, so it cannot tell them apart",
+                r.name,
+                r.when,
+                if hit == 0 { "none" } else { "every one" }
+            ));
+        }
+    }
     let y = &tt.label;
     // train and validation are adjacent: one matrix, two views
     let x_fit = matrix(&tt.features, &terms, &fit_rows)?;
@@ -694,7 +731,11 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         calibration: metrics::reliability(&p_hybrid, &y_te, 10),
         permutation_importance: permutation_importance(&model, &tt.features.take(&te), &y_te)?,
         fit_warnings,
-        unused_signals: unused_signal_types(&model.spec, &model.terms),
+        unused_signals: unused_signal_types(&model.spec, &model.terms)
+            .into_iter()
+            .chain(model.spec.dropped_signal_note())
+            .chain(rule_notes)
+            .collect(),
     };
     model
         .check()
