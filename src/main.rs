@@ -17,7 +17,36 @@ fn main() {
         .with_ansi(std::env::var_os("NO_COLOR").is_none())
         .init();
     let cli = Cli::parse();
-    let result = match &cli.command {
+    // a panic is a bug: say so as an internal error (exit 2), never exit 101
+    // with a backtrace (the readers turn a damaged file's panics into errors)
+    static WHERE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    std::panic::set_hook(Box::new(|info| {
+        if let (Some(l), Ok(mut w)) = (info.location(), WHERE.lock()) {
+            w.get_or_insert_with(|| format!("{}:{}", l.file(), l.line()));
+        }
+    }));
+    let result = std::panic::catch_unwind(|| run(&cli)).unwrap_or_else(|payload| {
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        let at = WHERE.lock().ok().and_then(|w| w.clone()).unwrap_or_default();
+        Err(scorebook::error::Error::Internal(format!(
+            "scorebook failed unexpectedly ({msg} at {at}); please report it with the command you ran"
+        )))
+    });
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        if let Some(h) = e.hint() {
+            eprintln!("hint: {h}");
+        }
+        std::process::exit(e.exit_code());
+    }
+}
+
+fn run(cli: &Cli) -> scorebook::error::Result<()> {
+    match &cli.command {
         Command::Demo(a) => commands::demo::run(a),
         Command::Synth(a) => commands::synth::run(a),
         Command::Validate(a) => commands::validate::run(a),
@@ -29,12 +58,5 @@ fn main() {
         Command::Review(a) => commands::review::run(a),
         Command::Models(a) => commands::models::run(a),
         Command::Promote(a) => commands::models::promote(a),
-    };
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        if let Some(h) = e.hint() {
-            eprintln!("hint: {h}");
-        }
-        std::process::exit(e.exit_code());
     }
 }

@@ -207,9 +207,7 @@ pub struct Scores {
 impl Scores {
     pub fn read(path: &Path) -> Result<Scores> {
         use arrow::array::{Array, AsArray};
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| Error::data(path.display(), format!("not a scored parquet file: {e}")))?;
+        let builder = read::parquet_builder(path)?;
         let as_of = builder
             .metadata()
             .file_metadata()

@@ -68,13 +68,33 @@ pub fn column_names(path: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
+/// A parquet reader builder over `path`: a damaged footer is an error
+/// naming the file (the decoder can panic on one; that panic is caught).
+pub fn parquet_builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
+    let f = open(path)?;
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ParquetRecordBatchReaderBuilder::try_new(f)
+    }));
+    match built {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => Err(Error::data(
+            path.display(),
+            format!("not a readable parquet file: {e}"),
+        )),
+        Err(_) => Err(Error::data(
+            path.display(),
+            "not a readable parquet file: its footer is damaged; export it again",
+        )),
+    }
+}
+
 fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| Error::io(path, e))
 }
 
 /// The number of rows of a parquet file from its footer (None for CSV).
 pub fn parquet_rows(path: &Path) -> Option<usize> {
-    let b = ParquetRecordBatchReaderBuilder::try_new(open(path).ok()?).ok()?;
+    let b = parquet_builder(path).ok()?;
     usize::try_from(b.metadata().file_metadata().num_rows()).ok()
 }
 
@@ -120,9 +140,7 @@ fn file_schema(path: &Path) -> Result<SchemaRef> {
 fn file_schema_unchecked(path: &Path) -> Result<SchemaRef> {
     match format_of(path)? {
         Format::Parquet => {
-            let b = ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| {
-                Error::data(path.display(), format!("not a readable parquet file: {e}"))
-            })?;
+            let b = parquet_builder(path)?;
             Ok(b.schema().clone())
         }
         Format::Csv => {
@@ -201,27 +219,72 @@ fn file_batches(
     batch_size: usize,
 ) -> Result<BatchIter> {
     let file_name = path.display().to_string();
-    match format_of(path)? {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        Error::data(path.display(), format!("not a readable file: {e}"))
+    };
+    let inner: BatchIter = match format_of(path)? {
         Format::Parquet => {
-            let b = ParquetRecordBatchReaderBuilder::try_new(open(path)?)?;
+            let b = parquet_builder(path)?;
             let mask = ProjectionMask::roots(b.parquet_schema(), indices.clone());
             let reader = b
                 .with_projection(mask)
                 .with_batch_size(batch_size)
-                .build()?;
-            Ok(Box::new(reader.map(move |r| {
-                r.map_err(|e| Error::data(&file_name, format!("cannot read parquet data: {e}")))
-            })))
+                .build()
+                .map_err(|e| unreadable(&e))?;
+            let file = file_name.clone();
+            Box::new(reader.map(move |r| {
+                r.map_err(|e| Error::data(&file, format!("cannot read parquet data: {e}")))
+            }))
         }
         Format::Csv => {
             let reader = arrow::csv::ReaderBuilder::new(schema)
                 .with_header(true)
                 .with_batch_size(batch_size)
                 .with_projection(indices)
-                .build(open(path)?)?;
-            Ok(Box::new(reader.map(move |r| {
-                r.map_err(|e| Error::data(&file_name, format!("cannot read CSV data: {e}")))
-            })))
+                .build(open(path)?)
+                .map_err(|e| unreadable(&e))?;
+            let file = file_name.clone();
+            Box::new(reader.map(move |r| {
+                r.map_err(|e| Error::data(&file, format!("cannot read CSV data: {e}")))
+            }))
+        }
+    };
+    Ok(Box::new(Guarded {
+        inner,
+        file: file_name,
+        done: false,
+    }))
+}
+
+/// A batch iterator whose decoder panics (a damaged page can make the
+/// parquet decoder panic) become an error naming the file, after which it
+/// ends.
+struct Guarded {
+    inner: BatchIter,
+    file: String,
+    done: bool,
+}
+
+impl Iterator for Guarded {
+    type Item = Result<RecordBatch>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.next())) {
+            Ok(x) => x,
+            Err(payload) => {
+                self.done = true;
+                let msg = payload
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| payload.downcast_ref::<&str>().copied())
+                    .unwrap_or("the decoder failed");
+                Some(Err(Error::data(
+                    &self.file,
+                    format!("the file is damaged ({msg}); export it again"),
+                )))
+            }
         }
     }
 }
