@@ -5,11 +5,6 @@ use scorebook::model_dir;
 use scorebook::review::{self, ReviewInput, Scores};
 
 pub fn run(a: &ReviewArgs) -> Result<()> {
-    if a.out.exists() && !a.force {
-        return Err(scorebook::error::Error::Exists {
-            path: a.out.clone(),
-        });
-    }
     let (champion_dir, challenger_dir) = (
         model_dir::resolve(&a.champion)?,
         model_dir::resolve(&a.challenger)?,
@@ -22,6 +17,11 @@ pub fn run(a: &ReviewArgs) -> Result<()> {
     inputs.extend([champion_dir.clone(), challenger_dir.clone()]);
     inputs.extend(a.before.iter().chain(&a.after).cloned());
     scorebook::output::check_not_input("--out", &a.out, &inputs)?;
+    if a.out.exists() && !a.force {
+        return Err(scorebook::error::Error::Exists {
+            path: a.out.clone(),
+        });
+    }
     let (ds, q) = scorebook::input::load(&cfg)?;
     for w in &q.warnings {
         eprintln!("warning: {w}");

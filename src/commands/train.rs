@@ -27,19 +27,33 @@ pub fn train_to(
     force: bool,
     until: Option<i32>,
 ) -> Result<(Model, Evaluation)> {
+    scorebook::output::check_not_input("--out", out, &scorebook::input::files(cfg)?.all())?;
     if out.exists() && !force {
         return Err(Error::Exists {
             path: out.to_path_buf(),
         });
     }
-    scorebook::output::check_not_input("--out", out, &scorebook::input::files(cfg)?.all())?;
     let (ds, q) = scorebook::input::load(cfg)?;
     for w in &q.warnings {
         eprintln!("warning: {w}");
     }
     q.into_result()?;
     let ds = match until {
-        Some(day) => ds.until(day),
+        Some(day) => {
+            let ds = ds.until(day);
+            let closed = ds.opportunities.label.iter().flatten().count();
+            if closed < cfg.model.min_closed_deals {
+                return Err(Error::data(
+                    "opportunities",
+                    format!(
+                        "only {closed} deals were created and closed before --until {}; at least {} are needed to train (model.min_closed_deals): choose a later date",
+                        scorebook::input::read::format_days(day),
+                        cfg.model.min_closed_deals
+                    ),
+                ));
+            }
+            ds
+        }
         None => ds,
     };
     train_loaded(&ds, cfg, out, force)
