@@ -1,8 +1,9 @@
 """The floor: read the columns `score` needs from the universe and the
 signals, batch by batch, and touch every value (pyarrow, all cores).
 
-usage: bare_read.py UNIVERSE.parquet SIGNALS.parquet
+usage: bare_read.py UNIVERSE.parquet SIGNALS.parquet (SIGNALS may be a glob)
 """
+import glob
 import sys
 
 import pyarrow.compute as pc
@@ -12,8 +13,9 @@ universe, signals = sys.argv[1:3]
 cols = {
     universe: ["account_id", "industry", "employees", "annual_revenue", "founded_year",
                "technologies", "jobs_posted_30d", "hires_12m"],
-    signals: ["account_id", "date", "recorded_date", "signal", "value"],
 }
+for path in sorted(glob.glob(signals)):
+    cols[path] = ["account_id", "date", "recorded_date", "signal", "value"]
 rows = 0
 for path, names in cols.items():
     f = pq.ParquetFile(path)

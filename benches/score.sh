@@ -9,7 +9,10 @@
 #   read    a bare read of the columns score needs from both files
 #           (pyarrow), the floor
 # and prints wall time, rows/s, peak RSS (kernel rusage via os.wait4) and
-# the ratios score/duckdb and score/read.
+# the ratios score/duckdb and score/read. The signals are given as an
+# unsorted glob of SIGNAL_PARTS files (default 4, rows shuffled:
+# benches/split_signals.py), as exports usually come; SIGNAL_PARTS=0 uses
+# the single sorted file synth writes.
 #
 #   cargo build --release && benches/score.sh 1000000 && benches/score.sh 10000000
 #
@@ -21,14 +24,20 @@ DIR=${BENCH_DIR:-/tmp/scorebook-bench}/n$N
 source "$(dirname "$0")/common.sh"
 
 [ -f "$DIR/data/universe.parquet" ] || measure synth "$N" "$BIN" synth --out "$DIR/data" --accounts "$N" --history-accounts 5000
-rm -rf "$DIR/model"
+SIGNALS="$DIR/data/signals.parquet"
+PARTS=${SIGNAL_PARTS:-4}
+if [ "$PARTS" -gt 0 ]; then
+  [ -f "$DIR/parts$PARTS/signals-0.parquet" ] || "$PY" "$HERE/split_signals.py" "$DIR/data/signals.parquet" "$DIR/parts$PARTS" "$PARTS" > /dev/null
+  SIGNALS="$DIR/parts$PARTS/signals-*.parquet"
+fi
+rm -rf "$DIR/model" "$DIR/scores.parquet"
 measure train 0 "$BIN" train --config "$DIR/data/scorebook.toml" --out "$DIR/model"
 measure score "$N" "$BIN" score --model "$DIR/model" --universe "$DIR/data/universe.parquet" \
-  --signals "$DIR/data/signals.parquet" --as-of 2025-07-01 --out "$DIR/scores.parquet"
+  --signals "$SIGNALS" --as-of 2025-07-01 --out "$DIR/scores.parquet"
 "$BIN" export-sql --model "$DIR/model" --dialect duckdb --as-of 2025-07-01 > "$DIR/score.sql"
 measure duckdb "$N" "$PY" "$HERE/duckdb_score.py" "$DIR/score.sql" "$DIR/data/universe.parquet" \
-  "$DIR/data/signals.parquet" "$DIR/duckdb.parquet"
-measure read "$N" "$PY" "$HERE/bare_read.py" "$DIR/data/universe.parquet" "$DIR/data/signals.parquet"
+  "$SIGNALS" "$DIR/duckdb.parquet"
+measure read "$N" "$PY" "$HERE/bare_read.py" "$DIR/data/universe.parquet" "$SIGNALS"
 "$PY" - "$RESULTS" <<'PY'
 import sys
 r = {l.split("\t")[0]: float(l.split("\t")[1]) for l in open(sys.argv[1])}

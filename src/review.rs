@@ -622,7 +622,7 @@ pub fn html(r: &Review) -> String {
     use crate::report::{bar_chart, esc, line_chart};
     use std::fmt::Write;
     let c = &r.comparison;
-    let mut s = String::from("<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook quarterly review</title><style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}.headline{font-size:1.2em;padding:1em;background:#f3f6fa;border-left:4px solid #1565c0}figure{display:inline-block;margin:1em}.flag-significant{background:#ffebee}.flag-moderate{background:#fff8e1}</style></head><body>");
+    let mut s = format!("<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook quarterly review</title><style>{}</style></head><body>", crate::report::STYLE);
     write!(s, "<h1>Quarterly review</h1><p>Champion <code>{}</code> (fitted on deals created until {}) against challenger <code>{}</code> (until {}).</p>", esc(&r.champion.version), r.champion.fitted_until, esc(&r.challenger.version), r.challenger.fitted_until).ok();
     write!(
         s,

@@ -81,21 +81,7 @@ fn recovers_the_planted_model() {
         );
     }
     // the held-out AUC is near the planted model's own on the same deals
-    let truth = std::fs::read_to_string(data.join("truth.csv")).unwrap();
-    let mut rows: Vec<(String, String, u8, f64)> = truth
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let v: Vec<&str> = l.split(',').collect();
-            (
-                v[1].to_string(),
-                v[0].to_string(),
-                v[2].parse().unwrap(),
-                v[3].parse().unwrap(),
-            )
-        })
-        .collect();
-    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let rows = truth_rows(&data);
     let test = &rows[rows.len() - (rows.len() as f64 * 0.2).round() as usize..];
     let oracle = auc(
         &test.iter().map(|r| r.3).collect::<Vec<_>>(),

@@ -7,6 +7,9 @@ use std::fmt::Write;
 use crate::model::train::{Comparison, Evaluation};
 use crate::model::Model;
 
+/// The pages' shared style sheet (the report and the quarterly review).
+pub(crate) const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}.headline{font-size:1.2em;padding:1em;background:#f3f6fa;border-left:4px solid #1565c0}figure{display:inline-block;margin:1em}td.quad{text-align:center;width:14em;height:5em}.flag-significant{background:#ffebee}.flag-moderate{background:#fff8e1}";
+
 pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -429,7 +432,7 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
     let mut s = String::new();
     write!(
         s,
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook report: {v}</title><style>body{{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th:first-child,td:first-child{{text-align:left}}.headline{{font-size:1.2em;padding:1em;background:#f3f6fa;border-left:4px solid #1565c0}}figure{{display:inline-block;margin:1em}}td.quad{{text-align:center;width:14em;height:5em}}</style></head><body>",
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook report: {v}</title><style>{STYLE}</style></head><body>",
         v = esc(&m.model_version)
     )
     .ok();
