@@ -1,8 +1,11 @@
 //! The streaming batch scorer: reads the universe (file, directory or glob)
 //! in bounded batches of only the columns the model needs, scores each batch
 //! with `Model::score_table`, and writes parquet row groups as it goes, to a
-//! temporary file renamed into place at the end. Memory is bounded by the
-//! batch size and the per-account signal snapshot, not the universe size.
+//! temporary file renamed into place at the end. With a universe sorted by
+//! account id, signals stream alongside it (sorted on disk first when they
+//! are not: `sort`), so memory is bounded by the batch size, not the
+//! universe; an unsorted universe takes one snapshot of every account's
+//! timing features.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -21,6 +24,8 @@ use crate::error::{Error, Result};
 use crate::features::{self, signals::Snapshot, FeatureTable, Values};
 use crate::input::{read, tables, Accounts, ColumnMap};
 use crate::model::{fnv64, Model};
+
+mod sort;
 
 pub struct ScoreOptions {
     pub universe: PathBuf,
@@ -146,6 +151,8 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
         let cols = tables::account_sources(&map, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
         plans.push(Plan { path, map, cols });
     }
+    // the sorted runs of unsorted signals live as long as the scoring
+    let mut sorted_runs: Option<sort::Runs> = None;
     let mut timing = match &o.signals {
         None => Timing::Whole(Snapshot::new(o.as_of, &model.spec)),
         Some(p) => {
@@ -167,19 +174,36 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                 .iter()
                 .map(|(f, c)| (f.as_path(), c.clone()))
                 .collect();
-            if sorted_ids(&universe)? && sorted_ids(&signal_files)? {
+            let merge = |batches| Timing::Merge {
+                batches,
+                current: Default::default(),
+                pos: 0,
+                snapshot: Snapshot::new(o.as_of, &model.spec),
+                last_max: String::new(),
+            };
+            let universe_sorted = sorted_ids(&universe)?;
+            if universe_sorted && sorted_ids(&signal_files)? {
                 tracing::info!("universe and signals sorted by account_id: merge path");
-                Timing::Merge {
-                    batches: Box::new(tables::signal_batches(
-                        p,
-                        &cfg.columns.signals,
-                        o.batch_size,
-                    )?),
-                    current: Default::default(),
-                    pos: 0,
-                    snapshot: Snapshot::new(o.as_of, &model.spec),
-                    last_max: String::new(),
-                }
+                merge(Box::new(tables::signal_batches(
+                    p,
+                    &cfg.columns.signals,
+                    o.batch_size,
+                )?))
+            } else if universe_sorted {
+                // unsorted signals: sorted on disk first, so memory stays bounded
+                let name = o
+                    .out
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("scores");
+                let dir = crate::output::tmp_path(&o.out.with_file_name(format!("{name}.signals")));
+                let (runs, sorted) =
+                    sort::sorted(p, &cfg.columns.signals, o.batch_size, sort::RUN_ROWS, dir)?;
+                sorted_runs = Some(runs);
+                tracing::info!(
+                    "universe sorted by account_id, signals not: sorted runs, merge path"
+                );
+                merge(Box::new(sorted))
             } else {
                 let mut snapshot = Snapshot::new(o.as_of, &model.spec);
                 for s in tables::signal_batches(p, &cfg.columns.signals, o.batch_size)? {
@@ -194,6 +218,8 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
 
     let tmp = crate::output::tmp_path(&o.out);
     let result = write_scores(model, o, &plans, row_shard, &mut timing, &tmp);
+    drop(timing);
+    drop(sorted_runs);
     match result {
         Ok(s) => {
             std::fs::rename(&tmp, &o.out).map_err(|e| Error::io(&o.out, e))?;
