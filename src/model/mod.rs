@@ -257,7 +257,7 @@ impl Model {
             }
             if t.coef.abs() > 1e6 {
                 return Err(format!(
-                    "term `{}` has an absurd coefficient {}",
+                    "term `{}` has an absurd coefficient {:e}",
                     t.name, t.coef
                 ));
             }
