@@ -173,6 +173,11 @@ pub struct ScoreArgs {
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
+    /// Unsorted signals for a sorted universe: keep up to this many
+    /// accounts' timing features in memory (fast), else sort the signals on
+    /// disk first (memory bounded by the batch)
+    #[arg(long, default_value_t = 2_000_000)]
+    pub snapshot_accounts: usize,
 }
 
 #[derive(Debug, Args)]

@@ -531,6 +531,36 @@ fn unsorted_signals_score_like_sorted_ones() {
         a == glob,
         "a glob of signal files scores differently from one file"
     );
+    // the same glob sorted on disk first (the path of universes too large to snapshot)
+    let o = dir.path().join("e.parquet");
+    run(&[
+        "score",
+        "--model",
+        s(model),
+        "--universe",
+        s(&data.join("universe.parquet")),
+        "--signals",
+        s(&parts.join("signals-*")),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(&o),
+        "--batch-size",
+        "700",
+        "--snapshot-accounts",
+        "0",
+    ])
+    .ok();
+    assert!(
+        a == scorebook::input::read::read_all(&o).unwrap(),
+        "signals sorted on disk score differently"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     let folder = out(&parts, "d.parquet");
     assert!(
         a == folder,

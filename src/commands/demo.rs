@@ -113,6 +113,7 @@ fn score(model: &Model, data: &Path, as_of: i32, out: &PathBuf) -> Result<()> {
         out: out.clone(),
         batch_size: 65_536,
         shard: None,
+        snapshot_accounts: scoring::SNAPSHOT_ACCOUNTS,
     };
     let sm = scoring::score(model, &o)?;
     eprintln!(

@@ -40,6 +40,7 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
         out: a.out.clone(),
         batch_size: a.batch_size,
         shard: a.shard.as_deref().map(parse_shard).transpose()?,
+        snapshot_accounts: a.snapshot_accounts,
     };
     let started = std::time::Instant::now();
     let s = scoring::score(&model, &o)?;

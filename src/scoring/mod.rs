@@ -35,6 +35,10 @@ pub struct ScoreOptions {
     pub batch_size: usize,
     /// (index, count): score only this shard.
     pub shard: Option<(usize, usize)>,
+    /// With a sorted universe and unsorted signals: hold every account's
+    /// timing features in memory up to this many accounts, else sort the
+    /// signals on disk.
+    pub snapshot_accounts: usize,
 }
 
 #[derive(Debug, Default)]
@@ -189,7 +193,9 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                     &cfg.columns.signals,
                     o.batch_size,
                 )?))
-            } else if universe_sorted {
+            } else if universe_sorted
+                && !snapshot_fits(&universe, &signal_files, o.snapshot_accounts)
+            {
                 // unsorted signals: sorted on disk first, so memory stays bounded
                 let name = o
                     .out
@@ -230,6 +236,24 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
             Err(e)
         }
     }
+}
+
+/// The default of `ScoreOptions::snapshot_accounts` (about 400 bytes each).
+pub const SNAPSHOT_ACCOUNTS: usize = 2_000_000;
+
+/// Whether a whole snapshot stays small: the universe or the signals have
+/// at most `limit` rows (parquet footers; CSV counts as large). The
+/// snapshot is the faster path, the on-disk sort the bounded one.
+fn snapshot_fits(universe: &[(&Path, String)], signals: &[(&Path, String)], limit: usize) -> bool {
+    let rows = |files: &[(&Path, String)]| -> Option<usize> {
+        files.iter().map(|(f, _)| read::parquet_rows(f)).sum()
+    };
+    let bound = match (rows(universe), rows(signals)) {
+        (Some(u), Some(s)) => u.min(s),
+        (Some(n), None) | (None, Some(n)) => n,
+        (None, None) => usize::MAX,
+    };
+    bound <= limit
 }
 
 /// Whether the id columns of the files, read in order, never decrease.
