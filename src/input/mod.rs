@@ -372,31 +372,22 @@ fn check_accounts(a: &Accounts, file: &str, q: &mut Quality) {
         "imputed with the median and flagged",
         q,
     );
-    let bad_emp: Vec<usize> = a
-        .employees
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.is_some_and(|e| e < 0.0))
-        .map(|(i, _)| i + 1)
-        .collect();
-    if !bad_emp.is_empty() {
-        q.errors.push(format!(
-            "{file}: column `employees` is negative in rows {}; fix or leave empty",
-            rows(&bad_emp)
-        ));
-    }
-    let bad_rev: Vec<usize> = a
-        .annual_revenue
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.is_some_and(|r| r < 0.0))
-        .map(|(i, _)| i + 1)
-        .collect();
-    if !bad_rev.is_empty() {
-        q.errors.push(format!(
-            "{file}: column `annual_revenue` is negative in rows {}; fix or leave empty",
-            rows(&bad_rev)
-        ));
+    for (name, col) in [
+        ("employees", &a.employees),
+        ("annual_revenue", &a.annual_revenue),
+    ] {
+        let negative: Vec<usize> = col
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_some_and(|v| v < 0.0))
+            .map(|(i, _)| i + 1)
+            .collect();
+        if !negative.is_empty() {
+            q.errors.push(format!(
+                "{file}: column `{name}` is negative in rows {}; fix or leave empty",
+                rows(&negative)
+            ));
+        }
     }
     if let Some(w) = revenue_unit_warning(a, 1.0) {
         q.warnings.push(format!("{file}: {w}"));
