@@ -322,10 +322,21 @@ impl Model {
         let mut eta = vec![self.intercept; n];
         let mut fit = vec![0.0; n];
         let mut timing = vec![0.0; n];
+        // the terms of each source feature (a text feature's levels are adjacent)
+        let mut sources: Vec<std::ops::Range<usize>> = vec![];
+        let mut source_of = Vec::with_capacity(self.terms.len());
+        for (j, t) in self.terms.iter().enumerate() {
+            match sources.last_mut() {
+                Some(r) if self.terms[r.start].source == t.source => r.end = j + 1,
+                _ => sources.push(j..j + 1),
+            }
+            source_of.push(sources.len() - 1);
+        }
+        let mut outside: Vec<Vec<usize>> = vec![vec![]; n];
         let mut raws = Vec::with_capacity(self.terms.len());
         // each text feature's rows coded once: its levels' terms compare codes, not strings
         let mut codes: FxHashMap<&str, (FxHashMap<&str, u32>, Vec<u32>)> = Default::default();
-        for t in &self.terms {
+        for (j, t) in self.terms.iter().enumerate() {
             let raw = match (&t.level, table.get(&t.source)) {
                 (Some(level), Some(crate::features::Values::Text(v))) => {
                     let (ids, code) = codes.entry(t.source.as_str()).or_insert_with(|| {
@@ -344,34 +355,26 @@ impl Model {
                         .map(|c| f64::from(u8::from(*c == want)))
                         .collect()
                 }
+                (None, Some(crate::features::Values::Num(v))) if t.clip.is_some() => {
+                    // shaped, then held to the training range, noting the rows
+                    // that were outside it (the value `Term::value` gives)
+                    let [lo, hi] = t.clip.unwrap_or([f64::MIN, f64::MAX]);
+                    let (lo_tol, hi_tol) = (lo - 1e-9 * lo.abs(), hi + 1e-9 * hi.abs());
+                    let s = source_of[j];
+                    v.iter()
+                        .zip(outside.iter_mut())
+                        .map(|(x, out)| {
+                            let x = t.shape.apply(*x);
+                            if (x < lo_tol || x > hi_tol) && !out.contains(&s) {
+                                out.push(s);
+                            }
+                            x.clamp(lo, hi)
+                        })
+                        .collect()
+                }
                 _ => design::raw_values(table, t)?,
             };
             raws.push(raw);
-        }
-        let mut outside: Vec<Vec<usize>> = vec![vec![]; n];
-        let mut sources: Vec<std::ops::Range<usize>> = vec![];
-        let mut source_of = Vec::with_capacity(self.terms.len());
-        for (j, t) in self.terms.iter().enumerate() {
-            match sources.last_mut() {
-                Some(r) if self.terms[r.start].source == t.source => r.end = j + 1,
-                _ => sources.push(j..j + 1),
-            }
-            source_of.push(sources.len() - 1);
-        }
-        for (j, t) in self.terms.iter().enumerate() {
-            let (Some([lo, hi]), None) = (t.clip, &t.level) else {
-                continue;
-            };
-            let Some(v) = table.get(&t.source) else {
-                continue;
-            };
-            for (r, out) in outside.iter_mut().enumerate() {
-                let x = t.shape.apply(v.num(r).unwrap_or(0.0));
-                let s = source_of[j];
-                if (x < lo - 1e-9 * lo.abs() || x > hi + 1e-9 * hi.abs()) && !out.contains(&s) {
-                    out.push(s);
-                }
-            }
         }
         let ns = sources.len();
         let mut by_source = vec![0.0; n * ns];
