@@ -235,3 +235,56 @@ fn empty_signal_cells_name_their_rows() {
     r.stdout_has("column `signal` is empty in rows 2, 4, 6, 8, 10 and 3 more");
     r.stdout_has("1 signals belong to accounts not in the accounts table");
 }
+
+/// Issue 10, exports as they are: `;`, tab and `|` delimited files are read
+/// like comma-separated ones (the delimiter is detected from the header).
+#[test]
+fn other_csv_delimiters_are_detected() {
+    let t = tempdir();
+    let data = synth(t.path(), 300, 300, 71);
+    for (name, delimiter) in [("semicolon", ";"), ("tab", "\t"), ("pipe", "|")] {
+        let dir = t.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["accounts.csv", "opportunities.csv"] {
+            // fields split (quotes respected), re-joined with the delimiter,
+            // quoted when they hold it (technologies hold `;`)
+            let text = std::fs::read_to_string(data.join(f)).unwrap();
+            let converted: String = text
+                .lines()
+                .map(|l| {
+                    let (mut fields, mut cur, mut quoted) = (vec![], String::new(), false);
+                    for c in l.chars() {
+                        match c {
+                            '"' => quoted = !quoted,
+                            ',' if !quoted => fields.push(std::mem::take(&mut cur)),
+                            _ => cur.push(c),
+                        }
+                    }
+                    fields.push(cur);
+                    let fields: Vec<String> = fields
+                        .into_iter()
+                        .map(|v| {
+                            if v.contains(delimiter) || v.contains(',') {
+                                format!("\"{v}\"")
+                            } else {
+                                v
+                            }
+                        })
+                        .collect();
+                    fields.join(delimiter) + "\n"
+                })
+                .collect();
+            std::fs::write(dir.join(f), converted).unwrap();
+        }
+        let r = run(&["validate", "--data", s(&dir)]).ok();
+        r.stdout_has("300 accounts");
+        run(&[
+            "train",
+            "--data",
+            s(&dir),
+            "--out",
+            s(&t.path().join(format!("m-{name}"))),
+        ])
+        .ok();
+    }
+}

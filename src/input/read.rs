@@ -68,6 +68,33 @@ pub fn column_names(path: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The delimiter of a CSV file, from its header line: whichever of `,` `;`
+/// tab `|` occurs most often outside quotes (`,` when none does). European
+/// exports use `;`, warehouse dumps tabs or `|`.
+pub fn csv_delimiter(path: &Path) -> Result<u8> {
+    use std::io::Read;
+    let mut head = vec![0u8; 64 * 1024];
+    let mut f = open(path)?;
+    let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
+    let line = head[..n].split(|b| *b == b'\n').next().unwrap_or_default();
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
+    for b in line {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            b'|' if !quoted => counts[3] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..4)
+        .max_by_key(|&k| (counts[k], usize::from(k == 0)))
+        .unwrap_or(0);
+    Ok([b',', b';', b'\t', b'|'][if counts[best] == 0 { 0 } else { best }])
+}
+
 /// A parquet reader builder over `path`: a damaged footer is an error
 /// naming the file (the decoder can panic on one; that panic is caught).
 pub fn parquet_builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
@@ -144,8 +171,11 @@ fn file_schema_unchecked(path: &Path) -> Result<SchemaRef> {
             Ok(b.schema().clone())
         }
         Format::Csv => {
+            let delimiter = csv_delimiter(path)?;
             let mut f = open(path)?;
-            let fmt = arrow::csv::reader::Format::default().with_header(true);
+            let fmt = arrow::csv::reader::Format::default()
+                .with_header(true)
+                .with_delimiter(delimiter);
             let (schema, _) = fmt.infer_schema(&mut f, Some(0)).map_err(|e| {
                 Error::data(path.display(), format!("cannot read the CSV header: {e}"))
             })?;
@@ -239,6 +269,7 @@ fn file_batches(
         Format::Csv => {
             let reader = arrow::csv::ReaderBuilder::new(schema)
                 .with_header(true)
+                .with_delimiter(csv_delimiter(path)?)
                 .with_batch_size(batch_size)
                 .with_projection(indices)
                 .build(open(path)?)
