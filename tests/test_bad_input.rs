@@ -134,6 +134,20 @@ fn corpus() -> Vec<Case> {
             },
         ),
         case(
+            "several required columns missing",
+            &["validate", "--config", "{d}/scorebook.toml"],
+            1,
+            "missing required columns `account_id`, `industry`, `employees`",
+            None,
+            |d| {
+                edit(&d.join("accounts.csv"), |t| {
+                    t.replacen("account_id", "acct", 1)
+                        .replacen("industry", "sector", 1)
+                        .replacen("employees", "staff", 1)
+                })
+            },
+        ),
+        case(
             "duplicate account ids",
             &["validate", "--config", "{d}/scorebook.toml"],
             1,

@@ -223,6 +223,39 @@ impl<'a> ColumnMap<'a> {
             )
         })
     }
+    /// Checks every required column at once: one message names all the
+    /// missing ones (an export missing three columns is fixed in one go).
+    pub fn require_all(&self, contract: &[&str]) -> Result<()> {
+        let missing: Vec<String> = contract
+            .iter()
+            .filter(|c| self.source(c).is_none())
+            .map(|c| match self.map.get(*c) {
+                Some(name) if name != c => format!("`{name}` (mapped from `{c}`)"),
+                _ => format!("`{c}`"),
+            })
+            .collect();
+        match missing.len() {
+            0 => Ok(()),
+            1 => self
+                .require(
+                    contract
+                        .iter()
+                        .find(|c| self.source(c).is_none())
+                        .copied()
+                        .unwrap_or_default(),
+                )
+                .map(|_| ()),
+            _ => Err(Error::data(
+                &self.file,
+                format!(
+                    "missing required columns {} in the {} table; found columns: {}",
+                    missing.join(", "),
+                    self.table,
+                    self.present.join(", ")
+                ),
+            )),
+        }
+    }
     /// Source columns to read, for projection.
     pub fn sources(&self, contract: &[&str]) -> Vec<String> {
         let mut v: Vec<String> = contract.iter().filter_map(|c| self.source(c)).collect();
@@ -286,9 +319,7 @@ fn col_dates(
 /// Columns of an accounts/universe file to read (projection): the `text`
 /// columns it has, every numeric one, and the extras.
 pub fn account_sources(m: &ColumnMap, text: &[&str], extra: &[String]) -> Result<Vec<String>> {
-    for c in ACCOUNT_REQUIRED {
-        m.require(c)?;
-    }
+    m.require_all(ACCOUNT_REQUIRED)?;
     let mut v = m.sources(text);
     v.extend(m.sources(ACCOUNT_NUMERIC));
     for e in extra {
@@ -347,9 +378,7 @@ impl Accounts {
 
 impl Opportunities {
     pub fn from_batch(b: &RecordBatch, m: &ColumnMap, cfg: &Config) -> Result<Opportunities> {
-        for c in OPPORTUNITY_REQUIRED {
-            m.require(c)?;
-        }
+        m.require_all(OPPORTUNITY_REQUIRED)?;
         let stage = col_strings(b, m, "stage", 1)?;
         let is_in =
             |s: &str, list: &[String]| list.iter().any(|w| w.trim().eq_ignore_ascii_case(s.trim()));
@@ -381,9 +410,7 @@ impl Opportunities {
 
 impl Signals {
     pub fn from_batch(b: &RecordBatch, m: &ColumnMap, first_row: usize) -> Result<Signals> {
-        for c in SIGNAL_REQUIRED {
-            m.require(c)?;
-        }
+        m.require_all(SIGNAL_REQUIRED)?;
         let date = col_dates(b, m, "date", first_row)?;
         let recorded_date = col_dates(b, m, "recorded_date", first_row)?;
         // few distinct signal names: normalize each once per batch
@@ -432,9 +459,7 @@ pub fn signal_batches<'a>(
             map,
             read::column_names(&f)?,
         );
-        for c in SIGNAL_REQUIRED {
-            m.require(c)?;
-        }
+        m.require_all(SIGNAL_REQUIRED)?;
         files.push((f, m));
     }
     // each file is opened when the previous one is done
