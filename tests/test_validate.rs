@@ -288,3 +288,94 @@ fn other_csv_delimiters_are_detected() {
         .ok();
     }
 }
+
+/// Issue 10: `industry` and `employees` are optional. An export without
+/// them validates (saying so once per column), trains, scores and exports
+/// SQL; no scored row blames the missing columns.
+#[test]
+fn industry_and_employees_are_optional() {
+    let t = tempdir();
+    let data = synth(t.path(), 400, 400, 72);
+    let dir = t.path().join("lean");
+    std::fs::create_dir_all(&dir).unwrap();
+    // accounts without industry (column 3) and employees (column 5)
+    let text = std::fs::read_to_string(data.join("accounts.csv")).unwrap();
+    let lean: String = text
+        .lines()
+        .map(|l| {
+            let (mut fields, mut cur, mut quoted) = (vec![], String::new(), false);
+            for c in l.chars() {
+                match c {
+                    '"' => {
+                        quoted = !quoted;
+                        cur.push(c);
+                    }
+                    ',' if !quoted => fields.push(std::mem::take(&mut cur)),
+                    _ => cur.push(c),
+                }
+            }
+            fields.push(cur);
+            let kept: Vec<String> = fields
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| *i != 3 && *i != 5)
+                .map(|(_, f)| f)
+                .collect();
+            kept.join(",") + "\n"
+        })
+        .collect();
+    std::fs::write(dir.join("accounts.csv"), lean).unwrap();
+    std::fs::copy(
+        data.join("opportunities.csv"),
+        dir.join("opportunities.csv"),
+    )
+    .unwrap();
+    let r = run(&["validate", "--data", s(&dir)]).ok();
+    assert!(
+        r.stdout
+            .contains("column `industry` is absent or empty in all 400 rows")
+            || r.stderr
+                .contains("column `industry` is absent or empty in all 400 rows"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let model = t.path().join("m");
+    run(&["train", "--data", s(&dir), "--out", s(&model)]).ok();
+    let out = t.path().join("s.parquet");
+    run(&[
+        "score",
+        "--model",
+        s(&model),
+        "--universe",
+        s(&dir.join("accounts.csv")),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(&out),
+    ])
+    .ok();
+    let status = strings(&read_parquet(&out), "status");
+    assert_eq!(status.len(), 400);
+    assert!(
+        status
+            .iter()
+            .flatten()
+            .all(|s| !s.contains("industry missing") && !s.contains("employees missing")),
+        "{status:?}"
+    );
+    let sql = run(&[
+        "export-sql",
+        "--model",
+        s(&model),
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "2025-07-01",
+    ])
+    .ok();
+    assert!(
+        sql.stdout.contains("'Unknown' AS industry") || sql.stdout.contains("'Unknown'"),
+        "industry literal"
+    );
+}

@@ -410,6 +410,9 @@ pub fn account_features(
     let (mut emp_m, mut rev_m, mut fy_m, mut hire_m) = (vec![], vec![], vec![], vec![]);
     let seen: rustc_hash::FxHashSet<&str> =
         spec.seen_industries.iter().map(String::as_str).collect();
+    // a column the training export did not have is not a per-row problem
+    let trained_on = |c: &str| spec.account_columns.iter().any(|x| x == c);
+    let (has_industry, has_employees) = (trained_on("industry"), trained_on("employees"));
     for i in 0..n {
         if a.account_id[i].is_none() {
             status[i].push("account_id missing");
@@ -417,12 +420,14 @@ pub fn account_features(
         let raw_ind = a.industry[i].as_deref().unwrap_or("Unknown");
         let ind = pooled(raw_ind, &spec.industries);
         if a.industry[i].is_none() {
-            status[i].push("industry missing");
+            if has_industry {
+                status[i].push("industry missing");
+            }
         } else if !seen.contains(raw_ind) {
             status[i].push("industry not seen in training (pooled as Other)");
         }
         let e_raw = a.employees[i].filter(|e| *e >= 0.0);
-        if e_raw.is_none() {
+        if e_raw.is_none() && has_employees {
             status[i].push("employees missing (imputed)");
         }
         let e = e_raw.unwrap_or_else(|| imp("employees"));

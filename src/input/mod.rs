@@ -277,7 +277,11 @@ fn rows_of(first: &[usize], count: usize) -> String {
 
 fn missing_warning<T>(file: &str, col: &str, v: &[Option<T>], what: &str, q: &mut Quality) {
     let n = v.iter().filter(|x| x.is_none()).count();
-    if n > 0 && !v.is_empty() {
+    if n == v.len() && n > 0 {
+        q.warnings.push(format!(
+            "{file}: column `{col}` is absent or empty in all {n} rows; {what} (it is not a feature)"
+        ));
+    } else if n > 0 {
         q.warnings.push(format!(
             "{file}: column `{col}` is missing in {n} of {} rows ({:.1}%); {what}",
             v.len(),

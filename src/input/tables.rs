@@ -9,7 +9,9 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::input::read::{self, Loc};
 
-pub const ACCOUNT_REQUIRED: &[&str] = &["account_id", "industry", "employees"];
+/// `industry` and `employees` are optional (PRODUCT.md §4): absent, every
+/// account is `Unknown` / imputed, and `validate` says so once.
+pub const ACCOUNT_REQUIRED: &[&str] = &["account_id"];
 pub const ACCOUNT_TEXT: &[&str] = &[
     "account_id",
     "name",

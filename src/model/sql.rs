@@ -212,8 +212,14 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         writeln!(s, "won (account_id, n) AS (VALUES {}),", won.join(", ")).ok();
     }
     // account features
-    let mut ind = format!("COALESCE({}, 'Unknown')", c("industry"));
-    if !m.config.input.industry_aliases.is_empty() {
+    let mut ind = if spec.account_columns.iter().any(|x| x == "industry") {
+        format!("COALESCE({}, 'Unknown')", c("industry"))
+    } else {
+        "'Unknown'".to_string()
+    };
+    if !m.config.input.industry_aliases.is_empty()
+        && spec.account_columns.iter().any(|x| x == "industry")
+    {
         let cases: Vec<String> = m
             .config
             .input
