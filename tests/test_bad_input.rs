@@ -137,13 +137,13 @@ fn corpus() -> Vec<Case> {
             "several required columns missing",
             &["validate", "--config", "{d}/scorebook.toml"],
             1,
-            "missing required columns `account_id`, `industry`, `employees`",
+            "missing required columns `opportunity_id`, `created_date`, `stage`",
             None,
             |d| {
-                edit(&d.join("accounts.csv"), |t| {
-                    t.replacen("account_id", "acct", 1)
-                        .replacen("industry", "sector", 1)
-                        .replacen("employees", "staff", 1)
+                edit(&d.join("opportunities.csv"), |t| {
+                    t.replacen("opportunity_id", "id", 1)
+                        .replacen("created_date", "opened", 1)
+                        .replacen("stage", "status", 1)
                 })
             },
         ),
