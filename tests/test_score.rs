@@ -282,11 +282,23 @@ fn rendered_rows(batches: &[arrow::array::RecordBatch]) -> Vec<Vec<String>> {
 #[test]
 fn missing_required_column_fails_without_output() {
     let (t, _, _) = trained();
+    let u = t.path().join("noid.csv");
+    std::fs::write(&u, "industry,employees\nRetail,10\n").unwrap();
+    let out = t.path().join("never.parquet");
+    score(&u, &out, &[]).fails_with(1, "noid.csv: missing required column `account_id`");
+    assert!(!out.exists());
+    // industry is optional: a universe without it scores, each row saying so
     let u = t.path().join("noind.csv");
     std::fs::write(&u, "account_id,employees\nX1,10\n").unwrap();
-    let out = t.path().join("never.parquet");
-    score(&u, &out, &[]).fails_with(1, "noind.csv: missing required column `industry`");
-    assert!(!out.exists());
+    let out = t.path().join("noind.parquet");
+    score(&u, &out, &[]).ok();
+    let status = strings(&read_parquet(&out), "status");
+    assert!(
+        status[0]
+            .as_deref()
+            .is_some_and(|s| s.contains("industry missing")),
+        "{status:?}"
+    );
 }
 
 #[test]

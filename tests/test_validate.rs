@@ -70,12 +70,12 @@ fn missing_required_column() {
     let t = tempdir();
     dataset(
         t.path(),
-        &ACCOUNTS.replace("industry", "sector"),
+        &ACCOUNTS.replacen("account_id", "acct", 1),
         &opportunities(),
     );
     validate(t.path()).fails_with(
         1,
-        "accounts.csv: missing required column `industry` in the accounts table",
+        "accounts.csv: missing required column `account_id` in the accounts table",
     );
 }
 
