@@ -579,3 +579,57 @@ fn unsorted_signals_score_like_sorted_ones() {
         "a folder of signal files scores differently from one file"
     );
 }
+
+/// Issue 10: a model trained through a column mapping scores a universe in
+/// the contract's names (the synth universe), reading each column by
+/// whichever name the file has.
+#[test]
+fn a_mapped_model_scores_a_universe_in_contract_names() {
+    let (t, data, _) = trained();
+    let dir = t.path().join("mapped");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(data.join("accounts.csv")).unwrap();
+    let (header, rest) = text.split_once('\n').unwrap();
+    let header = header
+        .replace("industry", "sector")
+        .replace("employees", "headcount");
+    std::fs::write(dir.join("accounts.csv"), format!("{header}\n{rest}")).unwrap();
+    for f in ["opportunities.csv", "signals.parquet"] {
+        std::fs::copy(data.join(f), dir.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.join("scorebook.toml"),
+        "[input]\nsignals = \"signals.parquet\"\n[columns.accounts]\nindustry = \"sector\"\nemployees = \"headcount\"\n",
+    )
+    .unwrap();
+    let model = t.path().join("models/mapped");
+    run(&[
+        "train",
+        "--config",
+        s(&dir.join("scorebook.toml")),
+        "--out",
+        s(&model),
+    ])
+    .ok();
+    let out = t.path().join("mapped.parquet");
+    run(&[
+        "score",
+        "--model",
+        s(&model),
+        "--universe",
+        s(&data.join("universe.parquet")),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(&out),
+    ])
+    .ok();
+    let status = strings(&read_parquet(&out), "status");
+    assert_eq!(status.len(), 3000);
+    let blamed = status
+        .iter()
+        .flatten()
+        .filter(|s| s.contains("industry missing"))
+        .count();
+    assert_eq!(blamed, 0, "the universe's `industry` column was not read");
+}

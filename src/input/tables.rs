@@ -194,14 +194,15 @@ impl<'a> ColumnMap<'a> {
             present,
         }
     }
-    /// The file column for a contract column, if the file has it.
+    /// The file column for a contract column, if the file has it: the
+    /// mapped name, or else the contract's own (a model trained through a
+    /// mapping scores a universe written in the contract's names).
     pub fn source(&self, contract: &str) -> Option<String> {
-        let name = self
-            .map
+        let has = |n: &str| self.present.iter().find(|p| *p == n).cloned();
+        self.map
             .get(contract)
-            .cloned()
-            .unwrap_or_else(|| contract.to_string());
-        self.present.iter().find(|p| **p == name).cloned()
+            .and_then(|n| has(n))
+            .or_else(|| has(contract))
     }
     pub fn require(&self, contract: &str) -> Result<String> {
         self.source(contract).ok_or_else(|| {
