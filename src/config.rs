@@ -22,8 +22,36 @@ pub struct Config {
     pub tiers: TierConfig,
     pub quadrant: QuadrantConfig,
     pub capacity: CapacityConfig,
+    pub split: SplitConfig,
     pub rules: Vec<Rule>,
     pub disqualifiers: Vec<Disqualifier>,
+}
+
+/// How closed deals are split into train, validation and test periods.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SplitConfig {
+    /// `time` (oldest train, newest test; the default) or `random` (seeded),
+    /// for exports without usable dates.
+    pub method: SplitMethod,
+    pub seed: u64,
+}
+
+impl Default for SplitConfig {
+    fn default() -> Self {
+        SplitConfig {
+            method: SplitMethod::Time,
+            seed: 42,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SplitMethod {
+    #[default]
+    Time,
+    Random,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -543,3 +543,59 @@ fn solvers_agree_on_a_synth_table() {
         assert!((a - b).abs() < 1e-4, "{name}: newton {a}, lbfgs {b}");
     }
 }
+
+/// Issue 10, no silent split: an export whose deals all share one created
+/// date refuses the time split and says how to ask for a random one; with
+/// `[split] method = "random"` it trains and the report says so.
+#[test]
+fn no_dates_no_silent_split() {
+    let t = tempdir();
+    let data = synth(t.path(), 800, 800, 73);
+    let p = data.join("opportunities.csv");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let flat: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            if i > 0 {
+                f[2] = "2024-01-01";
+                if !f[3].is_empty() {
+                    f[3] = "2024-06-01";
+                }
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    std::fs::write(&p, flat).unwrap();
+    let cfg = data.join("scorebook.toml");
+    run(&[
+        "train",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&t.path().join("m")),
+    ])
+    .fails_with(1, "cannot be split in time")
+    .stderr
+    .contains("method = \"random\"")
+    .then_some(())
+    .expect("the message says how to ask for a random split");
+    let random = data.join("random.toml");
+    std::fs::write(
+        &random,
+        format!(
+            "{}\n[split]\nmethod = \"random\"\nseed = 7\n",
+            std::fs::read_to_string(&cfg).unwrap()
+        ),
+    )
+    .unwrap();
+    let out = t.path().join("r");
+    run(&["train", "--config", s(&random), "--out", s(&out)]).ok();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Split: <b>random (seed 7)</b>"),
+        "the report does not say which split"
+    );
+    assert_eq!(model_json(&out)["training"]["split"], "random (seed 7)");
+}

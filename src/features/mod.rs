@@ -627,6 +627,21 @@ pub fn take_accounts(a: &Accounts, idx: &[usize]) -> Accounts {
 }
 
 impl TrainingTable {
+    /// The rows at `rows`, in that order.
+    pub fn take(&self, rows: &[usize]) -> TrainingTable {
+        fn t<T: Clone>(v: &[T], rows: &[usize]) -> Vec<T> {
+            rows.iter().map(|&r| v[r].clone()).collect()
+        }
+        TrainingTable {
+            opportunity_id: t(&self.opportunity_id, rows),
+            account_id: t(&self.account_id, rows),
+            created: t(&self.created, rows),
+            label: t(&self.label, rows),
+            amount: t(&self.amount, rows),
+            features: self.features.take(rows),
+        }
+    }
+
     /// The table as a DataFrame: keys, label, then every feature.
     pub fn to_frame(&self) -> Result<polars::prelude::DataFrame> {
         let mut t = FeatureTable::default();

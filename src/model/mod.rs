@@ -101,6 +101,13 @@ pub struct TrainingInfo {
     /// `train --until`: the day the data was seen as of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+    /// How the deals were split: `time`, or `random (seed S)`.
+    #[serde(default = "time_split")]
+    pub split: String,
+}
+
+fn time_split() -> String {
+    "time".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -379,6 +379,9 @@ fn tier_cutoff(probs: &[f64], share: f64) -> f64 {
     }
 }
 
+/// Distinct created days a time split needs.
+const MIN_SPLIT_DAYS: usize = 10;
+
 fn split_rows(n: usize, cfg: &Config) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
     let n_test = ((n as f64) * cfg.model.test_share).round() as usize;
     let n_val = ((n as f64) * cfg.model.validation_share).round() as usize;
@@ -391,16 +394,12 @@ fn split_rows(n: usize, cfg: &Config) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
 }
 
 fn period(name: &str, rows: &[usize], tt: &TrainingTable) -> Period {
+    // first and last created day (a random split's periods interleave)
+    let days = || rows.iter().map(|&r| tt.created[r]);
     Period {
         name: name.to_string(),
-        from: rows
-            .first()
-            .map(|&r| format_days(tt.created[r]))
-            .unwrap_or_default(),
-        to: rows
-            .last()
-            .map(|&r| format_days(tt.created[r]))
-            .unwrap_or_default(),
+        from: days().min().map(format_days).unwrap_or_default(),
+        to: days().max().map(format_days).unwrap_or_default(),
         rows: rows.len(),
         won: rows.iter().filter(|&&r| tt.label[r] == 1).count(),
     }
@@ -426,8 +425,32 @@ fn pick<T: Copy>(v: &[T], rows: &[usize]) -> Vec<T> {
 /// Trains a model on checked data. `name` becomes part of the model version.
 pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluation)> {
     let spec = FeatureSpec::learn(ds, cfg);
-    let tt = features::training_table(ds, &spec)?;
+    let mut tt = features::training_table(ds, &spec)?;
     let n = tt.label.len();
+    let split = match cfg.split.method {
+        crate::config::SplitMethod::Time => {
+            let mut days = tt.created.clone();
+            days.dedup();
+            if days.len() < MIN_SPLIT_DAYS {
+                return Err(Error::data(
+                    "opportunities",
+                    format!(
+                        "the {n} closed deals were created on only {} distinct day(s): they cannot be split in time (oldest to train, newest to test); add `[split]` with `method = \"random\"` (and a `seed`) to the config for a seeded random split, which the report will state",
+                        days.len()
+                    ),
+                ));
+            }
+            "time".to_string()
+        }
+        crate::config::SplitMethod::Random => {
+            use rand::seq::SliceRandom;
+            use rand::SeedableRng;
+            let mut order: Vec<usize> = (0..n).collect();
+            order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(cfg.split.seed));
+            tt = tt.take(&order);
+            format!("random (seed {})", cfg.split.seed)
+        }
+    };
     let (tr, va, te) = split_rows(n, cfg);
     let periods = vec![
         period("train", &tr, &tt),
@@ -611,6 +634,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
             universe_as_of: String::new(),
             universe_accounts: ds.accounts.len(),
             until: ds.until.map(format_days),
+            split,
         },
     };
     model.training.fingerprint = fingerprint(&model);

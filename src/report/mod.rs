@@ -543,7 +543,8 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
     for (c, ll) in &e.penalty_path {
         write!(s, "<tr><td>{c}</td><td>{ll:.5}</td></tr>").ok();
     }
-    s += "</table><h2>Training data</h2><table><tr><th>period</th><th>from</th><th>to</th><th>deals</th><th>won</th><th>win rate</th></tr>";
+    write!(s, "</table><h2>Training data</h2><p>Split: <b>{}</b>{}.</p><table>", esc(&m.training.split), if m.training.split == "time" { " (oldest deals train, the next validate, the newest test)" } else { " (no usable dates: the periods are random draws, so the held-out figures do not describe future deals)" }).ok();
+    s += "<tr><th>period</th><th>from</th><th>to</th><th>deals</th><th>won</th><th>win rate</th></tr>";
     for p in &m.training.periods {
         write!(
             s,
