@@ -379,3 +379,22 @@ fn industry_and_employees_are_optional() {
         "industry literal"
     );
 }
+
+/// Issue 10: `close_date` is optional; a closed deal without one is a
+/// warning (it cannot count as an earlier win), not an error.
+#[test]
+fn closed_deals_without_close_date_are_a_warning() {
+    let t = tempdir();
+    dataset(
+        t.path(),
+        ACCOUNTS,
+        &format!("{}O301,A1,2024-06-10,,Won,1\n", opportunities()),
+    );
+    let r = validate(t.path()).ok();
+    assert!(
+        (r.stdout.clone() + &r.stderr).contains("1 closed opportunities have no close_date"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+}

@@ -525,8 +525,11 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
         ));
     }
     if !no_close.is_empty() {
-        e.push(format!(
-            "{file}: closed opportunities without a close_date in rows {}",
+        // close_date is optional (PRODUCT.md §4): such a deal trains, but
+        // without it cannot count as an earlier win of its account
+        q.warnings.push(format!(
+            "{file}: {} closed opportunities have no close_date (rows {}); they train, but cannot count as earlier won deals of their account",
+            no_close.len(),
             rows(&no_close)
         ));
     }
