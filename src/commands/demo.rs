@@ -1,4 +1,4 @@
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::cli::DemoArgs;
 use scorebook::config::Config;
@@ -105,12 +105,12 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     Ok(())
 }
 
-fn score(model: &Model, data: &Path, as_of: i32, out: &PathBuf) -> Result<()> {
+fn score(model: &Model, data: &Path, as_of: i32, out: &Path) -> Result<()> {
     let o = ScoreOptions {
         universe: data.join("universe.parquet"),
         signals: Some(data.join("signals.parquet")),
         as_of,
-        out: out.clone(),
+        out: out.to_path_buf(),
         batch_size: 65_536,
         shard: None,
         snapshot_accounts: scoring::SNAPSHOT_ACCOUNTS,

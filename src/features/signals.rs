@@ -366,7 +366,9 @@ mod tests {
         let day = 20_000;
         let mut s = Signals::default();
         // (account, days before the as-of day, recorded days before, type, value)
-        let rows: [(&str, i32, Option<i32>, &str, Option<f64>); 12] = [
+        // (account, days before, recorded days before, type, value)
+        type Row<'a> = (&'a str, i32, Option<i32>, &'a str, Option<f64>);
+        let rows: [Row; 12] = [
             ("a", 5, Some(5), "demo", None),
             ("a", 45, Some(45), "demo", Some(2.0)),
             ("a", 100, Some(100), "web", None),

@@ -722,7 +722,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     let plan = planning::plan(
         &planning::UniverseRows {
             segment: table.text("segment")?,
-            probability: &probs,
+            probability: probs,
             tier: &tiers,
             quadrant: &quadrants,
         },
