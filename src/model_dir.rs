@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::model::{train::Evaluation, Model};
+use crate::output::parent_of;
 use crate::report;
 
 /// Writes `out`: `model.json`, `metrics.json`, `importance.csv`,
@@ -173,11 +174,4 @@ pub fn resolve(arg: &Path) -> Result<PathBuf> {
             ),
         )),
     }
-}
-
-fn parent_of(p: &Path) -> PathBuf {
-    p.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
 }

@@ -65,13 +65,17 @@ pub fn tmp_path(out: &Path) -> PathBuf {
         .and_then(|n| n.to_str())
         .unwrap_or("output")
         .to_string();
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let parent = parent_of(out);
     clean_stale(&parent, &name);
     parent.join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// The folder `p` is in (`.` for a bare name).
+pub fn parent_of(p: &Path) -> PathBuf {
+    p.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Removes `.NAME.tmp-PID` and `.NAME.old-PID` in `dir` whose process is gone.

@@ -75,21 +75,7 @@ fn a_model_at_chance_is_called_no_better_than_chance() {
 #[test]
 fn a_small_held_out_set_with_a_clear_auc_gap_is_not_within_noise() {
     let t = tempdir();
-    let data = t.path().join("data");
-    run(&[
-        "synth",
-        "--out",
-        s(&data),
-        "--accounts",
-        "120",
-        "--history-accounts",
-        "120",
-        "--seed",
-        "43",
-        "--truth",
-        "shapes",
-    ])
-    .ok();
+    let data = synth_truth(t.path(), 120, 120, 43, "shapes");
     // a rule that never fires: the rules scorer is the base rate (AUC 0.5)
     let cfg = format!("{BASE}[[rules]]\nname = \"Never\"\nwhen = \"employees < 0\"\npoints = 1\n");
     let (html, _) = train_with(&data, &cfg, &t.path().join("m"));

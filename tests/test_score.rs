@@ -383,21 +383,7 @@ fn exported_sql_matches_score_in_duckdb() {
 #[test]
 fn exported_sql_matches_score_with_shapes_and_no_recorded_dates() {
     let t = tempdir();
-    let data = t.path().join("data");
-    run(&[
-        "synth",
-        "--out",
-        s(&data),
-        "--accounts",
-        "3000",
-        "--history-accounts",
-        "1500",
-        "--seed",
-        "4",
-        "--truth",
-        "shapes",
-    ])
-    .ok();
+    let data = synth_truth(t.path(), 3000, 1500, 4, "shapes");
     let model = t.path().join("models/shapes");
     train_sample(&data, &model);
     let m = std::fs::read_to_string(model.join("model.json")).unwrap();
@@ -489,14 +475,14 @@ fn unsorted_signals_score_like_sorted_ones() {
     let mut w = arrow::csv::Writer::new(std::fs::File::create(&csv).unwrap());
     w.write(&reversed).unwrap();
     drop(w);
-    let out = |signals: &Path, name: &str| {
-        let o = dir.path().join(name);
-        run(&[
+    let scored = |signals: &Path, name: &str, extra: &[&str]| {
+        let (o, universe) = (dir.path().join(name), data.join("universe.parquet"));
+        let mut args = vec![
             "score",
             "--model",
             s(model),
             "--universe",
-            s(&data.join("universe.parquet")),
+            s(&universe),
             "--signals",
             s(signals),
             "--as-of",
@@ -505,10 +491,12 @@ fn unsorted_signals_score_like_sorted_ones() {
             s(&o),
             "--batch-size",
             "700",
-        ])
-        .ok();
+        ];
+        args.extend_from_slice(extra);
+        run(&args).ok();
         scorebook::input::read::read_all(&o).unwrap()
     };
+    let out = |signals: &Path, name: &str| scored(signals, name, &[]);
     let (a, b) = (
         out(&data.join("signals.parquet"), "a.parquet"),
         out(&csv, "b.parquet"),
@@ -544,29 +532,12 @@ fn unsorted_signals_score_like_sorted_ones() {
         "a glob of signal files scores differently from one file"
     );
     // the same glob sorted on disk first (the path of universes too large to snapshot)
-    let o = dir.path().join("e.parquet");
-    run(&[
-        "score",
-        "--model",
-        s(model),
-        "--universe",
-        s(&data.join("universe.parquet")),
-        "--signals",
-        s(&parts.join("signals-*")),
-        "--as-of",
-        "2025-07-01",
-        "--out",
-        s(&o),
-        "--batch-size",
-        "700",
-        "--snapshot-accounts",
-        "0",
-    ])
-    .ok();
-    assert!(
-        a == scorebook::input::read::read_all(&o).unwrap(),
-        "signals sorted on disk score differently"
+    let sorted = scored(
+        &parts.join("signals-*"),
+        "e.parquet",
+        &["--snapshot-accounts", "0"],
     );
+    assert!(a == sorted, "signals sorted on disk score differently");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()

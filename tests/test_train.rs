@@ -133,19 +133,7 @@ fn truth_rows(data: &Path) -> Vec<(String, String, u8, f64)> {
 #[test]
 fn recovers_planted_shapes() {
     let t = tempdir();
-    let data = t.path().join("data");
-    run(&[
-        "synth",
-        "--out",
-        s(&data),
-        "--accounts",
-        "5000",
-        "--seed",
-        "19",
-        "--truth",
-        "shapes",
-    ])
-    .ok();
+    let data = synth_truth(t.path(), 5000, 5000, 19, "shapes");
     let out = t.path().join("models/shapes");
     let r = run(&[
         "train",

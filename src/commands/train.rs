@@ -70,7 +70,7 @@ pub fn train_loaded(
     let started = std::time::Instant::now();
     let (m, e) = model::train::train(ds, cfg, name)?;
     for u in e
-        .unused_signals
+        .notes
         .iter()
         .chain(&e.fit_warnings)
         .chain(&e.leakage_warnings)

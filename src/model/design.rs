@@ -235,6 +235,16 @@ fn mean_std(x: &[f64]) -> (f64, f64) {
 
 /// Raw (unstandardized) values of a term, one per row.
 pub fn raw_values(table: &FeatureTable, t: &Term) -> Result<Vec<f64>> {
+    term_values(table, t, |_| {})
+}
+
+/// `raw_values`, calling `outside(row)` for each row whose shaped value lay
+/// outside the term's clip bounds (held to them): the scorer's status.
+pub fn term_values(
+    table: &FeatureTable,
+    t: &Term,
+    mut outside: impl FnMut(usize),
+) -> Result<Vec<f64>> {
     let v = table
         .get(&t.source)
         .ok_or_else(|| Error::Internal(format!("feature `{}` is missing", t.source)))?;
@@ -242,7 +252,22 @@ pub fn raw_values(table: &FeatureTable, t: &Term) -> Result<Vec<f64>> {
         (Some(level), Values::Text(v)) => {
             v.iter().map(|x| f64::from(u8::from(x == level))).collect()
         }
-        (None, Values::Num(v)) => v.iter().map(|x| t.value(*x)).collect(),
+        (None, Values::Num(v)) => match t.clip {
+            Some([lo, hi]) => {
+                let (lo_tol, hi_tol) = (lo - 1e-9 * lo.abs(), hi + 1e-9 * hi.abs());
+                v.iter()
+                    .enumerate()
+                    .map(|(r, x)| {
+                        let x = t.shape.apply(*x);
+                        if x < lo_tol || x > hi_tol {
+                            outside(r);
+                        }
+                        x.clamp(lo, hi)
+                    })
+                    .collect()
+            }
+            None => v.iter().map(|x| t.value(*x)).collect(),
+        },
         (None, Values::Bool(v)) => v.iter().map(|b| t.value(f64::from(u8::from(*b)))).collect(),
         _ => {
             return Err(Error::Internal(format!(

@@ -362,24 +362,14 @@ impl Model {
                         .map(|c| f64::from(u8::from(*c == want)))
                         .collect()
                 }
-                (None, Some(crate::features::Values::Num(v))) if t.clip.is_some() => {
-                    // shaped, then held to the training range, noting the rows
-                    // that were outside it (the value `Term::value` gives)
-                    let [lo, hi] = t.clip.unwrap_or([f64::MIN, f64::MAX]);
-                    let (lo_tol, hi_tol) = (lo - 1e-9 * lo.abs(), hi + 1e-9 * hi.abs());
+                _ => {
                     let s = source_of[j];
-                    v.iter()
-                        .zip(outside.iter_mut())
-                        .map(|(x, out)| {
-                            let x = t.shape.apply(*x);
-                            if (x < lo_tol || x > hi_tol) && !out.contains(&s) {
-                                out.push(s);
-                            }
-                            x.clamp(lo, hi)
-                        })
-                        .collect()
+                    design::term_values(table, t, |r| {
+                        if !outside[r].contains(&s) {
+                            outside[r].push(s);
+                        }
+                    })?
                 }
-                _ => design::raw_values(table, t)?,
             };
             raws.push(raw);
         }

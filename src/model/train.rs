@@ -44,9 +44,11 @@ pub struct Evaluation {
     /// Per feature: how much the model's held-out AUC drops and log loss
     /// rises when the feature's values are shuffled across deals.
     pub permutation_importance: Vec<Permutation>,
-    /// Signal types that gave the model no usable feature, each with why.
+    /// What training noticed about the data, each in a sentence: signal
+    /// types that gave no usable feature (and why), types beyond the cap,
+    /// rules that match every deal or none.
     #[serde(default)]
-    pub unused_signals: Vec<String>,
+    pub notes: Vec<String>,
     /// Fits that ran out of iterations but are usable, each with by how much.
     #[serde(default)]
     pub fit_warnings: Vec<String>,
@@ -755,7 +757,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         calibration: metrics::reliability(&p_hybrid, &y_te, 10),
         permutation_importance: permutation_importance(&model, &tt.features.take(&te), &y_te)?,
         fit_warnings,
-        unused_signals: unused_signal_types(&model.spec, &model.terms)
+        notes: unused_signal_types(&model.spec, &model.terms)
             .into_iter()
             .chain(model.spec.dropped_signal_note())
             .chain(rule_notes)

@@ -579,7 +579,7 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         .ok();
     }
     for u in e
-        .unused_signals
+        .notes
         .iter()
         .chain(&e.fit_warnings)
         .chain(&e.leakage_warnings)

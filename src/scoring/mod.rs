@@ -170,13 +170,10 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                 .get("account_id")
                 .cloned()
                 .unwrap_or_else(|| "account_id".into());
-            let signal_files: Vec<(PathBuf, String)> = read::expand_inputs(p)?
-                .into_iter()
-                .map(|f| (f, sig_id.clone()))
-                .collect();
-            let signal_files: Vec<(&Path, String)> = signal_files
+            let expanded = read::expand_inputs(p)?;
+            let signal_files: Vec<(&Path, String)> = expanded
                 .iter()
-                .map(|(f, c)| (f.as_path(), c.clone()))
+                .map(|f| (f.as_path(), sig_id.clone()))
                 .collect();
             let merge = |batches| Timing::Merge {
                 batches,

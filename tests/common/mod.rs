@@ -66,6 +66,11 @@ pub fn tempdir() -> tempfile::TempDir {
 
 /// A synthetic dataset in `dir/data`.
 pub fn synth(dir: &Path, accounts: usize, history: usize, seed: u64) -> PathBuf {
+    synth_truth(dir, accounts, history, seed, "linear")
+}
+
+/// The same with a planted truth (`linear` or `shapes`).
+pub fn synth_truth(dir: &Path, accounts: usize, history: usize, seed: u64, truth: &str) -> PathBuf {
     let data = dir.join("data");
     run(&[
         "synth",
@@ -77,6 +82,8 @@ pub fn synth(dir: &Path, accounts: usize, history: usize, seed: u64) -> PathBuf 
         &history.to_string(),
         "--seed",
         &seed.to_string(),
+        "--truth",
+        truth,
     ])
     .ok();
     data
