@@ -7,6 +7,7 @@
 //! recorded before the as-of day through one layout (`signals`), per deal in
 //! training and streamed in scoring.
 
+pub mod plan;
 mod shape;
 pub mod signals;
 pub mod table;
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{normalize_name, Config, SignalShape};
 use crate::error::Result;
-use crate::input::{Accounts, Dataset};
+use crate::input::{Accounts, Dataset, SignalTable};
 pub use shape::Shape;
 pub use table::{FeatureTable, Values};
 
@@ -64,7 +65,7 @@ fn linear_counts() -> Vec<SignalShape> {
 }
 
 pub const SIZE_BANDS: [&str; 4] = ["small", "mid", "large", "super_large"];
-const IMPUTED: [&str; 5] = [
+pub(crate) const IMPUTED: [&str; 5] = [
     "employees",
     "annual_revenue",
     "founded_year",
@@ -389,158 +390,52 @@ pub fn won_history(ds: &Dataset) -> WonHistory {
     h
 }
 
-/// Firmographic features of each account row as of its day, plus a status
-/// per row saying what had to be imputed or pooled ("" when nothing).
-pub fn account_features(
+/// The feature table of accounts `a`, every row as of `as_of`, with each
+/// row's status: the universe `train` freezes tiers on, and a batch of the
+/// universe `score` scores (one plan, `plan::features`).
+pub fn as_of_features(
+    a: &Accounts,
+    as_of: i32,
+    signals: plan::Timing,
+    spec: &FeatureSpec,
+    won: polars::prelude::LazyFrame,
+) -> Result<(FeatureTable, Vec<String>)> {
+    let mut rows = plan::account_frame(a)?;
+    rows.with_column(polars::prelude::Column::new(
+        plan::AS_OF.into(),
+        vec![as_of; a.len()],
+    ))?;
+    plan::features(rows, signals, won, spec, "account_id")
+}
+
+/// The feature table of accounts `a`, row i as of `as_of[i]`, with the
+/// training signals (joined by account code), and each row's status.
+pub fn with_signal_table(
     a: &Accounts,
     as_of: &[i32],
+    signals: &SignalTable,
     spec: &FeatureSpec,
     history: &WonHistory,
-) -> (FeatureTable, Vec<String>) {
-    let n = a.len();
-    let imp = |k: &str| spec.impute.get(k).copied().unwrap_or(0.0);
-    let mut status: Vec<Vec<&'static str>> = vec![vec![]; n];
-    let mut industry = Vec::with_capacity(n);
-    let mut band = Vec::with_capacity(n);
-    let mut segment = Vec::with_capacity(n);
-    let (mut emp, mut rev, mut fy, mut jobs, mut hires) = (vec![], vec![], vec![], vec![], vec![]);
-    let (mut log_emp, mut log_rev, mut rpe, mut ratio, mut log_ratio) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    let (mut age, mut intensity, mut log_jobs, mut prior) = (vec![], vec![], vec![], vec![]);
-    let (mut emp_m, mut rev_m, mut fy_m, mut hire_m) = (vec![], vec![], vec![], vec![]);
-    let seen: rustc_hash::FxHashSet<&str> =
-        spec.seen_industries.iter().map(String::as_str).collect();
-    // a column the training export did not have is not a per-row problem
-    let trained_on = |c: &str| spec.account_columns.iter().any(|x| x == c);
-    let (has_industry, has_employees) = (trained_on("industry"), trained_on("employees"));
-    for i in 0..n {
-        if a.account_id[i].is_none() {
-            status[i].push("account_id missing");
-        }
-        let raw_ind = a.industry[i].as_deref().unwrap_or("Unknown");
-        let ind = pooled(raw_ind, &spec.industries);
-        if a.industry[i].is_none() {
-            if has_industry {
-                status[i].push("industry missing");
-            }
-        } else if !seen.contains(raw_ind) {
-            status[i].push("industry not seen in training (pooled as Other)");
-        }
-        let e_raw = a.employees[i].filter(|e| *e >= 0.0);
-        if e_raw.is_none() && has_employees {
-            status[i].push("employees missing (imputed)");
-        }
-        let e = e_raw.unwrap_or_else(|| imp("employees"));
-        let r = a.annual_revenue[i].filter(|r| *r >= 0.0);
-        let r_val = r.unwrap_or_else(|| imp("annual_revenue"));
-        let f = a.founded_year[i];
-        let j = a.jobs_posted_30d[i];
-        let h = a.hires_12m[i];
-        let year = f64::from(chrono::Datelike::year(&crate::input::read::date_from_days(
-            as_of[i],
-        )));
-        let bench = spec
-            .rpe_median
-            .get(&ind)
-            .copied()
-            .unwrap_or(spec.rpe_median_all)
-            .max(1e-9);
-        // a ratio of imputed numbers would be noise: without both, the account sits at its benchmark
-        let per = match (e_raw, r) {
-            (Some(e), Some(r)) if e > 0.0 => r / e,
-            _ => bench,
-        };
-        band.push(spec.size_band(&ind, e).to_string());
-        segment.push(format!("{ind} / {}", spec.size_band(&ind, e)));
-        industry.push(ind);
-        emp.push(e);
-        rev.push(r_val);
-        fy.push(f.unwrap_or_else(|| imp("founded_year")));
-        jobs.push(j.unwrap_or_else(|| imp("jobs_posted_30d")));
-        hires.push(h.unwrap_or_else(|| imp("hires_12m")));
-        log_emp.push((1.0 + e).ln());
-        log_rev.push((1.0 + r_val).ln());
-        rpe.push(per);
-        ratio.push(per / bench);
-        log_ratio.push((per.max(1e-9) / bench).ln().clamp(-5.0, 5.0));
-        age.push((year - fy[i]).max(0.0));
-        intensity.push(if e > 0.0 { hires[i] / e } else { 0.0 });
-        log_jobs.push((1.0 + jobs[i].max(0.0)).ln());
-        let won_before = match a.account_id[i].as_ref().and_then(|id| history.get(id)) {
-            Some(d) => d.partition_point(|c| *c < as_of[i]) as f64,
-            None => 0.0,
-        };
-        prior.push(won_before);
-        emp_m.push(a.employees[i].is_none());
-        rev_m.push(r.is_none());
-        fy_m.push(f.is_none());
-        hire_m.push(j.is_none() && h.is_none());
-    }
-    let mut t = FeatureTable::default();
-    t.push("industry", Values::Text(industry));
-    t.push("size_band", Values::Text(band));
-    t.push("segment", Values::Text(segment));
-    for (name, v) in [
-        ("employees", emp),
-        ("annual_revenue", rev),
-        ("founded_year", fy),
-        ("jobs_posted_30d", jobs),
-        ("hires_12m", hires),
-        ("log_employees", log_emp),
-        ("log_revenue", log_rev),
-        ("revenue_per_employee", rpe),
-        ("rpe_industry_ratio", ratio),
-        ("log_rpe_industry_ratio", log_ratio),
-        ("company_age", age),
-        ("hiring_intensity", intensity),
-        ("log_jobs_posted_30d", log_jobs),
-        ("prior_won_deals", prior),
-    ] {
-        t.push(name, Values::Num(v));
-    }
-    for (name, col) in &a.extra {
-        let m = imp(name);
-        t.push(
-            name.clone(),
-            Values::Num(col.iter().map(|x| x.unwrap_or(m)).collect()),
-        );
-    }
-    for (name, v) in [
-        ("employees_missing", emp_m),
-        ("annual_revenue_missing", rev_m),
-        ("founded_year_missing", fy_m),
-        ("hiring_missing", hire_m),
-        (
-            "technologies_missing",
-            a.technologies.iter().map(Option::is_none).collect(),
-        ),
-    ] {
-        t.push(name, Values::Bool(v));
-    }
-    let mut flags: Vec<Vec<bool>> = vec![vec![false; n]; spec.technologies.len()];
-    let pos: HashMap<&str, usize> = spec
-        .technologies
+) -> Result<(FeatureTable, Vec<String>)> {
+    let codes: Vec<Option<u32>> = a
+        .account_id
         .iter()
-        .enumerate()
-        .map(|(i, (t, _))| (t.as_str(), i))
+        .map(|a| a.as_deref().and_then(|a| signals.account_code(a)))
         .collect();
-    // a universe spells its technologies a few ways: normalize each spelling once
-    let mut spelling: rustc_hash::FxHashMap<&str, Option<usize>> = Default::default();
-    for (i, cell) in a.technologies.iter().enumerate() {
-        for token in cell.iter().flat_map(|c| tech_spellings(c)) {
-            let k = *spelling
-                .entry(token)
-                .or_insert_with(|| pos.get(normalize_name(token).as_str()).copied());
-            if let Some(k) = k {
-                flags[k][i] = true;
-            }
-        }
-    }
-    for ((tech, _), v) in spec.technologies.iter().zip(flags) {
-        t.push(format!("tech_{tech}"), Values::Bool(v));
-    }
-    let status = status.into_iter().map(|s| s.join("; ")).collect();
-    (t, status)
+    let mut frame = plan::account_frame(a)?;
+    frame.with_column(polars::prelude::Column::new(plan::AS_OF.into(), as_of))?;
+    frame.with_column(polars::prelude::Column::new(
+        "__signal_account".into(),
+        codes,
+    ))?;
+    let (signals, types) = plan::signal_table_frames(signals, spec)?;
+    plan::features(
+        frame,
+        plan::Timing::Signals { signals, types },
+        plan::won_frame(history)?,
+        spec,
+        "__signal_account",
+    )
 }
 
 /// The training table: one row per closed opportunity, features as of its created date.
@@ -586,10 +481,8 @@ pub fn training_table(ds: &Dataset, spec: &FeatureSpec) -> Result<TrainingTable>
         .map(|&i| o.created_date[i].unwrap_or_default())
         .collect();
     let accounts = take_accounts(&ds.accounts, &acc_rows);
-    let history = won_history(ds);
-    let (mut features, _) = account_features(&accounts, &as_of, spec, &history);
     let ids: Vec<Option<String>> = rows.iter().map(|&i| o.account_id[i].clone()).collect();
-    features.extend(signals::point_in_time(&ids, &as_of, &ds.signals, spec));
+    let (features, _) = with_signal_table(&accounts, &as_of, &ds.signals, spec, &won_history(ds))?;
     Ok(TrainingTable {
         opportunity_id: rows
             .iter()

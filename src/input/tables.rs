@@ -50,6 +50,21 @@ pub struct Accounts {
 }
 
 impl Accounts {
+    /// `n` rows without any value.
+    pub fn with_rows(n: usize) -> Accounts {
+        Accounts {
+            account_id: vec![None; n],
+            name: vec![None; n],
+            industry: vec![None; n],
+            technologies: vec![None; n],
+            employees: vec![None; n],
+            annual_revenue: vec![None; n],
+            founded_year: vec![None; n],
+            jobs_posted_30d: vec![None; n],
+            hires_12m: vec![None; n],
+            extra: vec![],
+        }
+    }
     pub fn len(&self) -> usize {
         self.account_id.len()
     }
@@ -444,6 +459,24 @@ impl Signals {
     }
     pub fn is_empty(&self) -> bool {
         self.account_id.is_empty()
+    }
+    /// Appends the rows of `other`.
+    pub fn append(&mut self, mut other: Signals) {
+        self.account_id.append(&mut other.account_id);
+        self.date.append(&mut other.date);
+        self.recorded_date.append(&mut other.recorded_date);
+        self.signal.append(&mut other.signal);
+        self.value.append(&mut other.value);
+    }
+    /// A copy of the rows `r`.
+    pub fn rows(&self, r: std::ops::Range<usize>) -> Signals {
+        Signals {
+            account_id: self.account_id[r.clone()].to_vec(),
+            date: self.date[r.clone()].to_vec(),
+            recorded_date: self.recorded_date[r.clone()].to_vec(),
+            signal: self.signal[r.clone()].to_vec(),
+            value: self.value[r].to_vec(),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::features::{self, signals::Snapshot, FeatureSpec, FeatureTable, TrainingTable};
+use crate::features::{self, FeatureSpec, FeatureTable, TrainingTable};
 use crate::input::{read::format_days, Dataset};
 use crate::model::calibrate::{isotonic, Calibration, MIN_ISOTONIC_ROWS};
 use crate::model::design::{self, design_terms, matrix};
@@ -655,14 +655,13 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
             + 1
     });
     model.training.universe_as_of = format_days(as_of);
-    let snapshot = Snapshot::build(&ds.signals, as_of, &model.spec);
-    let (mut table, _) = features::account_features(
+    let (table, _) = features::with_signal_table(
         &ds.accounts,
         &vec![as_of; ds.accounts.len()],
+        &ds.signals,
         &model.spec,
         &model.won_history,
-    );
-    table.extend(snapshot.lookup(&ds.accounts.account_id));
+    )?;
     // the universe and the deals through the one predict path (`score` too)
     let universe = model.predict(&table)?;
     let (lin, urr, probs) = (&universe.linear, &universe.rules, &universe.probability);

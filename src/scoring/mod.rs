@@ -21,7 +21,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
-use crate::features::{self, signals::Snapshot, FeatureTable, Values};
+use crate::features::{self, plan, FeatureTable, Values};
 use crate::input::{read, tables, Accounts, ColumnMap};
 use crate::model::{fnv64, Model};
 
@@ -158,7 +158,7 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
     // the sorted runs of unsorted signals live as long as the scoring
     let mut sorted_runs: Option<sort::Runs> = None;
     let mut timing = match &o.signals {
-        None => Timing::Whole(Snapshot::new(o.as_of, &model.spec)),
+        None => Timing::Whole(None),
         Some(p) => {
             let universe: Vec<(&Path, String)> = plans
                 .iter()
@@ -179,7 +179,7 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                 batches,
                 current: Default::default(),
                 pos: 0,
-                snapshot: Snapshot::new(o.as_of, &model.spec),
+                pending: Default::default(),
                 last_max: String::new(),
             };
             let universe_sorted = sorted_ids(&universe)?;
@@ -208,13 +208,13 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                 );
                 merge(Box::new(sorted))
             } else {
-                let mut snapshot = Snapshot::new(o.as_of, &model.spec);
-                for s in tables::signal_batches(p, &cfg.columns.signals, o.batch_size)? {
-                    let s = s?;
-                    snapshot.add(&s, 0..s.len());
-                }
-                tracing::info!(accounts = snapshot.accounts(), "signal snapshot");
-                Timing::Whole(snapshot)
+                let snapshot = plan::aggregate(
+                    tables::signal_batches(p, &cfg.columns.signals, o.batch_size)?,
+                    o.as_of,
+                    &model.spec,
+                )?;
+                tracing::info!(rows = snapshot.height(), "signal snapshot");
+                Timing::Whole(Some(snapshot))
             }
         }
     };
@@ -278,38 +278,47 @@ fn sorted_ids(files: &[(&Path, String)]) -> Result<bool> {
     Ok(true)
 }
 
-/// Where a batch's timing features come from: one snapshot of every account
-/// with recent signals, or, when the universe and the signals are both
-/// sorted by account id, the signals streamed alongside the universe and
-/// aggregated per batch (memory bounded by the batch, not the universe).
+/// Where a batch's timing features come from: one snapshot of every
+/// account's signals (combined per account and type), or, when the universe
+/// and the signals are both sorted by account id, the signals streamed
+/// alongside the universe, a batch's worth at a time (memory bounded by the
+/// batch, not the universe).
 enum Timing<'a> {
-    Whole(Snapshot),
+    Whole(Option<polars::prelude::DataFrame>),
     Merge {
         batches: Box<dyn Iterator<Item = Result<tables::Signals>> + Send + 'a>,
         current: tables::Signals,
         pos: usize,
-        snapshot: Snapshot,
+        /// The signals of the accounts up to the previous batch's largest id.
+        pending: tables::Signals,
         /// The largest id of the previous batch.
         last_max: String,
     },
 }
 
 impl Timing<'_> {
-    /// The timing features of a batch of accounts (ids ascending in merge mode).
-    fn lookup(&mut self, ids: &[Option<String>]) -> Result<FeatureTable> {
-        let (batches, current, pos, snapshot, last_max) = match self {
-            Timing::Whole(s) => return Ok(s.lookup(ids)),
+    /// The signals of a batch of accounts (ids ascending in merge mode).
+    fn lookup(
+        &mut self,
+        ids: &[Option<String>],
+        spec: &features::FeatureSpec,
+    ) -> Result<plan::Timing> {
+        let (batches, current, pos, pending, last_max) = match self {
+            Timing::Whole(None) => return Ok(plan::Timing::None),
+            Timing::Whole(Some(s)) => return Ok(plan::Timing::Aggregated(s.clone())),
             Timing::Merge {
                 batches,
                 current,
                 pos,
-                snapshot,
+                pending,
                 last_max,
-            } => (batches, current, pos, snapshot, last_max),
+            } => (batches, current, pos, pending, last_max),
         };
-        let Some(max) = ids.iter().map(|i| i.as_deref().unwrap_or("")).max() else {
-            return Ok(snapshot.lookup(ids));
-        };
+        let max = ids
+            .iter()
+            .map(|i| i.as_deref().unwrap_or(""))
+            .max()
+            .unwrap_or("");
         // an account repeated across the batch boundary keeps its signals
         let min = ids
             .iter()
@@ -317,7 +326,7 @@ impl Timing<'_> {
             .min()
             .unwrap_or("");
         if min > last_max.as_str() {
-            snapshot.clear();
+            *pending = Default::default();
         }
         *last_max = max.to_string();
         loop {
@@ -335,12 +344,15 @@ impl Timing<'_> {
             while *pos < current.len() && current.account_id[*pos].as_deref().unwrap_or("") <= max {
                 *pos += 1;
             }
-            snapshot.add(current, start..*pos);
+            pending.append(current.rows(start..*pos));
             if *pos < current.len() {
                 break;
             }
         }
-        Ok(snapshot.lookup(ids))
+        Ok(plan::Timing::Signals {
+            signals: plan::signal_frame(pending)?,
+            types: plan::named_types(spec)?,
+        })
     }
 }
 
@@ -395,7 +407,8 @@ fn write_scores(
     };
     // three stages on their own threads, two batches in flight between them:
     // read + parse + timing lookup, score (chunks in parallel), compress + write
-    let (read_tx, read_rx) = std::sync::mpsc::sync_channel::<Result<(Accounts, FeatureTable)>>(2);
+    let (read_tx, read_rx) =
+        std::sync::mpsc::sync_channel::<Result<(Accounts, FeatureTable, Vec<String>)>>(2);
     let (write_tx, write_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
     std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -412,20 +425,24 @@ fn write_scores(
         });
         let scored = (|| -> Result<()> {
             for batch in read_rx {
-                let (mut acc, mut timing) = batch?;
+                let (mut acc, mut table, mut status) = batch?;
                 let rows = acc.len();
                 // both cores: the batch is scored in chunks in parallel, written in order
                 let chunk = rows.div_ceil(rayon::current_num_threads()).max(1024);
                 let mut parts = vec![];
                 for start in (0..rows).step_by(chunk).rev() {
-                    parts.push((acc.split_off(start), timing.split_off(start)));
+                    parts.push((
+                        acc.split_off(start),
+                        table.split_off(start),
+                        status.split_off(start),
+                    ));
                 }
                 parts.reverse();
                 let scored: Vec<Result<(Vec<ArrayRef>, Summary)>> = parts
                     .into_par_iter()
-                    .map(|(acc, timing)| {
+                    .map(|(acc, table, status)| {
                         let mut part = Summary::default();
-                        let out = score_accounts(model, acc, o.as_of, timing, &mut part)?;
+                        let out = score_accounts(model, acc, table, status, &mut part)?;
                         Ok((out, part))
                     })
                     .collect();
@@ -465,8 +482,9 @@ fn read_accounts(
     plans: &[Plan],
     row_shard: Option<(usize, usize)>,
     timing: &mut Timing,
-    tx: &std::sync::mpsc::SyncSender<Result<(Accounts, FeatureTable)>>,
+    tx: &std::sync::mpsc::SyncSender<Result<(Accounts, FeatureTable, Vec<String>)>>,
 ) -> Result<()> {
+    let won = plan::won_frame(&model.won_history)?;
     for p in plans {
         let mut first_row = 1;
         for batch in read::read_batches(&p.path, Some(&p.cols), o.batch_size)? {
@@ -483,8 +501,10 @@ fn read_accounts(
             if acc.is_empty() {
                 continue;
             }
-            let t = timing.lookup(&acc.account_id)?;
-            if tx.send(Ok((acc, t))).is_err() {
+            let signals = timing.lookup(&acc.account_id, &model.spec)?;
+            let (table, status) =
+                features::as_of_features(&acc, o.as_of, signals, &model.spec, won.clone())?;
+            if tx.send(Ok((acc, table, status))).is_err() {
                 return Ok(()); // scoring stopped on an error of its own
             }
         }
@@ -500,14 +520,11 @@ pub fn shard_of(id: Option<&str>, n: usize) -> usize {
 fn score_accounts(
     model: &Model,
     acc: Accounts,
-    as_of: i32,
-    timing: FeatureTable,
+    mut table: FeatureTable,
+    status: Vec<String>,
     summary: &mut Summary,
 ) -> Result<Vec<ArrayRef>> {
     let n = acc.len();
-    let (mut table, status) =
-        features::account_features(&acc, &vec![as_of; n], &model.spec, &model.won_history);
-    table.extend(timing);
     let s = model.score_table(&table)?;
     let status: Vec<String> = status
         .into_iter()

@@ -1,0 +1,660 @@
+//! The feature plan, in Polars: rows that carry an account and an as-of
+//! day, plus the account columns, the signals and the won history, become
+//! the feature table. `train` runs it with a row per closed deal (as of its
+//! created date), `score` with a row per universe account (as of `--as-of`),
+//! through the same functions, so the two cannot drift apart.
+//!
+//! Signals go in three steps: `events` joins each row to its account's
+//! signals and keeps those able to change a feature, with their per-window
+//! contributions; `combine` sums them per (row, signal type); `wide` turns
+//! those into a column per type and window. `combine` is associative, so
+//! scoring can aggregate a whole signals file batch by batch, keyed by
+//! account, and join the result to each universe batch (`Timing::Aggregated`).
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::features::{signals, FeatureSpec, FeatureTable, Values, IMPUTED};
+use crate::input::tables::KNOWN_ALWAYS;
+use crate::input::{Accounts, SignalTable, Signals};
+
+/// The row index column every plan frame carries.
+pub const ROW: &str = "__row";
+/// The as-of day (days since 1970-01-01) of each row.
+pub const AS_OF: &str = "__as_of";
+/// Why a row's features are imputed or pooled ("" when nothing).
+pub const STATUS: &str = "__status";
+const TYPE: &str = "__type";
+
+fn window_col(w: u32) -> String {
+    format!("__c{w}")
+}
+
+/// The account columns of `a` in the contract's names (extras by their own).
+pub fn account_frame(a: &Accounts) -> Result<DataFrame> {
+    let n = a.len();
+    let mut cols = vec![
+        Column::new("account_id".into(), &a.account_id),
+        Column::new("industry".into(), &a.industry),
+        Column::new("technologies".into(), &a.technologies),
+    ];
+    for (name, v) in IMPUTED.iter().zip([
+        &a.employees,
+        &a.annual_revenue,
+        &a.founded_year,
+        &a.jobs_posted_30d,
+        &a.hires_12m,
+    ]) {
+        cols.push(Column::new((*name).into(), v));
+    }
+    for (name, v) in &a.extra {
+        cols.push(Column::new(name.as_str().into(), v));
+    }
+    Ok(DataFrame::new(n, cols)?)
+}
+
+/// One batch of signals as a plan input: complete rows only, types
+/// normalized (by `Signals::from_batch`), a missing `recorded_date` known
+/// always and a missing `value` 1.
+pub fn signal_frame(s: &Signals) -> Result<LazyFrame> {
+    let df = DataFrame::new(
+        s.len(),
+        vec![
+            Column::new("account_id".into(), &s.account_id),
+            Column::new("signal".into(), &s.signal),
+            Column::new("date".into(), &s.date),
+            Column::new("recorded".into(), &s.recorded_date),
+            Column::new("value".into(), &s.value),
+        ],
+    )?;
+    Ok(df
+        .lazy()
+        .filter(
+            col("account_id")
+                .is_not_null()
+                .and(col("signal").is_not_null())
+                .and(col("date").is_not_null()),
+        )
+        .with_columns([
+            col("recorded").fill_null(lit(KNOWN_ALWAYS)),
+            col("value").fill_null(lit(1.0)),
+        ]))
+}
+
+/// The training signals (account ids and types as codes into the table's
+/// dictionaries), with the frame that gives each type code its role.
+pub fn signal_table_frames(t: &SignalTable, spec: &FeatureSpec) -> Result<(LazyFrame, LazyFrame)> {
+    let df = DataFrame::new(
+        t.len(),
+        vec![
+            Column::new("account_id".into(), &t.account),
+            Column::new("signal".into(), &t.kind),
+            Column::new("date".into(), &t.date),
+            Column::new("recorded".into(), &t.recorded),
+            Column::new("value".into(), &t.value),
+        ],
+    )?;
+    let codes: Vec<u32> = (0..t.types.len() as u32).collect();
+    let types = types_frame(spec, Column::new("signal".into(), codes), &t.types)?;
+    Ok((df.lazy(), types))
+}
+
+/// Each known signal type's index and role: `__type` counts past events
+/// (0..), scheduled types follow them.
+fn types_frame(spec: &FeatureSpec, keys: Column, names: &[String]) -> Result<LazyFrame> {
+    let index: Vec<Option<u32>> = names
+        .iter()
+        .map(|n| {
+            let past = spec.signal_types.iter().position(|t| t == n);
+            let sched = spec.scheduled_types.iter().position(|t| t == n);
+            past.or(sched.map(|s| spec.signal_types.len() + s))
+                .map(|i| i as u32)
+        })
+        .collect();
+    let df = DataFrame::new(keys.len(), vec![keys, Column::new(TYPE.into(), index)])?;
+    Ok(df.lazy().filter(col(TYPE).is_not_null()))
+}
+
+/// The role frame for signals whose types are (normalized) names.
+pub fn named_types(spec: &FeatureSpec) -> Result<LazyFrame> {
+    let names: Vec<String> = spec
+        .signal_types
+        .iter()
+        .chain(&spec.scheduled_types)
+        .cloned()
+        .collect();
+    types_frame(spec, Column::new("signal".into(), &names), &names)
+}
+
+fn max_window(spec: &FeatureSpec) -> i32 {
+    spec.windows.iter().copied().max().unwrap_or(90) as i32
+}
+
+/// The signals able to change a feature of their row, with what each
+/// contributes: `rows` carries `key`, `__as_of` and the signal columns.
+/// Only signals recorded strictly before the as-of day count; a past event
+/// counts in the windows its age (≥ 1 day) falls in, a scheduled one counts
+/// as days until it (≥ 0), within the recency cap.
+fn events(rows: LazyFrame, types: LazyFrame, spec: &FeatureSpec, key: &str) -> LazyFrame {
+    let n_past = spec.signal_types.len() as u32;
+    let cap = spec.recency_cap_days as i32;
+    let age = col(AS_OF) - col("date");
+    let past = col(TYPE).lt(lit(n_past));
+    let mut contributions = vec![];
+    for &w in &spec.windows {
+        contributions.push(
+            when(past.clone().and(col("__age").lt_eq(lit(w as i32))))
+                .then(col("value"))
+                .otherwise(lit(0.0))
+                .alias(window_col(w)),
+        );
+    }
+    contributions.extend([
+        when(past.clone())
+            .then(col("__age").clip_max(lit(cap)).cast(DataType::Float64))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .alias("__since"),
+        when(past.clone().and(col("__age").lt_eq(lit(max_window(spec)))))
+            .then(lit(1.0))
+            .otherwise(lit(0.0))
+            .alias("__seen"),
+        when(past.clone().not())
+            .then((-col("__age")).cast(DataType::Float64))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .alias("__until"),
+    ]);
+    rows.join(
+        types,
+        [col("signal")],
+        [col("signal")],
+        JoinArgs::new(JoinType::Inner),
+    )
+    .filter(col("recorded").lt(col(AS_OF)))
+    .with_column(age.alias("__age"))
+    .filter(
+        past.clone()
+            .and(col("__age").gt(lit(0)))
+            .and(
+                col("__age")
+                    .lt_eq(lit(max_window(spec)))
+                    .or(col("__age").lt(lit(cap))),
+            )
+            .or(past
+                .not()
+                .and(col("__age").lt_eq(lit(0)))
+                .and((-col("__age")).lt(lit(cap)))),
+    )
+    .select(
+        [col(key), col(TYPE)]
+            .into_iter()
+            .chain(contributions)
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Sums signal contributions (or partial sums of them) per (`key`, type).
+fn combine(events: LazyFrame, spec: &FeatureSpec, key: &str) -> LazyFrame {
+    let mut aggs: Vec<Expr> = spec
+        .windows
+        .iter()
+        .map(|w| col(window_col(*w)).sum())
+        .collect();
+    aggs.extend([
+        col("__since").min(),
+        col("__seen").max(),
+        col("__until").min(),
+    ]);
+    events.group_by([col(key), col(TYPE)]).agg(aggs)
+}
+
+/// A column per signal type and window (`signals::names` order), per `ROW`.
+fn wide(combined: LazyFrame, spec: &FeatureSpec) -> LazyFrame {
+    let is = |t: usize| col(TYPE).eq(lit(t as u32));
+    let mut aggs = vec![];
+    for (t, name) in spec.signal_types.iter().enumerate() {
+        for &w in &spec.windows {
+            aggs.push(
+                col(window_col(w))
+                    .filter(is(t))
+                    .sum()
+                    .alias(format!("signal_{name}_{w}d")),
+            );
+        }
+    }
+    for (t, name) in spec.signal_types.iter().enumerate() {
+        aggs.push(
+            col("__since")
+                .filter(is(t))
+                .min()
+                .alias(format!("days_since_{name}")),
+        );
+    }
+    let n_past = spec.signal_types.len();
+    for (s, name) in spec.scheduled_types.iter().enumerate() {
+        aggs.push(
+            col("__until")
+                .filter(is(n_past + s))
+                .min()
+                .alias(format!("days_until_{name}")),
+        );
+    }
+    if !spec.signal_types.is_empty() {
+        aggs.push(
+            col("__seen")
+                .sum()
+                .alias(format!("distinct_signal_types_{}d", max_window(spec))),
+        );
+    }
+    combined.group_by([col(ROW)]).agg(aggs)
+}
+
+/// Where a plan's signals come from.
+pub enum Timing {
+    /// No signals: every row has the defaults.
+    None,
+    /// Raw signals (`account_id`, `signal`, `date`, `recorded`, `value`)
+    /// and the role of each signal type.
+    Signals {
+        signals: LazyFrame,
+        types: LazyFrame,
+    },
+    /// Signals already combined per (account_id, type) as of the rows'
+    /// single as-of day (`aggregate`).
+    Aggregated(DataFrame),
+}
+
+/// Every signal combined per (account_id, type) as of `as_of`: the
+/// scorer's snapshot of an unsorted signals file, built from `batches`
+/// (each combined as it comes, then all of them again).
+pub fn aggregate(
+    batches: impl Iterator<Item = Result<Signals>>,
+    as_of: i32,
+    spec: &FeatureSpec,
+) -> Result<DataFrame> {
+    let types = named_types(spec)?;
+    let mut parts = vec![];
+    for s in batches {
+        let rows = signal_frame(&s?)?.with_column(lit(as_of).alias(AS_OF));
+        parts.push(combine(
+            events(rows, types.clone(), spec, "account_id"),
+            spec,
+            "account_id",
+        ));
+    }
+    let all = match parts.len() {
+        0 => return Ok(empty_aggregate(spec)?),
+        1 => parts.remove(0),
+        _ => combine(concat(parts, UnionArgs::default())?, spec, "account_id"),
+    };
+    Ok(all.collect()?)
+}
+
+fn empty_aggregate(spec: &FeatureSpec) -> Result<DataFrame> {
+    let mut cols = vec![
+        Column::new_empty("account_id".into(), &DataType::String),
+        Column::new_empty(TYPE.into(), &DataType::UInt32),
+    ];
+    for w in &spec.windows {
+        cols.push(Column::new_empty(window_col(*w).into(), &DataType::Float64));
+    }
+    for c in ["__since", "__seen", "__until"] {
+        cols.push(Column::new_empty(c.into(), &DataType::Float64));
+    }
+    Ok(DataFrame::new(0, cols)?)
+}
+
+/// Joined signal rows per chunk of keys: a million deals of accounts
+/// with a hundred signals each would otherwise join to 100M rows at once.
+const JOINED_ROWS: usize = 8_000_000;
+
+/// The signal features of each row of `keys` (`ROW`, `account_id`,
+/// `AS_OF`, and `key`, the column that matches the signals' `account_id`)
+/// that has a signal able to change one.
+fn timing(keys: &DataFrame, t: Timing, spec: &FeatureSpec, key: &str) -> Result<Option<DataFrame>> {
+    let by_key = |signals: LazyFrame| {
+        move |keys: LazyFrame, how: JoinType| {
+            keys.join(
+                signals.clone(),
+                [col(key)],
+                [col("account_id")],
+                JoinArgs {
+                    maintain_order: MaintainOrderJoin::Left,
+                    ..JoinArgs::new(how)
+                },
+            )
+        }
+    };
+    match t {
+        Timing::None => Ok(None),
+        Timing::Signals { signals, types } => {
+            // the signals each key joins to, to chunk the keys
+            let counts = signals
+                .clone()
+                .group_by([col("account_id")])
+                .agg([len().alias("__n")]);
+            let n = by_key(counts)(keys.clone().lazy().select([col(key)]), JoinType::Left)
+                .select([col("__n").fill_null(lit(0)).cast(DataType::UInt64)])
+                .collect()?;
+            let mut parts = vec![];
+            let (mut start, mut joined) = (0usize, 0u64);
+            let per_key: Vec<u64> = n.column("__n")?.u64()?.into_no_null_iter().collect();
+            for (i, k) in per_key.iter().enumerate() {
+                joined += k;
+                if joined as usize >= JOINED_ROWS || i + 1 == per_key.len() {
+                    let chunk = keys.slice(start as i64, i + 1 - start).lazy();
+                    let rows = by_key(signals.clone())(chunk, JoinType::Inner);
+                    parts.push(wide(
+                        combine(events(rows, types.clone(), spec, ROW), spec, ROW),
+                        spec,
+                    ));
+                    (start, joined) = (i + 1, 0);
+                }
+            }
+            if parts.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(concat(parts, UnionArgs::default())?.collect()?))
+        }
+        Timing::Aggregated(df) => {
+            let rows = by_key(df.lazy())(keys.clone().lazy(), JoinType::Inner);
+            Ok(Some(wide(rows.drop(cols([AS_OF])), spec).collect()?))
+        }
+    }
+}
+
+/// Earlier won deals of each row of `keys`: won deals of its account closed
+/// before its as-of day.
+fn prior_won(keys: LazyFrame, won: LazyFrame) -> LazyFrame {
+    keys.join(
+        won,
+        [col("account_id")],
+        [col("account_id")],
+        JoinArgs::new(JoinType::Inner),
+    )
+    .filter(col("close").lt(col(AS_OF)))
+    .group_by([col(ROW)])
+    .agg([len().cast(DataType::Float64).alias("prior_won_deals")])
+}
+
+/// The won deals' close days per account, as a plan input.
+pub fn won_frame(history: &crate::features::WonHistory) -> Result<LazyFrame> {
+    let (mut ids, mut close) = (vec![], vec![]);
+    for (id, days) in history {
+        for d in days {
+            ids.push(id.as_str());
+            close.push(*d);
+        }
+    }
+    let df = DataFrame::new(
+        ids.len(),
+        vec![
+            Column::new("account_id".into(), ids),
+            Column::new("close".into(), close),
+        ],
+    )?;
+    Ok(df.lazy())
+}
+
+fn no_text() -> Expr {
+    lit(NULL).cast(DataType::String)
+}
+
+/// Normalizes names like `config::normalize_name`: lower case, every run of
+/// other characters between letters and digits one `_`.
+fn normalized(e: Expr) -> Expr {
+    e.str()
+        .to_lowercase()
+        .str()
+        .replace_all(lit("[^a-z0-9]+"), lit("_"), false)
+        .str()
+        .strip_chars(lit("_"))
+}
+
+/// The size band of `employees` for the cut-offs (ascending).
+fn band(employees: Expr, cuts: &[f64]) -> Expr {
+    let mut e: Expr = lit(crate::features::SIZE_BANDS[0]);
+    for (i, c) in cuts.iter().enumerate().take(3) {
+        e = when(employees.clone().gt_eq(lit(*c)))
+            .then(lit(crate::features::SIZE_BANDS[i + 1]))
+            .otherwise(e);
+    }
+    e
+}
+
+/// The firmographic features of `rows` (account columns, `ROW`, `AS_OF`,
+/// and `prior_won_deals`), and `STATUS`.
+fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> LazyFrame {
+    let imp = |k: &str| lit(spec.impute.get(k).copied().unwrap_or(0.0));
+    let trained_on = |c: &str| spec.account_columns.iter().any(|x| x == c);
+    let kept: Series = Series::new("kept".into(), &spec.industries);
+    let seen: Series = Series::new("seen".into(), &spec.seen_industries);
+    let raw_ind = col("industry").fill_null(lit("Unknown"));
+    let ind = when(raw_ind.clone().is_in(lit(kept).implode(true), false))
+        .then(raw_ind.clone())
+        .otherwise(lit("Other"));
+    let e_raw = when(col("employees").gt_eq(lit(0.0)))
+        .then(col("employees"))
+        .otherwise(lit(NULL).cast(DataType::Float64));
+    let r = when(col("annual_revenue").gt_eq(lit(0.0)))
+        .then(col("annual_revenue"))
+        .otherwise(lit(NULL).cast(DataType::Float64));
+    let (old, new): (Vec<&str>, Vec<f64>) = spec
+        .rpe_median
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .unzip();
+    let bench = col("__industry")
+        .replace_strict(
+            lit(Series::new("old".into(), old)).implode(true),
+            lit(Series::new("new".into(), new)).implode(true),
+            Some(lit(spec.rpe_median_all)),
+            Some(DataType::Float64),
+        )
+        .clip_min(lit(1e-9));
+    let emp = col("__employees").fill_null(imp("employees"));
+    let mut size = band(emp.clone(), &spec.size_bands);
+    for (k, cuts) in spec.industry_size_bands.iter().rev() {
+        size = when(
+            col("__industry")
+                .str()
+                .to_lowercase()
+                .eq(lit(k.to_lowercase())),
+        )
+        .then(band(emp.clone(), cuts))
+        .otherwise(size);
+    }
+    let ln1 = |e: Expr| (lit(1.0) + e).log(lit(std::f64::consts::E));
+    let year = col(AS_OF)
+        .cast(DataType::Date)
+        .dt()
+        .year()
+        .cast(DataType::Float64);
+    let status = concat_str(
+        [
+            when(col("account_id").is_null())
+                .then(lit("account_id missing"))
+                .otherwise(no_text()),
+            when(col("industry").is_null())
+                .then(if trained_on("industry") {
+                    lit("industry missing")
+                } else {
+                    no_text()
+                })
+                .when(raw_ind.clone().is_in(lit(seen).implode(true), false).not())
+                .then(lit("industry not seen in training (pooled as Other)"))
+                .otherwise(no_text()),
+            when(e_raw.clone().is_null().and(lit(trained_on("employees"))))
+                .then(lit("employees missing (imputed)"))
+                .otherwise(no_text()),
+        ],
+        "; ",
+        true,
+    )
+    .fill_null(lit(""));
+    let tokens = col("technologies")
+        .str()
+        .split(lit(";"))
+        .list()
+        .eval(normalized(element()));
+    let mut first = vec![
+        ind.alias("__industry"),
+        e_raw.alias("__employees"),
+        r.alias("__revenue"),
+        status.alias(STATUS),
+    ];
+    first.push(tokens.alias("__tokens"));
+    let mut second = vec![
+        col("__industry").alias("industry"),
+        size.clone().alias("size_band"),
+        concat_str([col("__industry"), lit(" / "), size], "", false).alias("segment"),
+    ];
+    let per = when(
+        col("__employees")
+            .is_not_null()
+            .and(col("__revenue").is_not_null())
+            .and(col("__employees").gt(lit(0.0))),
+    )
+    .then(col("__revenue") / col("__employees"))
+    .otherwise(bench.clone());
+    let rev = col("__revenue").fill_null(imp("annual_revenue"));
+    let fy = col("founded_year").fill_null(imp("founded_year"));
+    let jobs = col("jobs_posted_30d").fill_null(imp("jobs_posted_30d"));
+    let hires = col("hires_12m").fill_null(imp("hires_12m"));
+    second.extend([
+        emp.clone().alias("employees"),
+        rev.clone().alias("annual_revenue"),
+        fy.clone().alias("founded_year"),
+        jobs.clone().alias("jobs_posted_30d"),
+        hires.clone().alias("hires_12m"),
+        ln1(emp.clone()).alias("log_employees"),
+        ln1(rev).alias("log_revenue"),
+        per.clone().alias("revenue_per_employee"),
+        (per.clone() / bench.clone()).alias("rpe_industry_ratio"),
+        (per.clip_min(lit(1e-9)) / bench)
+            .log(lit(std::f64::consts::E))
+            .clip(lit(-5.0), lit(5.0))
+            .alias("log_rpe_industry_ratio"),
+        (year - fy).clip_min(lit(0.0)).alias("company_age"),
+        when(emp.clone().gt(lit(0.0)))
+            .then(hires / emp)
+            .otherwise(lit(0.0))
+            .alias("hiring_intensity"),
+        ln1(jobs.clip_min(lit(0.0))).alias("log_jobs_posted_30d"),
+        col("prior_won_deals").fill_null(lit(0.0)),
+    ]);
+    for name in &spec.extra {
+        second.push(col(name.as_str()).fill_null(imp(name)));
+    }
+    second.extend([
+        col("employees").is_null().alias("employees_missing"),
+        col("__revenue").is_null().alias("annual_revenue_missing"),
+        col("founded_year").is_null().alias("founded_year_missing"),
+        col("jobs_posted_30d")
+            .is_null()
+            .and(col("hires_12m").is_null())
+            .alias("hiring_missing"),
+        col("technologies").is_null().alias("technologies_missing"),
+    ]);
+    for (t, _) in &spec.technologies {
+        second.push(
+            col("__tokens")
+                .list()
+                .contains(lit(t.as_str()), false)
+                .fill_null(lit(false))
+                .alias(format!("tech_{t}")),
+        );
+    }
+    let mut out: Vec<Expr> = vec![col(ROW), col(STATUS)];
+    out.extend(names.iter().map(|n| col(n.as_str())));
+    rows.with_columns(first).with_columns(second).select(out)
+}
+
+/// The feature table of `rows` (the account columns, `account_id`, and
+/// `AS_OF`), in `spec.list()` order, with each row's status. `signal_key`
+/// is the column of `rows` that matches the signals' `account_id`.
+pub fn features(
+    rows: DataFrame,
+    signals: Timing,
+    won: LazyFrame,
+    spec: &FeatureSpec,
+    signal_key: &str,
+) -> Result<(FeatureTable, Vec<String>)> {
+    let rows = rows.lazy().with_row_index(ROW, None);
+    let mut key_cols = vec![col(ROW), col("account_id"), col(AS_OF)];
+    if signal_key != "account_id" {
+        key_cols.push(col(signal_key));
+    }
+    let keys = rows.clone().select(key_cols).collect()?;
+    let timing_names = signals::names(spec);
+    let account_names: Vec<String> = spec
+        .list()
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| !timing_names.contains(n))
+        .collect();
+    let mut plan = rows.join(
+        prior_won(keys.clone().lazy(), won),
+        [col(ROW)],
+        [col(ROW)],
+        JoinArgs::new(JoinType::Left),
+    );
+    plan = account_features(plan, spec, &account_names);
+    match timing(&keys, signals, spec, signal_key)? {
+        Some(t) => {
+            plan = plan.join(
+                t.lazy(),
+                [col(ROW)],
+                [col(ROW)],
+                JoinArgs::new(JoinType::Left),
+            );
+        }
+        None => {
+            plan = plan.with_columns(
+                timing_names
+                    .iter()
+                    .map(|n| lit(NULL).cast(DataType::Float64).alias(n.as_str()))
+                    .collect::<Vec<_>>(),
+            );
+        }
+    }
+    let cap = f64::from(spec.recency_cap_days);
+    let fills: Vec<Expr> = timing_names
+        .iter()
+        .map(|n| {
+            let default = if n.starts_with("days_") { cap } else { 0.0 };
+            col(n.as_str()).fill_null(lit(default))
+        })
+        .collect();
+    let df = plan
+        .sort([ROW], Default::default())
+        .with_columns(fills)
+        .collect()?;
+    let status = df
+        .column(STATUS)?
+        .str()?
+        .iter()
+        .map(|s| s.unwrap_or("").to_string())
+        .collect();
+    let mut t = FeatureTable::default();
+    for name in account_names.iter().chain(&timing_names) {
+        t.push(name.clone(), values(df.column(name)?)?);
+    }
+    Ok((t, status))
+}
+
+/// A plan column as feature values (no nulls are left after the plan).
+fn values(c: &Column) -> Result<Values> {
+    Ok(match c.dtype() {
+        DataType::Boolean => Values::Bool(c.bool()?.iter().map(|v| v.unwrap_or(false)).collect()),
+        DataType::String => Values::Text(
+            c.str()?
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect(),
+        ),
+        _ => {
+            let c = c.cast(&DataType::Float64)?;
+            Values::Num(c.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        }
+    })
+}
