@@ -50,7 +50,17 @@ pub struct FeatureSpec {
     pub rpe_median_all: f64,
     /// Imputation values (medians of the training accounts).
     pub impute: BTreeMap<String, f64>,
+    /// Numeric (and boolean) extra account columns.
     pub extra: Vec<String>,
+    /// Text extra columns: the levels of each kept as their own (seen in
+    /// at least `min_industry_accounts` training accounts); the others are
+    /// `Other`, a missing value `Missing`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra_text: BTreeMap<String, Vec<String>>,
+    /// `;`-list extra columns: the items flagged, (normalized, display),
+    /// like technologies.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra_lists: BTreeMap<String, Vec<(String, String)>>,
     /// Forms of the signal-window counts in the model (models from before
     /// this setting used the linear counts).
     #[serde(default = "linear_counts")]
@@ -90,6 +100,24 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 /// The technologies of a `;`-separated cell, as spelled.
 fn tech_spellings(cell: &str) -> impl Iterator<Item = &str> {
     cell.split(';').map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// The `top` most common items of a `;`-list column seen in at least
+/// `min_rows` rows, as (normalized, display) names.
+fn top_items(col: &[Option<String>], top: usize, min_rows: usize) -> Vec<(String, String)> {
+    let mut tc: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for cell in col.iter().flatten() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (norm, disp) in tech_tokens(cell) {
+            if seen.insert(norm.clone()) {
+                tc.entry(norm).or_insert((0, disp.to_string())).0 += 1;
+            }
+        }
+    }
+    let mut v: Vec<(String, (usize, String))> =
+        tc.into_iter().filter(|(_, (c, _))| *c >= min_rows).collect();
+    v.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then(x.0.cmp(&y.0)));
+    v.into_iter().take(top).map(|(n, (_, d))| (n, d)).collect()
 }
 
 /// Splits a `;`-separated technologies cell into (normalized, display) names.
@@ -142,19 +170,7 @@ impl FeatureSpec {
             .collect();
 
         let technologies = if f.technologies.is_empty() {
-            let mut tc: BTreeMap<String, (usize, String)> = BTreeMap::new();
-            for cell in a.technologies.iter().flatten() {
-                for (norm, disp) in tech_tokens(cell) {
-                    let e = tc.entry(norm).or_insert((0, disp.to_string()));
-                    e.0 += 1;
-                }
-            }
-            let mut v: Vec<(String, (usize, String))> = tc.into_iter().collect();
-            v.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then(x.0.cmp(&y.0)));
-            v.into_iter()
-                .take(f.top_technologies)
-                .map(|(n, (_, d))| (n, d))
-                .collect()
+            top_items(&a.technologies, f.top_technologies, 1)
         } else {
             f.technologies
                 .iter()
@@ -239,6 +255,26 @@ impl FeatureSpec {
             .map(|t| t.to_string())
             .collect();
 
+        // text extras: a `;` in any value makes a list, else a category
+        let (mut extra_text, mut extra_lists) = (BTreeMap::new(), BTreeMap::new());
+        for (name, col) in &a.extra_text {
+            if col.iter().flatten().any(|v| v.contains(';')) {
+                let items = top_items(col, f.top_technologies, f.min_industry_accounts);
+                extra_lists.insert(name.clone(), items);
+            } else {
+                let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+                for v in col.iter().flatten() {
+                    *counts.entry(v.as_str()).or_default() += 1;
+                }
+                let kept = counts
+                    .into_iter()
+                    .filter(|(_, c)| *c >= f.min_industry_accounts)
+                    .map(|(k, _)| k.to_string())
+                    .collect();
+                extra_text.insert(name.clone(), kept);
+            }
+        }
+
         FeatureSpec {
             windows: f.signal_windows.clone(),
             recency_cap_days: f.recency_cap_days,
@@ -254,10 +290,28 @@ impl FeatureSpec {
             rpe_median,
             rpe_median_all,
             impute,
-            extra: f.extra.clone(),
+            extra: a.extra.iter().map(|(n, _)| n.clone()).collect(),
+            extra_text,
+            extra_lists,
             signal_shapes: f.signal_shapes.clone(),
             dropped_signal_types,
         }
+    }
+
+    /// The extra columns read as text: categories and lists.
+    pub fn text_extras(&self) -> Vec<String> {
+        self.extra_text
+            .keys()
+            .chain(self.extra_lists.keys())
+            .cloned()
+            .collect()
+    }
+
+    /// The flag columns of a `;`-list extra: one per item, and its missing flag.
+    pub fn list_flags(&self, name: &str) -> Vec<String> {
+        let mut v: Vec<String> = self.extra_lists.get(name).into_iter().flatten().map(|(t, _)| format!("{name}_{t}")).collect();
+        v.push(format!("{name}_missing"));
+        v
     }
 
     /// What `train` says about signal types beyond `max_signal_types`.
@@ -350,6 +404,9 @@ impl FeatureSpec {
         for n in self.extra.iter() {
             v.push((n.clone(), "number"));
         }
+        for n in self.extra_text.keys() {
+            v.push((n.clone(), "text"));
+        }
         for n in [
             "employees_missing",
             "annual_revenue_missing",
@@ -361,6 +418,9 @@ impl FeatureSpec {
         }
         for (t, _) in &self.technologies {
             v.push((format!("tech_{t}"), "boolean"));
+        }
+        for n in self.extra_lists.keys() {
+            v.extend(self.list_flags(n).into_iter().map(|f| (f, "boolean")));
         }
         v.extend(signals::names(self).into_iter().map(|n| (n, "number")));
         v
@@ -513,6 +573,11 @@ pub fn take_accounts(a: &Accounts, idx: &[usize]) -> Accounts {
         hires_12m: t(&a.hires_12m, idx),
         extra: a
             .extra
+            .iter()
+            .map(|(n, v)| (n.clone(), t(v, idx)))
+            .collect(),
+        extra_text: a
+            .extra_text
             .iter()
             .map(|(n, v)| (n.clone(), t(v, idx)))
             .collect(),

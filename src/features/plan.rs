@@ -50,6 +50,9 @@ pub fn account_frame(a: &Accounts) -> Result<DataFrame> {
     for (name, v) in &a.extra {
         cols.push(Column::new(name.as_str().into(), v));
     }
+    for (name, v) in &a.extra_text {
+        cols.push(Column::new(name.as_str().into(), v));
+    }
     Ok(DataFrame::new(n, cols)?)
 }
 
@@ -503,6 +506,16 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
         status.alias(STATUS),
     ];
     first.push(tokens.alias("__tokens"));
+    for name in spec.extra_lists.keys() {
+        first.push(
+            col(name.as_str())
+                .str()
+                .split(lit(";"))
+                .list()
+                .eval(normalized(element()))
+                .alias(format!("__tokens_{name}")),
+        );
+    }
     let mut second = vec![
         col("__industry").alias("industry"),
         size.clone().alias("size_band"),
@@ -545,6 +558,17 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
     for name in &spec.extra {
         second.push(col(name.as_str()).fill_null(imp(name)));
     }
+    for (name, levels) in &spec.extra_text {
+        let levels = Series::new("levels".into(), levels);
+        second.push(
+            when(col(name.as_str()).is_null())
+                .then(lit("Missing"))
+                .when(col(name.as_str()).is_in(lit(levels).implode(true), false))
+                .then(col(name.as_str()))
+                .otherwise(lit("Other"))
+                .alias(name.as_str()),
+        );
+    }
     second.extend([
         col("employees").is_null().alias("employees_missing"),
         col("__revenue").is_null().alias("annual_revenue_missing"),
@@ -563,6 +587,19 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
                 .fill_null(lit(false))
                 .alias(format!("tech_{t}")),
         );
+    }
+    for (name, items) in &spec.extra_lists {
+        let tokens = format!("__tokens_{name}");
+        for (t, _) in items {
+            second.push(
+                col(tokens.as_str())
+                    .list()
+                    .contains(lit(t.as_str()), false)
+                    .fill_null(lit(false))
+                    .alias(format!("{name}_{t}")),
+            );
+        }
+        second.push(col(name.as_str()).is_null().alias(format!("{name}_missing")));
     }
     let mut out: Vec<Expr> = vec![col(ROW), col(STATUS)];
     out.extend(names.iter().map(|n| col(n.as_str())));

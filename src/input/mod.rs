@@ -196,7 +196,7 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
             .map(|c| batch.schema().index_of(c).unwrap_or(0))
             .collect::<Vec<_>>(),
     )?;
-    let accounts = Accounts::from_batch(&batch, &m, cfg, 1)?;
+    let accounts = Accounts::from_batch(&batch, &m, cfg, tables::ExtraKinds::Detect, 1)?;
     let account_columns: Vec<String> = tables::ACCOUNT_TEXT
         .iter()
         .chain(tables::ACCOUNT_NUMERIC)

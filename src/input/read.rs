@@ -386,6 +386,22 @@ pub fn strings(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<String>>> {
         .collect())
 }
 
+/// Whether a column holds numbers (or booleans): a number or boolean
+/// type, or text whose values nearly all read as numbers (the few others
+/// are then reported by `numbers` as typos, row by row). Otherwise it is
+/// text: a category, or a `;`-list.
+pub fn looks_numeric(a: &ArrayRef) -> bool {
+    let Some(v) = text_values(a) else {
+        return true;
+    };
+    let (mut cells, mut numbers) = (0usize, 0usize);
+    for s in v.into_iter().flatten().filter(|s| !blank(s)) {
+        cells += 1;
+        numbers += usize::from(parse_number(s).is_some());
+    }
+    numbers * 100 >= cells * 95 && (numbers > 0 || cells == 0)
+}
+
 /// Numbers (and booleans as 0/1).
 pub fn numbers(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<f64>>> {
     if let Some(v) = text_values(a) {

@@ -45,8 +45,10 @@ pub struct Accounts {
     pub founded_year: Vec<Option<f64>>,
     pub jobs_posted_30d: Vec<Option<f64>>,
     pub hires_12m: Vec<Option<f64>>,
-    /// Extra numeric columns named in `features.extra`.
+    /// Extra numeric (and boolean) columns named in `features.extra`.
     pub extra: Vec<(String, Vec<Option<f64>>)>,
+    /// Extra text and `;`-list columns named in `features.extra`.
+    pub extra_text: Vec<(String, Vec<Option<String>>)>,
 }
 
 impl Accounts {
@@ -63,6 +65,7 @@ impl Accounts {
             jobs_posted_30d: vec![None; n],
             hires_12m: vec![None; n],
             extra: vec![],
+            extra_text: vec![],
         }
     }
     pub fn len(&self) -> usize {
@@ -85,6 +88,11 @@ impl Accounts {
             hires_12m: self.hires_12m.split_off(at),
             extra: self
                 .extra
+                .iter_mut()
+                .map(|(n, v)| (n.clone(), v.split_off(at)))
+                .collect(),
+            extra_text: self
+                .extra_text
                 .iter_mut()
                 .map(|(n, v)| (n.clone(), v.split_off(at)))
                 .collect(),
@@ -348,12 +356,52 @@ pub fn account_sources(m: &ColumnMap, text: &[&str], extra: &[String]) -> Result
     Ok(v)
 }
 
+/// How `features.extra` (and `features.deal`) columns are read: as the
+/// model says (its text and list columns as text, the rest as numbers), or,
+/// in training, as each column looks (`read::looks_numeric`).
+#[derive(Clone, Copy)]
+pub enum ExtraKinds<'a> {
+    Detect,
+    Text(&'a [String]),
+}
+
+impl ExtraKinds<'_> {
+    fn is_text(&self, name: &str, a: Option<&arrow::array::ArrayRef>) -> bool {
+        match self {
+            ExtraKinds::Detect => a.is_some_and(|a| !read::looks_numeric(a)),
+            ExtraKinds::Text(names) => names.iter().any(|n| n == name),
+        }
+    }
+}
+
+/// The extra columns `names` of a batch, split into numbers and text.
+#[allow(clippy::type_complexity)]
+fn extras(
+    b: &RecordBatch,
+    m: &ColumnMap,
+    names: &[String],
+    kinds: ExtraKinds,
+    first_row: usize,
+) -> Result<(Vec<(String, Vec<Option<f64>>)>, Vec<(String, Vec<Option<String>>)>)> {
+    let (mut num, mut text) = (vec![], vec![]);
+    for e in names {
+        let a = m.source(e).and_then(|src| b.column_by_name(&src).cloned());
+        if kinds.is_text(e, a.as_ref()) {
+            text.push((e.clone(), col_strings(b, m, e, first_row)?));
+        } else {
+            num.push((e.clone(), col_numbers(b, m, e, first_row)?));
+        }
+    }
+    Ok((num, text))
+}
+
 impl Accounts {
     /// Parses one batch; `first_row` is the 1-based row number of its first row.
     pub fn from_batch(
         b: &RecordBatch,
         m: &ColumnMap,
         cfg: &Config,
+        kinds: ExtraKinds,
         first_row: usize,
     ) -> Result<Accounts> {
         let mut industry = col_strings(b, m, "industry", first_row)?;
@@ -373,12 +421,7 @@ impl Accounts {
         if mult != 1.0 {
             annual_revenue.iter_mut().flatten().for_each(|x| *x *= mult);
         }
-        let extra = cfg
-            .features
-            .extra
-            .iter()
-            .map(|e| Ok((e.clone(), col_numbers(b, m, e, first_row)?)))
-            .collect::<Result<_>>()?;
+        let (extra, extra_text) = extras(b, m, &cfg.features.extra, kinds, first_row)?;
         Ok(Accounts {
             account_id: col_strings(b, m, "account_id", first_row)?,
             name: col_strings(b, m, "name", first_row)?,
@@ -390,6 +433,7 @@ impl Accounts {
             jobs_posted_30d: col_numbers(b, m, "jobs_posted_30d", first_row)?,
             hires_12m: col_numbers(b, m, "hires_12m", first_row)?,
             extra,
+            extra_text,
         })
     }
 }

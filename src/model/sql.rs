@@ -36,6 +36,21 @@ impl std::str::FromStr for Dialect {
     }
 }
 
+/// A column name as an identifier: plain names as they are, others quoted
+/// (an export's `Lead Source`).
+fn ident(d: Dialect, name: &str) -> String {
+    let mut ch = name.chars();
+    let plain = ch
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    match (plain, d) {
+        (true, _) => name.to_string(),
+        (false, Dialect::Spark) => format!("`{}`", name.replace('`', "``")),
+        (false, _) => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
 fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -112,10 +127,13 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     let spec = &m.spec;
     // columns the training accounts did not have are NULL (imputed), as in the native scorer
     let c = |k: &str| {
-        if spec.account_columns.iter().any(|x| x == k) || spec.extra.iter().any(|x| x == k) {
+        if spec.account_columns.iter().any(|x| x == k)
+            || spec.extra.iter().any(|x| x == k)
+            || spec.text_extras().iter().any(|x| x == k)
+        {
             format!(
                 "u.{}",
-                cols.get(k).cloned().unwrap_or_else(|| k.to_string())
+                ident(d, cols.get(k).map_or(k, String::as_str))
             )
         } else {
             "CAST(NULL AS DOUBLE)".to_string()
@@ -316,11 +334,46 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     );
     for e in &spec.extra {
         f.push(format!(
-            "COALESCE(CAST({} AS DOUBLE), {}) AS {e}",
+            "COALESCE(CAST({} AS DOUBLE), {}) AS {}",
             c(e),
-            imp(e)
+            imp(e),
+            ident(d, e)
         ));
     }
+    // text extras: the kept levels, `Other`, `Missing` (as the plan reads them: trimmed)
+    for (e, levels) in &spec.extra_text {
+        let v = format!("TRIM({})", c(e));
+        let kept = if levels.is_empty() {
+            String::new()
+        } else {
+            let l: Vec<String> = levels.iter().map(|l| q(l)).collect();
+            format!(" WHEN {v} IN ({}) THEN {v}", l.join(", "))
+        };
+        f.push(format!(
+            "CASE WHEN NULLIF({v}, '') IS NULL THEN 'Missing'{kept} ELSE 'Other' END AS {}",
+            ident(d, e)
+        ));
+    }
+    for (e, items) in &spec.extra_lists {
+        let norm = norm_text(d, &c(e), true);
+        for (t, _) in items {
+            f.push(format!(
+                "COALESCE(POSITION({} IN ';' || {norm} || ';') > 0, FALSE) AS {}",
+                q(&format!(";{t};")),
+                ident(d, &format!("{e}_{t}"))
+            ));
+        }
+        f.push(format!(
+            "CASE WHEN NULLIF(TRIM({}), '') IS NULL THEN 1 ELSE 0 END AS {}",
+            c(e),
+            ident(d, &format!("{e}_missing"))
+        ));
+    }
+    let flags: std::collections::BTreeSet<String> = spec
+        .extra_lists
+        .iter()
+        .flat_map(|(e, items)| items.iter().map(move |(t, _)| format!("{e}_{t}")))
+        .collect();
     let tech_norm = norm_text(d, &c("technologies"), true);
     for (t, _) in &spec.technologies {
         f.push(format!(
@@ -409,17 +462,14 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     // linear predictor
     let mut terms = vec![num(m.intercept)];
     for t in &m.terms {
+        let source = ident(d, &t.source);
         let raw = match &t.level {
-            Some(level) => format!(
-                "(CASE WHEN {} = {} THEN 1.0 ELSE 0.0 END)",
-                t.source,
-                q(level)
-            ),
+            Some(level) => format!("(CASE WHEN {source} = {} THEN 1.0 ELSE 0.0 END)", q(level)),
             None => {
-                let v = if t.source.starts_with("tech_") {
-                    format!("(CASE WHEN {} THEN 1.0 ELSE 0.0 END)", t.source)
+                let v = if t.source.starts_with("tech_") || flags.contains(&t.source) {
+                    format!("(CASE WHEN {source} THEN 1.0 ELSE 0.0 END)")
                 } else {
-                    format!("CAST({} AS DOUBLE)", t.source)
+                    format!("CAST({source} AS DOUBLE)")
                 };
                 let v = match t.shape {
                     Shape::Linear => v,

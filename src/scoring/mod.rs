@@ -485,12 +485,19 @@ fn read_accounts(
     tx: &std::sync::mpsc::SyncSender<Result<(Accounts, FeatureTable, Vec<String>)>>,
 ) -> Result<()> {
     let won = plan::won_frame(&model.won_history)?;
+    let text_extras = model.spec.text_extras();
     for p in plans {
         let mut first_row = 1;
         for batch in read::read_batches(&p.path, Some(&p.cols), o.batch_size)? {
             let batch = batch?;
             let n = batch.num_rows();
-            let mut acc = Accounts::from_batch(&batch, &p.map, &model.config, first_row)?;
+            let mut acc = Accounts::from_batch(
+                &batch,
+                &p.map,
+                &model.config,
+                tables::ExtraKinds::Text(&text_extras),
+                first_row,
+            )?;
             first_row += n;
             if let Some((i, k)) = row_shard {
                 let keep: Vec<usize> = (0..n)
