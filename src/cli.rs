@@ -152,9 +152,18 @@ pub struct TrainArgs {
 pub struct ScoreArgs {
     #[arg(long)]
     pub model: PathBuf,
-    /// Universe: a .parquet/.csv file, a directory of them, or a glob
+    /// Universe: a .parquet/.csv file, a directory of them, or a glob (with
+    /// --opportunities: their accounts; omitted for a flat export, where
+    /// each deal's row is its account)
+    #[arg(long, required_unless_present = "opportunities")]
+    pub universe: Option<PathBuf>,
+    /// Open opportunities to score, a row each (a model with deal features)
     #[arg(long)]
-    pub universe: PathBuf,
+    pub opportunities: Option<PathBuf>,
+    /// Another export's config: its [columns] and [input] settings replace
+    /// the model's for reading these files
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Signals for timing features: a .parquet/.csv file, a directory of them, or a glob
     #[arg(long)]
     pub signals: Option<PathBuf>,

@@ -67,6 +67,27 @@ pub struct InputConfig {
     pub revenue_multiplier: f64,
     /// Industry spellings mapped to a canonical name, e.g. `technolgy = "technology"`.
     pub industry_aliases: BTreeMap<String, String>,
+    /// The CSV delimiter (`,` `;` `|` or `tab`); by default each file's is
+    /// detected from its header line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+}
+
+impl InputConfig {
+    /// The `delimiter` setting as a byte.
+    pub fn delimiter_byte(&self) -> Result<Option<u8>> {
+        match self.delimiter.as_deref() {
+            None => Ok(None),
+            Some(",") => Ok(Some(b',')),
+            Some(";") => Ok(Some(b';')),
+            Some("|") => Ok(Some(b'|')),
+            Some("\t") | Some("tab") => Ok(Some(b'\t')),
+            Some(other) => Err(Error::config(
+                "input.delimiter",
+                format!("{other:?} is not a CSV delimiter: use \",\", \";\", \"|\" or \"tab\""),
+            )),
+        }
+    }
 }
 
 impl Default for InputConfig {
@@ -78,6 +99,7 @@ impl Default for InputConfig {
             signals: None,
             revenue_multiplier: 1.0,
             industry_aliases: BTreeMap::new(),
+            delimiter: None,
         }
     }
 }
@@ -125,8 +147,13 @@ pub struct FeaturesConfig {
     pub size_bands: Vec<f64>,
     /// Industry-specific size-band cut-offs (three ascending numbers each).
     pub industry_size_bands: BTreeMap<String, Vec<f64>>,
-    /// Extra numeric or boolean account columns used as fit features.
+    /// Extra account columns used as fit features: numbers, booleans, text
+    /// (categorical) or `;`-lists (multi-hot), as each column looks.
     pub extra: Vec<String>,
+    /// Opportunity columns known when a deal is created (product, source,
+    /// region, amount...) used as fit features, of the same types; a model
+    /// with them scores open deals (`score --opportunities`).
+    pub deal: Vec<String>,
     /// Cap, in days, of days-since / days-until features when there is no event.
     pub recency_cap_days: u32,
     /// Axis (`fit` or `timing`) of a feature, by feature name, overriding the
@@ -177,6 +204,7 @@ impl Default for FeaturesConfig {
             size_bands: vec![200.0, 2000.0, 20000.0],
             industry_size_bands: bands,
             extra: vec![],
+            deal: vec![],
             recency_cap_days: 365,
             axes: BTreeMap::new(),
             signal_shapes: vec![SignalShape::Presence, SignalShape::Log],
@@ -327,6 +355,34 @@ impl Config {
     /// Checks value ranges; the message names the key and the value.
     pub fn check(&self, file: &str) -> Result<()> {
         let bad = |m: String| Err(Error::config(file, m));
+        self.input.delimiter_byte()?;
+        // a typed column's features take its name: two of one name would collide
+        const BUILT_IN: &[&str] = &[
+            "account_id",
+            "industry",
+            "size_band",
+            "segment",
+            "employees",
+            "annual_revenue",
+            "founded_year",
+            "jobs_posted_30d",
+            "hires_12m",
+            "technologies",
+            "prior_won_deals",
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for (key, names) in [
+            ("extra", &self.features.extra),
+            ("deal", &self.features.deal),
+        ] {
+            for n in names {
+                if BUILT_IN.contains(&n.as_str()) || !seen.insert(n.as_str()) {
+                    return bad(format!(
+                        "features.{key} names `{n}`, which is already a feature: list each column once, and map a deal column named like an account feature to another name in [columns.opportunities]"
+                    ));
+                }
+            }
+        }
         if !(self.input.revenue_multiplier.is_finite() && self.input.revenue_multiplier > 0.0) {
             return bad(format!(
                 "input.revenue_multiplier must be a positive number, got {}",

@@ -30,6 +30,9 @@ pub fn config_of(a: &InputArgs) -> Result<Config> {
     if let Some(d) = &a.data {
         cfg.input.dir = Some(d.clone());
     }
+    if scorebook::input::resolve_flat(&mut cfg)? {
+        eprintln!("accounts and opportunities are one flat file: one account per deal");
+    }
     Ok(cfg)
 }
 

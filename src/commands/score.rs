@@ -1,7 +1,7 @@
 use crate::cli::ScoreArgs;
 use scorebook::error::{Error, Result};
 use scorebook::model::Model;
-use scorebook::scoring::{self, ScoreOptions};
+use scorebook::scoring::{self, OpportunityOptions, ScoreOptions};
 
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
     let bad = || Error::config("--shard", format!("{s:?} is not I/N with 0 <= I < N"));
@@ -18,9 +18,12 @@ fn parse_shard(s: &str) -> Result<(usize, usize)> {
 
 pub fn run(a: &ScoreArgs) -> Result<()> {
     let model_dir = scorebook::model_dir::resolve(&a.model)?;
-    let mut inputs = scorebook::input::read::expand_inputs(&a.universe)?;
-    if let Some(s) = &a.signals {
-        inputs.extend(scorebook::input::read::expand_inputs(s)?);
+    let mut inputs = vec![];
+    for p in [&a.universe, &a.signals, &a.opportunities]
+        .into_iter()
+        .flatten()
+    {
+        inputs.extend(scorebook::input::read::expand_inputs(p)?);
     }
     inputs.push(model_dir.clone());
     scorebook::output::check_not_input("--out", &a.out, &inputs)?;
@@ -29,20 +32,55 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
             path: a.out.clone(),
         });
     }
-    let model = Model::load(&model_dir)?;
+    let mut model = Model::load(&model_dir)?;
+    if let Some(c) = &a.config {
+        // another export of the same data: its names and reading settings
+        let other = scorebook::config::Config::load(c)?;
+        model.config.columns = other.columns;
+        model.config.input = other.input;
+    }
     if a.batch_size == 0 {
         return Err(Error::config("--batch-size", "must be at least 1"));
     }
+    let as_of = super::as_of(&a.as_of)?;
+    let started = std::time::Instant::now();
+    if let Some(opportunities) = &a.opportunities {
+        let s = scoring::score_opportunities(
+            &model,
+            &OpportunityOptions {
+                opportunities: opportunities.clone(),
+                universe: a.universe.clone(),
+                signals: a.signals.clone(),
+                as_of,
+                out: a.out.clone(),
+            },
+        )?;
+        eprintln!(
+            "scored {} opportunities in {:.1}s -> {}",
+            s.rows,
+            started.elapsed().as_secs_f64(),
+            a.out.display()
+        );
+        return Ok(());
+    }
+    let Some(universe) = &a.universe else {
+        return Err(Error::config("--universe", "pass the universe to score"));
+    };
+    if !model.spec.deal.is_empty() {
+        eprintln!(
+            "note: the model has deal features ({}); accounts score with them missing: score open deals with --opportunities",
+            model.spec.deal.columns().join(", ")
+        );
+    }
     let o = ScoreOptions {
-        universe: a.universe.clone(),
+        universe: universe.clone(),
         signals: a.signals.clone(),
-        as_of: super::as_of(&a.as_of)?,
+        as_of,
         out: a.out.clone(),
         batch_size: a.batch_size,
         shard: a.shard.as_deref().map(parse_shard).transpose()?,
         snapshot_accounts: a.snapshot_accounts,
     };
-    let started = std::time::Instant::now();
     let s = scoring::score(&model, &o)?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(

@@ -11,6 +11,7 @@ pub mod plan;
 mod shape;
 pub mod signals;
 pub mod table;
+pub mod typed;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,6 +22,7 @@ use crate::error::Result;
 use crate::input::{Accounts, Dataset, SignalTable};
 pub use shape::Shape;
 pub use table::{FeatureTable, Values};
+pub use typed::Typed;
 
 /// What the features are, learned from the training data and saved in the model.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -50,17 +52,11 @@ pub struct FeatureSpec {
     pub rpe_median_all: f64,
     /// Imputation values (medians of the training accounts).
     pub impute: BTreeMap<String, f64>,
-    /// Numeric (and boolean) extra account columns.
-    pub extra: Vec<String>,
-    /// Text extra columns: the levels of each kept as their own (seen in
-    /// at least `min_industry_accounts` training accounts); the others are
-    /// `Other`, a missing value `Missing`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra_text: BTreeMap<String, Vec<String>>,
-    /// `;`-list extra columns: the items flagged, (normalized, display),
-    /// like technologies.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra_lists: BTreeMap<String, Vec<(String, String)>>,
+    /// Extra account columns (`features.extra`) by type.
+    pub extra: Typed,
+    /// Deal columns (`features.deal`) by type.
+    #[serde(default, skip_serializing_if = "Typed::is_empty")]
+    pub deal: Typed,
     /// Forms of the signal-window counts in the model (models from before
     /// this setting used the linear counts).
     #[serde(default = "linear_counts")]
@@ -114,8 +110,10 @@ fn top_items(col: &[Option<String>], top: usize, min_rows: usize) -> Vec<(String
             }
         }
     }
-    let mut v: Vec<(String, (usize, String))> =
-        tc.into_iter().filter(|(_, (c, _))| *c >= min_rows).collect();
+    let mut v: Vec<(String, (usize, String))> = tc
+        .into_iter()
+        .filter(|(_, (c, _))| *c >= min_rows)
+        .collect();
     v.sort_by(|x, y| y.1 .0.cmp(&x.1 .0).then(x.0.cmp(&y.0)));
     v.into_iter().take(top).map(|(n, (_, d))| (n, d)).collect()
 }
@@ -255,24 +253,23 @@ impl FeatureSpec {
             .map(|t| t.to_string())
             .collect();
 
-        // text extras: a `;` in any value makes a list, else a category
-        let (mut extra_text, mut extra_lists) = (BTreeMap::new(), BTreeMap::new());
-        for (name, col) in &a.extra_text {
-            if col.iter().flatten().any(|v| v.contains(';')) {
-                let items = top_items(col, f.top_technologies, f.min_industry_accounts);
-                extra_lists.insert(name.clone(), items);
-            } else {
-                let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-                for v in col.iter().flatten() {
-                    *counts.entry(v.as_str()).or_default() += 1;
-                }
-                let kept = counts
-                    .into_iter()
-                    .filter(|(_, c)| *c >= f.min_industry_accounts)
-                    .map(|(k, _)| k.to_string())
-                    .collect();
-                extra_text.insert(name.clone(), kept);
-            }
+        let extra = Typed::learn(
+            &a.extra,
+            &a.extra_text,
+            f.min_industry_accounts,
+            f.top_technologies,
+        );
+        let deal = Typed::learn(
+            &ds.opportunities.deal,
+            &ds.opportunities.deal_text,
+            f.min_industry_accounts,
+            f.top_technologies,
+        );
+        for (name, col) in &ds.opportunities.deal {
+            impute.insert(
+                name.clone(),
+                median(col.iter().flatten().copied().collect()).unwrap_or(0.0),
+            );
         }
 
         FeatureSpec {
@@ -290,28 +287,11 @@ impl FeatureSpec {
             rpe_median,
             rpe_median_all,
             impute,
-            extra: a.extra.iter().map(|(n, _)| n.clone()).collect(),
-            extra_text,
-            extra_lists,
+            extra,
+            deal,
             signal_shapes: f.signal_shapes.clone(),
             dropped_signal_types,
         }
-    }
-
-    /// The extra columns read as text: categories and lists.
-    pub fn text_extras(&self) -> Vec<String> {
-        self.extra_text
-            .keys()
-            .chain(self.extra_lists.keys())
-            .cloned()
-            .collect()
-    }
-
-    /// The flag columns of a `;`-list extra: one per item, and its missing flag.
-    pub fn list_flags(&self, name: &str) -> Vec<String> {
-        let mut v: Vec<String> = self.extra_lists.get(name).into_iter().flatten().map(|(t, _)| format!("{name}_{t}")).collect();
-        v.push(format!("{name}_missing"));
-        v
     }
 
     /// What `train` says about signal types beyond `max_signal_types`.
@@ -360,7 +340,13 @@ impl FeatureSpec {
             }
             return v;
         }
-        if self.extra.iter().any(|e| e == name) {
+        if self
+            .extra
+            .numbers
+            .iter()
+            .chain(&self.deal.numbers)
+            .any(|e| e == name)
+        {
             return vec![Shape::Linear, Shape::Log];
         }
         vec![Shape::Linear]
@@ -401,12 +387,8 @@ impl FeatureSpec {
         ] {
             v.push((n.into(), "number"));
         }
-        for n in self.extra.iter() {
-            v.push((n.clone(), "number"));
-        }
-        for n in self.extra_text.keys() {
-            v.push((n.clone(), "text"));
-        }
+        v.extend(self.extra.features());
+        v.extend(self.deal.features());
         for n in [
             "employees_missing",
             "annual_revenue_missing",
@@ -418,9 +400,6 @@ impl FeatureSpec {
         }
         for (t, _) in &self.technologies {
             v.push((format!("tech_{t}"), "boolean"));
-        }
-        for n in self.extra_lists.keys() {
-            v.extend(self.list_flags(n).into_iter().map(|f| (f, "boolean")));
         }
         v.extend(signals::names(self).into_iter().map(|n| (n, "number")));
         v
@@ -473,6 +452,7 @@ pub fn as_of_features(
 pub fn with_signal_table(
     a: &Accounts,
     as_of: &[i32],
+    deal: (&typed::NumberColumns, &typed::TextColumns),
     signals: &SignalTable,
     spec: &FeatureSpec,
     history: &WonHistory,
@@ -483,6 +463,7 @@ pub fn with_signal_table(
         .map(|a| a.as_deref().and_then(|a| signals.account_code(a)))
         .collect();
     let mut frame = plan::account_frame(a)?;
+    plan::add_deal_columns(&mut frame, deal.0, deal.1)?;
     frame.with_column(polars::prelude::Column::new(plan::AS_OF.into(), as_of))?;
     frame.with_column(polars::prelude::Column::new(
         "__signal_account".into(),
@@ -542,7 +523,24 @@ pub fn training_table(ds: &Dataset, spec: &FeatureSpec) -> Result<TrainingTable>
         .collect();
     let accounts = take_accounts(&ds.accounts, &acc_rows);
     let ids: Vec<Option<String>> = rows.iter().map(|&i| o.account_id[i].clone()).collect();
-    let (features, _) = with_signal_table(&accounts, &as_of, &ds.signals, spec, &won_history(ds))?;
+    let deal = |c: &[(String, Vec<Option<f64>>)]| -> Vec<(String, Vec<Option<f64>>)> {
+        c.iter()
+            .map(|(n, v)| (n.clone(), rows.iter().map(|&i| v[i]).collect()))
+            .collect()
+    };
+    let deal_text: Vec<(String, Vec<Option<String>>)> = o
+        .deal_text
+        .iter()
+        .map(|(n, v)| (n.clone(), rows.iter().map(|&i| v[i].clone()).collect()))
+        .collect();
+    let (features, _) = with_signal_table(
+        &accounts,
+        &as_of,
+        (&deal(&o.deal), &deal_text),
+        &ds.signals,
+        spec,
+        &won_history(ds),
+    )?;
     Ok(TrainingTable {
         opportunity_id: rows
             .iter()

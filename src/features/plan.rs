@@ -56,6 +56,21 @@ pub fn account_frame(a: &Accounts) -> Result<DataFrame> {
     Ok(DataFrame::new(n, cols)?)
 }
 
+/// Adds deal columns (`features.deal`) to a frame of rows.
+pub fn add_deal_columns(
+    frame: &mut DataFrame,
+    numbers: &crate::features::typed::NumberColumns,
+    text: &crate::features::typed::TextColumns,
+) -> Result<()> {
+    for (name, v) in numbers {
+        frame.with_column(Column::new(name.as_str().into(), v))?;
+    }
+    for (name, v) in text {
+        frame.with_column(Column::new(name.as_str().into(), v))?;
+    }
+    Ok(())
+}
+
 /// One batch of signals as a plan input: complete rows only, types
 /// normalized (by `Signals::from_batch`), a missing `recorded_date` known
 /// always and a missing `value` 1.
@@ -413,6 +428,11 @@ fn normalized(e: Expr) -> Expr {
         .strip_chars(lit("_"))
 }
 
+/// The normalized items of a `;`-list column.
+pub(crate) fn items(e: Expr) -> Expr {
+    e.str().split(lit(";")).list().eval(normalized(element()))
+}
+
 /// The size band of `employees` for the cut-offs (ascending).
 fn band(employees: Expr, cuts: &[f64]) -> Expr {
     let mut e: Expr = lit(crate::features::SIZE_BANDS[0]);
@@ -494,11 +514,7 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
         true,
     )
     .fill_null(lit(""));
-    let tokens = col("technologies")
-        .str()
-        .split(lit(";"))
-        .list()
-        .eval(normalized(element()));
+    let tokens = items(col("technologies"));
     let mut first = vec![
         ind.alias("__industry"),
         e_raw.alias("__employees"),
@@ -506,16 +522,10 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
         status.alias(STATUS),
     ];
     first.push(tokens.alias("__tokens"));
-    for name in spec.extra_lists.keys() {
-        first.push(
-            col(name.as_str())
-                .str()
-                .split(lit(";"))
-                .list()
-                .eval(normalized(element()))
-                .alias(format!("__tokens_{name}")),
-        );
-    }
+    let (extra_first, extra_second) = spec.extra.exprs(&spec.impute);
+    let (deal_first, deal_second) = spec.deal.exprs(&spec.impute);
+    first.extend(extra_first);
+    first.extend(deal_first);
     let mut second = vec![
         col("__industry").alias("industry"),
         size.clone().alias("size_band"),
@@ -547,7 +557,13 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
             .log(lit(std::f64::consts::E))
             .clip(lit(-5.0), lit(5.0))
             .alias("log_rpe_industry_ratio"),
-        (year - fy).clip_min(lit(0.0)).alias("company_age"),
+        // without founding years it would only count calendar years
+        if trained_on("founded_year") {
+            (year - fy).clip_min(lit(0.0))
+        } else {
+            lit(0.0)
+        }
+        .alias("company_age"),
         when(emp.clone().gt(lit(0.0)))
             .then(hires / emp)
             .otherwise(lit(0.0))
@@ -555,20 +571,8 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
         ln1(jobs.clip_min(lit(0.0))).alias("log_jobs_posted_30d"),
         col("prior_won_deals").fill_null(lit(0.0)),
     ]);
-    for name in &spec.extra {
-        second.push(col(name.as_str()).fill_null(imp(name)));
-    }
-    for (name, levels) in &spec.extra_text {
-        let levels = Series::new("levels".into(), levels);
-        second.push(
-            when(col(name.as_str()).is_null())
-                .then(lit("Missing"))
-                .when(col(name.as_str()).is_in(lit(levels).implode(true), false))
-                .then(col(name.as_str()))
-                .otherwise(lit("Other"))
-                .alias(name.as_str()),
-        );
-    }
+    second.extend(extra_second);
+    second.extend(deal_second);
     second.extend([
         col("employees").is_null().alias("employees_missing"),
         col("__revenue").is_null().alias("annual_revenue_missing"),
@@ -588,19 +592,6 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
                 .alias(format!("tech_{t}")),
         );
     }
-    for (name, items) in &spec.extra_lists {
-        let tokens = format!("__tokens_{name}");
-        for (t, _) in items {
-            second.push(
-                col(tokens.as_str())
-                    .list()
-                    .contains(lit(t.as_str()), false)
-                    .fill_null(lit(false))
-                    .alias(format!("{name}_{t}")),
-            );
-        }
-        second.push(col(name.as_str()).is_null().alias(format!("{name}_missing")));
-    }
     let mut out: Vec<Expr> = vec![col(ROW), col(STATUS)];
     out.extend(names.iter().map(|n| col(n.as_str())));
     rows.with_columns(first).with_columns(second).select(out)
@@ -616,6 +607,25 @@ pub fn features(
     spec: &FeatureSpec,
     signal_key: &str,
 ) -> Result<(FeatureTable, Vec<String>)> {
+    // deal columns are unknown for a universe account: missing
+    let mut rows = rows;
+    let absent: Vec<(String, DataType)> = spec
+        .deal
+        .numbers
+        .iter()
+        .map(|n| (n.clone(), DataType::Float64))
+        .chain(
+            spec.deal
+                .text_columns()
+                .into_iter()
+                .map(|n| (n, DataType::String)),
+        )
+        .filter(|(n, _)| rows.column(n).is_err())
+        .collect();
+    for (name, dtype) in absent {
+        let n = rows.height();
+        rows.with_column(Column::full_null(name.into(), n, &dtype))?;
+    }
     let rows = rows.lazy().with_row_index(ROW, None);
     let mut key_cols = vec![col(ROW), col("account_id"), col(AS_OF)];
     if signal_key != "account_id" {

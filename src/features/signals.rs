@@ -113,9 +113,15 @@ mod tests {
         // training: the compact table, joined by account code
         let mut table = SignalTable::default();
         table.extend(&s, |_| true);
-        let (training, _) =
-            crate::features::with_signal_table(&accounts, &[day; 5], &table, &spec, &history)
-                .unwrap();
+        let (training, _) = crate::features::with_signal_table(
+            &accounts,
+            &[day; 5],
+            (&vec![], &vec![]),
+            &table,
+            &spec,
+            &history,
+        )
+        .unwrap();
         let training = {
             let mut out = FeatureTable::default();
             for n in names(&spec) {

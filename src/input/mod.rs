@@ -166,8 +166,56 @@ pub fn files(cfg: &Config) -> Result<Files> {
     })
 }
 
+/// A flat export: accounts and opportunities are one file of deals, one
+/// account per deal. Without an account id column, each deal's
+/// `opportunity_id` is its account's id too; the mapping is written into the
+/// config (and so into the model), so scoring reads open deals the same way.
+/// Returns whether the input is flat.
+pub fn resolve_flat(cfg: &mut Config) -> Result<bool> {
+    let Ok(f) = files(cfg) else {
+        return Ok(false); // `load` names what is missing
+    };
+    let same = match (f.accounts.canonicalize(), f.opportunities.canonicalize()) {
+        (Ok(a), Ok(o)) => a == o,
+        _ => false,
+    };
+    if !same {
+        return Ok(false);
+    }
+    let names = read::column_names(&f.accounts)?;
+    let file = f.accounts.display().to_string();
+    let opp_id = ColumnMap::new(
+        "opportunities",
+        file.clone(),
+        &cfg.columns.opportunities,
+        names.clone(),
+    )
+    .require("opportunity_id")?;
+    let has_account = |map: &BTreeMap<String, String>| {
+        ColumnMap::new("accounts", file.clone(), map, names.clone())
+            .source("account_id")
+            .is_some()
+    };
+    let (in_accounts, in_opportunities) = (
+        has_account(&cfg.columns.accounts),
+        has_account(&cfg.columns.opportunities),
+    );
+    if !in_accounts {
+        cfg.columns
+            .accounts
+            .insert("account_id".into(), opp_id.clone());
+    }
+    if !in_opportunities {
+        cfg.columns
+            .opportunities
+            .insert("account_id".into(), opp_id);
+    }
+    Ok(true)
+}
+
 /// Loads and checks the training data.
 pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
+    read::set_delimiter(cfg.input.delimiter_byte()?);
     let files = files(cfg)?;
     for p in [
         Some(&files.accounts),
@@ -231,7 +279,12 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         &cfg.columns.opportunities,
         read::column_names(&files.opportunities)?,
     );
-    let opportunities = Opportunities::from_batch(&read::read_all(&files.opportunities)?, &m, cfg)?;
+    let opportunities = Opportunities::from_batch(
+        &read::read_all(&files.opportunities)?,
+        &m,
+        cfg,
+        tables::ExtraKinds::Detect,
+    )?;
 
     let mut q = Quality::default();
     for (alias, n) in &aliased {

@@ -68,11 +68,22 @@ pub fn column_names(path: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
+/// `[input] delimiter`: every CSV this process reads uses it instead of
+/// the detected one (set by the command from its config).
+static DELIMITER: std::sync::RwLock<Option<u8>> = std::sync::RwLock::new(None);
+
+pub fn set_delimiter(d: Option<u8>) {
+    *DELIMITER.write().unwrap_or_else(|e| e.into_inner()) = d;
+}
+
 /// The delimiter of a CSV file, from its header line: whichever of `,` `;`
 /// tab `|` occurs most often outside quotes (`,` when none does). European
 /// exports use `;`, warehouse dumps tabs or `|`.
 pub fn csv_delimiter(path: &Path) -> Result<u8> {
     use std::io::Read;
+    if let Some(d) = *DELIMITER.read().unwrap_or_else(|e| e.into_inner()) {
+        return Ok(d);
+    }
     let mut head = vec![0u8; 64 * 1024];
     let mut f = open(path)?;
     let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;

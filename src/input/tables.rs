@@ -74,6 +74,25 @@ impl Accounts {
     pub fn is_empty(&self) -> bool {
         self.account_id.is_empty()
     }
+    /// Appends the rows of `other` (read with the same config).
+    pub fn append(&mut self, mut o: Accounts) {
+        if self.is_empty() && self.extra.is_empty() && self.extra_text.is_empty() {
+            *self = o;
+            return;
+        }
+        let (n, added) = (self.len(), o.len());
+        self.account_id.append(&mut o.account_id);
+        self.name.append(&mut o.name);
+        self.industry.append(&mut o.industry);
+        self.technologies.append(&mut o.technologies);
+        self.employees.append(&mut o.employees);
+        self.annual_revenue.append(&mut o.annual_revenue);
+        self.founded_year.append(&mut o.founded_year);
+        self.jobs_posted_30d.append(&mut o.jobs_posted_30d);
+        self.hires_12m.append(&mut o.hires_12m);
+        append_named(&mut self.extra, o.extra, n, added);
+        append_named(&mut self.extra_text, o.extra_text, n, added);
+    }
     /// Splits off the rows from `at` on (like `Vec::split_off`).
     pub fn split_off(&mut self, at: usize) -> Accounts {
         Accounts {
@@ -100,6 +119,29 @@ impl Accounts {
     }
 }
 
+/// Appends named columns to those of `n` rows (a name only one side has
+/// is missing on the other).
+fn append_named<T: Clone>(
+    to: &mut Vec<(String, Vec<Option<T>>)>,
+    from: Vec<(String, Vec<Option<T>>)>,
+    n: usize,
+    added: usize,
+) {
+    for (name, mut v) in from {
+        match to.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, col)) => col.append(&mut v),
+            None => {
+                let mut col = vec![None; n];
+                col.append(&mut v);
+                to.push((name, col));
+            }
+        }
+    }
+    for (_, col) in to.iter_mut() {
+        col.resize(n + added, None);
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Opportunities {
     pub opportunity_id: Vec<Option<String>>,
@@ -110,6 +152,9 @@ pub struct Opportunities {
     pub amount: Vec<Option<f64>>,
     /// 1 won, 0 lost, None open (from the stage mapping).
     pub label: Vec<Option<u8>>,
+    /// Deal columns named in `features.deal`: numbers, and text or lists.
+    pub deal: Vec<(String, Vec<Option<f64>>)>,
+    pub deal_text: Vec<(String, Vec<Option<String>>)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -382,7 +427,10 @@ fn extras(
     names: &[String],
     kinds: ExtraKinds,
     first_row: usize,
-) -> Result<(Vec<(String, Vec<Option<f64>>)>, Vec<(String, Vec<Option<String>>)>)> {
+) -> Result<(
+    Vec<(String, Vec<Option<f64>>)>,
+    Vec<(String, Vec<Option<String>>)>,
+)> {
     let (mut num, mut text) = (vec![], vec![]);
     for e in names {
         let a = m.source(e).and_then(|src| b.column_by_name(&src).cloned());
@@ -439,8 +487,31 @@ impl Accounts {
 }
 
 impl Opportunities {
-    pub fn from_batch(b: &RecordBatch, m: &ColumnMap, cfg: &Config) -> Result<Opportunities> {
+    /// Appends the rows of `other` (read with the same config).
+    pub fn append(&mut self, mut o: Opportunities) {
+        let (n, added) = (self.opportunity_id.len(), o.opportunity_id.len());
+        self.opportunity_id.append(&mut o.opportunity_id);
+        self.account_id.append(&mut o.account_id);
+        self.created_date.append(&mut o.created_date);
+        self.close_date.append(&mut o.close_date);
+        self.stage.append(&mut o.stage);
+        self.amount.append(&mut o.amount);
+        self.label.append(&mut o.label);
+        append_named(&mut self.deal, o.deal, n, added);
+        append_named(&mut self.deal_text, o.deal_text, n, added);
+    }
+
+    pub fn from_batch(
+        b: &RecordBatch,
+        m: &ColumnMap,
+        cfg: &Config,
+        kinds: ExtraKinds,
+    ) -> Result<Opportunities> {
         m.require_all(OPPORTUNITY_REQUIRED)?;
+        for e in &cfg.features.deal {
+            m.require(e)?;
+        }
+        let (deal, deal_text) = extras(b, m, &cfg.features.deal, kinds, 1)?;
         let stage = col_strings(b, m, "stage", 1)?;
         let is_in =
             |s: &str, list: &[String]| list.iter().any(|w| w.trim().eq_ignore_ascii_case(s.trim()));
@@ -466,6 +537,8 @@ impl Opportunities {
             stage,
             amount: col_numbers(b, m, "amount", 1)?,
             label,
+            deal,
+            deal_text,
         })
     }
 }

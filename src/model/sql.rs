@@ -119,6 +119,55 @@ fn check_table(flag: &str, name: &str) -> Result<()> {
     }
 }
 
+/// The feature columns of typed extras: numbers imputed, text as its kept
+/// levels, `Other` or `Missing` (trimmed, as the reader reads it), lists
+/// as item flags and a missing flag. `c` gives a source column's SQL.
+fn typed_columns(
+    d: Dialect,
+    t: &crate::features::Typed,
+    c: &dyn Fn(&str) -> String,
+    imp: &dyn Fn(&str) -> String,
+) -> Vec<String> {
+    let mut f = vec![];
+    for e in &t.numbers {
+        f.push(format!(
+            "COALESCE(CAST({} AS DOUBLE), {}) AS {}",
+            c(e),
+            imp(e),
+            ident(d, e)
+        ));
+    }
+    for (e, levels) in &t.text {
+        let v = format!("TRIM({})", c(e));
+        let kept = if levels.is_empty() {
+            String::new()
+        } else {
+            let l: Vec<String> = levels.iter().map(|l| q(l)).collect();
+            format!(" WHEN {v} IN ({}) THEN {v}", l.join(", "))
+        };
+        f.push(format!(
+            "CASE WHEN NULLIF({v}, '') IS NULL THEN 'Missing'{kept} ELSE 'Other' END AS {}",
+            ident(d, e)
+        ));
+    }
+    for (e, items) in &t.lists {
+        let norm = norm_text(d, &c(e), true);
+        for (item, _) in items {
+            f.push(format!(
+                "COALESCE(POSITION({} IN ';' || {norm} || ';') > 0, FALSE) AS {}",
+                q(&format!(";{item};")),
+                ident(d, &format!("{e}_{item}"))
+            ));
+        }
+        f.push(format!(
+            "CASE WHEN NULLIF(TRIM({}), '') IS NULL THEN 1 ELSE 0 END AS {}",
+            c(e),
+            ident(d, &format!("{e}_missing"))
+        ));
+    }
+    f
+}
+
 pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     check_table("--universe-table", o.universe_table)?;
     check_table("--signals-table", o.signals_table)?;
@@ -128,13 +177,9 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     // columns the training accounts did not have are NULL (imputed), as in the native scorer
     let c = |k: &str| {
         if spec.account_columns.iter().any(|x| x == k)
-            || spec.extra.iter().any(|x| x == k)
-            || spec.text_extras().iter().any(|x| x == k)
+            || spec.extra.columns().iter().any(|x| x == k)
         {
-            format!(
-                "u.{}",
-                ident(d, cols.get(k).map_or(k, String::as_str))
-            )
+            format!("u.{}", ident(d, cols.get(k).map_or(k, String::as_str)))
         } else {
             "CAST(NULL AS DOUBLE)".to_string()
         }
@@ -155,7 +200,7 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         let sc = |k: &str| {
             format!(
                 "s.{}",
-                m.config.columns.signals.get(k).map_or(k, String::as_str)
+                ident(d, m.config.columns.signals.get(k).map_or(k, String::as_str))
             )
         };
         let has = |k: &str| spec.signal_columns.iter().any(|c| c == k);
@@ -296,12 +341,14 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         .iter()
         .map(|(k, v)| format!("WHEN {} THEN {}", q(k), num(*v)))
         .collect();
-    let mut f = vec![format!(
-        "u.{} AS account_id",
-        cols.get("account_id")
-            .cloned()
-            .unwrap_or_else(|| "account_id".into())
-    )];
+    let uid = format!(
+        "u.{}",
+        ident(
+            d,
+            cols.get("account_id").map_or("account_id", String::as_str)
+        )
+    );
+    let mut f = vec![format!("{uid} AS account_id")];
     f.push(format!("{pooled} AS industry"));
     f.push(format!("{emp} AS employees"));
     f.push(format!("{rev} AS annual_revenue"));
@@ -332,47 +379,15 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
             "1 AS technologies_missing".to_string()
         },
     );
-    for e in &spec.extra {
-        f.push(format!(
-            "COALESCE(CAST({} AS DOUBLE), {}) AS {}",
-            c(e),
-            imp(e),
-            ident(d, e)
-        ));
-    }
-    // text extras: the kept levels, `Other`, `Missing` (as the plan reads them: trimmed)
-    for (e, levels) in &spec.extra_text {
-        let v = format!("TRIM({})", c(e));
-        let kept = if levels.is_empty() {
-            String::new()
-        } else {
-            let l: Vec<String> = levels.iter().map(|l| q(l)).collect();
-            format!(" WHEN {v} IN ({}) THEN {v}", l.join(", "))
-        };
-        f.push(format!(
-            "CASE WHEN NULLIF({v}, '') IS NULL THEN 'Missing'{kept} ELSE 'Other' END AS {}",
-            ident(d, e)
-        ));
-    }
-    for (e, items) in &spec.extra_lists {
-        let norm = norm_text(d, &c(e), true);
-        for (t, _) in items {
-            f.push(format!(
-                "COALESCE(POSITION({} IN ';' || {norm} || ';') > 0, FALSE) AS {}",
-                q(&format!(";{t};")),
-                ident(d, &format!("{e}_{t}"))
-            ));
-        }
-        f.push(format!(
-            "CASE WHEN NULLIF(TRIM({}), '') IS NULL THEN 1 ELSE 0 END AS {}",
-            c(e),
-            ident(d, &format!("{e}_missing"))
-        ));
-    }
-    let flags: std::collections::BTreeSet<String> = spec
-        .extra_lists
+    f.extend(typed_columns(d, &spec.extra, &c, &imp));
+    // deal columns are not in a universe: imputed, `Missing`, unflagged
+    let none = |_: &str| "CAST(NULL AS VARCHAR)".to_string();
+    f.extend(typed_columns(d, &spec.deal, &none, &imp));
+    let flags: std::collections::BTreeSet<&str> = m
+        .terms
         .iter()
-        .flat_map(|(e, items)| items.iter().map(move |(t, _)| format!("{e}_{t}")))
+        .map(|t| t.source.as_str())
+        .filter(|s| spec.extra.is_item_flag(s) || spec.deal.is_item_flag(s))
         .collect();
     let tech_norm = norm_text(d, &c("technologies"), true);
     for (t, _) in &spec.technologies {
@@ -400,20 +415,10 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     }
     let mut from = format!("{} u", o.universe_table);
     if uses_signals {
-        from += &format!(
-            " LEFT JOIN sig ON sig.account_id = u.{}",
-            cols.get("account_id")
-                .cloned()
-                .unwrap_or_else(|| "account_id".into())
-        );
+        from += &format!(" LEFT JOIN sig ON sig.account_id = {uid}");
     }
     if !won.is_empty() {
-        from += &format!(
-            " LEFT JOIN won ON won.account_id = u.{}",
-            cols.get("account_id")
-                .cloned()
-                .unwrap_or_else(|| "account_id".into())
-        );
+        from += &format!(" LEFT JOIN won ON won.account_id = {uid}");
     }
     writeln!(
         s,
@@ -452,10 +457,15 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
             num(spec.rpe_median_all)
         )
     };
+    // without founding years it would only count calendar years (as the plan)
+    let age = if spec.account_columns.iter().any(|c| c == "founded_year") {
+        format!("GREATEST({} - founded_year, 0)", num(year))
+    } else {
+        "0".to_string()
+    };
     writeln!(
         s,
-        "f AS (\n  SELECT *,\n    LN(1 + employees) AS log_employees,\n    LN(1 + annual_revenue) AS log_revenue,\n    rpe AS revenue_per_employee,\n    rpe / bench AS rpe_industry_ratio,\n    GREATEST(LEAST(LN(GREATEST(rpe, 1E-9) / bench), 5), -5) AS log_rpe_industry_ratio,\n    GREATEST({} - founded_year, 0) AS company_age,\n    CASE WHEN employees > 0 THEN hires_12m / employees ELSE 0 END AS hiring_intensity,\n    LN(1 + GREATEST(jobs_posted_30d, 0)) AS log_jobs_posted_30d,\n    {} AS size_band\n  FROM (SELECT *, {bench} AS bench, CASE WHEN employees_missing = 0 AND annual_revenue_missing = 0 AND employees > 0 THEN annual_revenue / employees ELSE {bench} END AS rpe FROM f0) b\n),",
-        num(year),
+        "f AS (\n  SELECT *,\n    LN(1 + employees) AS log_employees,\n    LN(1 + annual_revenue) AS log_revenue,\n    rpe AS revenue_per_employee,\n    rpe / bench AS rpe_industry_ratio,\n    GREATEST(LEAST(LN(GREATEST(rpe, 1E-9) / bench), 5), -5) AS log_rpe_industry_ratio,\n    {age} AS company_age,\n    CASE WHEN employees > 0 THEN hires_12m / employees ELSE 0 END AS hiring_intensity,\n    LN(1 + GREATEST(jobs_posted_30d, 0)) AS log_jobs_posted_30d,\n    {} AS size_band\n  FROM (SELECT *, {bench} AS bench, CASE WHEN employees_missing = 0 AND annual_revenue_missing = 0 AND employees > 0 THEN annual_revenue / employees ELSE {bench} END AS rpe FROM f0) b\n),",
         bands("industry")
     )
     .ok();
@@ -466,7 +476,7 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         let raw = match &t.level {
             Some(level) => format!("(CASE WHEN {source} = {} THEN 1.0 ELSE 0.0 END)", q(level)),
             None => {
-                let v = if t.source.starts_with("tech_") || flags.contains(&t.source) {
+                let v = if t.source.starts_with("tech_") || flags.contains(t.source.as_str()) {
                     format!("(CASE WHEN {source} THEN 1.0 ELSE 0.0 END)")
                 } else {
                     format!("CAST({source} AS DOUBLE)")

@@ -658,6 +658,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     let (table, _) = features::with_signal_table(
         &ds.accounts,
         &vec![as_of; ds.accounts.len()],
+        (&vec![], &vec![]),
         &ds.signals,
         &model.spec,
         &model.won_history,

@@ -25,7 +25,15 @@ pub fn metrics_json(e: &Evaluation) -> Vec<u8> {
 /// (Fisher information of the penalized fit), odds ratio per original unit
 /// with its interval, and the permutation importance of its source feature.
 pub fn importance_csv(m: &Model, e: &Evaluation) -> Vec<u8> {
-    let mut s = String::from("feature,source,axis,coefficient,std_coefficient,std_error,ci_low,ci_high,odds_ratio,odds_ratio_low,odds_ratio_high,permutation_auc_drop,permutation_log_loss_increase,mean,std\n");
+    let mut s = String::from("feature,source,axis,coefficient,std_coefficient,std_error,ci_low,ci_high,odds_ratio,odds_ratio_low,odds_ratio_high,permutation_auc_drop,permutation_log_loss_increase,mean,std,level\n");
+    // names and levels come from the export: quoted when they need it
+    let field = |v: &str| {
+        if v.contains([',', '"', '\n']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_string()
+        }
+    };
     let mut terms: Vec<_> = m.terms.iter().collect();
     terms.sort_by(|a, b| b.coef.abs().total_cmp(&a.coef.abs()));
     for t in terms {
@@ -38,9 +46,9 @@ pub fn importance_csv(m: &Model, e: &Evaluation) -> Vec<u8> {
             .find(|p| p.feature == t.source);
         writeln!(
             s,
-            "{},{},{axis},{c:.10},{:.10},{se:.10},{lo:.10},{hi:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{:.10}",
-            t.name,
-            t.source,
+            "{},{},{axis},{c:.10},{:.10},{se:.10},{lo:.10},{hi:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{}",
+            field(&t.name),
+            field(&t.source),
             t.coef,
             c.exp(),
             lo.exp(),
@@ -48,7 +56,8 @@ pub fn importance_csv(m: &Model, e: &Evaluation) -> Vec<u8> {
             perm.map_or(f64::NAN, |p| p.auc_drop),
             perm.map_or(f64::NAN, |p| p.log_loss_increase),
             t.mean,
-            t.std
+            t.std,
+            field(t.level.as_deref().unwrap_or(""))
         )
         .ok();
     }

@@ -25,7 +25,10 @@ use crate::features::{self, plan, FeatureTable, Values};
 use crate::input::{read, tables, Accounts, ColumnMap};
 use crate::model::{fnv64, Model};
 
+mod opportunities;
 mod sort;
+
+pub use opportunities::{score_opportunities, OpportunityOptions};
 
 pub struct ScoreOptions {
     pub universe: PathBuf,
@@ -140,6 +143,7 @@ fn shard_files(
 }
 
 pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
+    read::set_delimiter(model.config.input.delimiter_byte()?);
     let files = read::expand_inputs(&o.universe)?;
     let (files, row_shard) = shard_files(files, o.shard);
     let cfg = &model.config;
@@ -356,6 +360,26 @@ impl Timing<'_> {
     }
 }
 
+/// The scored file's parquet properties: zstd, and the model version, its
+/// fingerprint and the as-of day in the key-value metadata.
+fn writer_properties(model: &Model, as_of: i32) -> Result<WriterProperties> {
+    let model_json = serde_json::to_vec(model).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new(
+                "scorebook.model_version".to_string(),
+                model.model_version.clone(),
+            ),
+            KeyValue::new(
+                "scorebook.model_fingerprint".to_string(),
+                format!("{:016x}", fnv64(&model_json)),
+            ),
+            KeyValue::new("scorebook.as_of".to_string(), read::format_days(as_of)),
+        ]))
+        .build())
+}
+
 fn write_scores(
     model: &Model,
     o: &ScoreOptions,
@@ -368,23 +392,12 @@ fn write_scores(
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
     let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
-    let model_json = serde_json::to_vec(model).map_err(|e| Error::Internal(e.to_string()))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_key_value_metadata(Some(vec![
-            KeyValue::new(
-                "scorebook.model_version".to_string(),
-                model.model_version.clone(),
-            ),
-            KeyValue::new(
-                "scorebook.model_fingerprint".to_string(),
-                format!("{:016x}", fnv64(&model_json)),
-            ),
-            KeyValue::new("scorebook.as_of".to_string(), read::format_days(o.as_of)),
-        ]))
-        .build();
     let schema = schema();
-    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
+    let mut writer = ArrowWriter::try_new(
+        file,
+        schema.clone(),
+        Some(writer_properties(model, o.as_of)?),
+    )?;
     // a bar with rate and ETA on a terminal (indicatif draws nothing otherwise)
     let total: Option<usize> = plans.iter().map(|p| read::parquet_rows(&p.path)).sum();
     let progress = match total {
@@ -485,7 +498,7 @@ fn read_accounts(
     tx: &std::sync::mpsc::SyncSender<Result<(Accounts, FeatureTable, Vec<String>)>>,
 ) -> Result<()> {
     let won = plan::won_frame(&model.won_history)?;
-    let text_extras = model.spec.text_extras();
+    let text_extras = model.spec.extra.text_columns();
     for p in plans {
         let mut first_row = 1;
         for batch in read::read_batches(&p.path, Some(&p.cols), o.batch_size)? {

@@ -12,8 +12,17 @@ import duckdb
 
 query_path, universe, signals, scores = sys.argv[1:5]
 con = duckdb.connect()
-con.execute(f"CREATE VIEW universe AS SELECT * FROM read_parquet('{universe}')")
-con.execute(f"CREATE VIEW signals AS SELECT * FROM read_parquet('{signals}')")
+
+
+def read(path):
+    """A parquet file, or a CSV (its delimiter and types detected)."""
+    if path.endswith(".csv"):
+        return f"read_csv('{path}', all_varchar = true)"
+    return f"read_parquet('{path}')"
+
+
+con.execute(f"CREATE VIEW universe AS SELECT * FROM {read(universe)}")
+con.execute(f"CREATE VIEW signals AS SELECT * FROM {read(signals)}")
 con.execute(f"CREATE VIEW native AS SELECT * FROM read_parquet('{scores}')")
 query = open(query_path).read()
 con.execute(f"CREATE TABLE exported AS {query}")

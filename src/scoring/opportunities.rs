@@ -1,0 +1,221 @@
+//! `score --opportunities`: open deals scored a row each, with the deal
+//! columns of a model trained with `features.deal`. Each deal's account
+//! comes from the universe (`--universe`), or, for a flat export (one
+//! account per deal), from the deal's own row. The features are the same
+//! plan as training's, as of `--as-of`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::error::{Error, Result};
+use crate::features::{self, plan};
+use crate::input::tables::{self, ExtraKinds};
+use crate::input::{read, Accounts, ColumnMap, Opportunities, Signals};
+use crate::model::Model;
+
+pub struct OpportunityOptions {
+    /// The open deals: a file, a directory of them, or a glob.
+    pub opportunities: PathBuf,
+    /// Their accounts; None: each deal's row is its account (a flat export).
+    pub universe: Option<PathBuf>,
+    pub signals: Option<PathBuf>,
+    pub as_of: i32,
+    pub out: PathBuf,
+}
+
+pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<super::Summary> {
+    let cfg = &model.config;
+    read::set_delimiter(cfg.input.delimiter_byte()?);
+    let spec = &model.spec;
+    let (extra_text, deal_text) = (spec.extra.text_columns(), spec.deal.text_columns());
+    let mut deals = Opportunities::default();
+    let mut accounts = Accounts::default();
+    for f in read::expand_inputs(&o.opportunities)? {
+        let names = read::column_names(&f)?;
+        let file = f.display().to_string();
+        let m = ColumnMap::new(
+            "opportunities",
+            file.clone(),
+            &cfg.columns.opportunities,
+            names.clone(),
+        );
+        let batch = read::read_all(&f)?;
+        deals.append(Opportunities::from_batch(
+            &batch,
+            &m,
+            cfg,
+            ExtraKinds::Text(&deal_text),
+        )?);
+        if o.universe.is_none() {
+            let am = ColumnMap::new("accounts", file, &cfg.columns.accounts, names);
+            tables::account_sources(&am, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
+            accounts.append(Accounts::from_batch(
+                &batch,
+                &am,
+                cfg,
+                ExtraKinds::Text(&extra_text),
+                1,
+            )?);
+        }
+    }
+    let wanted: FxHashSet<String> = deals.account_id.iter().flatten().cloned().collect();
+    let mut missing = vec![false; deals.opportunity_id.len()];
+    if let Some(u) = &o.universe {
+        let found = universe_accounts(model, u, &wanted, &extra_text)?;
+        let index: FxHashMap<&str, usize> = found
+            .account_id
+            .iter()
+            .enumerate()
+            .rev()
+            .filter_map(|(i, id)| id.as_deref().map(|id| (id, i)))
+            .collect();
+        // a deal whose account is not in the universe: firmographics imputed
+        let mut with_blank = found.clone();
+        with_blank.append(Accounts::with_rows(1));
+        let blank = found.len();
+        let rows: Vec<usize> = deals
+            .account_id
+            .iter()
+            .zip(missing.iter_mut())
+            .map(|(id, miss)| {
+                let r = id.as_deref().and_then(|id| index.get(id).copied());
+                *miss = r.is_none();
+                r.unwrap_or(blank)
+            })
+            .collect();
+        accounts = features::take_accounts(&with_blank, &rows);
+        accounts.account_id = deals.account_id.clone();
+    }
+    let timing = match &o.signals {
+        None => plan::Timing::None,
+        Some(p) => {
+            let mut kept = Signals::default();
+            for s in tables::signal_batches(p, &cfg.columns.signals, 262_144)? {
+                let s = s?;
+                let rows: Vec<usize> = (0..s.len())
+                    .filter(|&i| s.account_id[i].as_ref().is_some_and(|a| wanted.contains(a)))
+                    .collect();
+                for r in rows {
+                    kept.append(s.rows(r..r + 1));
+                }
+            }
+            plan::Timing::Signals {
+                signals: plan::signal_frame(&kept)?,
+                types: plan::named_types(spec)?,
+            }
+        }
+    };
+    let mut frame = plan::account_frame(&accounts)?;
+    plan::add_deal_columns(&mut frame, &deals.deal, &deals.deal_text)?;
+    let n = frame.height();
+    frame.with_column(polars::prelude::Column::new(
+        plan::AS_OF.into(),
+        vec![o.as_of; n],
+    ))?;
+    let (table, status) = plan::features(
+        frame,
+        timing,
+        plan::won_frame(&model.won_history)?,
+        spec,
+        "account_id",
+    )?;
+    let status: Vec<String> = status
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut notes: Vec<&str> = vec![];
+            if missing[i] {
+                notes.push("account not in the universe (firmographics imputed)");
+            }
+            match deals.label[i] {
+                Some(1) => notes.push("deal already closed (won)"),
+                Some(_) => notes.push("deal already closed (lost)"),
+                None => {}
+            }
+            if !s.is_empty() {
+                notes.push(&s);
+            }
+            notes.join("; ")
+        })
+        .collect();
+    let mut summary = super::Summary {
+        files: 1,
+        ..Default::default()
+    };
+    let mut columns = super::score_accounts(model, accounts, table, status, &mut summary)?;
+    let ids: Vec<Option<String>> = deals.opportunity_id.clone();
+    columns.insert(1, Arc::new(StringArray::from(ids)) as ArrayRef);
+    let mut fields: Vec<Field> = super::schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.insert(1, Field::new("opportunity_id", DataType::Utf8, true));
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
+
+    if let Some(parent) = o.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let tmp = crate::output::tmp_path(&o.out);
+    let written = (|| -> Result<()> {
+        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let mut w = ArrowWriter::try_new(
+            file,
+            batch.schema(),
+            Some(super::writer_properties(model, o.as_of)?),
+        )?;
+        w.write(&batch)?;
+        w.close()?;
+        Ok(())
+    })();
+    match written {
+        Ok(()) => std::fs::rename(&tmp, &o.out).map_err(|e| Error::io(&o.out, e))?,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    }
+    Ok(summary)
+}
+
+/// The universe rows of the accounts in `wanted`.
+fn universe_accounts(
+    model: &Model,
+    universe: &std::path::Path,
+    wanted: &FxHashSet<String>,
+    text: &[String],
+) -> Result<Accounts> {
+    let cfg = &model.config;
+    let mut found = Accounts::default();
+    for f in read::expand_inputs(universe)? {
+        let m = ColumnMap::new(
+            "universe",
+            f.display().to_string(),
+            &cfg.columns.accounts,
+            read::column_names(&f)?,
+        );
+        let cols = tables::account_sources(&m, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
+        let mut first_row = 1;
+        for b in read::read_batches(&f, Some(&cols), 65_536)? {
+            let b = b?;
+            let acc = Accounts::from_batch(&b, &m, cfg, ExtraKinds::Text(text), first_row)?;
+            first_row += b.num_rows();
+            let keep: Vec<usize> = (0..acc.len())
+                .filter(|&i| {
+                    acc.account_id[i]
+                        .as_ref()
+                        .is_some_and(|a| wanted.contains(a))
+                })
+                .collect();
+            if !keep.is_empty() {
+                found.append(features::take_accounts(&acc, &keep));
+            }
+        }
+    }
+    Ok(found)
+}
