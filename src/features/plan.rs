@@ -9,7 +9,7 @@
 //! contributions; `combine` sums them per (row, signal type); `wide` turns
 //! those into a column per type and window. `combine` is associative, so
 //! scoring can aggregate a whole signals file batch by batch, keyed by
-//! account, and join the result to each universe batch (`Timing::Aggregated`).
+//! account, and look each universe batch up in the result (`Snapshot`).
 
 use polars::prelude::*;
 
@@ -181,33 +181,41 @@ fn events(rows: LazyFrame, types: LazyFrame, spec: &FeatureSpec, key: &str) -> L
             .otherwise(lit(NULL).cast(DataType::Float64))
             .alias("__until"),
     ]);
-    rows.join(
-        types,
-        [col("signal")],
-        [col("signal")],
-        JoinArgs::new(JoinType::Inner),
-    )
-    .filter(col("recorded").lt(col(AS_OF)))
-    .with_column(age.alias("__age"))
-    .filter(
-        past.clone()
-            .and(col("__age").gt(lit(0)))
-            .and(
-                col("__age")
-                    .lt_eq(lit(max_window(spec)))
-                    .or(col("__age").lt(lit(cap))),
-            )
-            .or(past
-                .not()
-                .and(col("__age").lt_eq(lit(0)))
-                .and((-col("__age")).lt(lit(cap)))),
-    )
-    .select(
-        [col(key), col(TYPE)]
-            .into_iter()
-            .chain(contributions)
-            .collect::<Vec<_>>(),
-    )
+    // what no type can use goes before the join: unknown at the as-of
+    // day, or beyond every window and the cap either side of it
+    let reach = (max_window(spec)).max(cap - 1);
+    rows.with_column(age.alias("__age"))
+        .filter(
+            col("recorded")
+                .lt(col(AS_OF))
+                .and(col("__age").gt(lit(-cap)))
+                .and(col("__age").lt_eq(lit(reach))),
+        )
+        .join(
+            types,
+            [col("signal")],
+            [col("signal")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(
+            past.clone()
+                .and(col("__age").gt(lit(0)))
+                .and(
+                    col("__age")
+                        .lt_eq(lit(max_window(spec)))
+                        .or(col("__age").lt(lit(cap))),
+                )
+                .or(past
+                    .not()
+                    .and(col("__age").lt_eq(lit(0)))
+                    .and((-col("__age")).lt(lit(cap)))),
+        )
+        .select(
+            [col(key), col(TYPE)]
+                .into_iter()
+                .chain(contributions)
+                .collect::<Vec<_>>(),
+        )
 }
 
 /// Sums signal contributions (or partial sums of them) per (`key`, type).
@@ -226,44 +234,43 @@ fn combine(events: LazyFrame, spec: &FeatureSpec, key: &str) -> LazyFrame {
 }
 
 /// A column per signal type and window (`signals::names` order), per `ROW`.
-fn wide(combined: LazyFrame, spec: &FeatureSpec) -> LazyFrame {
-    let is = |t: usize| col(TYPE).eq(lit(t as u32));
-    let mut aggs = vec![];
-    for (t, name) in spec.signal_types.iter().enumerate() {
-        for &w in &spec.windows {
-            aggs.push(
-                col(window_col(w))
-                    .filter(is(t))
-                    .sum()
-                    .alias(format!("signal_{name}_{w}d")),
-            );
-        }
-    }
-    for (t, name) in spec.signal_types.iter().enumerate() {
-        aggs.push(
-            col("__since")
-                .filter(is(t))
-                .min()
-                .alias(format!("days_since_{name}")),
-        );
-    }
+/// After `combine` a row has at most one entry per type, so the wide table
+/// is each type's entries, renamed, joined on `ROW` (a join per type is
+/// vectorized; a group-by with an aggregation per column is not).
+fn wide(combined: DataFrame, spec: &FeatureSpec) -> Result<DataFrame> {
+    let combined = combined.lazy();
+    let rows = combined.clone().group_by([col(ROW)]).agg([col("__seen")
+        .sum()
+        .alias(format!("distinct_signal_types_{}d", max_window(spec)))]);
+    let mut out = rows;
+    let by_row = || JoinArgs::new(JoinType::Left);
     let n_past = spec.signal_types.len();
+    for (t, name) in spec.signal_types.iter().enumerate() {
+        let mut sel = vec![col(ROW)];
+        for &w in &spec.windows {
+            sel.push(col(window_col(w)).alias(format!("signal_{name}_{w}d")));
+        }
+        sel.push(col("__since").alias(format!("days_since_{name}")));
+        let part = combined
+            .clone()
+            .filter(col(TYPE).eq(lit(t as u32)))
+            .select(sel);
+        out = out.join(part, [col(ROW)], [col(ROW)], by_row());
+    }
     for (s, name) in spec.scheduled_types.iter().enumerate() {
-        aggs.push(
-            col("__until")
-                .filter(is(n_past + s))
-                .min()
-                .alias(format!("days_until_{name}")),
-        );
+        let part = combined
+            .clone()
+            .filter(col(TYPE).eq(lit((n_past + s) as u32)))
+            .select([col(ROW), col("__until").alias(format!("days_until_{name}"))]);
+        out = out.join(part, [col(ROW)], [col(ROW)], by_row());
     }
-    if !spec.signal_types.is_empty() {
-        aggs.push(
-            col("__seen")
-                .sum()
-                .alias(format!("distinct_signal_types_{}d", max_window(spec))),
-        );
+    if spec.signal_types.is_empty() {
+        out = out.drop(cols([format!(
+            "distinct_signal_types_{}d",
+            max_window(spec)
+        )]));
     }
-    combined.group_by([col(ROW)]).agg(aggs)
+    Ok(out.collect()?)
 }
 
 /// Where a plan's signals come from.
@@ -277,37 +284,91 @@ pub enum Timing {
         types: LazyFrame,
     },
     /// Signals already combined per (account_id, type) as of the rows'
-    /// single as-of day (`aggregate`).
-    Aggregated(DataFrame),
+    /// single as-of day (`Snapshot::build`).
+    Snapshot(std::sync::Arc<Snapshot>),
 }
 
-/// Every signal combined per (account_id, type) as of `as_of`: the
-/// scorer's snapshot of an unsorted signals file, built from `batches`
-/// (each combined as it comes, then all of them again).
-pub fn aggregate(
-    batches: impl Iterator<Item = Result<Signals>>,
-    as_of: i32,
-    spec: &FeatureSpec,
-) -> Result<DataFrame> {
-    let types = named_types(spec)?;
-    let mut parts = vec![];
-    for s in batches {
-        let rows = signal_frame(&s?)?.with_column(lit(as_of).alias(AS_OF));
-        parts.push(combine(
-            events(rows, types.clone(), spec, "account_id"),
-            spec,
-            "account_id",
-        ));
+/// Every account's signals combined per type as of one day, sorted by
+/// account, with where each account's rows are: the scorer's snapshot of
+/// unsorted signals, looked up per universe batch.
+pub struct Snapshot {
+    combined: DataFrame,
+    index: rustc_hash::FxHashMap<String, (IdxSize, IdxSize)>,
+}
+
+/// Combined partial sums kept before they are combined again.
+const PARTS: usize = 16;
+
+impl Snapshot {
+    /// Combines `batches` as they come (so memory holds partial sums, not
+    /// signals), then all of them again.
+    pub fn build(
+        batches: impl Iterator<Item = Result<Signals>>,
+        as_of: i32,
+        spec: &FeatureSpec,
+    ) -> Result<Snapshot> {
+        let types = named_types(spec)?;
+        let mut parts: Vec<LazyFrame> = vec![];
+        let combine_all = |parts: &mut Vec<LazyFrame>| -> Result<()> {
+            if parts.len() > 1 {
+                let all = concat(std::mem::take(parts), UnionArgs::default())?;
+                parts.push(combine(all, spec, "account_id").collect()?.lazy());
+            }
+            Ok(())
+        };
+        for s in batches {
+            let rows = signal_frame(&s?)?.with_column(lit(as_of).alias(AS_OF));
+            let part = combine(
+                events(rows, types.clone(), spec, "account_id"),
+                spec,
+                "account_id",
+            );
+            parts.push(part.collect()?.lazy());
+            if parts.len() >= PARTS {
+                combine_all(&mut parts)?;
+            }
+        }
+        combine_all(&mut parts)?;
+        let combined = match parts.pop() {
+            Some(p) => p.sort(["account_id"], Default::default()).collect()?,
+            None => empty_combined(spec)?,
+        };
+        let mut index: rustc_hash::FxHashMap<String, (IdxSize, IdxSize)> = Default::default();
+        for (i, id) in combined.column("account_id")?.str()?.iter().enumerate() {
+            if let Some(id) = id {
+                let e = index.entry(id.to_string()).or_insert((i as IdxSize, 0));
+                e.1 += 1;
+            }
+        }
+        // the index holds the ids: the rows need not
+        let combined = combined.drop("account_id")?;
+        Ok(Snapshot { combined, index })
     }
-    let all = match parts.len() {
-        0 => return Ok(empty_aggregate(spec)?),
-        1 => parts.remove(0),
-        _ => combine(concat(parts, UnionArgs::default())?, spec, "account_id"),
-    };
-    Ok(all.collect()?)
+
+    /// The accounts with a signal able to change a feature.
+    pub fn accounts(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The combined rows of each key's account, with the key's `ROW`.
+    fn lookup(&self, keys: &DataFrame) -> Result<DataFrame> {
+        let (mut take, mut row): (Vec<IdxSize>, Vec<IdxSize>) = (vec![], vec![]);
+        let rows = keys.column(ROW)?.idx()?;
+        let ids = keys.column("account_id")?.str()?;
+        for (r, id) in rows.iter().zip(ids.iter()) {
+            if let (Some(r), Some((start, len))) = (r, id.and_then(|id| self.index.get(id))) {
+                take.extend(*start..start + len);
+                row.extend(std::iter::repeat_n(r, *len as usize));
+            }
+        }
+        let mut df = self.combined.take(&IdxCa::from_vec("take".into(), take))?;
+        let row = IdxCa::from_vec(ROW.into(), row);
+        df.with_column(Column::new(ROW.into(), row.into_series()))?;
+        Ok(df)
+    }
 }
 
-fn empty_aggregate(spec: &FeatureSpec) -> Result<DataFrame> {
+fn empty_combined(spec: &FeatureSpec) -> Result<DataFrame> {
     let mut cols = vec![
         Column::new_empty("account_id".into(), &DataType::String),
         Column::new_empty(TYPE.into(), &DataType::UInt32),
@@ -361,10 +422,8 @@ fn timing(keys: &DataFrame, t: Timing, spec: &FeatureSpec, key: &str) -> Result<
                 if joined as usize >= JOINED_ROWS || i + 1 == per_key.len() {
                     let chunk = keys.slice(start as i64, i + 1 - start).lazy();
                     let rows = by_key(signals.clone())(chunk, JoinType::Inner);
-                    parts.push(wide(
-                        combine(events(rows, types.clone(), spec, ROW), spec, ROW),
-                        spec,
-                    ));
+                    let combined = combine(events(rows, types.clone(), spec, ROW), spec, ROW);
+                    parts.push(wide(combined.collect()?, spec)?.lazy());
                     (start, joined) = (i + 1, 0);
                 }
             }
@@ -373,10 +432,7 @@ fn timing(keys: &DataFrame, t: Timing, spec: &FeatureSpec, key: &str) -> Result<
             }
             Ok(Some(concat(parts, UnionArgs::default())?.collect()?))
         }
-        Timing::Aggregated(df) => {
-            let rows = by_key(df.lazy())(keys.clone().lazy(), JoinType::Inner);
-            Ok(Some(wide(rows.drop(cols([AS_OF])), spec).collect()?))
-        }
+        Timing::Snapshot(s) => Ok(Some(wide(s.lookup(keys)?, spec)?)),
     }
 }
 
@@ -417,20 +473,19 @@ fn no_text() -> Expr {
     lit(NULL).cast(DataType::String)
 }
 
-/// Normalizes names like `config::normalize_name`: lower case, every run of
-/// other characters between letters and digits one `_`.
-fn normalized(e: Expr) -> Expr {
+/// The normalized items of a `;`-list column: the whole cell normalized
+/// at once, `;` kept (as the exported SQL does), then split.
+pub(crate) fn items(e: Expr) -> Expr {
     e.str()
         .to_lowercase()
         .str()
-        .replace_all(lit("[^a-z0-9]+"), lit("_"), false)
+        .replace_all(lit("[^a-z0-9;]+"), lit("_"), false)
         .str()
-        .strip_chars(lit("_"))
-}
-
-/// The normalized items of a `;`-list column.
-pub(crate) fn items(e: Expr) -> Expr {
-    e.str().split(lit(";")).list().eval(normalized(element()))
+        .replace_all(lit("_*;_*"), lit(";"), false)
+        .str()
+        .replace_all(lit("^_+|_+$"), lit(""), false)
+        .str()
+        .split(lit(";"))
 }
 
 /// The size band of `employees` for the cut-offs (ascending).

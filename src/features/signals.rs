@@ -136,9 +136,9 @@ mod tests {
         // the snapshot, built from two batches
         let (first, second) = (0..6, 6..s.len());
         let batches = [first, second].map(|r| Ok(s.rows(r)));
-        let aggregated = timing(Timing::Aggregated(
-            plan::aggregate(batches.into_iter(), day, &spec).unwrap(),
-        ));
+        let aggregated = timing(Timing::Snapshot(std::sync::Arc::new(
+            plan::Snapshot::build(batches.into_iter(), day, &spec).unwrap(),
+        )));
         assert_eq!(training, raw);
         assert_eq!(training, aggregated);
         let col = |n: &str| match training.get(n) {

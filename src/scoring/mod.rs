@@ -212,13 +212,14 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                 );
                 merge(Box::new(sorted))
             } else {
-                let snapshot = plan::aggregate(
-                    tables::signal_batches(p, &cfg.columns.signals, o.batch_size)?,
+                // large batches: each is one Polars query
+                let snapshot = plan::Snapshot::build(
+                    tables::signal_batches(p, &cfg.columns.signals, SNAPSHOT_BATCH)?,
                     o.as_of,
                     &model.spec,
                 )?;
-                tracing::info!(rows = snapshot.height(), "signal snapshot");
-                Timing::Whole(Some(snapshot))
+                tracing::info!(accounts = snapshot.accounts(), "signal snapshot");
+                Timing::Whole(Some(std::sync::Arc::new(snapshot)))
             }
         }
     };
@@ -238,6 +239,9 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
         }
     }
 }
+
+/// Signal rows per batch of the snapshot.
+const SNAPSHOT_BATCH: usize = 1 << 20;
 
 /// The default of `ScoreOptions::snapshot_accounts` (about 400 bytes each).
 pub const SNAPSHOT_ACCOUNTS: usize = 2_000_000;
@@ -288,7 +292,7 @@ fn sorted_ids(files: &[(&Path, String)]) -> Result<bool> {
 /// alongside the universe, a batch's worth at a time (memory bounded by the
 /// batch, not the universe).
 enum Timing<'a> {
-    Whole(Option<polars::prelude::DataFrame>),
+    Whole(Option<std::sync::Arc<plan::Snapshot>>),
     Merge {
         batches: Box<dyn Iterator<Item = Result<tables::Signals>> + Send + 'a>,
         current: tables::Signals,
@@ -309,7 +313,7 @@ impl Timing<'_> {
     ) -> Result<plan::Timing> {
         let (batches, current, pos, pending, last_max) = match self {
             Timing::Whole(None) => return Ok(plan::Timing::None),
-            Timing::Whole(Some(s)) => return Ok(plan::Timing::Aggregated(s.clone())),
+            Timing::Whole(Some(s)) => return Ok(plan::Timing::Snapshot(s.clone())),
             Timing::Merge {
                 batches,
                 current,
