@@ -75,14 +75,19 @@ pub fn add_deal_columns(
 /// normalized (by `Signals::from_batch`), a missing `recorded_date` known
 /// always and a missing `value` 1.
 pub fn signal_frame(s: &Signals) -> Result<LazyFrame> {
+    signal_rows(s, 0..s.len())
+}
+
+/// The rows `r` of a batch of signals as a plan input (`signal_frame`).
+pub fn signal_rows(s: &Signals, r: std::ops::Range<usize>) -> Result<LazyFrame> {
     let df = DataFrame::new(
-        s.len(),
+        r.len(),
         vec![
-            Column::new("account_id".into(), &s.account_id),
-            Column::new("signal".into(), &s.signal),
-            Column::new("date".into(), &s.date),
-            Column::new("recorded".into(), &s.recorded_date),
-            Column::new("value".into(), &s.value),
+            Column::new("account_id".into(), &s.account_id[r.clone()]),
+            Column::new("signal".into(), &s.signal[r.clone()]),
+            Column::new("date".into(), &s.date[r.clone()]),
+            Column::new("recorded".into(), &s.recorded_date[r.clone()]),
+            Column::new("value".into(), &s.value[r]),
         ],
     )?;
     Ok(df

@@ -298,7 +298,7 @@ enum Timing<'a> {
         current: tables::Signals,
         pos: usize,
         /// The signals of the accounts up to the previous batch's largest id.
-        pending: tables::Signals,
+        pending: Vec<polars::prelude::LazyFrame>,
         /// The largest id of the previous batch.
         last_max: String,
     },
@@ -334,7 +334,7 @@ impl Timing<'_> {
             .min()
             .unwrap_or("");
         if min > last_max.as_str() {
-            *pending = Default::default();
+            pending.clear();
         }
         *last_max = max.to_string();
         loop {
@@ -352,13 +352,19 @@ impl Timing<'_> {
             while *pos < current.len() && current.account_id[*pos].as_deref().unwrap_or("") <= max {
                 *pos += 1;
             }
-            pending.append(current.rows(start..*pos));
+            if *pos > start {
+                pending.push(plan::signal_rows(current, start..*pos)?);
+            }
             if *pos < current.len() {
                 break;
             }
         }
+        let signals = match pending.len() {
+            0 => plan::signal_frame(&tables::Signals::default())?,
+            _ => polars::prelude::concat(pending.as_slice(), Default::default())?,
+        };
         Ok(plan::Timing::Signals {
-            signals: plan::signal_frame(pending)?,
+            signals,
             types: plan::named_types(spec)?,
         })
     }
