@@ -359,3 +359,50 @@ fn the_delimiter_setting_overrides_detection() {
     .unwrap();
     run(&["validate", "--config", s(&cfg)]).fails_with(1, "input.delimiter");
 }
+
+/// An export without any date column (the IBM Sales Win-Loss shape): the
+/// default time split is refused, saying how to ask for a random one; the
+/// seeded random split trains, and the report states it.
+#[test]
+fn an_export_without_dates_trains_on_a_random_split() {
+    let t = tempdir();
+    let dir = t.path();
+    write_deals(&dir.join("with-dates.csv"), 2000, 11, false);
+    // drop the Created and Closed columns
+    let text = std::fs::read_to_string(dir.join("with-dates.csv")).unwrap();
+    let dateless: String = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(4, ';').collect();
+            format!("{};{}\n", f[0], f[3])
+        })
+        .collect();
+    std::fs::write(dir.join("deals.csv"), dateless).unwrap();
+    let cfg = config(
+        dir,
+        &["Region", "Products"],
+        &["Route To Market", "Competitor Type", "Deal Size"],
+    );
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("created_date = \"Created\"\nclose_date = \"Closed\"\n", "");
+    std::fs::write(&cfg, &text).unwrap();
+    run(&["train", "--config", s(&cfg), "--out", s(&dir.join("m"))])
+        .fails_with(1, "method = \"random\"");
+    std::fs::write(
+        &cfg,
+        format!("{text}\n[split]\nmethod = \"random\"\nseed = 3\n"),
+    )
+    .unwrap();
+    let out = dir.join("models/random");
+    let r = train(&cfg, &out);
+    assert!(
+        r.stderr.contains("no deal has a created_date"),
+        "{}",
+        r.stderr
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Split: <b>random (seed 3)</b>"));
+    assert!(auc(&out) > 0.7, "AUC {}", auc(&out));
+    assert!(levels(&out)[&("Route To Market".to_string(), "Reseller".to_string())] > 0.5);
+}

@@ -499,10 +499,11 @@ pub fn training_table(ds: &Dataset, spec: &FeatureSpec) -> Result<TrainingTable>
         .filter_map(|(i, id)| id.as_deref().map(|id| (id, i)))
         .collect();
     // closed opportunities in (created_date, opportunity_id) order: time order for validation
+    let dateless = ds.dateless();
     let mut rows: Vec<usize> = (0..o.label.len())
         .filter(|&i| {
             o.label[i].is_some()
-                && o.created_date[i].is_some()
+                && (dateless || o.created_date[i].is_some())
                 && o.account_id[i]
                     .as_deref()
                     .is_some_and(|a| acc_index.contains_key(a))
@@ -517,9 +518,10 @@ pub fn training_table(ds: &Dataset, spec: &FeatureSpec) -> Result<TrainingTable>
         .iter()
         .map(|&i| acc_index[o.account_id[i].as_deref().unwrap_or_default()])
         .collect();
+    let fallback = ds.as_of();
     let as_of: Vec<i32> = rows
         .iter()
-        .map(|&i| o.created_date[i].unwrap_or_default())
+        .map(|&i| o.created_date[i].unwrap_or(fallback))
         .collect();
     let accounts = take_accounts(&ds.accounts, &acc_rows);
     let ids: Vec<Option<String>> = rows.iter().map(|&i| o.account_id[i].clone()).collect();

@@ -74,6 +74,30 @@ pub struct Files {
     pub signals: Option<PathBuf>,
 }
 
+impl Dataset {
+    /// Whether no deal has a created date (an export without dates, on a
+    /// random split): every deal is then as of `as_of`.
+    pub fn dateless(&self) -> bool {
+        let c = &self.opportunities.created_date;
+        !c.is_empty() && c.iter().all(Option::is_none)
+    }
+
+    /// The day the data is seen as of: `--until`, else the day after the
+    /// latest date of any deal, else (no dates at all) today.
+    pub fn as_of(&self) -> i32 {
+        let o = &self.opportunities;
+        self.until.unwrap_or_else(|| {
+            o.created_date
+                .iter()
+                .chain(&o.close_date)
+                .flatten()
+                .max()
+                .map(|d| d + 1)
+                .unwrap_or_else(|| read::days_from_date(chrono::Utc::now().date_naive()))
+        })
+    }
+}
+
 impl Files {
     /// Every input path (a signals glob as its files).
     pub fn all(&self) -> Vec<PathBuf> {
@@ -571,7 +595,12 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
             rows(&no_acc_closed)
         ));
     }
-    if !no_created.is_empty() {
+    let dateless = n > 0 && o.created_date.iter().all(Option::is_none);
+    if dateless && cfg.split.method == crate::config::SplitMethod::Random {
+        q.warnings.push(format!(
+            "{file}: no deal has a created_date: the deals have no as-of day, so their features are as of the latest date seen (or today), and signals cannot be used point in time"
+        ));
+    } else if !no_created.is_empty() {
         e.push(format!(
             "{file}: closed opportunities without a created_date in rows {}",
             rows(&no_created)

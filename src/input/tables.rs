@@ -507,7 +507,24 @@ impl Opportunities {
         cfg: &Config,
         kinds: ExtraKinds,
     ) -> Result<Opportunities> {
-        m.require_all(OPPORTUNITY_REQUIRED)?;
+        // an export without dates can still train on a random split
+        let dateless_ok = cfg.split.method == crate::config::SplitMethod::Random;
+        let required: Vec<&str> = OPPORTUNITY_REQUIRED
+            .iter()
+            .copied()
+            .filter(|c| !(dateless_ok && *c == "created_date"))
+            .collect();
+        match m.require_all(&required) {
+            Err(Error::Data { file, message })
+                if !dateless_ok && m.source("created_date").is_none() =>
+            {
+                return Err(Error::Data {
+                    file,
+                    message: format!("{message}; an export without dates cannot be split in time: add `[split]` with `method = \"random\"` (and a `seed`) for a seeded random split, which the report will state"),
+                });
+            }
+            other => other?,
+        }
         for e in &cfg.features.deal {
             m.require(e)?;
         }

@@ -426,6 +426,12 @@ fn pick<T: Copy>(v: &[T], rows: &[usize]) -> Vec<T> {
 
 /// Trains a model on checked data. `name` becomes part of the model version.
 pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluation)> {
+    if ds.dateless() && !ds.signals.is_empty() {
+        return Err(Error::data(
+            "opportunities",
+            "signals are counted as of each deal's created_date, and no deal has one: add created dates to the export, or train without signals",
+        ));
+    }
     let spec = FeatureSpec::learn(ds, cfg);
     let mut tt = features::training_table(ds, &spec)?;
     let n = tt.label.len();
@@ -643,17 +649,7 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
     model.model_version = format!("{name}@{}", &model.training.fingerprint[..8]);
 
     // freeze tiers and quadrant percentiles on the training universe
-    let as_of = ds.until.unwrap_or_else(|| {
-        ds.opportunities
-            .created_date
-            .iter()
-            .chain(&ds.opportunities.close_date)
-            .flatten()
-            .max()
-            .copied()
-            .unwrap_or_default()
-            + 1
-    });
+    let as_of = ds.as_of();
     model.training.universe_as_of = format_days(as_of);
     let (table, _) = features::with_signal_table(
         &ds.accounts,
