@@ -17,8 +17,9 @@ use arrow::datatypes::{DataType, Field, Schema};
 use crate::error::{Error, Result};
 use crate::input::{tables, Signals};
 
-/// Signal rows per sorted run (about 100 bytes each while sorting).
-pub const RUN_ROWS: usize = 2_000_000;
+/// Signal rows per sorted run (about 100 bytes each while sorting; two
+/// runs are in memory, one read while the other is sorted and written).
+pub const RUN_ROWS: usize = 1_000_000;
 /// Rows read from each run at a time while merging.
 const MERGE_ROWS: usize = 4_096;
 
@@ -43,11 +44,12 @@ fn schema() -> Arc<Schema> {
     ]))
 }
 
-/// Writes the complete rows of `buf`, sorted by account id (stable: equal
-/// ids keep their file order), as run `k`; empties `buf`.
-fn write_run(buf: &mut Signals, dir: &Path, k: usize) -> Result<PathBuf> {
+/// Writes the rows of `buf`, sorted by account id (stable: equal ids keep
+/// their file order), as run `k`.
+fn write_run(buf: Signals, dir: &Path, k: usize) -> Result<PathBuf> {
+    use rayon::slice::ParallelSliceMut;
     let mut idx: Vec<usize> = (0..buf.len()).collect();
-    idx.sort_by(|&a, &b| buf.account_id[a].cmp(&buf.account_id[b]));
+    idx.par_sort_by(|&a, &b| buf.account_id[a].cmp(&buf.account_id[b]));
     let cols: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from_iter_values(
             idx.iter()
@@ -71,17 +73,27 @@ fn write_run(buf: &mut Signals, dir: &Path, k: usize) -> Result<PathBuf> {
     let mut w = parquet::arrow::ArrowWriter::try_new(file, schema(), None)?;
     w.write(&batch)?;
     w.close()?;
-    *buf = Signals::default();
     Ok(path)
 }
 
-/// Appends row `i` of `s` to `out`.
-fn push_row(out: &mut Signals, s: &Signals, i: usize) {
-    out.account_id.push(s.account_id[i].clone());
-    out.date.push(s.date[i]);
-    out.recorded_date.push(s.recorded_date[i]);
-    out.signal.push(s.signal[i].clone());
-    out.value.push(s.value[i]);
+/// Moves the complete rows of `s` (account, date and type) to `out`.
+fn append_complete(out: &mut Signals, s: Signals) {
+    let rows = s
+        .account_id
+        .into_iter()
+        .zip(s.date)
+        .zip(s.recorded_date)
+        .zip(s.signal)
+        .zip(s.value);
+    for ((((id, date), recorded), signal), value) in rows {
+        if id.is_some() && date.is_some() && signal.is_some() {
+            out.account_id.push(id);
+            out.date.push(date);
+            out.recorded_date.push(recorded);
+            out.signal.push(signal);
+            out.value.push(value);
+        }
+    }
 }
 
 /// The signals of `path` (file, folder or glob) as batches of about
@@ -97,22 +109,36 @@ pub fn sorted(
 ) -> Result<(Runs, Merge)> {
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let runs = Runs { dir };
+    // a run is sorted and written on another thread while the next is read
     let mut files = vec![];
     let mut buf = Signals::default();
-    for s in tables::signal_batches(path, map, batch_size)? {
-        let s = s?;
-        for i in 0..s.len() {
-            if s.account_id[i].is_some() && s.date[i].is_some() && s.signal[i].is_some() {
-                push_row(&mut buf, &s, i);
+    std::thread::scope(|scope| -> Result<()> {
+        let mut writing: Option<std::thread::ScopedJoinHandle<Result<PathBuf>>> = None;
+        let mut finish = |w: Option<std::thread::ScopedJoinHandle<Result<PathBuf>>>| -> Result<()> {
+            if let Some(w) = w {
+                let path = w.join().unwrap_or_else(|_| {
+                    Err(Error::Internal("writing a sorted run panicked".into()))
+                })?;
+                files.push(path);
+            }
+            Ok(())
+        };
+        let mut k = 0;
+        for s in tables::signal_batches(path, map, batch_size)? {
+            append_complete(&mut buf, s?);
+            if buf.len() >= run_rows {
+                finish(writing.take())?;
+                let (full, dir) = (std::mem::take(&mut buf), &runs.dir);
+                writing = Some(scope.spawn(move || write_run(full, dir, k)));
+                k += 1;
             }
         }
-        if buf.len() >= run_rows {
-            files.push(write_run(&mut buf, &runs.dir, files.len())?);
+        finish(writing.take())?;
+        if !buf.is_empty() {
+            files.push(write_run(std::mem::take(&mut buf), &runs.dir, k)?);
         }
-    }
-    if !buf.is_empty() {
-        files.push(write_run(&mut buf, &runs.dir, files.len())?);
-    }
+        Ok(())
+    })?;
     tracing::info!(runs = files.len(), "signals sorted into runs");
     // the runs carry the contract's column names
     static NO_MAP: BTreeMap<String, String> = BTreeMap::new();
@@ -187,7 +213,13 @@ impl Iterator for Merge {
                 break;
             };
             let c = &mut self.cursors[k];
-            push_row(&mut out, &c.current, c.pos);
+            // the row is moved out: the cursor only reads on from it
+            let (cur, i) = (&mut c.current, c.pos);
+            out.account_id.push(cur.account_id[i].take());
+            out.date.push(cur.date[i]);
+            out.recorded_date.push(cur.recorded_date[i]);
+            out.signal.push(cur.signal[i].take());
+            out.value.push(cur.value[i]);
             c.pos += 1;
             if let Some(Err(e)) = self.advance(k) {
                 self.failed = true;
