@@ -322,16 +322,6 @@ fn a_flat_semicolon_export_with_text_and_deal_columns() {
     }
 }
 
-fn python_with_duckdb() -> Option<String> {
-    let py = std::env::var("SCOREBOOK_PYTHON").unwrap_or_else(|_| "python3".into());
-    std::process::Command::new(&py)
-        .args(["-c", "import duckdb"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|_| py)
-}
-
 /// `[input] delimiter` overrides the detected delimiter.
 #[test]
 fn the_delimiter_setting_overrides_detection() {

@@ -356,12 +356,6 @@ fn export_sql_prints_one_select() {
         .fails_with(1, "unknown SQL dialect");
 }
 
-/// The Python with duckdb for the parity test: SCOREBOOK_PYTHON (set by
-/// .ci/run, which then requires it), else `python3` when it has duckdb.
-fn python_with_duckdb() -> Option<String> {
-    if let Ok(p) = std::env::var("SCOREBOOK_PYTHON") {
-        return Some(p);
-    }
     let ok = std::process::Command::new("python3")
         .args(["-c", "import duckdb"])
         .output()

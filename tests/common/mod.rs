@@ -138,3 +138,10 @@ pub fn train_sample(data: &Path, out: &Path) {
     ])
     .ok();
 }
+
+/// The Python with duckdb for the parity test: SCOREBOOK_PYTHON (set by
+/// .ci/run, which then requires it), else `python3` when it has duckdb.
+pub fn python_with_duckdb() -> Option<String> {
+    if let Ok(p) = std::env::var("SCOREBOOK_PYTHON") {
+        return Some(p);
+    }
