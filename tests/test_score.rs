@@ -356,13 +356,6 @@ fn export_sql_prints_one_select() {
         .fails_with(1, "unknown SQL dialect");
 }
 
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    ok.then(|| "python3".to_string())
-}
-
 /// `export-sql --dialect duckdb` run by DuckDB on the synth universe and
 /// signals agrees with `score` on every row to 1e-9.
 #[test]

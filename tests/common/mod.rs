@@ -145,3 +145,9 @@ pub fn python_with_duckdb() -> Option<String> {
     if let Ok(p) = std::env::var("SCOREBOOK_PYTHON") {
         return Some(p);
     }
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then(|| "python3".to_string())
+}
