@@ -150,7 +150,7 @@ pub fn named_types(spec: &FeatureSpec) -> Result<LazyFrame> {
 }
 
 fn max_window(spec: &FeatureSpec) -> i32 {
-    spec.windows.iter().copied().max().unwrap_or(90) as i32
+    signals::max_window(spec) as i32
 }
 
 /// The signals able to change a feature of their row, with what each
