@@ -396,6 +396,19 @@ const JOINED_ROWS: usize = 8_000_000;
 /// `AS_OF`, and `key`, the column that matches the signals' `account_id`)
 /// that has a signal able to change one.
 fn timing(keys: &DataFrame, t: Timing, spec: &FeatureSpec, key: &str) -> Result<Option<DataFrame>> {
+    timing_in_chunks(keys, t, spec, key, JOINED_ROWS)
+}
+
+/// `timing`, joining at most about `chunk_rows` signal rows at a time: the
+/// keys in order of their account, each chunk joined to the signals of its
+/// range of accounts only.
+fn timing_in_chunks(
+    keys: &DataFrame,
+    t: Timing,
+    spec: &FeatureSpec,
+    key: &str,
+    chunk_rows: usize,
+) -> Result<Option<DataFrame>> {
     let by_key = |signals: LazyFrame| {
         move |keys: LazyFrame, how: JoinType| {
             keys.join(
@@ -412,6 +425,7 @@ fn timing(keys: &DataFrame, t: Timing, spec: &FeatureSpec, key: &str) -> Result<
     match t {
         Timing::None => Ok(None),
         Timing::Signals { signals, types } => {
+            let keys = &keys.sort([key], SortMultipleOptions::default().with_nulls_last(true))?;
             // the signals each key joins to, to chunk the keys
             let counts = signals
                 .clone()
@@ -425,9 +439,16 @@ fn timing(keys: &DataFrame, t: Timing, spec: &FeatureSpec, key: &str) -> Result<
             let per_key: Vec<u64> = n.column("__n")?.u64()?.into_no_null_iter().collect();
             for (i, k) in per_key.iter().enumerate() {
                 joined += k;
-                if joined as usize >= JOINED_ROWS || i + 1 == per_key.len() {
-                    let chunk = keys.slice(start as i64, i + 1 - start).lazy();
-                    let rows = by_key(signals.clone())(chunk, JoinType::Inner);
+                if joined as usize >= chunk_rows || i + 1 == per_key.len() {
+                    let chunk = keys.slice(start as i64, i + 1 - start);
+                    let ids = chunk.column(key)?;
+                    let (lo, hi) = (ids.min_reduce()?, ids.max_reduce()?);
+                    let in_range = signals.clone().filter(
+                        col("account_id")
+                            .gt_eq(lit(lo))
+                            .and(col("account_id").lt_eq(lit(hi))),
+                    );
+                    let rows = by_key(in_range)(chunk.lazy(), JoinType::Inner);
                     let combined = combine(events(rows, types.clone(), spec, ROW), spec, ROW);
                     parts.push(wide(combined.collect()?, spec)?.lazy());
                     (start, joined) = (i + 1, 0);
@@ -765,4 +786,68 @@ fn values(c: &Column) -> Result<Values> {
             Values::Num(c.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Joining the signals a few accounts at a time gives the features of
+    /// one join.
+    #[test]
+    fn chunked_joins_agree_with_one() {
+        let spec = FeatureSpec {
+            windows: vec![30, 90],
+            recency_cap_days: 120,
+            signal_types: vec!["demo".into(), "web".into()],
+            scheduled_types: vec!["renewal".into()],
+            ..Default::default()
+        };
+        let day = 20_000;
+        let mut s = Signals::default();
+        for (i, (id, ago, t)) in [
+            ("b", 5, "demo"),
+            ("a", 45, "web"),
+            ("c", -10, "renewal"),
+            ("a", 3, "demo"),
+            ("d", 80, "web"),
+            ("b", 20, "web"),
+            ("c", 7, "demo"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            s.account_id.push(Some(id.into()));
+            s.date.push(Some(day - ago));
+            s.recorded_date.push(None);
+            s.signal.push(Some(t.into()));
+            s.value.push(Some(1.0 + i as f64));
+        }
+        // rows out of account order, one account twice, one without signals
+        let ids = ["c", "a", "e", "b", "a", "d"];
+        let keys = DataFrame::new(
+            ids.len(),
+            vec![
+                Column::new(ROW.into(), (0..ids.len() as IdxSize).collect::<Vec<_>>()),
+                Column::new("account_id".into(), ids),
+                Column::new(AS_OF.into(), [day, day, day, day, day - 10, day]),
+            ],
+        )
+        .unwrap();
+        let run = |chunk| {
+            let t = Timing::Signals {
+                signals: signal_frame(&s).unwrap(),
+                types: named_types(&spec).unwrap(),
+            };
+            timing_in_chunks(&keys, t, &spec, "account_id", chunk)
+                .unwrap()
+                .unwrap()
+                .sort([ROW], Default::default())
+                .unwrap()
+        };
+        let whole = run(usize::MAX);
+        assert_eq!(whole.height(), 5);
+        assert_eq!(run(1), whole);
+        assert_eq!(run(2), whole);
+    }
 }
