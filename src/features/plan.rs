@@ -294,6 +294,16 @@ pub enum Timing {
     Snapshot(std::sync::Arc<Snapshot>),
 }
 
+impl Timing {
+    /// Raw signals whose types are (normalized) names.
+    pub fn named(signals: LazyFrame, spec: &FeatureSpec) -> Result<Timing> {
+        Ok(Timing::Signals {
+            signals,
+            types: named_types(spec)?,
+        })
+    }
+}
+
 /// Every account's signals combined per type as of one day, sorted by
 /// account, with where each account's rows are: the scorer's snapshot of
 /// unsorted signals, looked up per universe batch.
@@ -791,38 +801,129 @@ fn values(c: &Column) -> Result<Values> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::signals::names;
+    use std::sync::Arc;
 
-    /// Joining the signals a few accounts at a time gives the features of
-    /// one join.
-    #[test]
-    fn chunked_joins_agree_with_one() {
-        let spec = FeatureSpec {
+    fn spec() -> FeatureSpec {
+        FeatureSpec {
             windows: vec![30, 90],
             recency_cap_days: 120,
             signal_types: vec!["demo".into(), "web".into()],
             scheduled_types: vec!["renewal".into()],
             ..Default::default()
-        };
-        let day = 20_000;
+        }
+    }
+
+    /// (account, days before the as-of day, recorded days before, type, value)
+    type Row<'a> = (&'a str, i32, Option<i32>, &'a str, Option<f64>);
+
+    fn signals(day: i32, rows: &[Row]) -> Signals {
         let mut s = Signals::default();
-        for (i, (id, ago, t)) in [
-            ("b", 5, "demo"),
-            ("a", 45, "web"),
-            ("c", -10, "renewal"),
-            ("a", 3, "demo"),
-            ("d", 80, "web"),
-            ("b", 20, "web"),
-            ("c", 7, "demo"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for &(id, ago, rec, t, v) in rows {
             s.account_id.push(Some(id.into()));
             s.date.push(Some(day - ago));
-            s.recorded_date.push(None);
+            s.recorded_date.push(rec.map(|r| day - r));
             s.signal.push(Some(t.into()));
-            s.value.push(Some(1.0 + i as f64));
+            s.value.push(v);
         }
+        s
+    }
+
+    /// The signal features of a feature table, in `names` order.
+    fn timing_part(all: &FeatureTable, spec: &FeatureSpec) -> FeatureTable {
+        let mut out = FeatureTable::default();
+        for n in names(spec) {
+            out.push(n.clone(), all.get(&n).unwrap().clone());
+        }
+        out
+    }
+
+    /// Training (per-deal as-of days, signals as codes into the compact
+    /// table) and scoring (one as-of day, raw batches or the aggregated
+    /// snapshot) run the same signals into the same features.
+    #[test]
+    fn training_and_scoring_paths_agree() {
+        let spec = spec();
+        let day = 20_000;
+        let s = signals(
+            day,
+            &[
+                ("a", 5, Some(5), "demo", None),
+                ("a", 45, Some(45), "demo", Some(2.0)),
+                ("a", 100, Some(100), "web", None),
+                ("a", -10, Some(3), "renewal", None),
+                ("b", 0, Some(0), "demo", None), // on the as-of day: not before it
+                ("b", 10, Some(-1), "web", None), // recorded after the as-of day
+                ("b", -200, Some(1), "renewal", None), // beyond the cap
+                ("b", 500, Some(500), "web", None), // older than every window and the cap
+                ("c", 20, Some(20), "unknown", None),
+                ("c", 89, Some(89), "web", Some(0.5)),
+                // no recorded date: a scheduled event is known in advance, a past one once it happened
+                ("d", -30, None, "renewal", None),
+                ("d", 3, None, "demo", None),
+            ],
+        );
+        let ids = ["a", "b", "c", "d", "e"];
+        let accounts = Accounts {
+            account_id: ids.map(|i| Some(i.into())).to_vec(),
+            ..Accounts::with_rows(ids.len())
+        };
+        let history = Default::default();
+        let scored = |t: Timing| -> FeatureTable {
+            let won = won_frame(&history).unwrap();
+            let (all, _) = crate::features::as_of_features(&accounts, day, t, &spec, won).unwrap();
+            timing_part(&all, &spec)
+        };
+        // training: the compact table, joined by account code
+        let mut table = SignalTable::default();
+        table.extend(&s, |_| true);
+        let (all, _) = crate::features::with_signal_table(
+            &accounts,
+            &[day; 5],
+            (&vec![], &vec![]),
+            &table,
+            &spec,
+            &history,
+        )
+        .unwrap();
+        let training = timing_part(&all, &spec);
+        let raw = scored(Timing::named(signal_frame(&s).unwrap(), &spec).unwrap());
+        // the snapshot, built from two batches
+        let batches = [0..6, 6..s.len()].map(|r| Ok(s.rows(r)));
+        let snapshot = Snapshot::build(batches.into_iter(), day, &spec).unwrap();
+        let aggregated = scored(Timing::Snapshot(Arc::new(snapshot)));
+        assert_eq!(training, raw);
+        assert_eq!(training, aggregated);
+        let col = |n: &str| match training.get(n) {
+            Some(Values::Num(v)) => v.clone(),
+            _ => panic!("{n} missing"),
+        };
+        assert_eq!(col("signal_demo_30d"), [1.0, 0.0, 0.0, 1.0, 0.0]);
+        assert_eq!(col("signal_demo_90d"), [3.0, 0.0, 0.0, 1.0, 0.0]);
+        assert_eq!(col("signal_web_90d"), [0.0, 0.0, 0.5, 0.0, 0.0]);
+        assert_eq!(col("days_since_web"), [100.0, 120.0, 89.0, 120.0, 120.0]);
+        assert_eq!(col("days_until_renewal"), [10.0, 120.0, 120.0, 30.0, 120.0]);
+        assert_eq!(col("distinct_signal_types_90d"), [1.0, 0.0, 1.0, 1.0, 0.0]);
+    }
+
+    /// Joining the signals a few accounts at a time gives the features of
+    /// one join.
+    #[test]
+    fn chunked_joins_agree_with_one() {
+        let spec = spec();
+        let day = 20_000;
+        let s = signals(
+            day,
+            &[
+                ("b", 5, None, "demo", Some(1.0)),
+                ("a", 45, None, "web", Some(2.0)),
+                ("c", -10, None, "renewal", Some(3.0)),
+                ("a", 3, None, "demo", Some(4.0)),
+                ("d", 80, None, "web", Some(5.0)),
+                ("b", 20, None, "web", Some(6.0)),
+                ("c", 7, None, "demo", Some(7.0)),
+            ],
+        );
         // rows out of account order, one account twice, one without signals
         let ids = ["c", "a", "e", "b", "a", "d"];
         let keys = DataFrame::new(
@@ -835,10 +936,7 @@ mod tests {
         )
         .unwrap();
         let run = |chunk| {
-            let t = Timing::Signals {
-                signals: signal_frame(&s).unwrap(),
-                types: named_types(&spec).unwrap(),
-            };
+            let t = Timing::named(signal_frame(&s).unwrap(), &spec).unwrap();
             timing_in_chunks(&keys, t, &spec, "account_id", chunk)
                 .unwrap()
                 .unwrap()

@@ -594,15 +594,8 @@ impl Signals {
     pub fn is_empty(&self) -> bool {
         self.account_id.is_empty()
     }
-    /// Appends the rows of `other`.
-    pub fn append(&mut self, mut other: Signals) {
-        self.account_id.append(&mut other.account_id);
-        self.date.append(&mut other.date);
-        self.recorded_date.append(&mut other.recorded_date);
-        self.signal.append(&mut other.signal);
-        self.value.append(&mut other.value);
-    }
-    /// A copy of the rows `r`.
+    /// A copy of the rows `r` (a batch, for tests).
+    #[cfg(test)]
     pub fn rows(&self, r: std::ops::Range<usize>) -> Signals {
         Signals {
             account_id: self.account_id[r.clone()].to_vec(),

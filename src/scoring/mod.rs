@@ -363,10 +363,7 @@ impl Timing<'_> {
             0 => plan::signal_frame(&tables::Signals::default())?,
             _ => polars::prelude::concat(pending.as_slice(), Default::default())?,
         };
-        Ok(plan::Timing::Signals {
-            signals,
-            types: plan::named_types(spec)?,
-        })
+        plan::Timing::named(signals, spec)
     }
 }
 

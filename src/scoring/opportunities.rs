@@ -10,6 +10,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
+use polars::prelude::{col, concat, lit, IntoLazy, NamedFrom, Series, UnionArgs};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
@@ -94,20 +95,22 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
     let timing = match &o.signals {
         None => plan::Timing::None,
         Some(p) => {
-            let mut kept = Signals::default();
+            // each batch keeps the signals of the deals' accounts only
+            let ids = Series::new(
+                "ids".into(),
+                wanted.iter().cloned().collect::<Vec<String>>(),
+            );
+            let mut kept = vec![];
             for s in tables::signal_batches(p, &cfg.columns.signals, 262_144)? {
-                let s = s?;
-                let rows: Vec<usize> = (0..s.len())
-                    .filter(|&i| s.account_id[i].as_ref().is_some_and(|a| wanted.contains(a)))
-                    .collect();
-                for r in rows {
-                    kept.append(s.rows(r..r + 1));
-                }
+                let part = plan::signal_frame(&s?)?
+                    .filter(col("account_id").is_in(lit(ids.clone()).implode(true), false));
+                kept.push(part.collect()?.lazy());
             }
-            plan::Timing::Signals {
-                signals: plan::signal_frame(&kept)?,
-                types: plan::named_types(spec)?,
-            }
+            let signals = match kept.len() {
+                0 => plan::signal_frame(&Signals::default())?,
+                _ => concat(kept, UnionArgs::default())?,
+            };
+            plan::Timing::named(signals, spec)?
         }
     };
     let mut frame = plan::account_frame(&accounts)?;
