@@ -80,11 +80,12 @@ pub fn signal_frame(s: &Signals) -> Result<LazyFrame> {
 
 /// The rows `r` of a batch of signals as a plan input (`signal_frame`).
 pub fn signal_rows(s: &Signals, r: std::ops::Range<usize>) -> Result<LazyFrame> {
+    let text = |c: &StringChunked| Column::from(c.slice(r.start as i64, r.len()).into_series());
     let df = DataFrame::new(
         r.len(),
         vec![
-            Column::new("account_id".into(), &s.account_id[r.clone()]),
-            Column::new("signal".into(), &s.signal[r.clone()]),
+            text(&s.account_id).with_name("account_id".into()),
+            text(&s.signal).with_name("signal".into()),
             Column::new("date".into(), &s.date[r.clone()]),
             Column::new("recorded".into(), &s.recorded_date[r.clone()]),
             Column::new("value".into(), &s.value[r]),
@@ -153,43 +154,19 @@ fn max_window(spec: &FeatureSpec) -> i32 {
     signals::max_window(spec) as i32
 }
 
-/// The signals able to change a feature of their row, with what each
-/// contributes: `rows` carries `key`, `__as_of` and the signal columns.
-/// Only signals recorded strictly before the as-of day count; a past event
-/// counts in the windows its age (≥ 1 day) falls in, a scheduled one counts
-/// as days until it (≥ 0), within the recency cap.
-fn events(rows: LazyFrame, types: LazyFrame, spec: &FeatureSpec, key: &str) -> LazyFrame {
+/// The signals able to change a feature of their row (`key`, `__type`,
+/// `__age`, `value`): `rows` carries `key`, `__as_of` and the signal
+/// columns. Only signals recorded strictly before the as-of day count; a
+/// past event counts in the windows its age (≥ 1 day) falls in, a scheduled
+/// one as days until it (≥ 0), within the recency cap.
+fn relevant(rows: LazyFrame, types: LazyFrame, spec: &FeatureSpec, key: &str) -> LazyFrame {
     let n_past = spec.signal_types.len() as u32;
     let cap = spec.recency_cap_days as i32;
-    let age = col(AS_OF) - col("date");
     let past = col(TYPE).lt(lit(n_past));
-    let mut contributions = vec![];
-    for &w in &spec.windows {
-        contributions.push(
-            when(past.clone().and(col("__age").lt_eq(lit(w as i32))))
-                .then(col("value"))
-                .otherwise(lit(0.0))
-                .alias(window_col(w)),
-        );
-    }
-    contributions.extend([
-        when(past.clone())
-            .then(col("__age").clip_max(lit(cap)).cast(DataType::Float64))
-            .otherwise(lit(NULL).cast(DataType::Float64))
-            .alias("__since"),
-        when(past.clone().and(col("__age").lt_eq(lit(max_window(spec)))))
-            .then(lit(1.0))
-            .otherwise(lit(0.0))
-            .alias("__seen"),
-        when(past.clone().not())
-            .then((-col("__age")).cast(DataType::Float64))
-            .otherwise(lit(NULL).cast(DataType::Float64))
-            .alias("__until"),
-    ]);
     // what no type can use goes before the join: unknown at the as-of
     // day, or beyond every window and the cap either side of it
     let reach = (max_window(spec)).max(cap - 1);
-    rows.with_column(age.alias("__age"))
+    rows.with_column((col(AS_OF) - col("date")).alias("__age"))
         .filter(
             col("recorded")
                 .lt(col(AS_OF))
@@ -215,12 +192,51 @@ fn events(rows: LazyFrame, types: LazyFrame, spec: &FeatureSpec, key: &str) -> L
                     .and(col("__age").lt_eq(lit(0)))
                     .and((-col("__age")).lt(lit(cap)))),
         )
-        .select(
-            [col(key), col(TYPE)]
-                .into_iter()
-                .chain(contributions)
-                .collect::<Vec<_>>(),
-        )
+        .select([col(key), col(TYPE), col("__age"), col("value")])
+}
+
+/// What each relevant signal contributes to its row's features: a column
+/// per window, days since (past events), days until (scheduled ones).
+fn contributions(relevant: LazyFrame, spec: &FeatureSpec, key: &str) -> LazyFrame {
+    let n_past = spec.signal_types.len() as u32;
+    let cap = spec.recency_cap_days as i32;
+    let past = col(TYPE).lt(lit(n_past));
+    let mut out = vec![col(key), col(TYPE)];
+    for &w in &spec.windows {
+        out.push(
+            when(past.clone().and(col("__age").lt_eq(lit(w as i32))))
+                .then(col("value"))
+                .otherwise(lit(0.0))
+                .alias(window_col(w)),
+        );
+    }
+    out.extend([
+        when(past.clone())
+            .then(col("__age").clip_max(lit(cap)).cast(DataType::Float64))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .alias("__since"),
+        when(past.clone().and(col("__age").lt_eq(lit(max_window(spec)))))
+            .then(lit(1.0))
+            .otherwise(lit(0.0))
+            .alias("__seen"),
+        when(past.not())
+            .then((-col("__age")).cast(DataType::Float64))
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .alias("__until"),
+    ]);
+    relevant.select(out)
+}
+
+fn events(rows: LazyFrame, types: LazyFrame, spec: &FeatureSpec, key: &str) -> LazyFrame {
+    contributions(relevant(rows, types, spec, key), spec, key)
+}
+
+/// The signals of a batch able to change a feature as of `as_of`
+/// (`account_id`, `__type`, `__age`, `value`): what the scorer keeps of
+/// each signal (`Snapshot::from_relevant`).
+pub fn relevant_signals(s: &Signals, as_of: i32, spec: &FeatureSpec) -> Result<DataFrame> {
+    let rows = signal_frame(s)?.with_column(lit(as_of).alias(AS_OF));
+    Ok(relevant(rows, named_types(spec)?, spec, "account_id").collect()?)
 }
 
 /// Sums signal contributions (or partial sums of them) per (`key`, type).
@@ -289,9 +305,10 @@ pub enum Timing {
         signals: LazyFrame,
         types: LazyFrame,
     },
-    /// Signals already combined per (account_id, type) as of the rows'
-    /// single as-of day (`Snapshot::build`).
-    Snapshot(std::sync::Arc<Snapshot>),
+    /// Signal features already computed per account as of the rows'
+    /// single as-of day (`Snapshot`), in one or more snapshots of disjoint
+    /// accounts.
+    Snapshot(Vec<std::sync::Arc<Snapshot>>),
 }
 
 impl Timing {
@@ -304,20 +321,24 @@ impl Timing {
     }
 }
 
-/// Every account's signals combined per type as of one day, sorted by
-/// account, with where each account's rows are: the scorer's snapshot of
-/// unsorted signals, looked up per universe batch.
+/// The signal features of a set of accounts as of one day: a row per
+/// account with a signal able to change one, in order of account id. The
+/// scorer's form of the signals, computed once and looked up per universe
+/// batch (as `timing` would compute them for each row).
 pub struct Snapshot {
-    combined: DataFrame,
-    index: rustc_hash::FxHashMap<String, (IdxSize, IdxSize)>,
+    /// The feature columns (`wide`), row `i` for `ids[i]`.
+    wide: DataFrame,
+    /// Ascending, distinct, in one chunk.
+    ids: StringChunked,
 }
 
 /// Combined partial sums kept before they are combined again.
 const PARTS: usize = 16;
 
 impl Snapshot {
-    /// Combines `batches` as they come (so memory holds partial sums, not
-    /// signals), then all of them again.
+    /// The snapshot of every account in `batches`: each batch combined as
+    /// it comes (so memory holds partial sums, not signals), then all of
+    /// them again.
     pub fn build(
         batches: impl Iterator<Item = Result<Signals>>,
         as_of: i32,
@@ -345,42 +366,86 @@ impl Snapshot {
             }
         }
         combine_all(&mut parts)?;
-        let combined = match parts.pop() {
-            Some(p) => p.sort(["account_id"], Default::default()).collect()?,
-            None => empty_combined(spec)?,
-        };
-        let mut index: rustc_hash::FxHashMap<String, (IdxSize, IdxSize)> = Default::default();
-        for (i, id) in combined.column("account_id")?.str()?.iter().enumerate() {
-            if let Some(id) = id {
-                let e = index.entry(id.to_string()).or_insert((i as IdxSize, 0));
-                e.1 += 1;
-            }
+        match parts.pop() {
+            Some(p) => Snapshot::from_combined(p.collect()?, spec),
+            None => Snapshot::empty(spec),
         }
-        // the index holds the ids: the rows need not
-        let combined = combined.drop("account_id")?;
-        Ok(Snapshot { combined, index })
+    }
+
+    /// The snapshot of the accounts of `relevant_signals` frames.
+    pub fn from_relevant(relevant: LazyFrame, spec: &FeatureSpec) -> Result<Snapshot> {
+        let combined = combine(contributions(relevant, spec, "account_id"), spec, "account_id");
+        Snapshot::from_combined(combined.collect()?, spec)
+    }
+
+    /// From sums per (`account_id`, type): the accounts numbered in id
+    /// order, so `wide` joins on a number and its rows come out in order.
+    fn from_combined(combined: DataFrame, spec: &FeatureSpec) -> Result<Snapshot> {
+        let combined = combined.sort(["account_id"], SortMultipleOptions::default())?;
+        let ids = combined.column("account_id")?.str()?;
+        let mut code: Vec<IdxSize> = Vec::with_capacity(ids.len());
+        let mut distinct: Vec<&str> = vec![];
+        for id in ids.iter() {
+            let id = id.unwrap_or("");
+            if distinct.last() != Some(&id) {
+                distinct.push(id);
+            }
+            code.push(distinct.len() as IdxSize - 1);
+        }
+        let distinct = StringChunked::from_iter_values("account_id".into(), distinct.into_iter());
+        let mut numbered = combined.drop("account_id")?;
+        numbered.with_column(Column::new(ROW.into(), code))?;
+        let wide = wide(numbered, spec)?
+            .sort([ROW], SortMultipleOptions::default())?
+            .drop(ROW)?;
+        Ok(Snapshot {
+            wide,
+            ids: distinct.rechunk().into_owned(),
+        })
+    }
+
+    /// The snapshot of no account.
+    pub fn empty(spec: &FeatureSpec) -> Result<Snapshot> {
+        Snapshot::from_combined(empty_combined(spec)?, spec)
     }
 
     /// The accounts with a signal able to change a feature.
     pub fn accounts(&self) -> usize {
-        self.index.len()
+        self.ids.len()
     }
 
-    /// The combined rows of each key's account, with the key's `ROW`.
-    fn lookup(&self, keys: &DataFrame) -> Result<DataFrame> {
+    /// The features of each key (`ROW`, `account_id`) found here, with the
+    /// key's `ROW`; None when no key is.
+    fn lookup(&self, keys: &DataFrame) -> Result<Option<DataFrame>> {
         let (mut take, mut row): (Vec<IdxSize>, Vec<IdxSize>) = (vec![], vec![]);
         let rows = keys.column(ROW)?.idx()?;
         let ids = keys.column("account_id")?.str()?;
+        let known = self.ids.downcast_as_array();
         for (r, id) in rows.iter().zip(ids.iter()) {
-            if let (Some(r), Some((start, len))) = (r, id.and_then(|id| self.index.get(id))) {
-                take.extend(*start..start + len);
-                row.extend(std::iter::repeat_n(r, *len as usize));
+            let (Some(r), Some(id)) = (r, id) else {
+                continue;
+            };
+            // binary search: the first id not below `id`
+            let (mut lo, mut hi) = (0, known.len());
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if known.value(mid) < id {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            if lo < known.len() && known.value(lo) == id {
+                take.push(lo as IdxSize);
+                row.push(r);
             }
         }
-        let mut df = self.combined.take(&IdxCa::from_vec("take".into(), take))?;
-        let row = IdxCa::from_vec(ROW.into(), row);
-        df.with_column(Column::new(ROW.into(), row.into_series()))?;
-        Ok(df)
+        if take.is_empty() {
+            return Ok(None);
+        }
+        let mut df = self.wide.take(&IdxCa::from_vec("take".into(), take))?;
+        df.with_column(Column::new(ROW.into(), row))?;
+        Ok(Some(df))
     }
 }
 
@@ -469,7 +534,18 @@ fn timing_in_chunks(
             }
             Ok(Some(concat(parts, UnionArgs::default())?.collect()?))
         }
-        Timing::Snapshot(s) => Ok(Some(wide(s.lookup(keys)?, spec)?)),
+        Timing::Snapshot(list) => {
+            let mut parts = vec![];
+            for s in list {
+                if let Some(found) = s.lookup(keys)? {
+                    parts.push(found.lazy());
+                }
+            }
+            if parts.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(concat(parts, UnionArgs::default())?.collect()?))
+        }
     }
 }
 
@@ -818,15 +894,13 @@ mod tests {
     type Row<'a> = (&'a str, i32, Option<i32>, &'a str, Option<f64>);
 
     fn signals(day: i32, rows: &[Row]) -> Signals {
-        let mut s = Signals::default();
-        for &(id, ago, rec, t, v) in rows {
-            s.account_id.push(Some(id.into()));
-            s.date.push(Some(day - ago));
-            s.recorded_date.push(rec.map(|r| day - r));
-            s.signal.push(Some(t.into()));
-            s.value.push(v);
-        }
-        s
+        Signals::new(
+            rows.iter().map(|r| Some(r.0)).collect(),
+            rows.iter().map(|r| Some(day - r.1)).collect(),
+            rows.iter().map(|r| r.2.map(|d| day - d)).collect(),
+            rows.iter().map(|r| Some(r.3)).collect(),
+            rows.iter().map(|r| r.4).collect(),
+        )
     }
 
     /// The signal features of a feature table, in `names` order.
@@ -891,9 +965,19 @@ mod tests {
         // the snapshot, built from two batches
         let batches = [0..6, 6..s.len()].map(|r| Ok(s.rows(r)));
         let snapshot = Snapshot::build(batches.into_iter(), day, &spec).unwrap();
-        let aggregated = scored(Timing::Snapshot(Arc::new(snapshot)));
+        let aggregated = scored(Timing::Snapshot(vec![Arc::new(snapshot)]));
+        // the scorer's ranges: a snapshot per range of accounts, from the
+        // signals able to change a feature
+        let relevant = relevant_signals(&s, day, &spec).unwrap().lazy();
+        let ranges = [
+            relevant.clone().filter(col("account_id").lt(lit("c"))),
+            relevant.filter(col("account_id").gt_eq(lit("c"))),
+        ]
+        .map(|r| Arc::new(Snapshot::from_relevant(r, &spec).unwrap()));
+        let ranged = scored(Timing::Snapshot(ranges.to_vec()));
         assert_eq!(training, raw);
         assert_eq!(training, aggregated);
+        assert_eq!(training, ranged);
         let col = |n: &str| match training.get(n) {
             Some(Values::Num(v)) => v.clone(),
             _ => panic!("{n} missing"),

@@ -674,16 +674,21 @@ fn load_signals(
     };
     for s in tables::signal_batches(path, &cfg.columns.signals, 262_144)? {
         let s = s?;
-        for i in 0..s.len() {
+        for (i, sig) in s.signal.iter().enumerate() {
             if s.date[i].is_none() {
                 note(&mut no_date, total + i + 1);
             }
-            if s.signal[i].is_none() {
+            if sig.is_none() {
                 note(&mut no_signal, total + i + 1);
             }
         }
-        let known = |i: usize| s.account_id[i].as_deref().is_some_and(|x| ids.contains(x));
-        unknown += (0..s.len()).filter(|&i| !known(i)).count();
+        let known: Vec<bool> = s
+            .account_id
+            .iter()
+            .map(|x| x.is_some_and(|x| ids.contains(x)))
+            .collect();
+        unknown += known.iter().filter(|k| !**k).count();
+        let known = |i: usize| known[i];
         total += s.len();
         kept.extend(&s, known);
     }

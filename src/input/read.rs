@@ -397,6 +397,30 @@ pub fn strings(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<String>>> {
         .collect())
 }
 
+/// `strings`, as one Polars column named `name`.
+pub fn text(a: &ArrayRef, name: &str, loc: &Loc) -> Result<polars::prelude::StringChunked> {
+    use polars::prelude::NewChunkedArray;
+    fn trimmed(s: Option<&str>) -> Option<&str> {
+        s.map(str::trim).filter(|s| !s.is_empty())
+    }
+    if let Some(v) = text_values(a) {
+        return Ok(polars::prelude::StringChunked::from_iter_options(
+            name.into(),
+            v.into_iter().map(trimmed),
+        ));
+    }
+    let cast = arrow::compute::cast(a, &DataType::Utf8).map_err(|e| {
+        Error::data(
+            loc.file,
+            format!("column `{}` cannot be read as text: {e}", loc.column),
+        )
+    })?;
+    Ok(polars::prelude::StringChunked::from_iter_options(
+        name.into(),
+        cast.as_string::<i32>().iter(),
+    ))
+}
+
 /// Whether a column holds numbers (or booleans): a number or boolean
 /// type, or text whose values nearly all read as numbers (the few others
 /// are then reported by `numbers` as typos, row by row). Otherwise it is

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use arrow::array::RecordBatch;
+use polars::prelude::{NewChunkedArray, StringChunked};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -157,14 +158,17 @@ pub struct Opportunities {
     pub deal_text: Vec<(String, Vec<Option<String>>)>,
 }
 
+/// A batch of signals. Ids and types are Polars string columns (one
+/// buffer each, not a heap string per row): tens of millions of signals
+/// pass through here on their way into the feature plan.
 #[derive(Debug, Clone, Default)]
 pub struct Signals {
-    pub account_id: Vec<Option<String>>,
+    pub account_id: StringChunked,
     pub date: Vec<Option<i32>>,
     /// When the event became known; defaults to `date`.
     pub recorded_date: Vec<Option<i32>>,
     /// Normalized signal type (`demo_request`).
-    pub signal: Vec<Option<String>>,
+    pub signal: StringChunked,
     pub value: Vec<Option<f64>>,
 }
 
@@ -215,9 +219,8 @@ impl SignalTable {
             codes.insert(v.to_string(), c);
             c
         }
-        for i in 0..s.len() {
-            let (Some(id), Some(date), Some(sig)) = (&s.account_id[i], s.date[i], &s.signal[i])
-            else {
+        for (i, (id, sig)) in s.account_id.iter().zip(s.signal.iter()).enumerate() {
+            let (Some(id), Some(date), Some(sig)) = (id, s.date[i], sig) else {
                 continue;
             };
             if !keep(i) {
@@ -367,6 +370,28 @@ fn col_strings(
     first_row: usize,
 ) -> Result<Vec<Option<String>>> {
     column(b, m, c, first_row, read::strings)
+}
+
+/// Text (ids, names) as one Polars column.
+fn col_text(b: &RecordBatch, m: &ColumnMap, c: &str, first_row: usize) -> Result<StringChunked> {
+    match m
+        .source(c)
+        .and_then(|src| b.column_by_name(&src).map(|a| (src, a)))
+    {
+        Some((src, a)) => read::text(
+            a,
+            c,
+            &Loc {
+                file: &m.file,
+                column: &src,
+                first_row,
+            },
+        ),
+        None => Ok(StringChunked::from_iter_options(
+            c.into(),
+            std::iter::repeat_n(None::<&str>, b.num_rows()),
+        )),
+    }
 }
 
 fn col_numbers(
@@ -566,26 +591,42 @@ impl Signals {
         let date = col_dates(b, m, "date", first_row)?;
         let recorded_date = col_dates(b, m, "recorded_date", first_row)?;
         // few distinct signal names: normalize each once per batch
-        let mut normalized: std::collections::HashMap<String, String> = Default::default();
-        let signal = col_strings(b, m, "signal", first_row)?
-            .into_iter()
-            .map(|s| {
-                s.map(|s| {
-                    normalized
-                        .entry(s)
-                        .or_insert_with_key(|s| crate::config::normalize_name(s))
-                        .clone()
-                })
-            })
-            .collect();
+        let raw = col_text(b, m, "signal", first_row)?;
+        let mut normalized: rustc_hash::FxHashMap<&str, String> = Default::default();
+        for s in raw.iter().flatten() {
+            normalized
+                .entry(s)
+                .or_insert_with(|| crate::config::normalize_name(s));
+        }
+        let signal = StringChunked::from_iter_options(
+            "signal".into(),
+            raw.iter().map(|s| s.map(|s| normalized[s].as_str())),
+        );
         let value = col_numbers(b, m, "value", first_row)?;
         Ok(Signals {
-            account_id: col_strings(b, m, "account_id", first_row)?,
+            account_id: col_text(b, m, "account_id", first_row)?,
             date,
             recorded_date,
             signal,
             value,
         })
+    }
+
+    /// Signals from their columns (normalized types).
+    pub fn new(
+        account_id: Vec<Option<&str>>,
+        date: Vec<Option<i32>>,
+        recorded_date: Vec<Option<i32>>,
+        signal: Vec<Option<&str>>,
+        value: Vec<Option<f64>>,
+    ) -> Signals {
+        Signals {
+            account_id: StringChunked::from_iter_options("account_id".into(), account_id.into_iter()),
+            date,
+            recorded_date,
+            signal: StringChunked::from_iter_options("signal".into(), signal.into_iter()),
+            value,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -594,14 +635,14 @@ impl Signals {
     pub fn is_empty(&self) -> bool {
         self.account_id.is_empty()
     }
-    /// A copy of the rows `r` (a batch, for tests).
+    /// The rows `r` (a batch, for tests).
     #[cfg(test)]
     pub fn rows(&self, r: std::ops::Range<usize>) -> Signals {
         Signals {
-            account_id: self.account_id[r.clone()].to_vec(),
+            account_id: self.account_id.slice(r.start as i64, r.len()),
             date: self.date[r.clone()].to_vec(),
             recorded_date: self.recorded_date[r.clone()].to_vec(),
-            signal: self.signal[r.clone()].to_vec(),
+            signal: self.signal.slice(r.start as i64, r.len()),
             value: self.value[r].to_vec(),
         }
     }

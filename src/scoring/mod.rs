@@ -26,7 +26,7 @@ use crate::input::{read, tables, Accounts, ColumnMap};
 use crate::model::{fnv64, Model};
 
 mod opportunities;
-mod sort;
+mod ranges;
 
 pub use opportunities::{score_opportunities, OpportunityOptions};
 
@@ -159,75 +159,72 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
         let cols = tables::account_sources(&map, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
         plans.push(Plan { path, map, cols });
     }
-    // the sorted runs of unsorted signals live as long as the scoring
-    let mut sorted_runs: Option<sort::Runs> = None;
-    let mut timing = match &o.signals {
+    // the ranges' files live as long as the scoring
+    let mut ranges: Option<ranges::Ranges> = None;
+    let timing = match &o.signals {
         None => Timing::Whole(None),
         Some(p) => {
             let universe: Vec<(&Path, String)> = plans
                 .iter()
                 .map(|p| Ok((p.path.as_path(), p.map.require("account_id")?)))
                 .collect::<Result<_>>()?;
-            let sig_id = cfg
-                .columns
-                .signals
-                .get("account_id")
-                .cloned()
-                .unwrap_or_else(|| "account_id".into());
-            let expanded = read::expand_inputs(p)?;
-            let signal_files: Vec<(&Path, String)> = expanded
+            let signal_rows: Option<usize> = read::expand_inputs(p)?
                 .iter()
-                .map(|f| (f.as_path(), sig_id.clone()))
-                .collect();
-            let merge = |batches| Timing::Merge {
-                batches,
-                current: Default::default(),
-                pos: 0,
-                pending: Default::default(),
-                last_max: String::new(),
+                .map(|f| read::parquet_rows(f))
+                .sum();
+            let universe_rows: Option<usize> =
+                universe.iter().map(|(f, _)| read::parquet_rows(f)).sum();
+            let fits = match (universe_rows, signal_rows) {
+                (Some(u), Some(s)) => u.min(s) <= o.snapshot_accounts,
+                (Some(n), None) | (None, Some(n)) => n <= o.snapshot_accounts,
+                (None, None) => false,
             };
-            let universe_sorted = sorted_ids(&universe)?;
-            if universe_sorted && sorted_ids(&signal_files)? {
-                tracing::info!("universe and signals sorted by account_id: merge path");
-                merge(Box::new(tables::signal_batches(
-                    p,
-                    &cfg.columns.signals,
-                    o.batch_size,
-                )?))
-            } else if universe_sorted
-                && !snapshot_fits(&universe, &signal_files, o.snapshot_accounts)
-            {
-                // unsorted signals: sorted on disk first, so memory stays bounded
-                let name = o
-                    .out
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("scores");
-                let dir = crate::output::tmp_path(&o.out.with_file_name(format!("{name}.signals")));
-                let (runs, sorted) =
-                    sort::sorted(p, &cfg.columns.signals, o.batch_size, sort::RUN_ROWS, dir)?;
-                sorted_runs = Some(runs);
-                tracing::info!(
-                    "universe sorted by account_id, signals not: sorted runs, merge path"
-                );
-                merge(Box::new(sorted))
-            } else {
-                // large batches: each is one Polars query
-                let snapshot = plan::Snapshot::build(
-                    tables::signal_batches(p, &cfg.columns.signals, SNAPSHOT_BATCH)?,
-                    o.as_of,
-                    &model.spec,
-                )?;
-                tracing::info!(accounts = snapshot.accounts(), "signal snapshot");
-                Timing::Whole(Some(std::sync::Arc::new(snapshot)))
+            let sample = if fits { None } else { sorted_sample(&universe)? };
+            match sample {
+                Some(sample) => {
+                    // a sorted universe too large for one snapshot: ranges
+                    let parts = signal_rows
+                        .unwrap_or(usize::MAX)
+                        .div_ceil(ranges::RANGE_SIGNALS)
+                        .clamp(1, sample.len().max(1));
+                    let bounds = bounds(&sample, parts);
+                    let name = o
+                        .out
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or("scores");
+                    let dir = crate::output::tmp_path(&o.out.with_file_name(format!("{name}.signals")));
+                    ranges = Some(ranges::Ranges::write(
+                        p,
+                        &cfg.columns.signals,
+                        o.as_of,
+                        &model.spec,
+                        bounds,
+                        dir,
+                    )?);
+                    Timing::Ranges {
+                        source: Box::new(ranges.as_ref().map(|r| r.snapshots(&model.spec)).into_iter().flatten()),
+                        loaded: Default::default(),
+                    }
+                }
+                None => {
+                    let snapshot = plan::Snapshot::build(
+                        tables::signal_batches(p, &cfg.columns.signals, SNAPSHOT_BATCH)?,
+                        o.as_of,
+                        &model.spec,
+                    )?;
+                    tracing::info!(accounts = snapshot.accounts(), "signal snapshot");
+                    Timing::Whole(Some(std::sync::Arc::new(snapshot)))
+                }
             }
         }
     };
+    let mut timing = timing;
 
     let tmp = crate::output::tmp_path(&o.out);
     let result = write_scores(model, o, &plans, row_shard, &mut timing, &tmp);
     drop(timing);
-    drop(sorted_runs);
+    drop(ranges);
     match result {
         Ok(s) => {
             std::fs::rename(&tmp, &o.out).map_err(|e| Error::io(&o.out, e))?;
@@ -243,27 +240,20 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
 /// Signal rows per batch of the snapshot.
 const SNAPSHOT_BATCH: usize = 1 << 20;
 
-/// The default of `ScoreOptions::snapshot_accounts` (about 400 bytes each).
+/// The default of `ScoreOptions::snapshot_accounts` (a row of features
+/// per account, about 250 bytes each).
 pub const SNAPSHOT_ACCOUNTS: usize = 2_000_000;
 
-/// Whether a whole snapshot stays small: the universe or the signals have
-/// at most `limit` rows (parquet footers; CSV counts as large). The
-/// snapshot is the faster path, the on-disk sort the bounded one.
-fn snapshot_fits(universe: &[(&Path, String)], signals: &[(&Path, String)], limit: usize) -> bool {
-    let rows = |files: &[(&Path, String)]| -> Option<usize> {
-        files.iter().map(|(f, _)| read::parquet_rows(f)).sum()
-    };
-    let bound = match (rows(universe), rows(signals)) {
-        (Some(u), Some(s)) => u.min(s),
-        (Some(n), None) | (None, Some(n)) => n,
-        (None, None) => usize::MAX,
-    };
-    bound <= limit
-}
+/// Every `SAMPLE_EVERY`-th account id of a sorted universe, from which
+/// the ranges' bounds are chosen.
+const SAMPLE_EVERY: usize = 64;
 
-/// Whether the id columns of the files, read in order, never decrease.
-fn sorted_ids(files: &[(&Path, String)]) -> Result<bool> {
-    let mut last: Option<String> = None;
+/// Every `SAMPLE_EVERY`-th id of the files, read in order, if their ids
+/// never decrease; None if they do.
+fn sorted_sample(files: &[(&Path, String)]) -> Result<Option<Vec<String>>> {
+    let mut last = String::new();
+    let mut sample = vec![];
+    let mut n = 0usize;
     for (f, col) in files {
         for b in read::read_batches(f, Some(std::slice::from_ref(col)), 262_144)? {
             let b = b?;
@@ -274,96 +264,88 @@ fn sorted_ids(files: &[(&Path, String)]) -> Result<bool> {
                 .ok_or_else(|| Error::Internal("account ids are not text".into()))?;
             for id in ids.iter() {
                 let id = id.unwrap_or("");
-                if last.as_deref().is_some_and(|l| id < l) {
-                    return Ok(false);
+                if n > 0 && id < last.as_str() {
+                    return Ok(None);
                 }
-                if last.as_deref() != Some(id) {
-                    last = Some(id.to_string());
+                if n % SAMPLE_EVERY == 0 {
+                    sample.push(id.to_string());
                 }
+                last.clear();
+                last.push_str(id);
+                n += 1;
             }
         }
     }
-    Ok(true)
+    Ok(Some(sample))
 }
 
-/// Where a batch's timing features come from: one snapshot of every
-/// account's signals (combined per account and type), or, when the universe
-/// and the signals are both sorted by account id, the signals streamed
-/// alongside the universe, a batch's worth at a time (memory bounded by the
-/// batch, not the universe).
+/// The first ids of `parts` ranges of about equal numbers of accounts
+/// (the first range's start is implicit), from a sorted sample.
+fn bounds(sample: &[String], parts: usize) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for k in 1..parts {
+        let id = &sample[k * sample.len() / parts];
+        if out.last().is_none_or(|l| l < id) && id > &sample[0] {
+            out.push(id.clone());
+        }
+    }
+    out
+}
+
+/// Where a batch's timing features come from: no signals, one snapshot of
+/// every account, or (a universe sorted by account id) the snapshots of
+/// consecutive ranges of accounts, loaded as the batches reach them.
 enum Timing<'a> {
     Whole(Option<std::sync::Arc<plan::Snapshot>>),
-    Merge {
-        batches: Box<dyn Iterator<Item = Result<tables::Signals>> + Send + 'a>,
-        current: tables::Signals,
-        pos: usize,
-        /// The signals of the accounts up to the previous batch's largest id.
-        pending: Vec<polars::prelude::LazyFrame>,
-        /// The largest id of the previous batch.
-        last_max: String,
+    Ranges {
+        /// Each range's end (exclusive; None for the last) and snapshot.
+        #[allow(clippy::type_complexity)]
+        source: Box<
+            dyn Iterator<Item = Result<(Option<String>, std::sync::Arc<plan::Snapshot>)>>
+                + Send
+                + 'a,
+        >,
+        /// The ranges a batch may need, in order.
+        loaded: std::collections::VecDeque<(Option<String>, std::sync::Arc<plan::Snapshot>)>,
     },
 }
 
 impl Timing<'_> {
-    /// The signals of a batch of accounts (ids ascending in merge mode).
-    fn lookup(
-        &mut self,
-        ids: &[Option<String>],
-        spec: &features::FeatureSpec,
-    ) -> Result<plan::Timing> {
-        let (batches, current, pos, pending, last_max) = match self {
+    /// The signal features of a batch of accounts (ids ascending across
+    /// batches when in ranges).
+    fn lookup(&mut self, ids: &[Option<String>]) -> Result<plan::Timing> {
+        let (source, loaded) = match self {
             Timing::Whole(None) => return Ok(plan::Timing::None),
-            Timing::Whole(Some(s)) => return Ok(plan::Timing::Snapshot(s.clone())),
-            Timing::Merge {
-                batches,
-                current,
-                pos,
-                pending,
-                last_max,
-            } => (batches, current, pos, pending, last_max),
+            Timing::Whole(Some(s)) => return Ok(plan::Timing::Snapshot(vec![s.clone()])),
+            Timing::Ranges { source, loaded } => (source, loaded),
         };
-        let max = ids
-            .iter()
-            .map(|i| i.as_deref().unwrap_or(""))
-            .max()
-            .unwrap_or("");
-        // an account repeated across the batch boundary keeps its signals
-        let min = ids
-            .iter()
-            .map(|i| i.as_deref().unwrap_or(""))
-            .min()
-            .unwrap_or("");
-        if min > last_max.as_str() {
-            pending.clear();
+        let min = ids.iter().map(|i| i.as_deref().unwrap_or("")).min().unwrap_or("");
+        let max = ids.iter().map(|i| i.as_deref().unwrap_or("")).max().unwrap_or("");
+        // ranges wholly below the batch are done
+        while loaded
+            .front()
+            .is_some_and(|(end, _)| end.as_deref().is_some_and(|e| e <= min))
+        {
+            loaded.pop_front();
         }
-        *last_max = max.to_string();
-        loop {
-            if *pos == current.len() {
-                match batches.next() {
-                    Some(b) => {
-                        *current = b?;
-                        *pos = 0;
-                        continue;
+        // load until a range reaches past the batch
+        while loaded
+            .back()
+            .is_none_or(|(end, _)| end.as_deref().is_some_and(|e| e <= max))
+        {
+            match source.next() {
+                Some(r) => {
+                    let (end, s) = r?;
+                    if end.as_deref().is_none_or(|e| e > min) {
+                        loaded.push_back((end, s));
                     }
-                    None => break,
                 }
-            }
-            let start = *pos;
-            while *pos < current.len() && current.account_id[*pos].as_deref().unwrap_or("") <= max {
-                *pos += 1;
-            }
-            if *pos > start {
-                pending.push(plan::signal_rows(current, start..*pos)?);
-            }
-            if *pos < current.len() {
-                break;
+                None => break,
             }
         }
-        let signals = match pending.len() {
-            0 => plan::signal_frame(&tables::Signals::default())?,
-            _ => polars::prelude::concat(pending.as_slice(), Default::default())?,
-        };
-        plan::Timing::named(signals, spec)
+        Ok(plan::Timing::Snapshot(
+            loaded.iter().map(|(_, s)| s.clone()).collect(),
+        ))
     }
 }
 
@@ -528,7 +510,7 @@ fn read_accounts(
             if acc.is_empty() {
                 continue;
             }
-            let signals = timing.lookup(&acc.account_id, &model.spec)?;
+            let signals = timing.lookup(&acc.account_id)?;
             let (table, status) =
                 features::as_of_features(&acc, o.as_of, signals, &model.spec, won.clone())?;
             if tx.send(Ok((acc, table, status))).is_err() {

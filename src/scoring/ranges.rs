@@ -1,0 +1,148 @@
+//! Signals for a universe sorted by account id that is too large for one
+//! snapshot: the accounts are cut into ranges of about equal numbers of
+//! signals (at ids sampled from the universe), one pass writes each signal
+//! able to change a feature as of the scoring day into its range's file
+//! (lz4 parquet in a temporary folder beside the output), and each range
+//! becomes one `plan::Snapshot` when the universe batches reach it. Memory
+//! holds a batch of signals while writing and a range or two while
+//! scoring, not every account's features at once. The signals may come in
+//! any order.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::features::{plan, FeatureSpec};
+use crate::input::tables;
+
+/// Signal rows per range (at most, if every one can change a feature).
+pub const RANGE_SIGNALS: usize = 2_000_000;
+/// Signal rows read at a time.
+const READ_ROWS: usize = 1 << 20;
+
+/// The ranges' files, in account order, with each range's end (the first
+/// id of the next range; None for the last). The folder is removed when
+/// dropped, on success and on every error.
+pub struct Ranges {
+    dir: PathBuf,
+    files: Vec<PathBuf>,
+    ends: Vec<Option<String>>,
+}
+
+impl Drop for Ranges {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The range of an account id: the number of range starts at or below it.
+fn range_of(bounds: &[String], id: &str) -> usize {
+    bounds.partition_point(|b| b.as_str() <= id)
+}
+
+impl Ranges {
+    /// Writes the signals of `path` that can change a feature as of
+    /// `as_of` into the files of the ranges starting at `bounds`
+    /// (ascending), in `dir` (cleared first: a killed run may have left it).
+    pub fn write(
+        path: &Path,
+        map: &std::collections::BTreeMap<String, String>,
+        as_of: i32,
+        spec: &FeatureSpec,
+        bounds: Vec<String>,
+        dir: PathBuf,
+    ) -> Result<Ranges> {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let files: Vec<PathBuf> = (0..=bounds.len())
+            .map(|k| dir.join(format!("range-{k}.parquet")))
+            .collect();
+        let mut ends: Vec<Option<String>> = bounds.iter().cloned().map(Some).collect();
+        ends.push(None);
+        let ranges = Ranges { dir, files, ends };
+        let mut writers: Vec<Option<Writer>> =
+            (0..ranges.files.len()).map(|_| None).collect();
+        let batches = tables::signal_batches(path, map, READ_ROWS)?;
+        // reading and parsing on a thread of its own, a batch ahead
+        std::thread::scope(|scope| -> Result<()> {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                for b in batches {
+                    let stop = b.is_err();
+                    if tx.send(b).is_err() || stop {
+                        return;
+                    }
+                }
+            });
+            for s in rx {
+                let relevant = plan::relevant_signals(&s?, as_of, spec)?;
+                let ids = relevant.column("account_id")?.str()?;
+                let mut rows: Vec<Vec<IdxSize>> = vec![vec![]; ranges.files.len()];
+                for (i, id) in ids.iter().enumerate() {
+                    rows[range_of(&bounds, id.unwrap_or(""))].push(i as IdxSize);
+                }
+                for (k, rows) in rows.into_iter().enumerate() {
+                    if rows.is_empty() {
+                        continue;
+                    }
+                    let part = relevant.take(&IdxCa::from_vec("rows".into(), rows))?;
+                    let w = match &mut writers[k] {
+                        Some(w) => w,
+                        slot => slot.insert(create(&ranges.files[k], &part.schema())?),
+                    };
+                    w.write_batch(&part)?;
+                }
+            }
+            Ok(())
+        })?;
+        for w in writers.into_iter().flatten() {
+            w.finish()?;
+        }
+        tracing::info!(ranges = ranges.files.len(), "signals written into ranges of accounts");
+        Ok(ranges)
+    }
+
+    /// Each range's end and snapshot, in account order.
+    pub fn snapshots<'a>(
+        &'a self,
+        spec: &'a FeatureSpec,
+    ) -> impl Iterator<Item = Result<(Option<String>, Arc<plan::Snapshot>)>> + Send + 'a {
+        self.files.iter().zip(&self.ends).map(move |(f, end)| {
+            let snapshot = if f.exists() {
+                let file = File::open(f).map_err(|e| Error::io(f, e))?;
+                let df = ParquetReader::new(file).finish()?;
+                plan::Snapshot::from_relevant(df.lazy(), spec)?
+            } else {
+                plan::Snapshot::empty(spec)?
+            };
+            Ok((end.clone(), Arc::new(snapshot)))
+        })
+    }
+}
+
+type Writer = polars::io::parquet::write::BatchedWriter<File>;
+
+fn create(path: &Path, schema: &Schema) -> Result<Writer> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    Ok(ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Lz4Raw)
+        .batched(schema)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_fall_in_the_range_that_starts_at_or_below_them() {
+        let bounds = vec!["b".to_string(), "d".to_string()];
+        let ranges: Vec<usize> = ["", "a", "b", "bz", "c", "d", "e"]
+            .iter()
+            .map(|id| range_of(&bounds, id))
+            .collect();
+        assert_eq!(ranges, [0, 0, 1, 1, 1, 2, 2]);
+    }
+}
