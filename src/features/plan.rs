@@ -239,8 +239,10 @@ pub fn relevant_signals(s: &Signals, as_of: i32, spec: &FeatureSpec) -> Result<D
     Ok(relevant(rows, named_types(spec)?, spec, "account_id").collect()?)
 }
 
-/// Sums signal contributions (or partial sums of them) per (`key`, type).
-fn combine(events: LazyFrame, spec: &FeatureSpec, key: &str) -> LazyFrame {
+/// Sums signal contributions (or partial sums of them) per (`ROW`, type),
+/// grouped on one number packing the two (the fast path of a group-by).
+fn combine(events: LazyFrame, spec: &FeatureSpec) -> LazyFrame {
+    let types = lit((spec.signal_types.len() + spec.scheduled_types.len()).max(1) as u64);
     let mut aggs: Vec<Expr> = spec
         .windows
         .iter()
@@ -251,7 +253,29 @@ fn combine(events: LazyFrame, spec: &FeatureSpec, key: &str) -> LazyFrame {
         col("__seen").max(),
         col("__until").min(),
     ]);
-    events.group_by([col(key), col(TYPE)]).agg(aggs)
+    events
+        .with_column(
+            (col(ROW).cast(DataType::UInt64) * types.clone() + col(TYPE).cast(DataType::UInt64))
+                .alias("__key"),
+        )
+        .group_by([col("__key")])
+        .agg(aggs)
+        .select(
+            [
+                (col("__key") / types.clone()).cast(IDX_DTYPE).alias(ROW),
+                (col("__key") % types).cast(DataType::UInt32).alias(TYPE),
+            ]
+            .into_iter()
+            .chain(sums_of(spec).into_iter().map(col))
+            .collect::<Vec<_>>(),
+        )
+}
+
+/// The columns a signal contributes to, in order.
+fn sums_of(spec: &FeatureSpec) -> Vec<String> {
+    let mut out: Vec<String> = spec.windows.iter().map(|w| window_col(*w)).collect();
+    out.extend(["__since", "__seen", "__until"].map(String::from));
+    out
 }
 
 /// A column per signal type and window (`signals::names` order), per `ROW`.
@@ -322,96 +346,108 @@ impl Timing {
 }
 
 /// The signal features of a set of accounts as of one day: a row per
-/// account with a signal able to change one, in order of account id. The
+/// account with a signal able to change one. The
 /// scorer's form of the signals, computed once and looked up per universe
 /// batch (as `timing` would compute them for each row).
 pub struct Snapshot {
-    /// The feature columns (`wide`), row `i` for `ids[i]`.
+    /// The feature columns (`wide`).
     wide: DataFrame,
-    /// Ascending, distinct, in one chunk.
-    ids: StringChunked,
+    /// Each account's row.
+    index: Index,
 }
 
-/// Combined partial sums kept before they are combined again.
-const PARTS: usize = 16;
+/// Accounts numbered in order of appearance.
+type Index = rustc_hash::FxHashMap<String, IdxSize>;
+
+/// `frame` with its `account_id` replaced by the account's number in
+/// `index` (`ROW`), new accounts numbered on.
+fn number(frame: DataFrame, index: &mut Index) -> Result<DataFrame> {
+    let ids = frame.column("account_id")?.str()?;
+    let mut code: Vec<IdxSize> = Vec::with_capacity(ids.len());
+    for id in ids.iter() {
+        let id = id.unwrap_or("");
+        let next = index.len() as IdxSize;
+        code.push(match index.get(id) {
+            Some(c) => *c,
+            None => {
+                index.insert(id.to_string(), next);
+                next
+            }
+        });
+    }
+    let mut numbered = frame.drop("account_id")?;
+    numbered.with_column(Column::new(ROW.into(), code))?;
+    Ok(numbered)
+}
+
+/// Relevant signal rows held before they are summed (about 30 bytes each).
+const PENDING_ROWS: usize = 8_000_000;
 
 impl Snapshot {
-    /// The snapshot of every account in `batches`: each batch combined as
-    /// it comes (so memory holds partial sums, not signals), then all of
-    /// them again.
+    /// The snapshot of every account in `batches`. Each batch keeps the
+    /// signals able to change a feature; past `PENDING_ROWS` of those, they
+    /// are summed per (account, type), and the sums are summed again at the
+    /// end (`combine` is associative), so memory is bounded by the accounts,
+    /// not the signals.
     pub fn build(
         batches: impl Iterator<Item = Result<Signals>>,
         as_of: i32,
         spec: &FeatureSpec,
     ) -> Result<Snapshot> {
-        let types = named_types(spec)?;
-        let mut parts: Vec<LazyFrame> = vec![];
-        let combine_all = |parts: &mut Vec<LazyFrame>| -> Result<()> {
-            if parts.len() > 1 {
-                let all = concat(std::mem::take(parts), UnionArgs::default())?;
-                parts.push(combine(all, spec, "account_id").collect()?.lazy());
-            }
+        let mut index = Default::default();
+        let mut sums: Option<DataFrame> = None;
+        let (mut pending, mut pending_rows): (Vec<LazyFrame>, usize) = (vec![], 0);
+        let fold = |sums: &mut Option<DataFrame>, pending: &mut Vec<LazyFrame>| -> Result<()> {
+            let relevant = concat(std::mem::take(pending), UnionArgs::default())?;
+            let mut parts = vec![contributions(relevant, spec, ROW)];
+            parts.extend(sums.take().map(DataFrame::lazy));
+            let all = concat(parts, UnionArgs::default())?;
+            *sums = Some(combine(all, spec).collect()?);
             Ok(())
         };
         for s in batches {
-            let rows = signal_frame(&s?)?.with_column(lit(as_of).alias(AS_OF));
-            let part = combine(
-                events(rows, types.clone(), spec, "account_id"),
-                spec,
-                "account_id",
-            );
-            parts.push(part.collect()?.lazy());
-            if parts.len() >= PARTS {
-                combine_all(&mut parts)?;
+            let relevant = number(relevant_signals(&s?, as_of, spec)?, &mut index)?;
+            pending_rows += relevant.height();
+            pending.push(relevant.lazy());
+            if pending_rows >= PENDING_ROWS {
+                fold(&mut sums, &mut pending)?;
+                pending_rows = 0;
             }
         }
-        combine_all(&mut parts)?;
-        match parts.pop() {
-            Some(p) => Snapshot::from_combined(p.collect()?, spec),
+        if !pending.is_empty() {
+            fold(&mut sums, &mut pending)?;
+        }
+        match sums {
+            Some(sums) => Snapshot::from_combined(sums, index, spec),
             None => Snapshot::empty(spec),
         }
     }
 
     /// The snapshot of the accounts of `relevant_signals` frames.
-    pub fn from_relevant(relevant: LazyFrame, spec: &FeatureSpec) -> Result<Snapshot> {
-        let combined = combine(contributions(relevant, spec, "account_id"), spec, "account_id");
-        Snapshot::from_combined(combined.collect()?, spec)
+    pub fn from_relevant(relevant: DataFrame, spec: &FeatureSpec) -> Result<Snapshot> {
+        let mut index = Default::default();
+        let relevant = number(relevant, &mut index)?;
+        let combined = combine(contributions(relevant.lazy(), spec, ROW), spec);
+        Snapshot::from_combined(combined.collect()?, index, spec)
     }
 
-    /// From sums per (`account_id`, type): the accounts numbered in id
-    /// order, so `wide` joins on a number and its rows come out in order.
-    fn from_combined(combined: DataFrame, spec: &FeatureSpec) -> Result<Snapshot> {
-        let combined = combined.sort(["account_id"], SortMultipleOptions::default())?;
-        let ids = combined.column("account_id")?.str()?;
-        let mut code: Vec<IdxSize> = Vec::with_capacity(ids.len());
-        let mut distinct: Vec<&str> = vec![];
-        for id in ids.iter() {
-            let id = id.unwrap_or("");
-            if distinct.last() != Some(&id) {
-                distinct.push(id);
-            }
-            code.push(distinct.len() as IdxSize - 1);
-        }
-        let distinct = StringChunked::from_iter_values("account_id".into(), distinct.into_iter());
-        let mut numbered = combined.drop("account_id")?;
-        numbered.with_column(Column::new(ROW.into(), code))?;
-        let wide = wide(numbered, spec)?
+    /// From sums per (`ROW`, type), `ROW` numbering the accounts of
+    /// `index`: `wide` joins on the number, and its rows come out in order.
+    fn from_combined(combined: DataFrame, index: Index, spec: &FeatureSpec) -> Result<Snapshot> {
+        let wide = wide(combined, spec)?
             .sort([ROW], SortMultipleOptions::default())?
             .drop(ROW)?;
-        Ok(Snapshot {
-            wide,
-            ids: distinct.rechunk().into_owned(),
-        })
+        Ok(Snapshot { wide, index })
     }
 
     /// The snapshot of no account.
     pub fn empty(spec: &FeatureSpec) -> Result<Snapshot> {
-        Snapshot::from_combined(empty_combined(spec)?, spec)
+        Snapshot::from_combined(empty_combined(spec)?, Default::default(), spec)
     }
 
     /// The accounts with a signal able to change a feature.
     pub fn accounts(&self) -> usize {
-        self.ids.len()
+        self.index.len()
     }
 
     /// The features of each key (`ROW`, `account_id`) found here, with the
@@ -420,23 +456,9 @@ impl Snapshot {
         let (mut take, mut row): (Vec<IdxSize>, Vec<IdxSize>) = (vec![], vec![]);
         let rows = keys.column(ROW)?.idx()?;
         let ids = keys.column("account_id")?.str()?;
-        let known = self.ids.downcast_as_array();
         for (r, id) in rows.iter().zip(ids.iter()) {
-            let (Some(r), Some(id)) = (r, id) else {
-                continue;
-            };
-            // binary search: the first id not below `id`
-            let (mut lo, mut hi) = (0, known.len());
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if known.value(mid) < id {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            if lo < known.len() && known.value(lo) == id {
-                take.push(lo as IdxSize);
+            if let (Some(r), Some(at)) = (r, id.and_then(|id| self.index.get(id))) {
+                take.push(*at);
                 row.push(r);
             }
         }
@@ -451,13 +473,10 @@ impl Snapshot {
 
 fn empty_combined(spec: &FeatureSpec) -> Result<DataFrame> {
     let mut cols = vec![
-        Column::new_empty("account_id".into(), &DataType::String),
+        Column::new_empty(ROW.into(), &IDX_DTYPE),
         Column::new_empty(TYPE.into(), &DataType::UInt32),
     ];
-    for w in &spec.windows {
-        cols.push(Column::new_empty(window_col(*w).into(), &DataType::Float64));
-    }
-    for c in ["__since", "__seen", "__until"] {
+    for c in sums_of(spec) {
         cols.push(Column::new_empty(c.into(), &DataType::Float64));
     }
     Ok(DataFrame::new(0, cols)?)
@@ -524,7 +543,7 @@ fn timing_in_chunks(
                             .and(col("account_id").lt_eq(lit(hi))),
                     );
                     let rows = by_key(in_range)(chunk.lazy(), JoinType::Inner);
-                    let combined = combine(events(rows, types.clone(), spec, ROW), spec, ROW);
+                    let combined = combine(events(rows, types.clone(), spec, ROW), spec);
                     parts.push(wide(combined.collect()?, spec)?.lazy());
                     (start, joined) = (i + 1, 0);
                 }
@@ -973,7 +992,7 @@ mod tests {
             relevant.clone().filter(col("account_id").lt(lit("c"))),
             relevant.filter(col("account_id").gt_eq(lit("c"))),
         ]
-        .map(|r| Arc::new(Snapshot::from_relevant(r, &spec).unwrap()));
+        .map(|r| Arc::new(Snapshot::from_relevant(r.collect().unwrap(), &spec).unwrap()));
         let ranged = scored(Timing::Snapshot(ranges.to_vec()));
         assert_eq!(training, raw);
         assert_eq!(training, aggregated);

@@ -159,9 +159,9 @@ pub struct Linear {
     pub timing: Vec<f64>,
     /// The terms of each source feature (a text feature's levels are adjacent).
     pub sources: Vec<std::ops::Range<usize>>,
-    /// Row-major: by_source[row * sources.len() + s] = the sum over source
-    /// s's terms of coef * standardized value.
-    pub by_source: Vec<f64>,
+    /// by_source[s][row] = the sum over source s's terms of coef *
+    /// standardized value.
+    pub by_source: Vec<Vec<f64>>,
     /// Per row, the sources whose value lay outside the training range and
     /// was held to it (the model does not extrapolate).
     pub outside: Vec<Vec<usize>>,
@@ -169,9 +169,8 @@ pub struct Linear {
 
 impl Linear {
     /// Each source feature's contribution to one row's linear predictor.
-    pub fn row(&self, r: usize) -> &[f64] {
-        let ns = self.sources.len();
-        &self.by_source[r * ns..(r + 1) * ns]
+    pub fn row(&self, r: usize) -> impl Iterator<Item = f64> + '_ {
+        self.by_source.iter().map(move |c| c[r])
     }
 }
 
@@ -373,24 +372,20 @@ impl Model {
             };
             raws.push(raw);
         }
-        let ns = sources.len();
-        let mut by_source = vec![0.0; n * ns];
-        // in blocks of rows, so the row-major block stays in cache while
-        // every term's column streams through it
-        const BLOCK: usize = 512;
-        for start in (0..n).step_by(BLOCK) {
-            let end = (start + BLOCK).min(n);
-            for (j, t) in self.terms.iter().enumerate() {
-                let part = match t.axis {
-                    Axis::Fit => &mut fit,
-                    Axis::Timing => &mut timing,
-                };
-                for r in start..end {
-                    let v = t.coef * (raws[j][r] - t.mean) / t.std;
-                    eta[r] += v;
-                    part[r] += v;
-                    by_source[r * ns + source_of[j]] += v;
-                }
+        // term by term down the columns (in term order, as the sums were
+        // always taken)
+        let mut by_source = vec![vec![0.0; n]; sources.len()];
+        for (j, t) in self.terms.iter().enumerate() {
+            let part = match t.axis {
+                Axis::Fit => &mut fit,
+                Axis::Timing => &mut timing,
+            };
+            let source = &mut by_source[source_of[j]];
+            for (((x, e), p), s) in raws[j].iter().zip(&mut eta).zip(part.iter_mut()).zip(source.iter_mut()) {
+                let v = t.coef * (x - t.mean) / t.std;
+                *e += v;
+                *p += v;
+                *s += v;
             }
         }
         Ok(Linear {

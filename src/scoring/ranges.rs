@@ -114,7 +114,7 @@ impl Ranges {
             let snapshot = if f.exists() {
                 let file = File::open(f).map_err(|e| Error::io(f, e))?;
                 let df = ParquetReader::new(file).finish()?;
-                plan::Snapshot::from_relevant(df.lazy(), spec)?
+                plan::Snapshot::from_relevant(df, spec)?
             } else {
                 plan::Snapshot::empty(spec)?
             };
