@@ -19,7 +19,7 @@ use crate::features::{plan, FeatureSpec};
 use crate::input::tables;
 
 /// Signal rows per range (at most, if every one can change a feature).
-pub const RANGE_SIGNALS: usize = 2_000_000;
+pub const RANGE_SIGNALS: usize = 1_000_000;
 /// Signal rows read at a time.
 const READ_ROWS: usize = 1 << 20;
 
@@ -79,16 +79,32 @@ impl Ranges {
             });
             for s in rx {
                 let relevant = plan::relevant_signals(&s?, as_of, spec)?;
+                // the rows in order of their range (one gather), then a slice per range
                 let ids = relevant.column("account_id")?.str()?;
-                let mut rows: Vec<Vec<IdxSize>> = vec![vec![]; ranges.files.len()];
-                for (i, id) in ids.iter().enumerate() {
-                    rows[range_of(&bounds, id.unwrap_or(""))].push(i as IdxSize);
+                let range: Vec<u32> = ids
+                    .iter()
+                    .map(|id| range_of(&bounds, id.unwrap_or("")) as u32)
+                    .collect();
+                let mut start = vec![0usize; ranges.files.len() + 1];
+                for &k in &range {
+                    start[k as usize + 1] += 1;
                 }
-                for (k, rows) in rows.into_iter().enumerate() {
-                    if rows.is_empty() {
+                for k in 1..start.len() {
+                    start[k] += start[k - 1];
+                }
+                let mut order = vec![0 as IdxSize; range.len()];
+                let mut next = start.clone();
+                for (i, &k) in range.iter().enumerate() {
+                    order[next[k as usize]] = i as IdxSize;
+                    next[k as usize] += 1;
+                }
+                let sorted = relevant.take(&IdxCa::from_vec("order".into(), order))?;
+                for k in 0..ranges.files.len() {
+                    let len = start[k + 1] - start[k];
+                    if len == 0 {
                         continue;
                     }
-                    let part = relevant.take(&IdxCa::from_vec("rows".into(), rows))?;
+                    let part = sorted.slice(start[k] as i64, len);
                     let w = match &mut writers[k] {
                         Some(w) => w,
                         slot => slot.insert(create(&ranges.files[k], &part.schema())?),
