@@ -350,8 +350,10 @@ impl Timing {
 /// scorer's form of the signals, computed once and looked up per universe
 /// batch (as `timing` would compute them for each row).
 pub struct Snapshot {
-    /// The feature columns (`wide`).
-    wide: DataFrame,
+    /// The feature columns (`wide`) of the accounts numbered from
+    /// k·`part` on, part k; whole-number columns as f32.
+    parts: Vec<DataFrame>,
+    part: usize,
     /// Each account's row.
     index: Index,
 }
@@ -382,6 +384,8 @@ fn number(frame: DataFrame, index: &mut Index) -> Result<DataFrame> {
 
 /// Relevant signal rows held before they are summed (about 30 bytes each).
 const PENDING_ROWS: usize = 8_000_000;
+/// Accounts per part of a snapshot.
+const PART_ACCOUNTS: usize = 1 << 18;
 
 impl Snapshot {
     /// The snapshot of every account in `batches`. Each batch keeps the
@@ -414,35 +418,81 @@ impl Snapshot {
                 pending_rows = 0;
             }
         }
-        if !pending.is_empty() {
-            fold(&mut sums, &mut pending)?;
-        }
-        match sums {
-            Some(sums) => Snapshot::from_combined(sums, index, spec),
-            None => Snapshot::empty(spec),
-        }
+        let relevant = match pending.len() {
+            0 => None,
+            _ => Some(concat(pending, UnionArgs::default())?),
+        };
+        Snapshot::finish(relevant, sums, index, spec, PART_ACCOUNTS)
     }
 
     /// The snapshot of the accounts of `relevant_signals` frames.
     pub fn from_relevant(relevant: DataFrame, spec: &FeatureSpec) -> Result<Snapshot> {
-        let mut index = Default::default();
-        let relevant = number(relevant, &mut index)?;
-        let combined = combine(contributions(relevant.lazy(), spec, ROW), spec);
-        Snapshot::from_combined(combined.collect()?, index, spec)
+        Snapshot::from_relevant_in_parts(relevant, spec, PART_ACCOUNTS)
     }
 
-    /// From sums per (`ROW`, type), `ROW` numbering the accounts of
-    /// `index`: `wide` joins on the number, and its rows come out in order.
-    fn from_combined(combined: DataFrame, index: Index, spec: &FeatureSpec) -> Result<Snapshot> {
-        let wide = wide(combined, spec)?
-            .sort([ROW], SortMultipleOptions::default())?
-            .drop(ROW)?;
-        Ok(Snapshot { wide, index })
+    fn from_relevant_in_parts(relevant: DataFrame, spec: &FeatureSpec, part: usize) -> Result<Snapshot> {
+        let mut index = Default::default();
+        let relevant = number(relevant, &mut index)?;
+        Snapshot::finish(Some(relevant.lazy()), None, index, spec, part)
+    }
+
+    /// From relevant signals and sums of them per (`ROW`, type), `ROW`
+    /// numbering the accounts of `index`: a part of `part` accounts at a
+    /// time (so memory holds one part's sums), each part's
+    /// rows in order of their number (`wide` joins on it).
+    fn finish(
+        relevant: Option<LazyFrame>,
+        sums: Option<DataFrame>,
+        index: Index,
+        spec: &FeatureSpec,
+        part: usize,
+    ) -> Result<Snapshot> {
+        let mut parts = vec![];
+        for lo in (0..index.len()).step_by(part) {
+            let hi = (lo + part).min(index.len());
+            let in_part = |f: LazyFrame| {
+                f.filter(
+                    col(ROW)
+                        .gt_eq(lit(lo as IdxSize))
+                        .and(col(ROW).lt(lit(hi as IdxSize))),
+                )
+            };
+            let mut inputs = vec![];
+            inputs.extend(relevant.clone().map(|r| contributions(in_part(r), spec, ROW)));
+            inputs.extend(sums.clone().map(|s| in_part(s.lazy())));
+            let combined = combine(concat(inputs, UnionArgs::default())?, spec).collect()?;
+            let wide = wide(combined, spec)?
+                .sort([ROW], SortMultipleOptions::default())?
+                .drop(ROW)?;
+            if wide.height() != hi - lo {
+                return Err(crate::error::Error::Internal(format!(
+                    "a snapshot part has {} rows for {} accounts",
+                    wide.height(),
+                    hi - lo
+                )));
+            }
+            // counts and days are whole numbers: f32 holds them exactly, in half the memory
+            let mut columns = vec![];
+            for c in wide.columns() {
+                let exact = c.f64()?.iter().flatten().all(|v| f64::from(v as f32) == v);
+                columns.push(if exact { c.cast(&DataType::Float32)? } else { c.clone() });
+            }
+            parts.push(DataFrame::new(wide.height(), columns)?);
+        }
+        Ok(Snapshot {
+            parts,
+            part,
+            index,
+        })
     }
 
     /// The snapshot of no account.
-    pub fn empty(spec: &FeatureSpec) -> Result<Snapshot> {
-        Snapshot::from_combined(empty_combined(spec)?, Default::default(), spec)
+    pub fn empty() -> Snapshot {
+        Snapshot {
+            parts: vec![],
+            part: PART_ACCOUNTS,
+            index: Default::default(),
+        }
     }
 
     /// The accounts with a signal able to change a feature.
@@ -453,33 +503,33 @@ impl Snapshot {
     /// The features of each key (`ROW`, `account_id`) found here, with the
     /// key's `ROW`; None when no key is.
     fn lookup(&self, keys: &DataFrame) -> Result<Option<DataFrame>> {
-        let (mut take, mut row): (Vec<IdxSize>, Vec<IdxSize>) = (vec![], vec![]);
+        let mut hits: Vec<(Vec<IdxSize>, Vec<IdxSize>)> = vec![(vec![], vec![]); self.parts.len()];
         let rows = keys.column(ROW)?.idx()?;
         let ids = keys.column("account_id")?.str()?;
         for (r, id) in rows.iter().zip(ids.iter()) {
-            if let (Some(r), Some(at)) = (r, id.and_then(|id| self.index.get(id))) {
-                take.push(*at);
-                row.push(r);
+            if let (Some(r), Some(&at)) = (r, id.and_then(|id| self.index.get(id))) {
+                let k = at as usize / self.part;
+                hits[k].0.push(at - (k * self.part) as IdxSize);
+                hits[k].1.push(r);
             }
         }
-        if take.is_empty() {
+        let mut found = vec![];
+        for (part, (take, row)) in self.parts.iter().zip(hits) {
+            if take.is_empty() {
+                continue;
+            }
+            let got = part.take(&IdxCa::from_vec("take".into(), take))?;
+            let mut columns = vec![Column::new(ROW.into(), row)];
+            for c in got.columns() {
+                columns.push(c.cast(&DataType::Float64)?);
+            }
+            found.push(DataFrame::new(got.height(), columns)?.lazy());
+        }
+        if found.is_empty() {
             return Ok(None);
         }
-        let mut df = self.wide.take(&IdxCa::from_vec("take".into(), take))?;
-        df.with_column(Column::new(ROW.into(), row))?;
-        Ok(Some(df))
+        Ok(Some(concat(found, UnionArgs::default())?.collect()?))
     }
-}
-
-fn empty_combined(spec: &FeatureSpec) -> Result<DataFrame> {
-    let mut cols = vec![
-        Column::new_empty(ROW.into(), &IDX_DTYPE),
-        Column::new_empty(TYPE.into(), &DataType::UInt32),
-    ];
-    for c in sums_of(spec) {
-        cols.push(Column::new_empty(c.into(), &DataType::Float64));
-    }
-    Ok(DataFrame::new(0, cols)?)
 }
 
 /// Joined signal rows per chunk of keys: a million deals of accounts
@@ -994,9 +1044,15 @@ mod tests {
         ]
         .map(|r| Arc::new(Snapshot::from_relevant(r.collect().unwrap(), &spec).unwrap()));
         let ranged = scored(Timing::Snapshot(ranges.to_vec()));
+        // a snapshot in parts of two accounts each
+        let all = relevant_signals(&s, day, &spec).unwrap();
+        let parted = Snapshot::from_relevant_in_parts(all, &spec, 2).unwrap();
+        assert_eq!(parted.parts.len(), 2); // a, c and d (none of b counts)
+        let parted = scored(Timing::Snapshot(vec![Arc::new(parted)]));
         assert_eq!(training, raw);
         assert_eq!(training, aggregated);
         assert_eq!(training, ranged);
+        assert_eq!(training, parted);
         let col = |n: &str| match training.get(n) {
             Some(Values::Num(v)) => v.clone(),
             _ => panic!("{n} missing"),

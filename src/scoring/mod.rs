@@ -208,11 +208,10 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                     }
                 }
                 None => {
-                    let snapshot = plan::Snapshot::build(
-                        tables::signal_batches(p, &cfg.columns.signals, SNAPSHOT_BATCH)?,
-                        o.as_of,
-                        &model.spec,
-                    )?;
+                    let batches = tables::signal_batches(p, &cfg.columns.signals, SNAPSHOT_BATCH)?;
+                    let snapshot = read_ahead(batches, |batches| {
+                        plan::Snapshot::build(batches, o.as_of, &model.spec)
+                    })?;
                     tracing::info!(accounts = snapshot.accounts(), "signal snapshot");
                     Timing::Whole(Some(std::sync::Arc::new(snapshot)))
                 }
@@ -235,6 +234,26 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
             Err(e)
         }
     }
+}
+
+/// `f` over `items`, each read and parsed a step ahead on a thread of its
+/// own.
+fn read_ahead<T: Send, R>(
+    items: impl Iterator<Item = Result<T>> + Send,
+    f: impl FnOnce(&mut dyn Iterator<Item = Result<T>>) -> Result<R>,
+) -> Result<R> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for item in items {
+                let stop = item.is_err();
+                if tx.send(item).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        f(&mut rx.into_iter())
+    })
 }
 
 /// Signal rows per batch of the snapshot.
@@ -410,8 +429,8 @@ fn write_scores(
     // three stages on their own threads, two batches in flight between them:
     // read + parse + timing lookup, score (chunks in parallel), compress + write
     let (read_tx, read_rx) =
-        std::sync::mpsc::sync_channel::<Result<(Accounts, FeatureTable, Vec<String>)>>(2);
-    let (write_tx, write_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+        std::sync::mpsc::sync_channel::<Result<(Accounts, FeatureTable, Vec<String>)>>(1);
+    let (write_tx, write_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || {
             if let Err(e) = read_accounts(model, o, plans, row_shard, timing, &read_tx) {

@@ -66,18 +66,8 @@ impl Ranges {
         let mut writers: Vec<Option<Writer>> =
             (0..ranges.files.len()).map(|_| None).collect();
         let batches = tables::signal_batches(path, map, READ_ROWS)?;
-        // reading and parsing on a thread of its own, a batch ahead
-        std::thread::scope(|scope| -> Result<()> {
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            scope.spawn(move || {
-                for b in batches {
-                    let stop = b.is_err();
-                    if tx.send(b).is_err() || stop {
-                        return;
-                    }
-                }
-            });
-            for s in rx {
+        super::read_ahead(batches, |batches| -> Result<()> {
+            for s in batches {
                 let relevant = plan::relevant_signals(&s?, as_of, spec)?;
                 // the rows in order of their range (one gather), then a slice per range
                 let ids = relevant.column("account_id")?.str()?;
@@ -132,7 +122,7 @@ impl Ranges {
                 let df = ParquetReader::new(file).finish()?;
                 plan::Snapshot::from_relevant(df, spec)?
             } else {
-                plan::Snapshot::empty(spec)?
+                plan::Snapshot::empty()
             };
             Ok((end.clone(), Arc::new(snapshot)))
         })
