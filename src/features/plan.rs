@@ -938,7 +938,11 @@ fn values(c: &Column) -> Result<Values> {
         ),
         _ => {
             let c = c.cast(&DataType::Float64)?;
-            Values::Num(c.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+            let v = c.f64()?;
+            match v.cont_slice() {
+                Ok(values) => Values::Num(values.to_vec()),
+                Err(_) => Values::Num(v.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
+            }
         }
     })
 }

@@ -159,9 +159,9 @@ pub struct Linear {
     pub timing: Vec<f64>,
     /// The terms of each source feature (a text feature's levels are adjacent).
     pub sources: Vec<std::ops::Range<usize>>,
-    /// by_source[s][row] = the sum over source s's terms of coef *
-    /// standardized value.
-    pub by_source: Vec<Vec<f64>>,
+    /// Row-major: by_source[row * sources.len() + s] = the sum over source
+    /// s's terms of coef * standardized value.
+    pub by_source: Vec<f64>,
     /// Per row, the sources whose value lay outside the training range and
     /// was held to it (the model does not extrapolate).
     pub outside: Vec<Vec<usize>>,
@@ -169,8 +169,9 @@ pub struct Linear {
 
 impl Linear {
     /// Each source feature's contribution to one row's linear predictor.
-    pub fn row(&self, r: usize) -> impl Iterator<Item = f64> + '_ {
-        self.by_source.iter().map(move |c| c[r])
+    pub fn row(&self, r: usize) -> &[f64] {
+        let ns = self.sources.len();
+        &self.by_source[r * ns..(r + 1) * ns]
     }
 }
 
@@ -374,18 +375,31 @@ impl Model {
         }
         // term by term down the columns (in term order, as the sums were
         // always taken)
-        let mut by_source = vec![vec![0.0; n]; sources.len()];
+        let ns = sources.len();
+        let mut columns = vec![vec![0.0; n]; ns];
         for (j, t) in self.terms.iter().enumerate() {
             let part = match t.axis {
                 Axis::Fit => &mut fit,
                 Axis::Timing => &mut timing,
             };
-            let source = &mut by_source[source_of[j]];
+            let source = &mut columns[source_of[j]];
             for (((x, e), p), s) in raws[j].iter().zip(&mut eta).zip(part.iter_mut()).zip(source.iter_mut()) {
                 let v = t.coef * (x - t.mean) / t.std;
                 *e += v;
                 *p += v;
                 *s += v;
+            }
+        }
+        // row-major for the reasons, which read a row at a time: transposed
+        // in blocks of rows that stay in cache
+        let mut by_source = vec![0.0; n * ns];
+        const BLOCK: usize = 256;
+        for start in (0..n).step_by(BLOCK) {
+            let end = (start + BLOCK).min(n);
+            for (k, c) in columns.iter().enumerate() {
+                for r in start..end {
+                    by_source[r * ns + k] = c[r];
+                }
             }
         }
         Ok(Linear {
