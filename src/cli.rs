@@ -182,9 +182,10 @@ pub struct ScoreArgs {
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
-    /// Unsorted signals for a sorted universe: keep up to this many
-    /// accounts' timing features in memory (fast), else sort the signals on
-    /// disk first (memory bounded by the batch)
+    /// Keep every account's timing features in memory up to this many
+    /// accounts (universe or signal rows); beyond, a universe sorted by
+    /// account_id is scored a range of accounts at a time, the signals
+    /// written into ranges on disk first (memory bounded by a range)
     #[arg(long, default_value_t = 2_000_000)]
     pub snapshot_accounts: usize,
 }

@@ -1,11 +1,12 @@
 //! The streaming batch scorer: reads the universe (file, directory or glob)
 //! in bounded batches of only the columns the model needs, scores each batch
 //! with `Model::score_table`, and writes parquet row groups as it goes, to a
-//! temporary file renamed into place at the end. With a universe sorted by
-//! account id, signals stream alongside it (sorted on disk first when they
-//! are not: `sort`), so memory is bounded by the batch size, not the
-//! universe; an unsorted universe takes one snapshot of every account's
-//! timing features.
+//! temporary file renamed into place at the end. The signal features come
+//! from `plan::Snapshot`s, computed once per account as of `--as-of`: one
+//! of every account when it is small (or the universe is not sorted), else,
+//! for a universe sorted by account id, one per range of accounts, written
+//! to disk in one pass over the signals in any order (`ranges`), so memory
+//! is bounded by a range and the batch size, not the universe.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -38,9 +39,9 @@ pub struct ScoreOptions {
     pub batch_size: usize,
     /// (index, count): score only this shard.
     pub shard: Option<(usize, usize)>,
-    /// With a sorted universe and unsorted signals: hold every account's
-    /// timing features in memory up to this many accounts, else sort the
-    /// signals on disk.
+    /// Hold every account's timing features in memory up to this many
+    /// accounts (universe or signal rows), else, with a universe sorted by
+    /// account id, a range of accounts at a time.
     pub snapshot_accounts: usize,
 }
 
