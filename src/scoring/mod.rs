@@ -287,7 +287,7 @@ fn sorted_sample(files: &[(&Path, String)]) -> Result<Option<Vec<String>>> {
                 if n > 0 && id < last.as_str() {
                     return Ok(None);
                 }
-                if n % SAMPLE_EVERY == 0 {
+                if n.is_multiple_of(SAMPLE_EVERY) {
                     sample.push(id.to_string());
                 }
                 last.clear();

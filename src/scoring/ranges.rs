@@ -97,7 +97,7 @@ impl Ranges {
                     let part = sorted.slice(start[k] as i64, len);
                     let w = match &mut writers[k] {
                         Some(w) => w,
-                        slot => slot.insert(create(&ranges.files[k], &part.schema())?),
+                        slot => slot.insert(create(&ranges.files[k], part.schema())?),
                     };
                     w.write_batch(&part)?;
                 }
