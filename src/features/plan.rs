@@ -430,7 +430,11 @@ impl Snapshot {
         Snapshot::from_relevant_in_parts(relevant, spec, PART_ACCOUNTS)
     }
 
-    fn from_relevant_in_parts(relevant: DataFrame, spec: &FeatureSpec, part: usize) -> Result<Snapshot> {
+    fn from_relevant_in_parts(
+        relevant: DataFrame,
+        spec: &FeatureSpec,
+        part: usize,
+    ) -> Result<Snapshot> {
         let mut index = Default::default();
         let relevant = number(relevant, &mut index)?;
         Snapshot::finish(Some(relevant.lazy()), None, index, spec, part)
@@ -458,7 +462,11 @@ impl Snapshot {
                 )
             };
             let mut inputs = vec![];
-            inputs.extend(relevant.clone().map(|r| contributions(in_part(r), spec, ROW)));
+            inputs.extend(
+                relevant
+                    .clone()
+                    .map(|r| contributions(in_part(r), spec, ROW)),
+            );
             inputs.extend(sums.clone().map(|s| in_part(s.lazy())));
             let combined = combine(concat(inputs, UnionArgs::default())?, spec).collect()?;
             let wide = wide(combined, spec)?
@@ -475,15 +483,15 @@ impl Snapshot {
             let mut columns = vec![];
             for c in wide.columns() {
                 let exact = c.f64()?.iter().flatten().all(|v| f64::from(v as f32) == v);
-                columns.push(if exact { c.cast(&DataType::Float32)? } else { c.clone() });
+                columns.push(if exact {
+                    c.cast(&DataType::Float32)?
+                } else {
+                    c.clone()
+                });
             }
             parts.push(DataFrame::new(wide.height(), columns)?);
         }
-        Ok(Snapshot {
-            parts,
-            part,
-            index,
-        })
+        Ok(Snapshot { parts, part, index })
     }
 
     /// The snapshot of no account.

@@ -376,13 +376,17 @@ fn blank(s: &str) -> bool {
         || t.eq_ignore_ascii_case("n/a")
 }
 
-/// Strings (ids, names): other types are rendered as text.
-pub fn strings(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<String>>> {
+/// The cells of a column as text, to `f`: text trimmed, empty as missing;
+/// other types rendered as text.
+fn text_cells<T>(
+    a: &ArrayRef,
+    loc: &Loc,
+    f: impl FnOnce(&mut dyn Iterator<Item = Option<&str>>) -> T,
+) -> Result<T> {
     if let Some(v) = text_values(a) {
-        return Ok(v
+        return Ok(f(&mut v
             .into_iter()
-            .map(|s| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from))
-            .collect());
+            .map(|s| s.map(str::trim).filter(|s| !s.is_empty()))));
     }
     let cast = arrow::compute::cast(a, &DataType::Utf8).map_err(|e| {
         Error::data(
@@ -390,35 +394,20 @@ pub fn strings(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<String>>> {
             format!("column `{}` cannot be read as text: {e}", loc.column),
         )
     })?;
-    Ok(cast
-        .as_string::<i32>()
-        .iter()
-        .map(|s| s.map(String::from))
-        .collect())
+    Ok(f(&mut cast.as_string::<i32>().iter()))
+}
+
+/// Strings (ids, names): other types are rendered as text.
+pub fn strings(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<String>>> {
+    text_cells(a, loc, |cells| cells.map(|s| s.map(String::from)).collect())
 }
 
 /// `strings`, as one Polars column named `name`.
 pub fn text(a: &ArrayRef, name: &str, loc: &Loc) -> Result<polars::prelude::StringChunked> {
     use polars::prelude::NewChunkedArray;
-    fn trimmed(s: Option<&str>) -> Option<&str> {
-        s.map(str::trim).filter(|s| !s.is_empty())
-    }
-    if let Some(v) = text_values(a) {
-        return Ok(polars::prelude::StringChunked::from_iter_options(
-            name.into(),
-            v.into_iter().map(trimmed),
-        ));
-    }
-    let cast = arrow::compute::cast(a, &DataType::Utf8).map_err(|e| {
-        Error::data(
-            loc.file,
-            format!("column `{}` cannot be read as text: {e}", loc.column),
-        )
-    })?;
-    Ok(polars::prelude::StringChunked::from_iter_options(
-        name.into(),
-        cast.as_string::<i32>().iter(),
-    ))
+    text_cells(a, loc, |cells| {
+        polars::prelude::StringChunked::from_iter_options(name.into(), cells)
+    })
 }
 
 /// Whether a column holds numbers (or booleans): a number or boolean

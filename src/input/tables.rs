@@ -621,7 +621,10 @@ impl Signals {
         value: Vec<Option<f64>>,
     ) -> Signals {
         Signals {
-            account_id: StringChunked::from_iter_options("account_id".into(), account_id.into_iter()),
+            account_id: StringChunked::from_iter_options(
+                "account_id".into(),
+                account_id.into_iter(),
+            ),
             date,
             recorded_date,
             signal: StringChunked::from_iter_options("signal".into(), signal.into_iter()),

@@ -383,7 +383,12 @@ impl Model {
                 Axis::Timing => &mut timing,
             };
             let source = &mut columns[source_of[j]];
-            for (((x, e), p), s) in raws[j].iter().zip(&mut eta).zip(part.iter_mut()).zip(source.iter_mut()) {
+            for (((x, e), p), s) in raws[j]
+                .iter()
+                .zip(&mut eta)
+                .zip(part.iter_mut())
+                .zip(source.iter_mut())
+            {
                 let v = t.coef * (x - t.mean) / t.std;
                 *e += v;
                 *p += v;

@@ -162,7 +162,7 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
     }
     // the ranges' files live as long as the scoring
     let mut ranges: Option<ranges::Ranges> = None;
-    let timing = match &o.signals {
+    let mut timing = match &o.signals {
         None => Timing::Whole(None),
         Some(p) => {
             let universe: Vec<(&Path, String)> = plans
@@ -180,7 +180,11 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                 (Some(n), None) | (None, Some(n)) => n <= o.snapshot_accounts,
                 (None, None) => false,
             };
-            let sample = if fits { None } else { sorted_sample(&universe)? };
+            let sample = if fits {
+                None
+            } else {
+                sorted_sample(&universe)?
+            };
             match sample {
                 Some(sample) => {
                     // a sorted universe too large for one snapshot: ranges
@@ -194,8 +198,9 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                         .file_name()
                         .and_then(|n| n.to_str())
                         .unwrap_or("scores");
-                    let dir = crate::output::tmp_path(&o.out.with_file_name(format!("{name}.signals")));
-                    ranges = Some(ranges::Ranges::write(
+                    let dir =
+                        crate::output::tmp_path(&o.out.with_file_name(format!("{name}.signals")));
+                    let written: &ranges::Ranges = ranges.insert(ranges::Ranges::write(
                         p,
                         &cfg.columns.signals,
                         o.as_of,
@@ -204,7 +209,7 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
                         dir,
                     )?);
                     Timing::Ranges {
-                        source: Box::new(ranges.as_ref().map(|r| r.snapshots(&model.spec)).into_iter().flatten()),
+                        source: Box::new(written.snapshots(&model.spec)),
                         loaded: Default::default(),
                     }
                 }
@@ -219,7 +224,6 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
             }
         }
     };
-    let mut timing = timing;
 
     let tmp = crate::output::tmp_path(&o.out);
     let result = write_scores(model, o, &plans, row_shard, &mut timing, &tmp);
@@ -339,8 +343,16 @@ impl Timing<'_> {
             Timing::Whole(Some(s)) => return Ok(plan::Timing::Snapshot(vec![s.clone()])),
             Timing::Ranges { source, loaded } => (source, loaded),
         };
-        let min = ids.iter().map(|i| i.as_deref().unwrap_or("")).min().unwrap_or("");
-        let max = ids.iter().map(|i| i.as_deref().unwrap_or("")).max().unwrap_or("");
+        let min = ids
+            .iter()
+            .map(|i| i.as_deref().unwrap_or(""))
+            .min()
+            .unwrap_or("");
+        let max = ids
+            .iter()
+            .map(|i| i.as_deref().unwrap_or(""))
+            .max()
+            .unwrap_or("");
         // ranges wholly below the batch are done
         while loaded
             .front()

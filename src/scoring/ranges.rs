@@ -63,8 +63,7 @@ impl Ranges {
         let mut ends: Vec<Option<String>> = bounds.iter().cloned().map(Some).collect();
         ends.push(None);
         let ranges = Ranges { dir, files, ends };
-        let mut writers: Vec<Option<Writer>> =
-            (0..ranges.files.len()).map(|_| None).collect();
+        let mut writers: Vec<Option<Writer>> = (0..ranges.files.len()).map(|_| None).collect();
         let batches = tables::signal_batches(path, map, READ_ROWS)?;
         super::read_ahead(batches, |batches| -> Result<()> {
             for s in batches {
@@ -107,7 +106,10 @@ impl Ranges {
         for w in writers.into_iter().flatten() {
             w.finish()?;
         }
-        tracing::info!(ranges = ranges.files.len(), "signals written into ranges of accounts");
+        tracing::info!(
+            ranges = ranges.files.len(),
+            "signals written into ranges of accounts"
+        );
         Ok(ranges)
     }
 
