@@ -186,7 +186,7 @@ pub struct ScoreArgs {
     /// accounts (universe or signal rows); beyond, a universe sorted by
     /// account_id is scored a range of accounts at a time, the signals
     /// written into ranges on disk first (memory bounded by a range)
-    #[arg(long, default_value_t = 2_000_000)]
+    #[arg(long, default_value_t = scorebook::scoring::SNAPSHOT_ACCOUNTS)]
     pub snapshot_accounts: usize,
 }
 

@@ -1,12 +1,12 @@
 //! Signals for a universe sorted by account id that is too large for one
-//! snapshot: the accounts are cut into ranges of about equal numbers of
-//! signals (at ids sampled from the universe), one pass writes each signal
-//! able to change a feature as of the scoring day into its range's file
-//! (lz4 parquet in a temporary folder beside the output), and each range
-//! becomes one `plan::Snapshot` when the universe batches reach it. Memory
-//! holds a batch of signals while writing and a range or two while
-//! scoring, not every account's features at once. The signals may come in
-//! any order.
+//! snapshot. The accounts are cut into ranges (a range per
+//! `RANGE_SIGNALS` signals, cut at ids sampled from the universe, so about
+//! as many accounts in each). One pass writes each signal able to change a
+//! feature as of the scoring day into its range's file (lz4 parquet in a
+//! temporary folder beside the output), and each range becomes one
+//! `plan::Snapshot` when the universe batches reach it. Memory holds a
+//! batch of signals while writing and a range or two while scoring, not
+//! every account's features at once. The signals may come in any order.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
