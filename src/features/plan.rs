@@ -577,15 +577,6 @@ fn timing_in_chunks(
     match t {
         Timing::None => Ok(None),
         Timing::Signals { signals, types } => {
-            let numbered = signals
-                .clone()
-                .collect_schema()?
-                .get("account_id")
-                .is_some_and(|d| d.is_integer());
-            let days = keys.column(AS_OF)?.i32()?;
-            if let (true, Some(day), 1) = (numbered, days.get(0), days.n_unique()?) {
-                return one_day(keys, signals, types, spec, key, day).map(Some);
-            }
             let keys = &keys.sort([key], SortMultipleOptions::default().with_nulls_last(true))?;
             // the signals each key joins to, to chunk the keys
             let counts = signals
@@ -633,40 +624,6 @@ fn timing_in_chunks(
             Ok(Some(concat(parts, UnionArgs::default())?.collect()?))
         }
     }
-}
-
-/// `timing` when every key is as of the same `day` and the signals'
-/// accounts are numbers (training's universe): each account's features
-/// once, from its signals filtered to the day (no join of keys to
-/// signals), then joined to the keys.
-fn one_day(
-    keys: &DataFrame,
-    signals: LazyFrame,
-    types: LazyFrame,
-    spec: &FeatureSpec,
-    key: &str,
-    day: i32,
-) -> Result<DataFrame> {
-    let rows = signals.with_column(lit(day).alias(AS_OF));
-    let relevant = relevant(rows, types, spec, "account_id")
-        .with_column(col("account_id").cast(IDX_DTYPE).alias(ROW))
-        .drop(cols(["account_id"]));
-    let combined = combine(contributions(relevant, spec, ROW), spec).collect()?;
-    let per_account = wide(combined, spec)?
-        .lazy()
-        .rename([ROW], ["__account"], true);
-    Ok(keys
-        .clone()
-        .lazy()
-        .select([col(ROW), col(key).cast(IDX_DTYPE).alias("__account")])
-        .join(
-            per_account,
-            [col("__account")],
-            [col("__account")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .drop(cols(["__account"]))
-        .collect()?)
 }
 
 /// Earlier won deals of each row of `keys`: won deals of its account closed
