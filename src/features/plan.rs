@@ -75,20 +75,14 @@ pub fn add_deal_columns(
 /// normalized (by `Signals::from_batch`), a missing `recorded_date` known
 /// always and a missing `value` 1.
 pub fn signal_frame(s: &Signals) -> Result<LazyFrame> {
-    signal_rows(s, 0..s.len())
-}
-
-/// The rows `r` of a batch of signals as a plan input (`signal_frame`).
-pub fn signal_rows(s: &Signals, r: std::ops::Range<usize>) -> Result<LazyFrame> {
-    let text = |c: &StringChunked| Column::from(c.slice(r.start as i64, r.len()).into_series());
     let df = DataFrame::new(
-        r.len(),
+        s.len(),
         vec![
-            text(&s.account_id).with_name("account_id".into()),
-            text(&s.signal).with_name("signal".into()),
-            Column::new("date".into(), &s.date[r.clone()]),
-            Column::new("recorded".into(), &s.recorded_date[r.clone()]),
-            Column::new("value".into(), &s.value[r]),
+            Column::from(s.account_id.clone().into_series()).with_name("account_id".into()),
+            Column::from(s.signal.clone().into_series()).with_name("signal".into()),
+            Column::new("date".into(), &s.date),
+            Column::new("recorded".into(), &s.recorded_date),
+            Column::new("value".into(), &s.value),
         ],
     )?;
     Ok(df

@@ -78,8 +78,7 @@ impl Dataset {
     /// Whether no deal has a created date (an export without dates, on a
     /// random split): every deal is then as of `as_of`.
     pub fn dateless(&self) -> bool {
-        let c = &self.opportunities.created_date;
-        !c.is_empty() && c.iter().all(Option::is_none)
+        self.opportunities.dateless()
     }
 
     /// The day the data is seen as of: `--until`, else the day after the
@@ -595,8 +594,7 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
             rows(&no_acc_closed)
         ));
     }
-    let dateless = n > 0 && o.created_date.iter().all(Option::is_none);
-    if dateless && cfg.split.method == crate::config::SplitMethod::Random {
+    if o.dateless() && cfg.split.method == crate::config::SplitMethod::Random {
         q.warnings.push(format!(
             "{file}: no deal has a created_date: the deals have no as-of day, so their features are as of the latest date seen (or today), and signals cannot be used point in time"
         ));
@@ -688,9 +686,8 @@ fn load_signals(
             .map(|x| x.is_some_and(|x| ids.contains(x)))
             .collect();
         unknown += known.iter().filter(|k| !**k).count();
-        let known = |i: usize| known[i];
         total += s.len();
-        kept.extend(&s, known);
+        kept.extend(&s, |i| known[i]);
     }
     q.facts.push(format!("{file}: {total} signals"));
     for (col, (first, count)) in [("date", no_date), ("signal", no_signal)] {

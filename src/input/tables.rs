@@ -512,6 +512,12 @@ impl Accounts {
 }
 
 impl Opportunities {
+    /// Whether no deal has a created date (an export without dates).
+    pub fn dateless(&self) -> bool {
+        let c = &self.created_date;
+        !c.is_empty() && c.iter().all(Option::is_none)
+    }
+
     /// Appends the rows of `other` (read with the same config).
     pub fn append(&mut self, mut o: Opportunities) {
         let (n, added) = (self.opportunity_id.len(), o.opportunity_id.len());

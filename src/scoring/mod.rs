@@ -440,7 +440,7 @@ fn write_scores(
         files: plans.len(),
         ..Default::default()
     };
-    // three stages on their own threads, two batches in flight between them:
+    // three stages on their own threads, a batch in flight between them:
     // read + parse + timing lookup, score (chunks in parallel), compress + write
     let (read_tx, read_rx) =
         std::sync::mpsc::sync_channel::<Result<(Accounts, FeatureTable, Vec<String>)>>(1);
