@@ -160,75 +160,12 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
         let cols = tables::account_sources(&map, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
         plans.push(Plan { path, map, cols });
     }
-    // the ranges' files live as long as the scoring
-    let mut ranges: Option<ranges::Ranges> = None;
-    let mut timing = match &o.signals {
-        None => Timing::Whole(None),
-        Some(p) => {
-            let universe: Vec<(&Path, String)> = plans
-                .iter()
-                .map(|p| Ok((p.path.as_path(), p.map.require("account_id")?)))
-                .collect::<Result<_>>()?;
-            let signal_rows: Option<usize> = read::expand_inputs(p)?
-                .iter()
-                .map(|f| read::parquet_rows(f))
-                .sum();
-            let universe_rows: Option<usize> =
-                universe.iter().map(|(f, _)| read::parquet_rows(f)).sum();
-            let fits = match (universe_rows, signal_rows) {
-                (Some(u), Some(s)) => u.min(s) <= o.snapshot_accounts,
-                (Some(n), None) | (None, Some(n)) => n <= o.snapshot_accounts,
-                (None, None) => false,
-            };
-            let sample = if fits {
-                None
-            } else {
-                sorted_sample(&universe)?
-            };
-            match sample {
-                Some(sample) => {
-                    // a sorted universe too large for one snapshot: ranges
-                    let parts = signal_rows
-                        .unwrap_or(usize::MAX)
-                        .div_ceil(ranges::RANGE_SIGNALS)
-                        .clamp(1, sample.len().max(1));
-                    let bounds = bounds(&sample, parts);
-                    let name = o
-                        .out
-                        .file_name()
-                        .and_then(|n| n.to_str())
-                        .unwrap_or("scores");
-                    let dir =
-                        crate::output::tmp_path(&o.out.with_file_name(format!("{name}.signals")));
-                    let written: &ranges::Ranges = ranges.insert(ranges::Ranges::write(
-                        p,
-                        &cfg.columns.signals,
-                        o.as_of,
-                        &model.spec,
-                        bounds,
-                        dir,
-                    )?);
-                    Timing::Ranges {
-                        source: Box::new(written.snapshots(&model.spec)),
-                        loaded: Default::default(),
-                    }
-                }
-                None => {
-                    let batches = tables::signal_batches(p, &cfg.columns.signals, SNAPSHOT_BATCH)?;
-                    let snapshot = read_ahead(batches, |batches| {
-                        plan::Snapshot::build(batches, o.as_of, &model.spec)
-                    })?;
-                    tracing::info!(accounts = snapshot.accounts(), "signal snapshot");
-                    Timing::Whole(Some(std::sync::Arc::new(snapshot)))
-                }
-            }
-        }
-    };
-
     let tmp = crate::output::tmp_path(&o.out);
-    let result = write_scores(model, o, &plans, row_shard, &mut timing, &tmp);
-    drop(timing);
-    drop(ranges);
+    let write = |timing: &mut Timing| write_scores(model, o, &plans, row_shard, timing, &tmp);
+    let result = match &o.signals {
+        None => write(&mut Timing::Whole(None)),
+        Some(p) => score_with_signals(model, o, &plans, p, write),
+    };
     match result {
         Ok(s) => {
             std::fs::rename(&tmp, &o.out).map_err(|e| Error::io(&o.out, e))?;
@@ -241,14 +178,74 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
     }
 }
 
+/// `write` with the timing features of the signals at `p`: one snapshot
+/// of every account, or, for a sorted universe too large for one, the
+/// ranges' snapshots, each built a step ahead on a thread of its own.
+fn score_with_signals(
+    model: &Model,
+    o: &ScoreOptions,
+    plans: &[Plan],
+    p: &Path,
+    write: impl FnOnce(&mut Timing) -> Result<Summary>,
+) -> Result<Summary> {
+    let cfg = &model.config;
+    let universe: Vec<(&Path, String)> = plans
+        .iter()
+        .map(|p| Ok((p.path.as_path(), p.map.require("account_id")?)))
+        .collect::<Result<_>>()?;
+    let signal_rows: Option<usize> = read::expand_inputs(p)?
+        .iter()
+        .map(|f| read::parquet_rows(f))
+        .sum();
+    let universe_rows: Option<usize> = universe.iter().map(|(f, _)| read::parquet_rows(f)).sum();
+    let fits = match (universe_rows, signal_rows) {
+        (Some(u), Some(s)) => u.min(s) <= o.snapshot_accounts,
+        (Some(n), None) | (None, Some(n)) => n <= o.snapshot_accounts,
+        (None, None) => false,
+    };
+    let sample = if fits {
+        None
+    } else {
+        sorted_sample(&universe)?
+    };
+    let Some(sample) = sample else {
+        let batches = tables::signal_batches(p, &cfg.columns.signals, SNAPSHOT_BATCH)?;
+        let snapshot = read_ahead(batches, |batches| {
+            plan::Snapshot::build(batches, o.as_of, &model.spec)
+        })?;
+        tracing::info!(accounts = snapshot.accounts(), "signal snapshot");
+        return write(&mut Timing::Whole(Some(Arc::new(snapshot))));
+    };
+    // a sorted universe too large for one snapshot: ranges
+    let parts = signal_rows
+        .unwrap_or(usize::MAX)
+        .div_ceil(ranges::RANGE_SIGNALS)
+        .clamp(1, sample.len().max(1));
+    let bounds = bounds(&sample, parts);
+    let name = o
+        .out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("scores");
+    let dir = crate::output::tmp_path(&o.out.with_file_name(format!("{name}.signals")));
+    // the ranges' files (removed when dropped) live as long as the scoring
+    let ranges = ranges::Ranges::write(p, &cfg.columns.signals, o.as_of, &model.spec, bounds, dir)?;
+    read_ahead(ranges.snapshots(&model.spec), |source| {
+        write(&mut Timing::Ranges {
+            source: Box::new(source),
+            loaded: Default::default(),
+        })
+    })
+}
+
 /// `f` over `items`, each read and parsed a step ahead on a thread of its
 /// own.
 fn read_ahead<T: Send, R>(
     items: impl Iterator<Item = Result<T>> + Send,
-    f: impl FnOnce(&mut dyn Iterator<Item = Result<T>>) -> Result<R>,
+    f: impl FnOnce(&mut (dyn Iterator<Item = Result<T>> + Send)) -> Result<R>,
 ) -> Result<R> {
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel(0);
         scope.spawn(move || {
             for item in items {
                 let stop = item.is_err();

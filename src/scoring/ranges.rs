@@ -19,7 +19,7 @@ use crate::features::{plan, FeatureSpec};
 use crate::input::tables;
 
 /// Signal rows per range (at most, if every one can change a feature).
-pub const RANGE_SIGNALS: usize = 1_000_000;
+pub const RANGE_SIGNALS: usize = 500_000;
 /// Signal rows read at a time.
 const READ_ROWS: usize = 1 << 20;
 
