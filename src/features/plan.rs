@@ -755,8 +755,35 @@ fn band(employees: Expr, cuts: &[f64]) -> Expr {
     e
 }
 
+/// The technology flags (`tech_<name>`) of each distinct `technologies`
+/// cell of `rows`: a universe repeats its technology lists, and the
+/// normalization takes three regex passes per cell.
+fn technology_flags(rows: LazyFrame, spec: &FeatureSpec) -> LazyFrame {
+    let tokens = items(col("technologies"));
+    let flags: Vec<Expr> = spec
+        .technologies
+        .iter()
+        .map(|(t, _)| {
+            col("__tokens")
+                .list()
+                .contains(lit(t.as_str()), false)
+                .alias(format!("tech_{t}"))
+        })
+        .collect();
+    rows.select([col("technologies")])
+        .filter(col("technologies").is_not_null())
+        .unique(None, UniqueKeepStrategy::Any)
+        .with_column(tokens.alias("__tokens"))
+        .select(
+            [col("technologies")]
+                .into_iter()
+                .chain(flags)
+                .collect::<Vec<_>>(),
+        )
+}
+
 /// The firmographic features of `rows` (account columns, `ROW`, `AS_OF`,
-/// and `prior_won_deals`), and `STATUS`.
+/// `prior_won_deals` and the technology flags), and `STATUS`.
 fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> LazyFrame {
     let imp = |k: &str| lit(spec.impute.get(k).copied().unwrap_or(0.0));
     let trained_on = |c: &str| spec.account_columns.iter().any(|x| x == c);
@@ -788,14 +815,19 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
     let emp = col("__employees").fill_null(imp("employees"));
     let mut size = band(emp.clone(), &spec.size_bands);
     for (k, cuts) in spec.industry_size_bands.iter().rev() {
-        size = when(
-            col("__industry")
-                .str()
-                .to_lowercase()
-                .eq(lit(k.to_lowercase())),
-        )
-        .then(band(emp.clone(), cuts))
-        .otherwise(size);
+        // `__industry` is a kept industry or "Other": the ones that are
+        // `k` but for case, compared exactly (no lowercasing per row)
+        let same: Vec<&str> = spec
+            .industries
+            .iter()
+            .map(String::as_str)
+            .chain(["Other"])
+            .filter(|i| i.to_lowercase() == k.to_lowercase())
+            .collect();
+        let same = Series::new("same".into(), same);
+        size = when(col("__industry").is_in(lit(same).implode(true), false))
+            .then(band(emp.clone(), cuts))
+            .otherwise(size);
     }
     let ln1 = |e: Expr| (lit(1.0) + e).log(lit(std::f64::consts::E));
     let year = col(AS_OF)
@@ -825,14 +857,12 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
         true,
     )
     .fill_null(lit(""));
-    let tokens = items(col("technologies"));
     let mut first = vec![
         ind.alias("__industry"),
         e_raw.alias("__employees"),
         r.alias("__revenue"),
         status.alias(STATUS),
     ];
-    first.push(tokens.alias("__tokens"));
     let (extra_first, extra_second) = spec.extra.exprs(&spec.impute);
     let (deal_first, deal_second) = spec.deal.exprs(&spec.impute);
     first.extend(extra_first);
@@ -895,13 +925,8 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
         col("technologies").is_null().alias("technologies_missing"),
     ]);
     for (t, _) in &spec.technologies {
-        second.push(
-            col("__tokens")
-                .list()
-                .contains(lit(t.as_str()), false)
-                .fill_null(lit(false))
-                .alias(format!("tech_{t}")),
-        );
+        let flag = format!("tech_{t}");
+        second.push(col(flag.as_str()).fill_null(lit(false)));
     }
     let mut out: Vec<Expr> = vec![col(ROW), col(STATUS)];
     out.extend(names.iter().map(|n| col(n.as_str())));
@@ -955,12 +980,20 @@ pub fn features(
         maintain_order: MaintainOrderJoin::Left,
         ..JoinArgs::new(JoinType::Left)
     };
-    let mut plan = rows.join(
-        prior_won(keys.clone().lazy(), won),
-        [col(ROW)],
-        [col(ROW)],
-        in_order(),
-    );
+    let mut plan = rows
+        .clone()
+        .join(
+            prior_won(keys.clone().lazy(), won),
+            [col(ROW)],
+            [col(ROW)],
+            in_order(),
+        )
+        .join(
+            technology_flags(rows, spec),
+            [col("technologies")],
+            [col("technologies")],
+            in_order(),
+        );
     plan = account_features(plan, spec, &account_names);
     let mut looked_up = None;
     let joined = match signals {
