@@ -587,3 +587,53 @@ fn no_dates_no_silent_split() {
     );
     assert_eq!(model_json(&out)["training"]["split"], "random (seed 7)");
 }
+
+/// Permutation importance takes each source's contribution from the row its
+/// shuffled value came from instead of scoring the table again per source:
+/// it agrees with shuffling the column and scoring again.
+#[test]
+fn permutation_importance_agrees_with_scoring_the_shuffled_table() {
+    use scorebook::model::train::permutation_importance;
+    let t = tempdir();
+    let data = synth(t.path(), 1500, 1500, 8);
+    let cfg = scorebook::config::Config::load(&data.join("scorebook.toml")).unwrap();
+    let (ds, _) = scorebook::input::load(&cfg).unwrap();
+    let (model, _) = scorebook::model::train::train(&ds, &cfg, "pi").unwrap();
+    let table = scorebook::features::training_table(&ds, &model.spec).unwrap();
+    let (features, y) = (&table.features, &table.label);
+    let n = y.len();
+    // a fixed permutation: each row takes the value of the row 7 after it
+    let order: Vec<usize> = (0..n).map(|r| (r * 7919 + 7) % n).collect();
+    let fast = permutation_importance(&model, features, y, &order).unwrap();
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let probabilities = |t: &scorebook::features::FeatureTable| -> Vec<f64> {
+        model
+            .linear(t)
+            .unwrap()
+            .eta
+            .into_iter()
+            .map(sigmoid)
+            .collect()
+    };
+    let p0 = probabilities(features);
+    let (auc0, ll0) = (
+        scorebook::model::metrics::auc(&p0, y),
+        scorebook::model::metrics::log_loss(&p0, y),
+    );
+    assert!(fast.len() > 5, "{} sources", fast.len());
+    for p in &fast {
+        let mut shuffled = features.clone();
+        let i = shuffled.names.iter().position(|n| *n == p.feature).unwrap();
+        shuffled.columns[i] = features.columns[i].take(&order);
+        let q = probabilities(&shuffled);
+        let auc_drop = auc0 - scorebook::model::metrics::auc(&q, y);
+        let ll_up = scorebook::model::metrics::log_loss(&q, y) - ll0;
+        assert!(
+            (auc_drop - p.auc_drop).abs() < 1e-12 && (ll_up - p.log_loss_increase).abs() < 1e-12,
+            "{}: AUC drop {} vs {auc_drop}, log loss {} vs {ll_up}",
+            p.feature,
+            p.auc_drop,
+            p.log_loss_increase
+        );
+    }
+}
