@@ -263,7 +263,8 @@ const SNAPSHOT_BATCH: usize = 1 << 20;
 
 /// The default of `ScoreOptions::snapshot_accounts`. A snapshot costs
 /// about 300 bytes per account while built and held: measured, 1M
-/// accounts peak at 959 MiB, 2M at 1,110 MiB (ranges: 790 MiB, 7% slower).
+/// accounts peak at 931 MiB, 2M at 1,129 MiB (ranges: 858 MiB, 9.5 s
+/// against 9.7 s).
 pub const SNAPSHOT_ACCOUNTS: usize = 1_000_000;
 
 /// Every `SAMPLE_EVERY`-th account id of a sorted universe, from which

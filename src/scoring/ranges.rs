@@ -4,9 +4,10 @@
 //! as many accounts in each). One pass writes each signal able to change a
 //! feature as of the scoring day into its range's file (lz4 parquet in a
 //! temporary folder beside the output), and each range becomes one
-//! `plan::Snapshot` when the universe batches reach it. Memory holds a
-//! batch of signals while writing and a range or two while scoring, not
-//! every account's features at once. The signals may come in any order.
+//! `plan::Snapshot` when the universe batches reach it (built a step ahead,
+//! on a thread of its own). Memory holds a batch of signals while writing
+//! and a few ranges while scoring (one or two in use, the next one built),
+//! not every account's features at once. The signals may come in any order.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,8 @@ use crate::features::{plan, FeatureSpec};
 use crate::input::tables;
 
 /// Signal rows per range (at most, if every one can change a feature).
+/// Measured at 10M accounts: ranges of 1M signals peak at 1,011 MiB with
+/// the next range built ahead, of 500k at 868 MiB, in the same time.
 pub const RANGE_SIGNALS: usize = 500_000;
 /// Signal rows read at a time.
 const READ_ROWS: usize = 1 << 20;
