@@ -980,7 +980,7 @@ pub fn features(
         maintain_order: MaintainOrderJoin::Left,
         ..JoinArgs::new(JoinType::Left)
     };
-    let mut plan = rows
+    let plan = rows
         .clone()
         .join(
             prior_won(keys.clone().lazy(), won),
@@ -994,37 +994,40 @@ pub fn features(
             [col("technologies")],
             in_order(),
         );
-    plan = account_features(plan, spec, &account_names);
-    let mut looked_up = None;
-    let joined = match signals {
-        Timing::None => None,
-        Timing::Signals { signals, types } => {
-            timing_in_chunks(&keys, (signals, types), spec, signal_key, JOINED_ROWS)?
-        }
-        Timing::Snapshot(list) => {
-            let ids = keys.column("account_id")?.str()?;
-            looked_up = Some(snapshot_columns(&list, ids, &timing_names, spec)?);
-            None
-        }
-    };
-    let from_plan = looked_up.is_none();
-    if from_plan {
-        plan = match joined {
-            Some(t) => plan.join(t.lazy(), [col(ROW)], [col(ROW)], in_order()),
-            None => plan.with_columns(
+    let plan = account_features(plan, spec, &account_names);
+    // a snapshot's columns are gathered aligned to the rows; raw signals
+    // (or none) join to the plan, with the defaults where a row has none
+    let joined = |t: Option<DataFrame>| {
+        let plan = match t {
+            Some(t) => plan
+                .clone()
+                .join(t.lazy(), [col(ROW)], [col(ROW)], in_order()),
+            None => plan.clone().with_columns(
                 timing_names
                     .iter()
                     .map(|n| lit(NULL).cast(DataType::Float64).alias(n.as_str()))
                     .collect::<Vec<_>>(),
             ),
         };
-        plan = plan.with_columns(
+        plan.with_columns(
             timing_names
                 .iter()
                 .map(|n| col(n.as_str()).fill_null(lit(default_of(n, spec))))
                 .collect::<Vec<_>>(),
-        );
-    }
+        )
+    };
+    let (plan, looked_up) = match signals {
+        Timing::None => (joined(None), None),
+        Timing::Signals { signals, types } => {
+            let t = timing_in_chunks(&keys, (signals, types), spec, signal_key, JOINED_ROWS)?;
+            (joined(t), None)
+        }
+        Timing::Snapshot(list) => {
+            let ids = keys.column("account_id")?.str()?;
+            let columns = snapshot_columns(&list, ids, &timing_names, spec)?;
+            (plan, Some(columns))
+        }
+    };
     let df = plan.collect()?;
     let status = df
         .column(STATUS)?
