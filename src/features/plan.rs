@@ -283,7 +283,8 @@ fn wide(combined: DataFrame, spec: &FeatureSpec) -> Result<DataFrame> {
     let types = combined.column(TYPE)?.u32()?.rechunk();
     let rows = rows.cont_slice()?;
     let types = types.cont_slice()?;
-    // each row's place among the rows present, in ascending order
+    // each row's place among the rows present, in ascending order (0
+    // first marks the rows present, u32::MAX the others)
     let lo = rows.iter().copied().min().unwrap_or(0);
     let hi = rows.iter().copied().max().unwrap_or(0);
     let mut place = vec![u32::MAX; (hi - lo) as usize + usize::from(!rows.is_empty())];
@@ -391,7 +392,7 @@ impl Timing {
 /// The signal features of a set of accounts as of one day: a row per
 /// account with a signal able to change one. The
 /// scorer's form of the signals, computed once and looked up per universe
-/// batch (as `timing` would compute them for each row).
+/// batch (as `timing_in_chunks` computes them for each row).
 pub struct Snapshot {
     /// The feature columns (`wide`) of the accounts numbered from
     /// k·`part` on, part k; whole-number columns as f32.
@@ -485,8 +486,8 @@ impl Snapshot {
 
     /// From relevant signals and sums of them per (`ROW`, type), `ROW`
     /// numbering the accounts of `index`: a part of `part` accounts at a
-    /// time (so memory holds one part's sums), each part's
-    /// rows in order of their number (`wide` joins on it).
+    /// time (so memory holds one part's sums), each part's rows in order
+    /// of their number (as `wide` returns them).
     fn finish(
         relevant: Option<LazyFrame>,
         sums: Option<DataFrame>,
@@ -653,43 +654,39 @@ fn timing_in_chunks(
             )
         }
     };
-    {
-        {
-            let keys = &keys.sort([key], SortMultipleOptions::default().with_nulls_last(true))?;
-            // the signals each key joins to, to chunk the keys
-            let counts = signals
-                .clone()
-                .group_by([col("account_id")])
-                .agg([len().alias("__n")]);
-            let n = by_key(counts)(keys.clone().lazy().select([col(key)]), JoinType::Left)
-                .select([col("__n").fill_null(lit(0)).cast(DataType::UInt64)])
-                .collect()?;
-            let mut parts = vec![];
-            let (mut start, mut joined) = (0usize, 0u64);
-            let per_key: Vec<u64> = n.column("__n")?.u64()?.into_no_null_iter().collect();
-            for (i, k) in per_key.iter().enumerate() {
-                joined += k;
-                if joined as usize >= chunk_rows || i + 1 == per_key.len() {
-                    let chunk = keys.slice(start as i64, i + 1 - start);
-                    let ids = chunk.column(key)?;
-                    let (lo, hi) = (ids.min_reduce()?, ids.max_reduce()?);
-                    let in_range = signals.clone().filter(
-                        col("account_id")
-                            .gt_eq(lit(lo))
-                            .and(col("account_id").lt_eq(lit(hi))),
-                    );
-                    let rows = by_key(in_range)(chunk.lazy(), JoinType::Inner);
-                    let combined = combine(events(rows, types.clone(), spec, ROW), spec);
-                    parts.push(wide(combined.collect()?, spec)?.lazy());
-                    (start, joined) = (i + 1, 0);
-                }
-            }
-            if parts.is_empty() {
-                return Ok(None);
-            }
-            Ok(Some(concat(parts, UnionArgs::default())?.collect()?))
+    let keys = &keys.sort([key], SortMultipleOptions::default().with_nulls_last(true))?;
+    // the signals each key joins to, to chunk the keys
+    let counts = signals
+        .clone()
+        .group_by([col("account_id")])
+        .agg([len().alias("__n")]);
+    let n = by_key(counts)(keys.clone().lazy().select([col(key)]), JoinType::Left)
+        .select([col("__n").fill_null(lit(0)).cast(DataType::UInt64)])
+        .collect()?;
+    let mut parts = vec![];
+    let (mut start, mut joined) = (0usize, 0u64);
+    let per_key: Vec<u64> = n.column("__n")?.u64()?.into_no_null_iter().collect();
+    for (i, k) in per_key.iter().enumerate() {
+        joined += k;
+        if joined as usize >= chunk_rows || i + 1 == per_key.len() {
+            let chunk = keys.slice(start as i64, i + 1 - start);
+            let ids = chunk.column(key)?;
+            let (lo, hi) = (ids.min_reduce()?, ids.max_reduce()?);
+            let in_range = signals.clone().filter(
+                col("account_id")
+                    .gt_eq(lit(lo))
+                    .and(col("account_id").lt_eq(lit(hi))),
+            );
+            let rows = by_key(in_range)(chunk.lazy(), JoinType::Inner);
+            let combined = combine(events(rows, types.clone(), spec, ROW), spec);
+            parts.push(wide(combined.collect()?, spec)?.lazy());
+            (start, joined) = (i + 1, 0);
         }
     }
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(concat(parts, UnionArgs::default())?.collect()?))
 }
 
 /// Earlier won deals of each row of `keys`: won deals of its account closed
@@ -1227,12 +1224,8 @@ mod tests {
         )
         .unwrap();
         let run = |chunk| {
-            let Timing::Signals { signals, types } =
-                Timing::named(signal_frame(&s).unwrap(), &spec).unwrap()
-            else {
-                unreachable!()
-            };
-            timing_in_chunks(&keys, (signals, types), &spec, "account_id", chunk)
+            let signals = (signal_frame(&s).unwrap(), named_types(&spec).unwrap());
+            timing_in_chunks(&keys, signals, &spec, "account_id", chunk)
                 .unwrap()
                 .unwrap()
                 .sort([ROW], Default::default())
