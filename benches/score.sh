@@ -31,15 +31,23 @@ if [ "$PARTS" -gt 0 ]; then
   SIGNALS="$DIR/parts$PARTS/signals-*.parquet"
 fi
 rm -rf "$DIR/model" "$DIR/scores.parquet"
-measure train 0 "$BIN" train --config "$DIR/data/scorebook.toml" --out "$DIR/model"
+# tiers cut on the universe that is scored (train --universe)
+measure train 0 "$BIN" train --config "$DIR/data/scorebook.toml" --out "$DIR/model" \
+  --universe "$DIR/data/universe.parquet" --universe-signals "$SIGNALS"
 measure score "$N" "$BIN" score --model "$DIR/model" --universe "$DIR/data/universe.parquet" \
   --signals "$SIGNALS" --as-of 2025-07-01 --out "$DIR/scores.parquet"
 "$BIN" export-sql --model "$DIR/model" --dialect duckdb --as-of 2025-07-01 > "$DIR/score.sql"
 measure duckdb "$N" "$PY" "$HERE/duckdb_score.py" "$DIR/score.sql" "$DIR/data/universe.parquet" \
   "$SIGNALS" "$DIR/duckdb.parquet"
 measure read "$N" "$PY" "$HERE/bare_read.py" "$DIR/data/universe.parquet" "$SIGNALS"
-"$PY" - "$RESULTS" <<'PY'
+"$PY" - "$RESULTS" "$DIR/scores.parquet" <<'PY'
 import sys
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 r = {l.split("\t")[0]: float(l.split("\t")[1]) for l in open(sys.argv[1])}
 print(f"score / duckdb time: {r['score'] / r['duckdb']:.2f}x   score / bare read time: {r['score'] / r['read']:.2f}x")
+tiers = pc.value_counts(pq.read_table(sys.argv[2], columns=["tier"])["tier"]).to_pylist()
+counts = {t["values"]: t["counts"] for t in tiers}
+eligible = sum(counts.values()) - counts.get("Disqualified", 0)
+print("tier shares of the scored universe: " + ", ".join(f"{k} {100 * counts.get(k, 0) / eligible:.1f}%" for k in ("Tier 1", "Tier 2", "Tier 3")))
 PY

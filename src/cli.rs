@@ -146,6 +146,14 @@ pub struct TrainArgs {
     /// closed before it count, and the universe is taken as of it
     #[arg(long)]
     pub until: Option<String>,
+    /// The universe that will be scored (file, directory, glob or hive
+    /// folder): the tier cut-offs and fit / timing splits are set on it, as
+    /// of the training date (default: the training export's accounts)
+    #[arg(long)]
+    pub universe: Option<PathBuf>,
+    /// Signals of --universe, for its timing features (same forms)
+    #[arg(long)]
+    pub universe_signals: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::input::conventions::{Conventions, Decimal};
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -71,9 +72,36 @@ pub struct InputConfig {
     /// detected from its header line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
+    /// The decimal separator of numbers written as text (`"."` or `","`);
+    /// by default each CSV file's is detected from its values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimal: Option<Decimal>,
+    /// Spellings of a missing value beyond empty, `null`, `na` and `n/a`
+    /// (`["Unknown", "Select"]`): cells that say so are missing everywhere;
+    /// otherwise a text column keeps them as levels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_values: Vec<String>,
+    /// The order of `A/B/YYYY` dates, `"DD/MM/YYYY"` or `"MM/DD/YYYY"`
+    /// (needed only when the values cannot tell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_format: Option<String>,
 }
 
 impl InputConfig {
+    /// The conventions every read of a command uses.
+    pub fn conventions(&self) -> Result<Conventions> {
+        Ok(Conventions {
+            delimiter: self.delimiter_byte()?,
+            decimal: self.decimal,
+            missing: self.missing_values.iter().map(|m| m.trim().to_lowercase()).collect(),
+            day_month: self
+                .date_format
+                .as_deref()
+                .map(crate::input::conventions::date_format)
+                .transpose()?,
+        })
+    }
+
     /// The `delimiter` setting as a byte.
     pub fn delimiter_byte(&self) -> Result<Option<u8>> {
         match self.delimiter.as_deref() {
@@ -100,6 +128,9 @@ impl Default for InputConfig {
             revenue_multiplier: 1.0,
             industry_aliases: BTreeMap::new(),
             delimiter: None,
+            decimal: None,
+            missing_values: vec![],
+            date_format: None,
         }
     }
 }
@@ -167,6 +198,24 @@ pub struct FeaturesConfig {
     pub signal_shapes: Vec<SignalShape>,
     /// At most this many signal types (the most frequent) become features.
     pub max_signal_types: usize,
+    /// The type of an extra or deal column, overriding how it looks
+    /// (`Competitors = "text"`, `Employees = "number"`, `Techs = "list"`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub types: BTreeMap<String, ColumnType>,
+}
+
+/// A column's type as `[features.types]` sets it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    /// Categorical: a level per value.
+    Text,
+    /// A number (with a log form).
+    Number,
+    /// A yes/no flag, as 0/1.
+    Boolean,
+    /// A `;`-separated list, multi-hot.
+    List,
 }
 
 /// The solver of the logistic fit (`[model] solver`).
@@ -209,6 +258,7 @@ impl Default for FeaturesConfig {
             axes: BTreeMap::new(),
             signal_shapes: vec![SignalShape::Presence, SignalShape::Log],
             max_signal_types: 50,
+            types: BTreeMap::new(),
         }
     }
 }
@@ -382,6 +432,12 @@ impl Config {
                     ));
                 }
             }
+        }
+        self.input.conventions()?;
+        if let Some(n) = self.features.types.keys().find(|n| !seen.contains(n.as_str())) {
+            return bad(format!(
+                "[features.types] sets the type of `{n}`, which is not in features.extra or features.deal: add it there, or remove the type"
+            ));
         }
         if !(self.input.revenue_multiplier.is_finite() && self.input.revenue_multiplier > 0.0) {
             return bad(format!(

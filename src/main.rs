@@ -23,7 +23,21 @@ extern "C" {
 /// `mi_option_purge_delay` in mimalloc 3's `mi_option_e` (-1: never purge).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
+#[cfg(unix)]
+extern "C" {
+    /// libc's `signal`, to give SIGPIPE back its default action.
+    fn signal(signum: std::ffi::c_int, handler: usize) -> usize;
+}
+
 fn main() {
+    // Rust ignores SIGPIPE, so `export-sql | head -1` would fail writing to
+    // the closed pipe; like other Unix tools, end quietly instead.
+    // SAFETY: restores the default action (SIG_DFL, 0) of SIGPIPE (13)
+    // before any thread starts.
+    #[cfg(unix)]
+    unsafe {
+        signal(13, 0);
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

@@ -16,6 +16,7 @@ pub fn write(m: &Model, e: &Evaluation, out: &Path, force: bool) -> Result<()> {
     write_dir(
         out,
         force,
+        "model",
         &[
             ("model.json", json),
             ("metrics.json", report::metrics_json(e)),
@@ -27,14 +28,18 @@ pub fn write(m: &Model, e: &Evaluation, out: &Path, force: bool) -> Result<()> {
     )
 }
 
-/// Writes a model directory atomically: files go to a temporary sibling that
-/// is renamed into place; an existing directory is replaced only with `force`.
-pub fn write_dir(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<()> {
+/// Writes a model (or review, `kind`) directory atomically: files go to a
+/// temporary sibling that is renamed into place; an existing directory is
+/// replaced only with `force`, and only if it is one of that kind (it holds
+/// the first file).
+pub fn write_dir(dir: &Path, force: bool, kind: &str, files: &[(&str, Vec<u8>)]) -> Result<()> {
     if dir.exists() && !force {
         return Err(Error::Exists {
             path: dir.to_path_buf(),
         });
     }
+    let marker = files.first().map_or("model.json", |(f, _)| *f);
+    crate::output::check_replaceable(dir, kind, marker)?;
     let parent = parent_of(dir);
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("model");

@@ -116,3 +116,62 @@ fn clean_stale(dir: &Path, name: &str) {
         }
     }
 }
+
+/// Renames the finished temporary `tmp` into place at `out`; when that
+/// fails (`out` is a directory, the disk is gone) the temporary is removed
+/// and the error names `out`.
+pub fn persist(tmp: &Path, out: &Path) -> Result<()> {
+    if out.is_dir() {
+        let _ = std::fs::remove_file(tmp);
+        return Err(Error::data(
+            out.display(),
+            "this output is a directory: name a file (e.g. scores.parquet) or remove the directory",
+        ));
+    }
+    std::fs::rename(tmp, out).map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
+        Error::io(out, e)
+    })
+}
+
+/// A failure to write an output (a full disk, a lost mount): exit 1,
+/// naming the output, never an internal error.
+pub fn write_error(out: &Path, e: impl std::fmt::Display) -> Error {
+    Error::data(
+        out.display(),
+        format!("cannot write the output: {e}; free space or choose another path (nothing was replaced)"),
+    )
+}
+
+/// Refuses to replace `dir` unless it is a directory of the kind being
+/// written (`kind`, whose `marker` file it holds: a model's `model.json`,
+/// a review's `review.json`): `--force` replaces a model, never a
+/// registry of models or any other folder.
+pub fn check_replaceable(dir: &Path, kind: &str, marker: &str) -> Result<()> {
+    if !dir.exists() || dir.join(marker).is_file() {
+        return Ok(());
+    }
+    let what = if !dir.is_dir() {
+        format!("is a file, not a {kind} directory")
+    } else {
+        let models = std::fs::read_dir(dir)
+            .map(|r| {
+                r.flatten()
+                    .filter(|e| e.path().join("model.json").is_file())
+                    .count()
+            })
+            .unwrap_or(0);
+        if models > 0 || dir.join("CHAMPION").exists() {
+            format!("is a folder of {models} models (a registry), not a {kind} directory")
+        } else {
+            format!("is a folder that is not a {kind} directory (it has no {marker})")
+        }
+    };
+    Err(Error::data(
+        dir.display(),
+        format!(
+            "{what}; --force replaces a {kind} only, never another folder: name a new one, e.g. {}",
+            dir.join("NAME").display()
+        ),
+    ))
+}

@@ -613,6 +613,7 @@ pub fn write(r: &Review, out: &Path, force: bool) -> Result<()> {
     crate::model_dir::write_dir(
         out,
         force,
+        "review",
         &[("review.json", json), ("review.html", html(r).into_bytes())],
     )
 }

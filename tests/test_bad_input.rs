@@ -365,6 +365,203 @@ fn corpus() -> Vec<Case> {
             },
         ),
         case(
+            "a rule with a second statement",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
+            1,
+            "second statement",
+            Some("m2"),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replace("when = \"tech_marketo\"", "when = \"tech_marketo; DROP TABLE universe\"")
+                })
+            },
+        ),
+        case(
+            "a rule with a subquery",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
+            1,
+            "a subquery is not allowed",
+            Some("m2"),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replace("when = \"tech_marketo\"", "when = \"employees IN (SELECT employees FROM universe)\"")
+                })
+            },
+        ),
+        case(
+            "a rule with a dialect-only function",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
+            1,
+            "`regexp_like(...)` is not one of the functions",
+            Some("m2"),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replace("when = \"tech_marketo\"", "when = \"regexp_like(industry, 'Soft')\"")
+                })
+            },
+        ),
+        case(
+            "a rule with ILIKE",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
+            1,
+            "ILIKE is not in every SQL dialect",
+            Some("m2"),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replace("when = \"tech_marketo\"", "when = \"industry ILIKE 'soft%'\"")
+                })
+            },
+        ),
+        case(
+            "a rule with a table-qualified column",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
+            1,
+            "names a table's column",
+            Some("m2"),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replace("when = \"tech_marketo\"", "when = \"u.employees > 10\"")
+                })
+            },
+        ),
+        case(
+            "a rule with CAST",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
+            1,
+            "CAST names types",
+            Some("m2"),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replace("when = \"tech_marketo\"", "when = \"CAST(employees AS INT) > 10\"")
+                })
+            },
+        ),
+        case(
+            "a rule that does not parse",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
+            1,
+            "cannot parse it as a SQL predicate",
+            Some("m2"),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replace("when = \"tech_marketo\"", "when = \"employees > AND 3\"")
+                })
+            },
+        ),
+        case(
+            "a rule comparing text with a number",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
+            1,
+            "cannot evaluate",
+            Some("m2"),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replace("when = \"tech_marketo\"", "when = \"industry > 3\"")
+                })
+            },
+        ),
+        case(
+            "export-sql of an edited model.json rule",
+            &["export-sql", "--model", "{d}/model"],
+            1,
+            "second statement",
+            None,
+            |d| model_json(d, |v| v["config"]["rules"][0]["when"] = serde_json::json!("tech_marketo; DROP TABLE universe")),
+        ),
+        case(
+            "score with an edited model.json rule",
+            &["score", "--model", "{d}/model", "--universe", "{d}/universe.parquet", "--out", "{d}/s.parquet"],
+            1,
+            "the file was edited or damaged",
+            Some("s.parquet"),
+            |d| model_json(d, |v| v["config"]["rules"][0]["when"] = serde_json::json!("u.tech_marketo")),
+        ),
+        case(
+            "train --force over a folder of models",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/models", "--force"],
+            1,
+            "is a folder of 2 models (a registry)",
+            None,
+            |d| {
+                copy_dir(&d.join("model"), &d.join("models/2026q3"));
+                copy_dir(&d.join("model"), &d.join("models/2026q4"));
+                std::fs::write(d.join("models/CHAMPION"), "2026q3\n").unwrap();
+            },
+        ),
+        case(
+            "train --force over a folder that is not a model",
+            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/notes", "--force"],
+            1,
+            "not a model directory (it has no model.json)",
+            None,
+            |d| {
+                std::fs::create_dir_all(d.join("notes")).unwrap();
+                std::fs::write(d.join("notes/plan.txt"), "keep me").unwrap();
+            },
+        ),
+        case(
+            "review --force over a model",
+            &[
+                "review", "--champion", "{d}/model", "--challenger", "{d}/model",
+                "--config", "{d}/scorebook.toml", "--out", "{d}/other", "--force",
+            ],
+            1,
+            "not a review directory",
+            None,
+            |d| copy_dir(&d.join("model"), &d.join("other")),
+        ),
+        case(
+            "score --out a directory",
+            &["score", "--model", "{d}/model", "--universe", "{d}/universe.parquet", "--out", "{d}/out", "--force"],
+            1,
+            "is a directory",
+            None,
+            |d| {
+                std::fs::create_dir_all(d.join("out")).unwrap();
+                std::fs::write(d.join("out/keep.txt"), "keep me").unwrap();
+            },
+        ),
+        case(
+            "a decimal comma in a comma-delimited export",
+            &["validate", "--config", "{d}/scorebook.toml"],
+            1,
+            "set [input] decimal",
+            None,
+            |d| set_field(&d.join("accounts.csv"), 3, 5, "\"12,5\""),
+        ),
+        case(
+            "dates that could be day/month or month/day",
+            &["validate", "--config", "{d}/scorebook.toml"],
+            1,
+            "set [input] date_format",
+            None,
+            |d| set_field(&d.join("opportunities.csv"), 2, 2, "03/04/2024"),
+        ),
+        case(
+            "an unknown date format",
+            &["validate", "--config", "{d}/scorebook.toml"],
+            1,
+            "is not a date format scorebook reads",
+            None,
+            |d| edit(&d.join("scorebook.toml"), |t| t.replacen("[input]", "[input]\ndate_format = \"YYYY.DD.MM\"", 1)),
+        ),
+        case(
+            "an unknown decimal separator",
+            &["validate", "--config", "{d}/scorebook.toml"],
+            1,
+            "decimal",
+            None,
+            |d| edit(&d.join("scorebook.toml"), |t| t.replacen("[input]", "[input]\ndecimal = \";\"", 1)),
+        ),
+        case(
+            "an unknown column type",
+            &["validate", "--config", "{d}/scorebook.toml"],
+            1,
+            "unknown variant `category`",
+            None,
+            |d| edit(&d.join("scorebook.toml"), |t| format!("{t}\n[features.types]\nindustry = \"category\"\n")),
+        ),
+        case(
             "a disqualifier that matches everything",
             &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
             1,

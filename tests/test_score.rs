@@ -591,3 +591,137 @@ fn a_mapped_model_scores_a_universe_in_contract_names() {
         .count();
     assert_eq!(blamed, 0, "the universe's `industry` column was not read");
 }
+
+/// Tiers cut on the training export's accounts miss the configured shares
+/// on a colder universe, and `score` says so; cut on the universe itself
+/// (`train --universe`) they hold (issue 19).
+#[test]
+fn tier_shares_hold_on_the_universe_they_were_cut_on() {
+    let (t, data, _) = trained();
+    let universe = data.join("universe.parquet");
+    let signals = data.join("signals.parquet");
+    let share = |scores: &Path| {
+        let tiers = strings(&read_parquet(scores), "tier");
+        let count = |x: &str| tiers.iter().filter(|v| v.as_deref() == Some(x)).count();
+        count("Tier 1") as f64 / (tiers.len() - count("Disqualified")) as f64
+    };
+    let cold = t.path().join("cold.parquet");
+    let r = score(&universe, &cold, &[]).ok();
+    if (share(&cold) - 0.10).abs() > 0.10 / 3.0 {
+        assert!(r.stderr.contains("where 10% was configured: the cut-offs were set on the"), "{}", r.stderr);
+        assert!(r.stderr.contains("retrain with --universe"), "{}", r.stderr);
+    } else {
+        assert!(!r.stderr.contains("retrain with --universe"), "{}", r.stderr);
+    }
+    let cut = t.path().join("models/on-universe");
+    let r = run(&[
+        "train", "--config", s(&data.join("scorebook.toml")), "--out", s(&cut),
+        "--universe", s(&universe), "--universe-signals", s(&signals),
+    ])
+    .ok();
+    assert!(r.stderr.contains("tier cut-offs set on the 3000 accounts of the universe"), "{}", r.stderr);
+    let warm = t.path().join("warm.parquet");
+    let r = run(&[
+        "score", "--model", s(&cut), "--universe", s(&universe), "--signals", s(&signals),
+        "--as-of", "2025-07-01", "--out", s(&warm),
+    ])
+    .ok();
+    let p = share(&warm);
+    assert!((p - 0.10).abs() <= 0.01, "Tier 1 holds {:.2}%", 100.0 * p);
+    assert!(!r.stderr.contains("retrain with --universe"), "{}", r.stderr);
+    let report = std::fs::read_to_string(cut.join("report.html")).unwrap();
+    assert!(report.contains("set on the 3000 accounts of the universe"), "the report names the universe");
+}
+
+/// A warning the user cannot miss when the cut-offs came from elsewhere:
+/// a model whose cut-offs were set on a handful of hot accounts.
+#[test]
+fn scoring_a_colder_universe_warns_about_the_tier_shares() {
+    let (t, data, model) = trained();
+    let hot = t.path().join("hot-model");
+    std::fs::create_dir_all(&hot).unwrap();
+    for e in std::fs::read_dir(model).unwrap().flatten() {
+        std::fs::copy(e.path(), hot.join(e.file_name())).unwrap();
+    }
+    let p = hot.join("model.json");
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    v["tier_cutoffs"] = serde_json::json!([0.999, 0.998]);
+    std::fs::write(&p, serde_json::to_string(&v).unwrap()).unwrap();
+    let out = t.path().join("hot.parquet");
+    let r = run(&[
+        "score", "--model", s(&hot), "--universe", s(&data.join("universe.parquet")),
+        "--as-of", "2025-07-01", "--out", s(&out),
+    ])
+    .ok();
+    assert!(r.stderr.contains("Tier 1 holds 0.0% of this universe where 10% was configured"), "{}", r.stderr);
+}
+
+/// What pandas, pyarrow and Spark write reads the same as plain columns
+/// (issue 19): a dictionary-encoded text column with empty cells (a
+/// `category`) and signal dates as timestamps with a named time zone or
+/// an offset give the same scores, and no internal error.
+#[test]
+fn dictionary_text_and_zoned_timestamps_read_like_plain_columns() {
+    use arrow::array::{Array, ArrayRef, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use std::sync::Arc;
+    let (t, data, model) = trained();
+    let dir = tempfile::tempdir_in(t.path()).unwrap();
+    let write = |path: &Path, b: &RecordBatch| {
+        let f = std::fs::File::create(path).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(f, b.schema(), None).unwrap();
+        w.write(b).unwrap();
+        w.close().unwrap();
+    };
+    let replace = |b: &RecordBatch, name: &str, a: ArrayRef| {
+        let i = b.schema().index_of(name).unwrap();
+        let mut fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields[i] = Field::new(name, a.data_type().clone(), true);
+        let mut cols = b.columns().to_vec();
+        cols[i] = a;
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap()
+    };
+    // the universe with every tenth industry empty, plain and as a dictionary
+    let u = scorebook::input::read::read_all(&data.join("universe.parquet")).unwrap();
+    let ind = u.column_by_name("industry").unwrap();
+    let ind = arrow::compute::cast(ind, &DataType::Utf8).unwrap();
+    let ind = arrow::array::AsArray::as_string::<i32>(&ind);
+    let emptied: arrow::array::StringArray = (0..ind.len())
+        .map(|i| if i % 10 == 0 { Some("") } else { ind.is_valid(i).then(|| ind.value(i)) })
+        .collect();
+    let plain = replace(&u, "industry", Arc::new(emptied.clone()));
+    let dict = arrow::compute::cast(&emptied, &DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))).unwrap();
+    let dictionary = replace(&u, "industry", dict);
+    let (up, ud) = (dir.path().join("plain.parquet"), dir.path().join("dict.parquet"));
+    write(&up, &plain);
+    write(&ud, &dictionary);
+    // the signals' dates as timestamps at noon UTC, in UTC and in +02:00 / Europe/Paris
+    let sig = scorebook::input::read::read_all(&data.join("signals.parquet")).unwrap();
+    let days = sig.column_by_name("date").unwrap();
+    let days = arrow::compute::cast(days, &DataType::Int32).unwrap();
+    let days = arrow::array::AsArray::as_primitive::<arrow::datatypes::Int32Type>(&days);
+    let noon: Vec<Option<i64>> = days.iter().map(|d| d.map(|d| (d as i64 * 86_400 + 12 * 3_600) * 1_000_000)).collect();
+    let mut files = vec![];
+    for (k, tz) in ["UTC", "+02:00", "Europe/Paris"].iter().enumerate() {
+        let ts = arrow::array::TimestampMicrosecondArray::from(noon.clone()).with_timezone(*tz);
+        let b = replace(&sig, "date", Arc::new(ts));
+        assert_eq!(b.schema().field_with_name("date").unwrap().data_type(), &DataType::Timestamp(TimeUnit::Microsecond, Some((*tz).into())));
+        let p = dir.path().join(format!("signals-{k}.parquet"));
+        write(&p, &b);
+        files.push(p);
+    }
+    let scored = |universe: &Path, signals: &Path, name: &str| {
+        let o = dir.path().join(name);
+        run(&[
+            "score", "--model", s(model), "--universe", s(universe), "--signals", s(signals),
+            "--as-of", "2025-07-01", "--out", s(&o),
+        ])
+        .ok();
+        scorebook::input::read::read_all(&o).unwrap()
+    };
+    let base = scored(&up, &data.join("signals.parquet"), "base.parquet");
+    assert!(base == scored(&ud, &data.join("signals.parquet"), "dict.parquet"), "dictionary text reads differently");
+    for (k, f) in files.iter().enumerate() {
+        assert!(base == scored(&up, f, &format!("tz{k}.parquet")), "zoned timestamps {k} read differently");
+    }
+}

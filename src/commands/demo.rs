@@ -53,11 +53,22 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let (last, this) = (models.join("last-quarter"), models.join("this-quarter"));
     let last_day = parse_date(LAST_QUARTER).unwrap_or_default();
     eprintln!("4/7 train last quarter's model (--until {LAST_QUARTER}), the champion");
-    let (m, e) = super::train::train_loaded(&ds.clone().until(last_day), &cfg, &last, true)?;
+    // tiers are cut on the universe the models will score
+    let universe = super::train::Universe {
+        accounts: data.join("universe.parquet"),
+        signals: Some(data.join("signals.parquet")),
+    };
+    let (m, e) = super::train::train_loaded(
+        &ds.clone().until(last_day),
+        &cfg,
+        &last,
+        true,
+        Some(&universe),
+    )?;
     super::train::print_summary(&m, &e, &last);
     model_dir::promote(&last)?;
     eprintln!("5/7 train this quarter's model, the challenger");
-    let (m, e) = super::train::train_loaded(&ds, &cfg, &this, true)?;
+    let (m, e) = super::train::train_loaded(&ds, &cfg, &this, true, Some(&universe))?;
     super::train::print_summary(&m, &e, &this);
     eprintln!("6/7 score the universe with both");
     let before = a.dir.join("scores-last-quarter.parquet");

@@ -22,6 +22,7 @@ pub fn run(a: &ReviewArgs) -> Result<()> {
             path: a.out.clone(),
         });
     }
+    scorebook::output::check_replaceable(&a.out, "review", "review.json")?;
     let (ds, q) = scorebook::input::load(&cfg)?;
     for w in &q.warnings {
         eprintln!("warning: {w}");

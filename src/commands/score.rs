@@ -27,6 +27,12 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
     }
     inputs.push(model_dir.clone());
     scorebook::output::check_not_input("--out", &a.out, &inputs)?;
+    if a.out.is_dir() {
+        return Err(Error::data(
+            a.out.display(),
+            "this --out is a directory: name a file (e.g. scores.parquet); --force never replaces a folder",
+        ));
+    }
     if a.out.exists() && !a.force {
         return Err(Error::Exists {
             path: a.out.clone(),
@@ -91,6 +97,9 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
         a.out.display()
     );
     if let Some(w) = s.unit_warning() {
+        eprintln!("warning: {w}");
+    }
+    if let Some(w) = s.tier_warning(&model) {
         eprintln!("warning: {w}");
     }
     let tiers: Vec<String> = s.tiers.iter().map(|(k, v)| format!("{k}: {v}")).collect();

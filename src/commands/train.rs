@@ -1,4 +1,4 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::TrainArgs;
 use scorebook::config::Config;
@@ -6,6 +6,7 @@ use scorebook::error::{Error, Result};
 use scorebook::input::Dataset;
 use scorebook::model::{self, train::Evaluation, Model};
 use scorebook::model_dir;
+use scorebook::scoring::{self, ScoreOptions};
 
 pub fn run(a: &TrainArgs) -> Result<()> {
     let cfg = super::config_of(&a.input)?;
@@ -14,9 +15,26 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         .as_deref()
         .map(|d| super::parse_day("--until", d))
         .transpose()?;
-    let (m, e) = train_to(&cfg, &a.out, a.force, until)?;
+    if a.universe_signals.is_some() && a.universe.is_none() {
+        return Err(Error::config(
+            "--universe-signals",
+            "is the signals of --universe: pass --universe too",
+        ));
+    }
+    let universe = a.universe.as_ref().map(|u| Universe {
+        accounts: u.clone(),
+        signals: a.universe_signals.clone(),
+    });
+    let (m, e) = train_to(&cfg, &a.out, a.force, until, universe.as_ref())?;
     print_summary(&m, &e, &a.out);
     Ok(())
+}
+
+/// The universe that will be scored (`train --universe`): the tier
+/// cut-offs and the fit / timing percentiles are set on it.
+pub struct Universe {
+    pub accounts: PathBuf,
+    pub signals: Option<PathBuf>,
 }
 
 /// Loads and checks data, trains, and writes the model directory.
@@ -26,13 +44,21 @@ pub fn train_to(
     out: &Path,
     force: bool,
     until: Option<i32>,
+    universe: Option<&Universe>,
 ) -> Result<(Model, Evaluation)> {
-    scorebook::output::check_not_input("--out", out, &scorebook::input::files(cfg)?.all())?;
+    let mut inputs = scorebook::input::files(cfg)?.all();
+    if let Some(u) = universe {
+        for p in std::iter::once(&u.accounts).chain(&u.signals) {
+            inputs.extend(scorebook::input::read::expand_inputs(p)?);
+        }
+    }
+    scorebook::output::check_not_input("--out", out, &inputs)?;
     if out.exists() && !force {
         return Err(Error::Exists {
             path: out.to_path_buf(),
         });
     }
+    scorebook::output::check_replaceable(out, "model", "model.json")?;
     let (ds, q) = scorebook::input::load(cfg)?;
     for w in &q.warnings {
         eprintln!("warning: {w}");
@@ -56,7 +82,7 @@ pub fn train_to(
         }
         None => ds,
     };
-    train_loaded(&ds, cfg, out, force)
+    train_loaded(&ds, cfg, out, force, universe)
 }
 
 /// Trains on already checked data and writes the model directory.
@@ -65,10 +91,31 @@ pub fn train_loaded(
     cfg: &Config,
     out: &Path,
     force: bool,
+    universe: Option<&Universe>,
 ) -> Result<(Model, Evaluation)> {
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
     let started = std::time::Instant::now();
-    let (m, e) = model::train::train(ds, cfg, name)?;
+    let score_universe = |m: &Model| {
+        let u = universe.ok_or_else(|| Error::Internal("no universe".into()))?;
+        scoring::universe_scores(
+            m,
+            &ScoreOptions {
+                universe: u.accounts.clone(),
+                signals: u.signals.clone(),
+                as_of: ds.as_of(),
+                // the signal ranges of a large universe go beside the model
+                out: out.with_file_name(format!("{name}.universe")),
+                batch_size: 65_536,
+                shard: None,
+                snapshot_accounts: scoring::SNAPSHOT_ACCOUNTS,
+            },
+        )
+    };
+    let scorer: Option<model::train::UniverseScorer> = match universe {
+        Some(_) => Some(&score_universe),
+        None => None,
+    };
+    let (m, e) = model::train::train_on(ds, cfg, name, scorer)?;
     for u in e
         .notes
         .iter()
@@ -98,4 +145,5 @@ pub fn print_summary(m: &Model, e: &Evaluation, out: &Path) {
             x.auc, x.log_loss, x.brier
         );
     }
+    eprintln!("tier cut-offs set on {}", m.training.cutoffs_set_on);
 }

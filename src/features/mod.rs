@@ -256,12 +256,14 @@ impl FeatureSpec {
         let extra = Typed::learn(
             &a.extra,
             &a.extra_text,
+            &f.types,
             f.min_industry_accounts,
             f.top_technologies,
         );
         let deal = Typed::learn(
             &ds.opportunities.deal,
             &ds.opportunities.deal_text,
+            &f.types,
             f.min_industry_accounts,
             f.top_technologies,
         );
@@ -350,6 +352,52 @@ impl FeatureSpec {
             return vec![Shape::Linear, Shape::Log];
         }
         vec![Shape::Linear]
+    }
+
+    /// The feature-table column that marks the rows where source column
+    /// `source` was missing (imputed or levelled `Missing` for the model).
+    /// Hidden: `__` names are no feature, and not written by `features`.
+    pub fn null_mask(source: &str) -> String {
+        format!("__null_{source}")
+    }
+
+    /// The source columns with a null mask in the table: the imputed
+    /// account numbers and every typed extra and deal column.
+    pub fn nullable_sources(&self) -> Vec<String> {
+        let mut v: Vec<String> = IMPUTED.iter().map(|s| s.to_string()).collect();
+        v.extend(self.extra.numbers.iter().cloned());
+        v.extend(self.extra.text.keys().cloned());
+        v.extend(self.deal.numbers.iter().cloned());
+        v.extend(self.deal.text.keys().cloned());
+        v
+    }
+
+    /// The sources whose missing value makes feature `name` NULL to a rule
+    /// (rules see the values as exported, not as imputed).
+    pub fn rule_sources(&self, name: &str) -> Vec<String> {
+        let v: &[&str] = match name {
+            "employees" | "log_employees" | "size_band" => &["employees"],
+            "annual_revenue" | "log_revenue" => &["annual_revenue"],
+            "revenue_per_employee" | "rpe_industry_ratio" | "log_rpe_industry_ratio" => {
+                &["employees", "annual_revenue"]
+            }
+            "founded_year" | "company_age" => &["founded_year"],
+            "jobs_posted_30d" | "log_jobs_posted_30d" => &["jobs_posted_30d"],
+            "hires_12m" => &["hires_12m"],
+            "hiring_intensity" => &["hires_12m", "employees"],
+            _ => {
+                let typed = self
+                    .extra
+                    .numbers
+                    .iter()
+                    .chain(self.extra.text.keys())
+                    .chain(&self.deal.numbers)
+                    .chain(self.deal.text.keys())
+                    .any(|c| c == name);
+                return if typed { vec![name.to_string()] } else { vec![] };
+            }
+        };
+        v.iter().map(|s| s.to_string()).collect()
     }
 
     pub fn size_band(&self, industry: &str, employees: f64) -> &'static str {

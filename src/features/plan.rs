@@ -921,12 +921,23 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
             .alias("hiring_missing"),
         col("technologies").is_null().alias("technologies_missing"),
     ]);
+    // what was missing before imputation, for the rules (`rule_sources`)
+    let masks = spec.nullable_sources();
+    for s in &masks {
+        let raw = match s.as_str() {
+            "employees" => col("__employees"),
+            "annual_revenue" => col("__revenue"),
+            _ => col(s.as_str()),
+        };
+        second.push(raw.is_null().alias(FeatureSpec::null_mask(s)));
+    }
     for (t, _) in &spec.technologies {
         let flag = format!("tech_{t}");
         second.push(col(flag.as_str()).fill_null(lit(false)));
     }
     let mut out: Vec<Expr> = vec![col(ROW), col(STATUS)];
     out.extend(names.iter().map(|n| col(n.as_str())));
+    out.extend(masks.iter().map(|s| col(FeatureSpec::null_mask(s).as_str())));
     rows.with_columns(first).with_columns(second).select(out)
 }
 
@@ -1047,6 +1058,10 @@ pub fn features(
                 t.push(name.clone(), values(df.column(name)?)?);
             }
         }
+    }
+    for s in spec.nullable_sources() {
+        let mask = FeatureSpec::null_mask(&s);
+        t.push(mask.clone(), values(df.column(&mask)?)?);
     }
     Ok((t, status))
 }

@@ -114,8 +114,9 @@ impl FeatureTable {
         };
         Some(std::mem::replace(&mut self.columns[i], empty))
     }
+    /// The features as a DataFrame (hidden `__` columns left out).
     pub fn to_frame(&self) -> Result<DataFrame> {
-        self.to_frame_of(|_| true)
+        self.to_frame_of(|n| !n.starts_with("__"))
     }
     /// The columns whose names pass `keep`, as a DataFrame (of the table's height).
     pub fn to_frame_of(&self, keep: impl Fn(&str) -> bool) -> Result<DataFrame> {

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::config::ColumnType;
+
 /// The typed columns of one table, as learned from the training rows.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Typed {
@@ -60,11 +62,13 @@ pub type TextColumns = Vec<(String, Vec<Option<String>>)>;
 
 impl Typed {
     /// Learns levels and items from the training rows: a `;` in any value
-    /// makes a text column a list; levels and items need `min_rows` rows,
-    /// and at most `top` items of a list are flagged.
+    /// makes a text column a list (unless `types` says `text`; `list` makes
+    /// one without); levels and items need `min_rows` rows, and at most
+    /// `top` items of a list are flagged.
     pub fn learn(
         numbers: &NumberColumns,
         text: &TextColumns,
+        types: &BTreeMap<String, ColumnType>,
         min_rows: usize,
         top: usize,
     ) -> Typed {
@@ -73,7 +77,12 @@ impl Typed {
             ..Default::default()
         };
         for (name, col) in text {
-            if col.iter().flatten().any(|v| v.contains(';')) {
+            let list = match types.get(name) {
+                Some(ColumnType::List) => true,
+                Some(ColumnType::Text) => false,
+                _ => col.iter().flatten().any(|v| v.contains(';')),
+            };
+            if list {
                 t.lists
                     .insert(name.clone(), super::top_items(col, top, min_rows));
             } else {

@@ -5,6 +5,7 @@
 //! unknown accounts, impossible dates, missing classes) are collected so one
 //! `validate` run lists all of them.
 
+pub mod conventions;
 pub mod read;
 pub mod tables;
 
@@ -238,7 +239,7 @@ pub fn resolve_flat(cfg: &mut Config) -> Result<bool> {
 
 /// Loads and checks the training data.
 pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
-    read::set_delimiter(cfg.input.delimiter_byte()?);
+    conventions::set(cfg.input.conventions()?);
     let files = files(cfg)?;
     for p in [
         Some(&files.accounts),
@@ -281,6 +282,7 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
                 file: &acc_file,
                 column: &src,
                 first_row: 1,
+                decimal: read::decimal_of(&batch),
             };
             for v in read::strings(col, &loc)?.into_iter().flatten() {
                 if let Some((k, to)) = cfg
@@ -452,6 +454,26 @@ fn check_accounts(a: &Accounts, file: &str, q: &mut Quality) {
         "imputed with the median and flagged",
         q,
     );
+    // a count with fractions is a misread separator or a unit (1.327 employees)
+    for (name, col) in [
+        ("employees", &a.employees),
+        ("jobs_posted_30d", &a.jobs_posted_30d),
+        ("hires_12m", &a.hires_12m),
+    ] {
+        let fractional: Vec<usize> = col
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_some_and(|x| x.fract() != 0.0))
+            .map(|(i, _)| i + 1)
+            .collect();
+        if let Some(&first) = fractional.first() {
+            q.warnings.push(format!(
+                "{file}: column `{name}` counts, but holds fractions in {} rows (first: row {first}, {}); if `.` groups thousands in this export set [input] decimal = \",\"",
+                fractional.len(),
+                col[first - 1].unwrap_or_default()
+            ));
+        }
+    }
     for (name, col) in [
         ("employees", &a.employees),
         ("annual_revenue", &a.annual_revenue),

@@ -14,6 +14,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 
+use super::conventions::{self, Decimal, NotANumber};
 use crate::error::{Error, Result};
 
 pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
@@ -68,20 +69,12 @@ pub fn column_names(path: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
-/// `[input] delimiter`: every CSV this process reads uses it instead of
-/// the detected one (set by the command from its config).
-static DELIMITER: std::sync::RwLock<Option<u8>> = std::sync::RwLock::new(None);
-
-pub fn set_delimiter(d: Option<u8>) {
-    *DELIMITER.write().unwrap_or_else(|e| e.into_inner()) = d;
-}
-
 /// The delimiter of a CSV file, from its header line: whichever of `,` `;`
 /// tab `|` occurs most often outside quotes (`,` when none does). European
 /// exports use `;`, warehouse dumps tabs or `|`.
 pub fn csv_delimiter(path: &Path) -> Result<u8> {
     use std::io::Read;
-    if let Some(d) = *DELIMITER.read().unwrap_or_else(|e| e.into_inner()) {
+    if let Some(d) = conventions::current().delimiter {
         return Ok(d);
     }
     let mut head = vec![0u8; 64 * 1024];
@@ -193,7 +186,11 @@ fn file_schema_unchecked(path: &Path) -> Result<SchemaRef> {
             let fields: Vec<Field> = schema
                 .fields()
                 .iter()
-                .map(|f| Field::new(f.name().trim(), DataType::Utf8, true))
+                // a byte-order mark (Excel's UTF-8 CSV) is not part of the first name
+                .map(|f| {
+                    let name = f.name().trim_start_matches('\u{feff}').trim();
+                    Field::new(name.trim_matches('"'), DataType::Utf8, true)
+                })
                 .collect();
             Ok(Arc::new(Schema::new(fields)))
         }
@@ -278,16 +275,23 @@ fn file_batches(
             }))
         }
         Format::Csv => {
+            let delimiter = csv_delimiter(path)?;
+            let decimal = csv_decimal(path, &schema, delimiter)?;
             let reader = arrow::csv::ReaderBuilder::new(schema)
                 .with_header(true)
-                .with_delimiter(csv_delimiter(path)?)
+                .with_delimiter(delimiter)
                 .with_batch_size(batch_size)
                 .with_projection(indices)
                 .build(open(path)?)
                 .map_err(|e| unreadable(&e))?;
             let file = file_name.clone();
+            // each batch carries the file's decimal separator to the parsers
             Box::new(reader.map(move |r| {
-                r.map_err(|e| Error::data(&file, format!("cannot read CSV data: {e}")))
+                let b = r.map_err(|e| Error::data(&file, format!("cannot read CSV data: {e}")))?;
+                let mut meta = b.schema().metadata().clone();
+                meta.insert(conventions::DECIMAL_KEY.into(), decimal.tag().into());
+                let schema = Arc::new(b.schema().as_ref().clone().with_metadata(meta));
+                Ok(b.with_schema(schema)?)
             }))
         }
     };
@@ -296,6 +300,62 @@ fn file_batches(
         file: file_name,
         done: false,
     }))
+}
+
+/// Rows of a CSV file its decimal separator is detected from.
+const DECIMAL_SAMPLE_ROWS: usize = 100_000;
+
+/// The decimal separator of a CSV file: `[input] decimal`, or what the
+/// cells of its first rows show (`conventions::detect_decimal`), stated
+/// on stderr when it is a comma. Detected once per file and process.
+fn csv_decimal(path: &Path, schema: &SchemaRef, delimiter: u8) -> Result<Decimal> {
+    static SEEN: std::sync::Mutex<Vec<(PathBuf, Decimal)>> = std::sync::Mutex::new(vec![]);
+    if let Some(d) = conventions::current().decimal {
+        return Ok(d);
+    }
+    let key = absolute_key(path);
+    if let Some((_, d)) = SEEN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(p, _)| *p == key)
+    {
+        return Ok(*d);
+    }
+    let sample = arrow::csv::ReaderBuilder::new(schema.clone())
+        .with_header(true)
+        .with_delimiter(delimiter)
+        .with_batch_size(DECIMAL_SAMPLE_ROWS)
+        .build(open(path)?)
+        .map_err(|e| Error::data(path.display(), format!("not a readable file: {e}")))?
+        .next()
+        .transpose()
+        .map_err(|e| Error::data(path.display(), format!("cannot read CSV data: {e}")))?;
+    let (decimal, example) = match &sample {
+        Some(b) => {
+            let cells = b
+                .columns()
+                .iter()
+                .filter_map(|c| text_values(c))
+                .flat_map(|v| v.into_iter().flatten());
+            conventions::detect_decimal(&path.display().to_string(), delimiter, cells)?
+        }
+        None => (Decimal::Dot, None),
+    };
+    if let Some(e) = example {
+        eprintln!(
+            "note: {}: numbers are read with a decimal comma (values such as {e:?}); set [input] decimal = \".\" if they are not",
+            path.display()
+        );
+    }
+    SEEN.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((key, decimal));
+    Ok(decimal)
+}
+
+fn absolute_key(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// A batch iterator whose decoder panics (a damaged page can make the
@@ -333,17 +393,24 @@ impl Iterator for Guarded {
 
 /// Reads a whole (training-sized) table into one batch.
 pub fn read_all(path: &Path) -> Result<RecordBatch> {
-    let schema = schema_of(path)?;
     let batches: Vec<RecordBatch> = read_batches(path, None, 65_536)?.collect::<Result<_>>()?;
-    Ok(arrow::compute::concat_batches(&schema, &batches)?)
+    // the batches' schema: it carries a CSV file's decimal separator
+    let schema = match batches.first() {
+        Some(b) => b.schema(),
+        None => schema_of(path)?,
+    };
+    arrow::compute::concat_batches(&schema, &batches)
+        .map_err(|e| Error::data(path.display(), format!("cannot read the file's rows: {e}")))
 }
 
-/// Where a value sits, for error messages.
+/// Where a value sits, for error messages, and how its file writes numbers.
 pub struct Loc<'a> {
     pub file: &'a str,
     pub column: &'a str,
     /// Row number (1-based, header excluded) of the first row of the array.
     pub first_row: usize,
+    /// The decimal separator of numbers written as text.
+    pub decimal: Decimal,
 }
 
 impl Loc<'_> {
@@ -359,6 +426,17 @@ impl Loc<'_> {
     }
 }
 
+/// The decimal separator a batch's numbers are written with (a CSV
+/// batch carries its file's; other text, a dot unless `[input] decimal`).
+pub fn decimal_of(b: &RecordBatch) -> Decimal {
+    b.schema()
+        .metadata()
+        .get(conventions::DECIMAL_KEY)
+        .and_then(|t| Decimal::from_tag(t))
+        .or(conventions::current().decimal)
+        .unwrap_or(Decimal::Dot)
+}
+
 fn text_values(a: &ArrayRef) -> Option<Vec<Option<&str>>> {
     match a.data_type() {
         DataType::Utf8 => Some(a.as_string::<i32>().iter().collect()),
@@ -368,33 +446,49 @@ fn text_values(a: &ArrayRef) -> Option<Vec<Option<&str>>> {
     }
 }
 
-fn blank(s: &str) -> bool {
-    let t = s.trim();
-    t.is_empty()
-        || t.eq_ignore_ascii_case("null")
-        || t.eq_ignore_ascii_case("na")
-        || t.eq_ignore_ascii_case("n/a")
+/// Dictionary-encoded text (what pandas writes for a `category`) as plain
+/// text, so both read the same; other arrays as they are.
+fn plain(a: &ArrayRef) -> Result<ArrayRef> {
+    match a.data_type() {
+        DataType::Dictionary(_, v)
+            if matches!(
+                v.as_ref(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ) =>
+        {
+            arrow::compute::cast(a, &DataType::Utf8)
+                .map_err(|e| Error::Internal(format!("dictionary text cannot be decoded: {e}")))
+        }
+        _ => Ok(a.clone()),
+    }
 }
 
-/// The cells of a column as text, to `f`: text trimmed, empty as missing;
-/// other types rendered as text.
+/// The cells of a column as text, to `f`: trimmed, empty or one of
+/// `[input] missing_values` as missing; other types rendered as text.
 fn text_cells<T>(
     a: &ArrayRef,
     loc: &Loc,
     f: impl FnOnce(&mut dyn Iterator<Item = Option<&str>>) -> T,
 ) -> Result<T> {
-    if let Some(v) = text_values(a) {
-        return Ok(f(&mut v
-            .into_iter()
-            .map(|s| s.map(str::trim).filter(|s| !s.is_empty()))));
-    }
-    let cast = arrow::compute::cast(a, &DataType::Utf8).map_err(|e| {
-        Error::data(
-            loc.file,
-            format!("column `{}` cannot be read as text: {e}", loc.column),
-        )
-    })?;
-    Ok(f(&mut cast.as_string::<i32>().iter()))
+    let conv = conventions::current();
+    let a = plain(a)?;
+    let cast;
+    let v = match text_values(&a) {
+        Some(v) => v,
+        None => {
+            cast = arrow::compute::cast(&a, &DataType::Utf8).map_err(|e| {
+                Error::data(
+                    loc.file,
+                    format!("column `{}` cannot be read as text: {e}", loc.column),
+                )
+            })?;
+            cast.as_string::<i32>().iter().collect()
+        }
+    };
+    Ok(f(&mut v.into_iter().map(|s| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty() && !conventions::is_listed_missing(s, &conv))
+    })))
 }
 
 /// Strings (ids, names): other types are rendered as text.
@@ -410,40 +504,77 @@ pub fn text(a: &ArrayRef, name: &str, loc: &Loc) -> Result<polars::prelude::Stri
     })
 }
 
-/// Whether a column holds numbers (or booleans): a number or boolean
-/// type, or text whose values nearly all read as numbers (the few others
-/// are then reported by `numbers` as typos, row by row). Otherwise it is
-/// text: a category, or a `;`-list.
-pub fn looks_numeric(a: &ArrayRef) -> bool {
-    let Some(v) = text_values(a) else {
-        return true;
+/// The type a column of a training table has, as it looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Looks {
+    /// Every value a boolean word (`yes`, `false`, ...) or 0/1.
+    Boolean,
+    /// Nearly every value digits (the few others then reported by
+    /// `numbers` as typos, row by row), or a numeric type.
+    Number,
+    /// Anything else: a category, or a `;`-list.
+    Text,
+}
+
+/// How column `a` looks: boolean only when every non-blank value is a
+/// boolean word or 0/1 (`Yes`/`No`/`Unknown` is text: `Unknown` is an
+/// answer, not a typo); numeric when at least 95% of its values are
+/// numbers written with digits; otherwise text.
+pub fn looks(a: &ArrayRef, decimal: Decimal) -> Looks {
+    let Ok(a) = plain(a) else { return Looks::Text };
+    let Some(v) = text_values(&a) else {
+        return if *a.data_type() == DataType::Boolean {
+            Looks::Boolean
+        } else if a.data_type().is_numeric() || *a.data_type() == DataType::Null {
+            Looks::Number
+        } else {
+            Looks::Text
+        };
     };
-    let (mut cells, mut numbers) = (0usize, 0usize);
-    for s in v.into_iter().flatten().filter(|s| !blank(s)) {
+    let conv = conventions::current();
+    let (mut cells, mut numbers, mut booleans) = (0usize, 0usize, 0usize);
+    for s in v.into_iter().flatten().filter(|s| !conventions::is_missing(s, &conv)) {
         cells += 1;
-        numbers += usize::from(parse_number(s).is_some());
+        if conventions::boolean(s).is_some() {
+            booleans += 1;
+        }
+        numbers += usize::from(conventions::number(s, decimal).is_ok());
     }
-    numbers * 100 >= cells * 95 && (numbers > 0 || cells == 0)
+    if cells == 0 {
+        Looks::Number
+    } else if booleans == cells {
+        Looks::Boolean
+    } else if numbers * 100 >= cells * 95 && numbers > 0 {
+        Looks::Number
+    } else {
+        Looks::Text
+    }
 }
 
 /// Numbers (and booleans as 0/1).
 pub fn numbers(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<f64>>> {
-    if let Some(v) = text_values(a) {
+    let a = plain(a)?;
+    if let Some(v) = text_values(&a) {
+        let conv = conventions::current();
         return v
             .into_iter()
             .enumerate()
             .map(|(i, s)| match s {
                 None => Ok(None),
-                Some(s) if blank(s) => Ok(None),
-                Some(s) => match parse_number(s) {
-                    Some(x) if x.abs() <= MAX_ABS => Ok(Some(x)),
-                    Some(_) => Err(loc.err(
+                Some(s) if conventions::is_missing(s, &conv) => Ok(None),
+                Some(s) => match conventions::boolean(s).map_or_else(|| conventions::number(s, loc.decimal), Ok) {
+                    Ok(x) if x.abs() <= MAX_ABS => Ok(Some(x)),
+                    Ok(_) => Err(loc.err(
                         i,
                         format!("{s} is beyond \u{b1}{MAX_ABS:e}; fix the value or leave it empty"),
                     )),
-                    None => Err(loc.err(
+                    Err(NotANumber::Separators(why)) => Err(loc.err(
                         i,
-                        format!("cannot read {s:?} as a number; fix the value or leave it empty"),
+                        format!("cannot read {s:?} as a number: {why}; set [input] decimal = \",\" or \".\" to the export's decimal separator, or fix the value"),
+                    )),
+                    Err(NotANumber::Text) => Err(loc.err(
+                        i,
+                        format!("cannot read {s:?} as a number; fix the value or leave it empty, or, if the column is not a number, set [features.types] \"{}\" = \"text\" (a missing-value spelling goes in [input] missing_values)", loc.column),
                     )),
                 },
             })
@@ -456,7 +587,7 @@ pub fn numbers(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<f64>>> {
             format!("column `{}` has type {dt}, expected a number", loc.column),
         ));
     }
-    let cast = arrow::compute::cast(a, &DataType::Float64).map_err(|e| {
+    let cast = arrow::compute::cast(&a, &DataType::Float64).map_err(|e| {
         Error::data(
             loc.file,
             format!("column `{}` cannot be read as numbers: {e}", loc.column),
@@ -486,43 +617,46 @@ pub const MAX_ABS: f64 = 1e15;
 pub const FIRST_DAY: i32 = -25_567;
 pub const LAST_DAY: i32 = 84_005;
 
-fn parse_number(s: &str) -> Option<f64> {
-    let t = s.trim();
-    match t.to_ascii_lowercase().as_str() {
-        "true" | "yes" => return Some(1.0),
-        "false" | "no" => return Some(0.0),
-        _ => {}
-    }
-    let cleaned: String = t
-        .chars()
-        .filter(|c| *c != ',' && *c != '$' && *c != '_')
-        .collect();
-    cleaned.parse::<f64>().ok().filter(|x| x.is_finite())
-}
-
-/// Dates as days since 1970-01-01.
+/// Dates as days since 1970-01-01: ISO text always, `DD/MM/YYYY` or
+/// `MM/DD/YYYY` in the order `[input] date_format` gives or the column's
+/// values show; date and timestamp types (a time zone's timestamps on
+/// their local day there).
 pub fn dates(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<i32>>> {
-    if let Some(v) = text_values(a) {
+    let a = plain(a)?;
+    if let Some(v) = text_values(&a) {
+        let conv = conventions::current();
+        let order = match conv.day_month {
+            Some(o) => Some(o),
+            None => conventions::detect_day_month(
+                v.iter()
+                    .flatten()
+                    .copied()
+                    .filter(|s| !conventions::is_missing(s, &conv)),
+            )
+            .map_err(|e| Error::data(loc.file, format!("column `{}`: {e}", loc.column)))?,
+        };
         return v
             .into_iter()
             .enumerate()
             .map(|(i, s)| match s {
                 None => Ok(None),
-                Some(s) if blank(s) => Ok(None),
-                Some(s) => match parse_date(s) {
+                Some(s) if conventions::is_missing(s, &conv) => Ok(None),
+                Some(s) => match conventions::date(s, order) {
                     Some(d) if (FIRST_DAY..=LAST_DAY).contains(&d) => Ok(Some(d)),
                     Some(_) => Err(loc.err(
                         i,
                         format!("{s:?} is outside 1900-01-01 to 2199-12-31; fix the date"),
                     )),
-                    None => Err(loc.err(i, format!("cannot read {s:?} as a date; use YYYY-MM-DD"))),
+                    None => Err(loc.err(i, format!("cannot read {s:?} as a date; use YYYY-MM-DD (or DD/MM/YYYY, MM/DD/YYYY with [input] date_format)"))),
                 },
             })
             .collect();
     }
     let cast = match a.data_type() {
         DataType::Date32 => a.clone(),
-        DataType::Date64 | DataType::Timestamp(_, _) => arrow::compute::cast(a, &DataType::Date32)?,
+        DataType::Date64 | DataType::Timestamp(_, None) => arrow::compute::cast(&a, &DataType::Date32)
+            .map_err(|e| Error::data(loc.file, format!("column `{}` cannot be read as dates: {e}", loc.column)))?,
+        DataType::Timestamp(unit, Some(tz)) => zoned_days(&a, *unit, tz, loc)?,
         dt => {
             return Err(Error::data(
                 loc.file,
@@ -545,18 +679,78 @@ pub fn dates(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<i32>>> {
         .collect()
 }
 
-/// Parses `YYYY-MM-DD`, optionally followed by a time (`T` or space), or `YYYY/MM/DD`.
-pub fn parse_date(s: &str) -> Option<i32> {
-    let t = s.trim();
-    let head = t.get(..10)?;
-    let rest = &t[10..];
-    if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
-        return None;
+/// Timestamps of time zone `tz` (a name such as `UTC` or `Europe/Paris`,
+/// or an offset such as `+02:00`) as the days they fall on there.
+fn zoned_days(
+    a: &ArrayRef,
+    unit: arrow::datatypes::TimeUnit,
+    tz: &str,
+    loc: &Loc,
+) -> Result<ArrayRef> {
+    use arrow::datatypes::TimeUnit;
+    use chrono::{Offset, TimeZone};
+    let bad_zone = || {
+        Error::data(
+            loc.file,
+            format!("column `{}` has the time zone {tz:?}, which is not a zone name (such as UTC or Europe/Paris) or an offset (+02:00)", loc.column),
+        )
+    };
+    let fixed = |s: &str| -> Option<chrono::FixedOffset> {
+        let t = s.trim();
+        if matches!(t.to_ascii_uppercase().as_str(), "Z" | "UTC" | "GMT" | "ETC/UTC") {
+            return chrono::FixedOffset::east_opt(0);
+        }
+        let sign = match t.chars().next()? {
+            '+' => 1,
+            '-' => -1,
+            _ => return None,
+        };
+        let digits: String = t[1..].chars().filter(|c| c.is_ascii_digit()).collect();
+        let (h, m) = match digits.len() {
+            2 => (digits.parse::<i32>().ok()?, 0),
+            4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
+            _ => return None,
+        };
+        chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+    };
+    enum Zone {
+        Fixed(chrono::FixedOffset),
+        Named(chrono_tz::Tz),
     }
-    let d = chrono::NaiveDate::parse_from_str(head, "%Y-%m-%d")
-        .or_else(|_| chrono::NaiveDate::parse_from_str(head, "%Y/%m/%d"))
-        .ok()?;
-    Some(days_from_date(d))
+    let zone = match fixed(tz) {
+        Some(f) => Zone::Fixed(f),
+        None => Zone::Named(tz.parse::<chrono_tz::Tz>().map_err(|_| bad_zone())?),
+    };
+    let raw = arrow::compute::cast(a, &DataType::Int64)
+        .map_err(|e| Error::data(loc.file, format!("column `{}` cannot be read as dates: {e}", loc.column)))?;
+    let per_second: i64 = match unit {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    };
+    let days: arrow::array::Date32Array = raw
+        .as_primitive::<arrow::datatypes::Int64Type>()
+        .iter()
+        .map(|v| {
+            let v = v?;
+            let secs = v.div_euclid(per_second);
+            let utc = chrono::DateTime::from_timestamp(secs, 0)?.naive_utc();
+            let offset = match &zone {
+                Zone::Fixed(f) => f.local_minus_utc(),
+                Zone::Named(z) => z.offset_from_utc_datetime(&utc).fix().local_minus_utc(),
+            };
+            let local = utc + chrono::Duration::seconds(i64::from(offset));
+            Some(days_from_date(local.date()))
+        })
+        .collect();
+    Ok(Arc::new(days))
+}
+
+/// Parses an ISO date, `YYYY-MM-DD` (or `YYYY/MM/DD`), optionally
+/// followed by a time (`T` or space): the form of flags and settings.
+pub fn parse_date(s: &str) -> Option<i32> {
+    conventions::date(s, None)
 }
 
 pub fn days_from_date(d: chrono::NaiveDate) -> i32 {
@@ -637,12 +831,5 @@ mod tests {
         assert_eq!(parse_date("2017-03-01T10:00:00Z"), parse_date("2017-03-01"));
         assert_eq!(parse_date("2017-02-30"), None);
         assert_eq!(parse_date("03/01/2017"), None);
-    }
-
-    #[test]
-    fn parses_numbers() {
-        assert_eq!(parse_number("1,200"), Some(1200.0));
-        assert_eq!(parse_number("true"), Some(1.0));
-        assert_eq!(parse_number("abc"), None);
     }
 }

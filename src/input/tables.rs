@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use arrow::array::RecordBatch;
 use polars::prelude::{NewChunkedArray, StringChunked};
 
-use crate::config::Config;
+use crate::config::{ColumnType, Config};
+use crate::input::conventions::Decimal;
 use crate::error::{Error, Result};
 use crate::input::read::{self, Loc};
 
@@ -357,6 +358,7 @@ fn column<T: Clone>(
                 file: &m.file,
                 column: &src,
                 first_row,
+                decimal: read::decimal_of(b),
             },
         ),
         None => Ok(vec![None; b.num_rows()]),
@@ -385,6 +387,7 @@ fn col_text(b: &RecordBatch, m: &ColumnMap, c: &str, first_row: usize) -> Result
                 file: &m.file,
                 column: &src,
                 first_row,
+                decimal: read::decimal_of(b),
             },
         ),
         None => Ok(StringChunked::from_iter_options(
@@ -428,7 +431,8 @@ pub fn account_sources(m: &ColumnMap, text: &[&str], extra: &[String]) -> Result
 
 /// How `features.extra` (and `features.deal`) columns are read: as the
 /// model says (its text and list columns as text, the rest as numbers), or,
-/// in training, as each column looks (`read::looks_numeric`).
+/// in training, as `[features.types]` sets them, else as each column
+/// looks (`read::looks`).
 #[derive(Clone, Copy)]
 pub enum ExtraKinds<'a> {
     Detect,
@@ -436,9 +440,19 @@ pub enum ExtraKinds<'a> {
 }
 
 impl ExtraKinds<'_> {
-    fn is_text(&self, name: &str, a: Option<&arrow::array::ArrayRef>) -> bool {
+    fn is_text(
+        &self,
+        name: &str,
+        a: Option<&arrow::array::ArrayRef>,
+        cfg: &Config,
+        decimal: Decimal,
+    ) -> bool {
         match self {
-            ExtraKinds::Detect => a.is_some_and(|a| !read::looks_numeric(a)),
+            ExtraKinds::Detect => match cfg.features.types.get(name) {
+                Some(ColumnType::Text | ColumnType::List) => true,
+                Some(ColumnType::Number | ColumnType::Boolean) => false,
+                None => a.is_some_and(|a| read::looks(a, decimal) == read::Looks::Text),
+            },
             ExtraKinds::Text(names) => names.iter().any(|n| n == name),
         }
     }
@@ -451,19 +465,33 @@ fn extras(
     m: &ColumnMap,
     names: &[String],
     kinds: ExtraKinds,
+    cfg: &Config,
     first_row: usize,
 ) -> Result<(
     Vec<(String, Vec<Option<f64>>)>,
     Vec<(String, Vec<Option<String>>)>,
 )> {
     let (mut num, mut text) = (vec![], vec![]);
+    let decimal = read::decimal_of(b);
     for e in names {
         let a = m.source(e).and_then(|src| b.column_by_name(&src).cloned());
-        if kinds.is_text(e, a.as_ref()) {
+        if kinds.is_text(e, a.as_ref(), cfg, decimal) {
             text.push((e.clone(), col_strings(b, m, e, first_row)?));
-        } else {
-            num.push((e.clone(), col_numbers(b, m, e, first_row)?));
+            continue;
         }
+        let typed = matches!(kinds, ExtraKinds::Detect) && cfg.features.types.contains_key(e);
+        let values = col_numbers(b, m, e, first_row).map_err(|err| match err {
+            // the override asked for numbers: name it, not the detection
+            Error::Data { file, message } if typed => Error::Data {
+                file,
+                message: match message.find(", or, if the column is not a number") {
+                    Some(i) => format!("{}; or change [features.types] \"{e}\" to \"text\"", &message[..i]),
+                    None => message,
+                },
+            },
+            err => err,
+        })?;
+        num.push((e.clone(), values));
     }
     Ok((num, text))
 }
@@ -494,7 +522,7 @@ impl Accounts {
         if mult != 1.0 {
             annual_revenue.iter_mut().flatten().for_each(|x| *x *= mult);
         }
-        let (extra, extra_text) = extras(b, m, &cfg.features.extra, kinds, first_row)?;
+        let (extra, extra_text) = extras(b, m, &cfg.features.extra, kinds, cfg, first_row)?;
         Ok(Accounts {
             account_id: col_strings(b, m, "account_id", first_row)?,
             name: col_strings(b, m, "name", first_row)?,
@@ -559,7 +587,7 @@ impl Opportunities {
         for e in &cfg.features.deal {
             m.require(e)?;
         }
-        let (deal, deal_text) = extras(b, m, &cfg.features.deal, kinds, 1)?;
+        let (deal, deal_text) = extras(b, m, &cfg.features.deal, kinds, cfg, 1)?;
         let stage = col_strings(b, m, "stage", 1)?;
         let is_in =
             |s: &str, list: &[String]| list.iter().any(|w| w.trim().eq_ignore_ascii_case(s.trim()));

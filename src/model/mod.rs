@@ -104,6 +104,12 @@ pub struct TrainingInfo {
     /// How the deals were split: `time`, or `random (seed S)`.
     #[serde(default = "time_split")]
     pub split: String,
+    /// The accounts the tier cut-offs and fit / timing percentiles were
+    /// set on (`train --universe`, else the training export's), and how many.
+    #[serde(default)]
+    pub cutoffs_set_on: String,
+    #[serde(default)]
+    pub cutoff_accounts: usize,
 }
 
 fn time_split() -> String {
@@ -317,6 +323,10 @@ impl Model {
                 ));
             }
         }
+        // the rules `score` evaluates and `export-sql` writes pass the checks `train` applies
+        let names: Vec<String> = self.spec.list().into_iter().map(|(n, _)| n).collect();
+        rules::RuleSet::parse(&self.config.rules, &self.config.disqualifiers, &names)
+            .map_err(|e| e.to_string())?;
         Ok(())
     }
 
@@ -466,7 +476,7 @@ impl Model {
     pub fn predict(&self, table: &FeatureTable) -> Result<Prediction> {
         let linear = self.linear(table)?;
         let (rules, disq) = (&self.config.rules, &self.config.disqualifiers);
-        let rules = rules::evaluate(rules, disq, &rules::frame(rules, disq, table)?)?;
+        let rules = rules::evaluate(rules, disq, table, &self.spec)?;
         let model_probability = linear.eta.iter().map(|e| sigmoid(*e)).collect();
         let probability = linear
             .eta

@@ -1,11 +1,27 @@
 //! Hand-written rules and disqualifiers: SQL predicates over the feature
-//! table, parsed by Polars SQL and evaluated in one lazy select.
+//! table, parsed by `sqlparser` (not tokenized) and accepted only in the
+//! portable subset every warehouse reads the same. One checked tree is
+//! rendered for Polars SQL (evaluated here, in one lazy select) and for
+//! each dialect `export-sql` writes, so the two cannot read a rule apart.
+//!
+//! Rules see the values as exported: a feature imputed for the model from
+//! a missing value is NULL to a rule (`employees IS NULL` fires, and
+//! `employees BETWEEN 100 AND 1000` does not on an unknown headcount),
+//! with SQL's three-valued logic; a predicate that is NULL does not match.
 
 use polars::prelude::*;
+use sqlparser::ast::{
+    BinaryOperator, CaseWhen, Expr as Sql, FunctionArg, FunctionArgExpr, FunctionArguments,
+    ObjectNamePart, UnaryOperator, Value,
+};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::config::{Disqualifier, Rule};
 use crate::error::{Error, Result};
-use crate::features::FeatureTable;
+use crate::features::{FeatureSpec, FeatureTable, Values};
+use crate::model::sql::Dialect;
 
 /// Rule points, disqualification and which rules matched, per row.
 pub struct RuleResult {
@@ -15,202 +31,522 @@ pub struct RuleResult {
     pub matched: Vec<Vec<(String, f64)>>,
 }
 
-fn parse(name: &str, kind: &str, when: &str) -> Result<Expr> {
-    polars::sql::sql_expr(when).map_err(|e| {
-        Error::config(
-            "rules",
-            format!("{kind} {name:?}: cannot parse `{when}` as a SQL predicate: {e}"),
-        )
+/// Functions a predicate may call: the same in every dialect `export-sql`
+/// writes and in Polars SQL.
+const PORTABLE_FUNCTIONS: &[&str] = &[
+    "ABS", "COALESCE", "NULLIF", "LOWER", "UPPER", "LEAST", "GREATEST", "LN", "ROUND",
+];
+
+/// A predicate parsed and checked: one SQL expression in the portable
+/// subset, naming only features.
+#[derive(Debug, Clone)]
+pub struct Predicate {
+    tree: Sql,
+    /// The features it reads, each once.
+    pub features: Vec<String>,
+}
+
+/// Where a predicate is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Polars,
+    Sql(Dialect),
+}
+
+impl Predicate {
+    /// Parses `when` (rule or disqualifier `name`) and checks it against
+    /// the feature names; the error names the rule and the offending part.
+    pub fn parse(kind: &str, name: &str, when: &str, features: &[String]) -> Result<Predicate> {
+        let fail = |why: String| Error::config("rules", format!("{kind} {name:?} (`{when}`): {why}"));
+        let dialect = GenericDialect {};
+        // operators some dialects read and others refuse, spelled out
+        let tokens = Tokenizer::new(&dialect, when)
+            .tokenize()
+            .map_err(|e| fail(format!("cannot parse it as SQL: {e}")))?;
+        for t in &tokens {
+            match t {
+                Token::DoubleEq => return Err(fail("`==` is not SQL: compare with `=`".into())),
+                Token::ExclamationMark | Token::DoubleExclamationMark => {
+                    return Err(fail("`!` is not SQL: negate with NOT".into()))
+                }
+                _ => {}
+            }
+        }
+        let mut parser = Parser::new(&dialect)
+            .try_with_sql(when)
+            .map_err(|e| fail(format!("cannot parse it as SQL: {e}")))?;
+        let tree = parser
+            .parse_expr()
+            .map_err(|e| fail(format!("cannot parse it as a SQL predicate: {e}")))?;
+        match parser.peek_token().token {
+            Token::EOF => {}
+            Token::SemiColon => {
+                return Err(fail(
+                    "a predicate is one expression; `;` starts a second statement".into(),
+                ))
+            }
+            t => return Err(fail(format!("unexpected `{t}` after the predicate"))),
+        }
+        let mut p = Predicate {
+            tree,
+            features: vec![],
+        };
+        let mut seen = vec![];
+        render(&p.tree, Target::Polars, &|n| n.to_string(), &mut |n| {
+            if !seen.iter().any(|s| s == n) {
+                seen.push(n.to_string());
+            }
+        })
+        .map_err(fail)?;
+        if let Some(bad) = seen.iter().find(|n| !features.iter().any(|f| f == *n)) {
+            return Err(fail(format!(
+                "`{bad}` is not a feature; `scorebook features --list` names them"
+            )));
+        }
+        p.features = seen;
+        Ok(p)
+    }
+
+    /// The predicate as SQL for `target`; `feature` gives each feature's
+    /// SQL (a dialect's identifier, or its NULL-where-missing form).
+    pub fn render(&self, target: Target, feature: &dyn Fn(&str) -> String) -> String {
+        render(&self.tree, target, feature, &mut |_| {}).unwrap_or_default()
+    }
+
+    fn polars(&self) -> Result<Expr> {
+        let text = self.render(Target::Polars, &|n| quoted(n, '"'));
+        polars::sql::sql_expr(&text)
+            .map_err(|e| Error::Internal(format!("Polars SQL cannot read `{text}`: {e}")))
+    }
+}
+
+/// `name` as an identifier: bare when plain, else in `quote` (doubled inside).
+pub fn quoted(name: &str, quote: char) -> String {
+    let mut ch = name.chars();
+    let plain = ch
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        let q = quote.to_string();
+        format!("{quote}{}{quote}", name.replace(&q, &format!("{q}{q}")))
+    }
+}
+
+/// A text literal: `''` doubles a quote, except in Spark, which reads
+/// backslash escapes (and two adjacent literals as one string).
+fn text(target: Target, s: &str) -> String {
+    match target {
+        Target::Sql(Dialect::Spark) => {
+            format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+        }
+        _ => format!("'{}'", s.replace('\'', "''")),
+    }
+}
+
+/// Renders `e` for `target`, calling `seen` with each feature it reads;
+/// anything outside the portable subset is an error saying what.
+fn render(
+    e: &Sql,
+    target: Target,
+    feature: &dyn Fn(&str) -> String,
+    seen: &mut dyn FnMut(&str),
+) -> std::result::Result<String, String> {
+    let mut r = |e: &Sql| render(e, target, feature, seen);
+    Ok(match e {
+        Sql::Identifier(id) => {
+            if id.quote_style.is_some_and(|q| q != '"') {
+                return Err(format!(
+                    "{0}{1}{0} is quoted with {0}: write a feature name bare, or in double quotes when it has spaces",
+                    id.quote_style.unwrap_or('"'),
+                    id.value
+                ));
+            }
+            seen(&id.value);
+            feature(&id.value)
+        }
+        Sql::CompoundIdentifier(parts) => {
+            let names: Vec<&str> = parts.iter().map(|p| p.value.as_str()).collect();
+            return Err(format!(
+                "`{}` names a table's column: rules read the feature table, write the feature name alone",
+                names.join(".")
+            ));
+        }
+        Sql::Value(v) => match &v.value {
+            Value::Number(n, _) => n.to_string(),
+            Value::SingleQuotedString(s) => text(target, s),
+            Value::Boolean(true) => "TRUE".into(),
+            Value::Boolean(false) => "FALSE".into(),
+            Value::Null => "NULL".into(),
+            Value::DoubleQuotedString(s) => {
+                return Err(format!("\"{s}\" is in double quotes, which name columns in some SQL dialects and text in others: write text in single quotes"))
+            }
+            other => return Err(format!("the literal {other} is not portable SQL: use numbers, 'single-quoted text', TRUE, FALSE or NULL")),
+        },
+        Sql::Nested(x) => format!("({})", r(x)?),
+        Sql::UnaryOp { op, expr } => match op {
+            UnaryOperator::Not => format!("(NOT {})", r(expr)?),
+            UnaryOperator::Minus => format!("(-{})", r(expr)?),
+            UnaryOperator::Plus => r(expr)?,
+            other => return Err(format!("`{other}` is not portable SQL: negate with NOT")),
+        },
+        Sql::BinaryOp { left, op, right } => {
+            let op = match op {
+                BinaryOperator::Eq => "=",
+                BinaryOperator::NotEq => "<>",
+                BinaryOperator::Lt => "<",
+                BinaryOperator::LtEq => "<=",
+                BinaryOperator::Gt => ">",
+                BinaryOperator::GtEq => ">=",
+                BinaryOperator::And => "AND",
+                BinaryOperator::Or => "OR",
+                BinaryOperator::Plus => "+",
+                BinaryOperator::Minus => "-",
+                BinaryOperator::Multiply => "*",
+                BinaryOperator::Divide => "/",
+                BinaryOperator::Modulo => "%",
+                other => {
+                    return Err(format!(
+                        "the operator `{other}` is not one every SQL dialect shares (=, <>, <, <=, >, >=, AND, OR, +, -, *, /, %)"
+                    ))
+                }
+            };
+            format!("({} {op} {})", r(left)?, r(right)?)
+        }
+        Sql::IsNull(x) => format!("({} IS NULL)", r(x)?),
+        Sql::IsNotNull(x) => format!("({} IS NOT NULL)", r(x)?),
+        Sql::InList {
+            expr,
+            list,
+            negated,
+        } => {
+            let items = list.iter().map(&mut r).collect::<std::result::Result<Vec<_>, _>>()?;
+            let not = if *negated { "NOT " } else { "" };
+            format!("({} {not}IN ({}))", r(expr)?, items.join(", "))
+        }
+        Sql::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            let not = if *negated { "NOT " } else { "" };
+            format!("({} {not}BETWEEN {} AND {})", r(expr)?, r(low)?, r(high)?)
+        }
+        Sql::Like {
+            negated,
+            any,
+            expr,
+            pattern,
+            escape_char,
+        } => {
+            if *any || escape_char.is_some() {
+                return Err("LIKE ANY and LIKE ... ESCAPE are not portable SQL: write LIKE 'pattern' with % and _".into());
+            }
+            let Sql::Value(v) = pattern.as_ref() else {
+                return Err("a LIKE pattern must be a 'single-quoted' text".into());
+            };
+            let Value::SingleQuotedString(p) = &v.value else {
+                return Err("a LIKE pattern must be a 'single-quoted' text".into());
+            };
+            if p.contains('\\') {
+                return Err(format!("the LIKE pattern '{p}' has a backslash, an escape in some dialects and a plain character in others: match it with _"));
+            }
+            let not = if *negated { "NOT " } else { "" };
+            format!("({} {not}LIKE {})", r(expr)?, text(target, p))
+        }
+        Sql::ILike { .. } => {
+            return Err("ILIKE is not in every SQL dialect: write LOWER(feature) LIKE 'pattern'".into())
+        }
+        Sql::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            let mut s = "CASE".to_string();
+            if let Some(o) = operand {
+                s += &format!(" {}", r(o)?);
+            }
+            for CaseWhen { condition, result } in conditions {
+                s += &format!(" WHEN {} THEN {}", r(condition)?, r(result)?);
+            }
+            if let Some(x) = else_result {
+                s += &format!(" ELSE {}", r(x)?);
+            }
+            s + " END"
+        }
+        Sql::Function(f) => {
+            let name = match f.name.0.as_slice() {
+                [ObjectNamePart::Identifier(id)] if id.quote_style.is_none() => id.value.to_ascii_uppercase(),
+                _ => return Err(format!("`{}(...)` is not one of the functions every SQL dialect shares ({})", f.name, PORTABLE_FUNCTIONS.join(", "))),
+            };
+            if !PORTABLE_FUNCTIONS.contains(&name.as_str()) {
+                return Err(format!(
+                    "`{}(...)` is not one of the functions every SQL dialect shares ({})",
+                    f.name,
+                    PORTABLE_FUNCTIONS.join(", ")
+                ));
+            }
+            let plain = f.filter.is_none()
+                && f.over.is_none()
+                && f.null_treatment.is_none()
+                && f.within_group.is_empty()
+                && matches!(f.parameters, FunctionArguments::None);
+            let FunctionArguments::List(list) = &f.args else {
+                return Err(format!("`{name}` needs its arguments in parentheses"));
+            };
+            if !plain || list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+                return Err(format!("`{name}(...)` may take plain arguments only"));
+            }
+            let mut args = vec![];
+            for a in &list.args {
+                match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => args.push(r(x)?),
+                    _ => return Err(format!("`{name}(...)` may take plain arguments only")),
+                }
+            }
+            format!("{name}({})", args.join(", "))
+        }
+        Sql::Subquery(_) | Sql::InSubquery { .. } | Sql::Exists { .. } => {
+            return Err("a subquery is not allowed in a rule: a predicate reads one row's features".into())
+        }
+        Sql::Cast { .. } => {
+            return Err("CAST names types that differ between SQL dialects: compare the feature directly".into())
+        }
+        other => return Err(format!("`{other}` is not in the portable SQL subset rules use (comparisons, AND/OR/NOT, IN, BETWEEN, LIKE, IS NULL, CASE, arithmetic, {})", PORTABLE_FUNCTIONS.join(", "))),
     })
 }
 
-/// The feature columns the predicates can read, as a DataFrame: every
-/// column whose name they mention (keywords and function names are harmless
-/// extras), and the first, which keeps the frame's height when none is.
-/// Copying the whole table into Polars would double a training table.
-pub fn frame(rules: &[Rule], disq: &[Disqualifier], table: &FeatureTable) -> Result<DataFrame> {
-    let names = mentioned(rules, disq);
-    table.to_frame_of(|n| names.contains(n) || table.names.first().is_some_and(|f| f == n))
+/// Every rule and disqualifier, parsed and checked against `features`.
+pub struct RuleSet<'a> {
+    rules: Vec<(&'a Rule, Predicate)>,
+    disq: Vec<(&'a Disqualifier, Predicate)>,
 }
 
-/// The identifiers the predicates mention.
-fn mentioned(rules: &[Rule], disq: &[Disqualifier]) -> std::collections::HashSet<String> {
-    let texts = rules
-        .iter()
-        .map(|r| &r.when)
-        .chain(disq.iter().map(|d| &d.when));
-    let mut names = std::collections::HashSet::new();
-    for t in texts {
-        for word in t.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-            if !word.is_empty() {
-                names.insert(word.to_string());
+impl<'a> RuleSet<'a> {
+    pub fn parse(rules: &'a [Rule], disq: &'a [Disqualifier], features: &[String]) -> Result<RuleSet<'a>> {
+        Ok(RuleSet {
+            rules: rules
+                .iter()
+                .map(|r| Ok((r, Predicate::parse("rule", &r.name, &r.when, features)?)))
+                .collect::<Result<_>>()?,
+            disq: disq
+                .iter()
+                .map(|d| Ok((d, Predicate::parse("disqualifier", &d.name, &d.when, features)?)))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    /// The rules' predicates, in order, with their points.
+    pub fn rules(&self) -> impl Iterator<Item = (&Rule, &Predicate)> {
+        self.rules.iter().map(|(r, p)| (*r, p))
+    }
+
+    /// The disqualifiers' predicates, in order.
+    pub fn disqualifiers(&self) -> impl Iterator<Item = (&Disqualifier, &Predicate)> {
+        self.disq.iter().map(|(d, p)| (*d, p))
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Predicate> {
+        self.rules.iter().map(|(_, p)| p).chain(self.disq.iter().map(|(_, p)| p))
+    }
+
+    /// The features the predicates read, as a DataFrame of the table's
+    /// height: each NULL where a value it comes from was missing
+    /// (`FeatureSpec::rule_sources`). Copying the whole table into Polars
+    /// would double a training table.
+    pub fn frame(&self, table: &FeatureTable, spec: &FeatureSpec) -> Result<DataFrame> {
+        let mut names: Vec<&str> = vec![];
+        for n in self.all().flat_map(|p| &p.features) {
+            if !names.contains(&n.as_str()) {
+                names.push(n);
             }
         }
+        let n = table.rows();
+        let mut cols: Vec<Column> = vec![];
+        for name in names {
+            let v = table.get(name).ok_or_else(|| {
+                Error::Internal(format!("feature `{name}` of a rule is not in the feature table"))
+            })?;
+            let mut missing: Option<Vec<bool>> = None;
+            for s in spec.rule_sources(name) {
+                if let Some(Values::Bool(mask)) = table.get(&FeatureSpec::null_mask(&s)) {
+                    let m = missing.get_or_insert_with(|| vec![false; n]);
+                    for (a, b) in m.iter_mut().zip(mask) {
+                        *a |= *b;
+                    }
+                }
+            }
+            cols.push(column(name, v, missing.as_deref()));
+        }
+        Ok(DataFrame::new(n, cols)?)
     }
-    names
-}
 
-/// Checks every predicate parses and refers to existing features.
-pub fn check(rules: &[Rule], disq: &[Disqualifier], frame: &DataFrame) -> Result<()> {
-    evaluate(rules, disq, &frame.head(Some(1))).map(|_| ())
-}
-
-pub fn evaluate(rules: &[Rule], disq: &[Disqualifier], frame: &DataFrame) -> Result<RuleResult> {
-    let n = frame.height();
-    let mut exprs = vec![];
-    let mut labels = vec![];
-    for (i, r) in rules.iter().enumerate() {
-        exprs.push(
-            parse(&r.name, "rule", &r.when)?
-                .fill_null(lit(false))
-                .alias(format!("__r{i}")),
-        );
-        labels.push(("rule", r.name.clone(), r.when.clone()));
-    }
-    for (i, d) in disq.iter().enumerate() {
-        exprs.push(
-            parse(&d.name, "disqualifier", &d.when)?
-                .fill_null(lit(false))
-                .alias(format!("__d{i}")),
-        );
-        labels.push(("disqualifier", d.name.clone(), d.when.clone()));
-    }
-    let mut out = RuleResult {
-        points: vec![0.0; n],
-        disqualified: vec![None; n],
-        matched: vec![vec![]; n],
-    };
-    if exprs.is_empty() {
-        return Ok(out);
-    }
-    let res = frame.clone().lazy().select(exprs).collect().map_err(|e| {
-        let list: Vec<String> = labels.iter().map(|(k, n, w)| format!("{k} {n:?} (`{w}`)")).collect();
-        Error::config(
-            "rules",
-            format!(
-                "cannot evaluate the rules {}: {e}; rule predicates may use the feature names listed by `scorebook features --list`",
-                list.join(", ")
-            ),
-        )
-    })?;
-    let as_bool = |name: &str, label: &(&str, String, String)| -> Result<Vec<bool>> {
-        let c = res.column(name)?;
-        let b = c.bool().map_err(|_| {
+    /// Evaluates every predicate on `frame` (from `frame`).
+    pub fn evaluate(&self, frame: &DataFrame) -> Result<RuleResult> {
+        let n = frame.height();
+        let mut out = RuleResult {
+            points: vec![0.0; n],
+            disqualified: vec![None; n],
+            matched: vec![vec![]; n],
+        };
+        let labels: Vec<(&str, &str, &str)> = self
+            .rules
+            .iter()
+            .map(|(r, _)| ("rule", r.name.as_str(), r.when.as_str()))
+            .chain(self.disq.iter().map(|(d, _)| ("disqualifier", d.name.as_str(), d.when.as_str())))
+            .collect();
+        if labels.is_empty() {
+            return Ok(out);
+        }
+        let exprs = self
+            .all()
+            .enumerate()
+            .map(|(i, p)| Ok(p.polars()?.alias(format!("__p{i}"))))
+            .collect::<Result<Vec<_>>>()?;
+        let res = frame.clone().lazy().select(exprs).collect().map_err(|e| {
+            let list: Vec<String> = labels.iter().map(|(k, n, w)| format!("{k} {n:?} (`{w}`)")).collect();
             Error::config(
                 "rules",
                 format!(
-                    "{} {:?}: `{}` is not a true/false predicate",
-                    label.0, label.1, label.2
+                    "cannot evaluate {}: {e}; compare numbers with numbers and text with 'text' (`scorebook features --list` gives each feature's type)",
+                    list.join(", ")
                 ),
             )
         })?;
-        Ok(b.iter().map(|v| v.unwrap_or(false)).collect())
-    };
-    for (i, r) in rules.iter().enumerate() {
-        for (row, m) in as_bool(&format!("__r{i}"), &labels[i])?
-            .into_iter()
-            .enumerate()
-        {
-            if m {
-                out.points[row] += r.points;
-                out.matched[row].push((r.name.clone(), r.points));
+        let matches = |i: usize| -> Result<Vec<bool>> {
+            let (kind, name, when) = labels[i];
+            let c = res.column(&format!("__p{i}"))?;
+            let b = c.bool().map_err(|_| {
+                Error::config(
+                    "rules",
+                    format!("{kind} {name:?}: `{when}` is not a true/false predicate"),
+                )
+            })?;
+            // NULL (a comparison with a missing value) does not match; a
+            // predicate of no feature (`1 = 1`) is one value for every row
+            let v: Vec<bool> = b.iter().map(|v| v.unwrap_or(false)).collect();
+            Ok(if v.len() == 1 { vec![v[0]; n] } else { v })
+        };
+        for (i, (r, _)) in self.rules.iter().enumerate() {
+            for (row, m) in matches(i)?.into_iter().enumerate() {
+                if m {
+                    out.points[row] += r.points;
+                    out.matched[row].push((r.name.clone(), r.points));
+                }
             }
         }
-    }
-    for (i, d) in disq.iter().enumerate() {
-        for (row, m) in as_bool(&format!("__d{i}"), &labels[rules.len() + i])?
-            .into_iter()
-            .enumerate()
-        {
-            if m && out.disqualified[row].is_none() {
-                out.disqualified[row] = Some(d.name.clone());
+        for (i, (d, _)) in self.disq.iter().enumerate() {
+            for (row, m) in matches(self.rules.len() + i)?.into_iter().enumerate() {
+                if m && out.disqualified[row].is_none() {
+                    out.disqualified[row] = Some(d.name.clone());
+                }
             }
         }
+        Ok(out)
     }
-    Ok(out)
 }
 
-/// Functions a predicate may call: the same in every dialect `export-sql` writes.
-const PORTABLE_FUNCTIONS: &[&str] = &[
-    "ABS", "COALESCE", "LOWER", "UPPER", "LEAST", "GREATEST", "LN",
-];
-const KEYWORDS: &[&str] = &[
-    "AND", "OR", "NOT", "IS", "NULL", "IN", "BETWEEN", "LIKE", "TRUE", "FALSE", "CASE", "WHEN",
-    "THEN", "ELSE", "END",
-];
-
-/// Checks a predicate is SQL every dialect reads the same (it is evaluated
-/// by Polars here and pasted into the exported SQL): names are features,
-/// text is in single quotes, comparisons are SQL's, functions are the
-/// portable few. Returns what to fix.
-pub fn check_portable(when: &str, features: &[String]) -> std::result::Result<(), String> {
-    let c: Vec<char> = when.chars().collect();
-    let mut i = 0;
-    while i < c.len() {
-        let ch = c[i];
-        if ch.is_whitespace() {
-            i += 1;
-        } else if ch.is_ascii_alphabetic() || ch == '_' {
-            let start = i;
-            while i < c.len() && (c[i].is_ascii_alphanumeric() || c[i] == '_') {
-                i += 1;
-            }
-            let word: String = c[start..i].iter().collect();
-            let upper = word.to_ascii_uppercase();
-            let mut j = i;
-            while j < c.len() && c[j].is_whitespace() {
-                j += 1;
-            }
-            let call = c.get(j) == Some(&'(');
-            if call {
-                if !PORTABLE_FUNCTIONS.contains(&upper.as_str()) {
-                    return Err(format!(
-                        "`{word}(...)` is not one of the functions every SQL dialect shares ({})",
-                        PORTABLE_FUNCTIONS.join(", ")
-                    ));
-                }
-            } else if !KEYWORDS.contains(&upper.as_str()) && !features.iter().any(|f| f == &word) {
-                return Err(format!(
-                    "`{word}` is not a feature; `scorebook features --list` names them"
-                ));
-            }
-        } else if ch.is_ascii_digit()
-            || (ch == '.' && c.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
-        {
-            while i < c.len()
-                && (c[i].is_ascii_digit()
-                    || c[i] == '.'
-                    || c[i] == 'e'
-                    || c[i] == 'E'
-                    || ((c[i] == '-' || c[i] == '+') && matches!(c[i - 1], 'e' | 'E')))
-            {
-                i += 1;
-            }
-        } else if ch == '\'' {
-            i += 1;
-            loop {
-                match c.get(i) {
-                    None => return Err("a text value is not closed by a single quote".into()),
-                    Some('\'') if c.get(i + 1) == Some(&'\'') => i += 2,
-                    Some('\'') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(_) => i += 1,
-                }
-            }
-        } else if ch == '"' || ch == '`' {
-            return Err(format!("{ch} quotes name columns in some SQL dialects and text in others: write text in single quotes and feature names bare"));
-        } else if ch == '=' && c.get(i + 1) == Some(&'=') {
-            return Err("`==` is not SQL: compare with `=`".into());
-        } else if "=<>!()+-*/,%".contains(ch) {
-            if ch == '!' && c.get(i + 1) != Some(&'=') {
-                return Err("`!` is not SQL: negate with NOT".into());
-            }
-            i += 1;
-        } else {
-            return Err(format!("`{ch}` is not portable SQL in a predicate"));
-        }
+/// A feature column for the rules' frame, NULL where `missing`.
+fn column(name: &str, v: &Values, missing: Option<&[bool]>) -> Column {
+    let keep = |i: usize| missing.is_none_or(|m| !m[i]);
+    match v {
+        Values::Num(v) => Column::new(
+            name.into(),
+            v.iter().enumerate().map(|(i, x)| keep(i).then_some(*x)).collect::<Vec<_>>(),
+        ),
+        Values::Bool(v) => Column::new(
+            name.into(),
+            v.iter().enumerate().map(|(i, x)| keep(i).then_some(*x)).collect::<Vec<_>>(),
+        ),
+        Values::Text(v) => Column::new(
+            name.into(),
+            v.iter()
+                .enumerate()
+                .map(|(i, x)| keep(i).then_some(x.as_str()))
+                .collect::<Vec<_>>(),
+        ),
     }
-    Ok(())
+}
+
+/// Parses, checks and evaluates the rules on a feature table in one go.
+pub fn evaluate(
+    rules: &[Rule],
+    disq: &[Disqualifier],
+    table: &FeatureTable,
+    spec: &FeatureSpec,
+) -> Result<RuleResult> {
+    let names: Vec<String> = spec.list().into_iter().map(|(n, _)| n).collect();
+    let set = RuleSet::parse(rules, disq, &names)?;
+    set.evaluate(&set.frame(table, spec)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features() -> Vec<String> {
+        ["employees", "industry", "tech_marketo", "signal_demo_request_30d", "Lead Source"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    fn ok(when: &str) -> String {
+        Predicate::parse("rule", "r", when, &features())
+            .unwrap_or_else(|e| panic!("{when}: {e}"))
+            .render(Target::Sql(Dialect::DuckDb), &|n| quoted(n, '"'))
+    }
+
+    fn refused(when: &str) -> String {
+        Predicate::parse("rule", "r", when, &features())
+            .map(|_| panic!("{when} was accepted"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn the_portable_forms_are_accepted() {
+        assert_eq!(
+            ok("industry IN ('Software', 'IT Services')"),
+            "(industry IN ('Software', 'IT Services'))"
+        );
+        assert_eq!(ok("industry not in ('A')"), "(industry NOT IN ('A'))");
+        assert_eq!(
+            ok("employees between 100 and 1000 -- mid-market\n"),
+            "(employees BETWEEN 100 AND 1000)"
+        );
+        assert_eq!(ok("industry LIKE 'Soft%'"), "(industry LIKE 'Soft%')");
+        assert_eq!(ok("employees IS NULL"), "(employees IS NULL)");
+        assert_eq!(ok("NOT (tech_marketo OR employees > 5)"), "(NOT ((tech_marketo OR (employees > 5))))");
+        assert_eq!(
+            ok("case when employees > 10 then 1 else 0 end = 1"),
+            "(CASE WHEN (employees > 10) THEN 1 ELSE 0 END = 1)"
+        );
+        assert_eq!(ok("NULLIF(employees, 0) > 1"), "(NULLIF(employees, 0) > 1)");
+        assert_eq!(ok("\"Lead Source\" = 'Web'"), "(\"Lead Source\" = 'Web')");
+        assert_eq!(ok("employees != 3 /* block */"), "(employees <> 3)");
+        assert_eq!(ok("industry = 'O''Neil'"), "(industry = 'O''Neil')");
+        let p = Predicate::parse("rule", "r", "industry = 'O''Neil'", &features()).unwrap();
+        assert_eq!(
+            p.render(Target::Sql(Dialect::Spark), &|n| quoted(n, '`')),
+            "(industry = 'O\\'Neil')"
+        );
+    }
+
+    #[test]
+    fn the_rest_is_refused_saying_what() {
+        assert!(refused("employees > 1; DROP TABLE universe").contains("second statement"));
+        assert!(refused("Marketo").contains("`Marketo` is not a feature"));
+        assert!(refused("industry = \"Software\"").contains("single quotes"));
+        assert!(refused("employees IN (SELECT 1)").contains("subquery"));
+        assert!(refused("regexp_like(industry, 'x')").contains("functions every SQL dialect shares"));
+        assert!(refused("industry ILIKE 'x'").contains("ILIKE"));
+        assert!(refused("u.employees > 1").contains("table's column"));
+        assert!(refused("CAST(employees AS INT) > 1").contains("CAST"));
+        assert!(refused("employees == 1").contains("rule \"r\""));
+        assert!(refused("employees > ").contains("cannot parse"));
+    }
 }

@@ -9,7 +9,8 @@ use std::fmt::Write;
 
 use crate::error::{Error, Result};
 use crate::features::signals;
-use crate::features::Shape;
+use crate::features::{FeatureSpec, Shape};
+use crate::model::rules::{quoted, RuleSet, Target};
 use crate::model::{Axis, Model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,16 +40,7 @@ impl std::str::FromStr for Dialect {
 /// A column name as an identifier: plain names as they are, others quoted
 /// (an export's `Lead Source`).
 fn ident(d: Dialect, name: &str) -> String {
-    let mut ch = name.chars();
-    let plain = ch
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    match (plain, d) {
-        (true, _) => name.to_string(),
-        (false, Dialect::Spark) => format!("`{}`", name.replace('`', "``")),
-        (false, _) => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
+    quoted(name, if d == Dialect::Spark { '`' } else { '"' })
 }
 
 fn q(s: &str) -> String {
@@ -379,6 +371,19 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
             "1 AS technologies_missing".to_string()
         },
     );
+    // what was missing before imputation, for the rules (as the plan's `__null_` masks)
+    for src in spec.nullable_sources() {
+        let raw = if spec.deal.columns().contains(&src) {
+            "TRUE".to_string()
+        } else if src == "employees" || src == "annual_revenue" {
+            format!("NOT COALESCE(CAST({} AS DOUBLE) >= 0, FALSE)", c(&src))
+        } else if spec.extra.text.contains_key(&src) {
+            format!("NULLIF(TRIM({}), '') IS NULL", c(&src))
+        } else {
+            format!("{} IS NULL", c(&src))
+        };
+        f.push(format!("{raw} AS {}", ident(d, &FeatureSpec::null_mask(&src))));
+    }
     f.extend(typed_columns(d, &spec.extra, &c, &imp));
     // deal columns are not in a universe: imputed, `Missing`, unflagged
     let none = |_: &str| "CAST(NULL AS VARCHAR)".to_string();
@@ -502,19 +507,32 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
             num(t.std)
         ));
     }
+    // rules read a feature as NULL where a value it comes from was missing
+    let names: Vec<String> = spec.list().into_iter().map(|(n, _)| n).collect();
+    let set = RuleSet::parse(&m.config.rules, &m.config.disqualifiers, &names)?;
+    let feature = |n: &str| {
+        let masks: Vec<String> = spec
+            .rule_sources(n)
+            .iter()
+            .map(|s| ident(d, &FeatureSpec::null_mask(s)))
+            .collect();
+        if masks.is_empty() {
+            ident(d, n)
+        } else {
+            format!("(CASE WHEN {} THEN NULL ELSE {} END)", masks.join(" OR "), ident(d, n))
+        }
+    };
     let mut pts = vec!["0".to_string()];
-    for r in &m.config.rules {
+    for (r, p) in set.rules() {
         pts.push(format!(
-            "CASE WHEN ({}) THEN {} ELSE 0 END",
-            r.when,
+            "CASE WHEN {} THEN {} ELSE 0 END",
+            p.render(Target::Sql(d), &feature),
             num(r.points)
         ));
     }
-    let disq: Vec<String> = m
-        .config
-        .disqualifiers
-        .iter()
-        .map(|x| format!("COALESCE(({}), FALSE)", x.when))
+    let disq: Vec<String> = set
+        .disqualifiers()
+        .map(|(_, p)| format!("COALESCE({}, FALSE)", p.render(Target::Sql(d), &feature)))
         .collect();
     let disq = if disq.is_empty() {
         "FALSE".to_string()

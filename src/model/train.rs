@@ -435,8 +435,36 @@ fn pick<T: Copy>(v: &[T], rows: &[usize]) -> Vec<T> {
     rows.iter().map(|&r| v[r]).collect()
 }
 
+/// The universe that will be scored, as `train --universe` reads it to set
+/// the tier cut-offs and the fit / timing percentiles: each account's fit
+/// and timing parts of the linear predictor, and the probabilities of the
+/// accounts not disqualified.
+#[derive(Debug, Clone, Default)]
+pub struct UniverseScores {
+    pub fit: Vec<f64>,
+    pub timing: Vec<f64>,
+    pub eligible: Vec<f64>,
+    /// What it is, for the report ("universe/ as of 2026-12-01").
+    pub source: String,
+}
+
+/// Scores a universe with a fitted model (the scorer, given by the caller:
+/// it sits above this module).
+pub type UniverseScorer<'a> = &'a dyn Fn(&Model) -> Result<UniverseScores>;
+
 /// Trains a model on checked data. `name` becomes part of the model version.
 pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluation)> {
+    train_on(ds, cfg, name, None)
+}
+
+/// `train`, with the tier cut-offs and fit / timing percentiles set on
+/// the universe `universe` scores (else on the training accounts).
+pub fn train_on(
+    ds: &Dataset,
+    cfg: &Config,
+    name: &str,
+    universe: Option<UniverseScorer>,
+) -> Result<(Model, Evaluation)> {
     if ds.dateless() && !ds.signals.is_empty() {
         return Err(Error::data(
             "opportunities",
@@ -498,17 +526,12 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
             "no feature varies across the training deals; nothing to learn from",
         ));
     }
-    // every predicate reads the same in Polars and in the exported SQL
-    for (kind, name, when) in cfg.rules.iter().map(|r| ("rule", &r.name, &r.when)).chain(
-        cfg.disqualifiers
-            .iter()
-            .map(|d| ("disqualifier", &d.name, &d.when)),
-    ) {
-        rules::check_portable(when, &tt.features.names)
-            .map_err(|e| Error::config("rules", format!("{kind} {name:?} (`{when}`): {e}")))?;
-    }
-    let frame = rules::frame(&cfg.rules, &cfg.disqualifiers, &tt.features)?;
-    let rr = rules::evaluate(&cfg.rules, &cfg.disqualifiers, &frame)?;
+    // every predicate is parsed and checked once, and reads the same in
+    // Polars and in the exported SQL
+    let names: Vec<String> = spec.list().into_iter().map(|(n, _)| n).collect();
+    let rule_set = rules::RuleSet::parse(&cfg.rules, &cfg.disqualifiers, &names)?;
+    let frame = rule_set.frame(&tt.features, &spec)?;
+    let rr = rule_set.evaluate(&frame)?;
     drop(frame);
     let n_deals = rr.points.len();
     if !cfg.disqualifiers.is_empty() && rr.disqualified.iter().all(Option::is_some) {
@@ -654,6 +677,8 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
             universe_accounts: ds.accounts.len(),
             until: ds.until.map(format_days),
             split,
+            cutoffs_set_on: String::new(),
+            cutoff_accounts: 0,
         },
     };
     model.training.fingerprint = fingerprint(&model);
@@ -671,26 +696,48 @@ pub fn train(ds: &Dataset, cfg: &Config, name: &str) -> Result<(Model, Evaluatio
         &model.won_history,
     )?;
     // the universe and the deals through the one predict path (`score` too)
-    let universe = model.predict(&table)?;
-    let (lin, urr, probs) = (&universe.linear, &universe.rules, &universe.probability);
-    model.fit_quantiles = quantiles(&lin.fit);
-    model.timing_quantiles = quantiles(&lin.timing);
+    let accounts = model.predict(&table)?;
+    let (lin, urr, probs) = (&accounts.linear, &accounts.rules, &accounts.probability);
+    let from_accounts = || UniverseScores {
+        fit: lin.fit.clone(),
+        timing: lin.timing.clone(),
+        eligible: probs
+            .iter()
+            .zip(&urr.disqualified)
+            .filter(|(_, d)| d.is_none())
+            .map(|(p, _)| *p)
+            .collect(),
+        source: format!(
+            "the {} accounts of the training export as of {}",
+            ds.accounts.len(),
+            format_days(as_of)
+        ),
+    };
+    let cut_on = match universe {
+        Some(score) => score(&model)?,
+        None => from_accounts(),
+    };
+    if cut_on.fit.is_empty() {
+        return Err(Error::data(
+            "--universe",
+            "the universe has no accounts to set the tier cut-offs on",
+        ));
+    }
+    model.fit_quantiles = quantiles(&cut_on.fit);
+    model.timing_quantiles = quantiles(&cut_on.timing);
     model.tier_cutoffs = match &cfg.tiers.cutoffs {
         Some(c) => [c[0], c[1]],
         None => {
-            let eligible: Vec<f64> = probs
-                .iter()
-                .zip(&urr.disqualified)
-                .filter(|(_, d)| d.is_none())
-                .map(|(p, _)| *p)
-                .collect();
             let s = &cfg.tiers.shares;
             [
-                tier_cutoff(&eligible, s[0]),
-                tier_cutoff(&eligible, s[0] + s[1]),
+                tier_cutoff(&cut_on.eligible, s[0]),
+                tier_cutoff(&cut_on.eligible, s[0] + s[1]),
             ]
         }
     };
+    model.training.cutoffs_set_on = cut_on.source.clone();
+    model.training.cutoff_accounts = cut_on.fit.len();
+    drop(cut_on);
 
     // tiers, quadrants, segments and capacity
     let tiers: Vec<&'static str> = (0..table.rows())

@@ -351,7 +351,7 @@ fn tiers_section(m: &Model, e: &Evaluation) -> String {
     for g in &p.tiers {
         write!(s, "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", g.name, g.accounts, g.expected_wins, money(g.expected_pipeline), g.test_deals, g.test_won, pct(g.test_win_rate())).ok();
     }
-    write!(s, "</table><p>Accounts and expected figures are the training universe ({} accounts as of {}); win rates are the held-out deals. Tier cut-offs on the hybrid probability: Tier 1 &ge; {:.4}, Tier 2 &ge; {:.4}, frozen at training so nightly runs do not reshuffle them.</p>", m.training.universe_accounts, esc(&m.training.universe_as_of), m.tier_cutoffs[0], m.tier_cutoffs[1]).ok();
+    write!(s, "</table><p>Accounts and expected figures are the training universe ({} accounts as of {}); win rates are the held-out deals. Tier cut-offs on the hybrid probability: Tier 1 &ge; {:.4}, Tier 2 &ge; {:.4}, set on {}, frozen at training so nightly runs do not reshuffle them.</p>", m.training.universe_accounts, esc(&m.training.universe_as_of), m.tier_cutoffs[0], m.tier_cutoffs[1], esc(&m.training.cutoffs_set_on)).ok();
     let rates: Vec<(String, f64)> = p
         .tiers
         .iter()

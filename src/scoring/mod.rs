@@ -24,6 +24,7 @@ use parquet::file::properties::WriterProperties;
 use crate::error::{Error, Result};
 use crate::features::{self, plan, FeatureTable, Values};
 use crate::input::{read, tables, Accounts, ColumnMap};
+use crate::model::train::UniverseScores;
 use crate::model::{fnv64, Model};
 
 mod opportunities;
@@ -55,9 +56,43 @@ pub struct Summary {
     /// revenue per employee (a revenue column in thousands or millions).
     pub revenue_rows: usize,
     pub revenue_implausible: usize,
+    /// Whether one shard of the universe was scored (its shares are not the universe's).
+    pub shard: bool,
 }
 
 impl Summary {
+    /// A warning when the scored universe's tier shares miss the configured
+    /// ones by more than a third (cut-offs set on other accounts): says
+    /// where the cut-offs were set and how to set them on this universe.
+    pub fn tier_warning(&self, model: &Model) -> Option<String> {
+        if model.config.tiers.cutoffs.is_some() || self.shard {
+            return None;
+        }
+        let count = |t: &str| self.tiers.get(t).copied().unwrap_or(0);
+        let eligible = self.rows - count("Disqualified");
+        if eligible < 100 {
+            return None;
+        }
+        let shares = &model.config.tiers.shares;
+        for (k, tier) in ["Tier 1", "Tier 2"].iter().enumerate() {
+            let share = count(tier) as f64 / eligible as f64;
+            let want = shares[k];
+            if (share - want).abs() > want / 3.0 {
+                let on = if model.training.cutoffs_set_on.is_empty() {
+                    format!("the {} accounts of the training export", model.training.universe_accounts)
+                } else {
+                    model.training.cutoffs_set_on.clone()
+                };
+                return Some(format!(
+                    "{tier} holds {:.1}% of this universe where {:.0}% was configured: the cut-offs were set on {on}; retrain with --universe (the universe you score) to cut the tiers on it",
+                    100.0 * share,
+                    100.0 * want
+                ));
+            }
+        }
+        None
+    }
+
     /// A warning when most rows' revenue per employee is implausibly low.
     pub fn unit_warning(&self) -> Option<String> {
         (self.revenue_rows >= 10 && 2 * self.revenue_implausible > self.revenue_rows).then(|| {
@@ -144,11 +179,31 @@ fn shard_files(
 }
 
 pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
-    read::set_delimiter(model.config.input.delimiter_byte()?);
+    crate::input::conventions::set(model.config.input.conventions()?);
     let files = read::expand_inputs(&o.universe)?;
     let (files, row_shard) = shard_files(files, o.shard);
+    let plans = plans(model, files)?;
+    let tmp = crate::output::tmp_path(&o.out);
+    let write = |timing: &mut Timing| write_scores(model, o, &plans, row_shard, timing, &tmp);
+    let result = match &o.signals {
+        None => write(&mut Timing::Whole(None)),
+        Some(p) => score_with_signals(model, o, &plans, p, write),
+    };
+    match result {
+        Ok(s) => {
+            crate::output::persist(&tmp, &o.out)?;
+            Ok(s)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Each universe file's column mapping, checked before anything is written.
+fn plans(model: &Model, files: Vec<PathBuf>) -> Result<Vec<Plan<'_>>> {
     let cfg = &model.config;
-    // check every file's columns before writing anything
     let mut plans = vec![];
     for path in files {
         let map = ColumnMap::new(
@@ -160,34 +215,65 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
         let cols = tables::account_sources(&map, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
         plans.push(Plan { path, map, cols });
     }
-    let tmp = crate::output::tmp_path(&o.out);
-    let write = |timing: &mut Timing| write_scores(model, o, &plans, row_shard, timing, &tmp);
-    let result = match &o.signals {
-        None => write(&mut Timing::Whole(None)),
-        Some(p) => score_with_signals(model, o, &plans, p, write),
+    Ok(plans)
+}
+
+/// The universe `o` names scored by `model` through the scorer's own
+/// reading and timing path, kept as `train --universe` needs it: every
+/// account's fit and timing parts, and the probabilities of those not
+/// disqualified (nothing is written).
+pub fn universe_scores(model: &Model, o: &ScoreOptions) -> Result<UniverseScores> {
+    crate::input::conventions::set(model.config.input.conventions()?);
+    let plans = &plans(model, read::expand_inputs(&o.universe)?)?;
+    let collect = |timing: &mut Timing| -> Result<UniverseScores> {
+        let mut out = UniverseScores::default();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                if let Err(e) = read_accounts(model, o, plans, None, timing, &tx) {
+                    let _ = tx.send(Err(e));
+                }
+            });
+            for batch in rx {
+                let (_, table, _) = batch?;
+                let p = model.predict(&table)?;
+                out.fit.extend_from_slice(&p.linear.fit);
+                out.timing.extend_from_slice(&p.linear.timing);
+                out.eligible.extend(
+                    p.probability
+                        .iter()
+                        .zip(&p.rules.disqualified)
+                        .filter(|(_, d)| d.is_none())
+                        .map(|(p, _)| *p),
+                );
+            }
+            Ok::<(), Error>(())
+        })?;
+        Ok(out)
     };
-    match result {
-        Ok(s) => {
-            std::fs::rename(&tmp, &o.out).map_err(|e| Error::io(&o.out, e))?;
-            Ok(s)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    let mut out = match &o.signals {
+        None => collect(&mut Timing::Whole(None))?,
+        Some(p) => score_with_signals(model, o, plans, p, collect)?,
+    };
+    out.source = format!(
+        "the {} accounts of the universe {} as of {}",
+        out.fit.len(),
+        o.universe.display(),
+        read::format_days(o.as_of)
+    );
+    Ok(out)
 }
 
 /// `write` with the timing features of the signals at `p`: one snapshot
 /// of every account, or, for a sorted universe too large for one, the
 /// ranges' snapshots, each built a step ahead on a thread of its own.
-fn score_with_signals(
+fn score_with_signals<T>(
     model: &Model,
     o: &ScoreOptions,
     plans: &[Plan],
     p: &Path,
-    write: impl FnOnce(&mut Timing) -> Result<Summary>,
-) -> Result<Summary> {
+    write: impl FnOnce(&mut Timing) -> Result<T>,
+) -> Result<T> {
     let cfg = &model.config;
     let universe: Vec<(&Path, String)> = plans
         .iter()
@@ -436,6 +522,7 @@ fn write_scores(
     };
     let mut summary = Summary {
         files: plans.len(),
+        shard: o.shard.is_some(),
         ..Default::default()
     };
     // three stages on their own threads, a batch in flight between them:
@@ -451,9 +538,11 @@ fn write_scores(
         });
         let written = scope.spawn(move || -> Result<()> {
             for b in write_rx {
-                writer.write(&b)?;
+                writer.write(&b).map_err(|e| crate::output::write_error(&o.out, e))?;
             }
-            writer.close()?;
+            writer
+                .close()
+                .map_err(|e| crate::output::write_error(&o.out, e))?;
             Ok(())
         });
         let scored = (|| -> Result<()> {

@@ -31,7 +31,7 @@ pub struct OpportunityOptions {
 
 pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<super::Summary> {
     let cfg = &model.config;
-    read::set_delimiter(cfg.input.delimiter_byte()?);
+    crate::input::conventions::set(cfg.input.conventions()?);
     let spec = &model.spec;
     let (extra_text, deal_text) = (spec.extra.text_columns(), spec.deal.text_columns());
     let mut deals = Opportunities::default();
@@ -172,12 +172,14 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
             batch.schema(),
             Some(super::writer_properties(model, o.as_of)?),
         )?;
-        w.write(&batch)?;
-        w.close()?;
+        w.write(&batch)
+            .map_err(|e| crate::output::write_error(&o.out, e))?;
+        w.close()
+            .map_err(|e| crate::output::write_error(&o.out, e))?;
         Ok(())
     })();
     match written {
-        Ok(()) => std::fs::rename(&tmp, &o.out).map_err(|e| Error::io(&o.out, e))?,
+        Ok(()) => crate::output::persist(&tmp, &o.out)?,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
