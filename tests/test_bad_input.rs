@@ -444,7 +444,7 @@ fn corpus() -> Vec<Case> {
             Some("m2"),
             |d| {
                 edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"tech_marketo\"", "when = \"employees > AND 3\"")
+                    t.replace("when = \"tech_marketo\"", "when = \"(employees > 3\"")
                 })
             },
         ),
@@ -522,12 +522,15 @@ fn corpus() -> Vec<Case> {
             },
         ),
         case(
-            "a decimal comma in a comma-delimited export",
+            "decimal commas and dots in one export",
             &["validate", "--config", "{d}/scorebook.toml"],
             1,
-            "set [input] decimal",
+            "set [input] decimal = \".\" or \",\" to say which",
             None,
-            |d| set_field(&d.join("accounts.csv"), 3, 5, "\"12,5\""),
+            |d| {
+                set_field(&d.join("accounts.csv"), 3, 5, "\"12,5\"");
+                set_field(&d.join("accounts.csv"), 4, 6, "1500.5");
+            },
         ),
         case(
             "dates that could be day/month or month/day",
@@ -569,7 +572,7 @@ fn corpus() -> Vec<Case> {
             Some("m2"),
             |d| {
                 edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"employees < 10\"", "when = \"employees >= 0\"")
+                    t.replace("when = \"employees < 10\"", "when = \"employees >= 0 OR employees IS NULL\"")
                 })
             },
         ),
@@ -1195,4 +1198,63 @@ fn every_bad_input_fails_cleanly() {
         corpus.len(),
         failures.join("\n")
     );
+}
+
+/// A closed stdout (`export-sql | head -1`) ends the command quietly:
+/// killed by SIGPIPE like other Unix tools, or exit 0, never "internal
+/// error" (issue 19).
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let (_, _, model) = fixture();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scorebook"))
+        .args(["export-sql", "--model", s(model)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // the reader is gone before the SQL is written (the model loads first)
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    assert!(matches!(out.status.code(), Some(0) | None), "{:?}: {stderr}", out.status);
+}
+
+/// A full disk is exit 1 naming the output, with nothing left behind, in
+/// `score` and `train` alike (issue 19). Needs a tiny tmpfs: root mounts
+/// one (CI runs as root); other users skip, saying so.
+#[test]
+fn a_full_disk_is_a_clear_error_that_leaves_nothing() {
+    let (t, data, model) = fixture();
+    let full = t.path().join("full-disk");
+    std::fs::create_dir_all(&full).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs", s(&full)])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        assert!(!root, "root could not mount a tmpfs for the full-disk test");
+        eprintln!("SKIPPED: mounting a small tmpfs needs root");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _guard = Unmount(&full);
+    let out = full.join("scores.parquet");
+    run(&[
+        "score", "--model", s(model), "--universe", s(&data.join("universe.parquet")),
+        "--out", s(&out),
+    ])
+    .fails_with(1, "cannot write the output");
+    let m = full.join("model");
+    let r = run(&["train", "--config", s(&data.join("scorebook.toml")), "--out", s(&m)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("full-disk"), "the error names the path: {}", r.stderr);
+    let left: Vec<_> = std::fs::read_dir(&full).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }

@@ -91,26 +91,28 @@ impl Predicate {
             tree,
             features: vec![],
         };
-        let mut seen = vec![];
-        render(&p.tree, Target::Polars, &|n| n.to_string(), &mut |n| {
-            if !seen.iter().any(|s| s == n) {
-                seen.push(n.to_string());
+        let mut seen: Vec<(String, bool)> = vec![];
+        render(&p.tree, Target::Polars, &|n| n.to_string(), &mut |n, quoted| {
+            if !seen.iter().any(|(s, _)| s == n) {
+                seen.push((n.to_string(), quoted));
             }
         })
         .map_err(fail)?;
-        if let Some(bad) = seen.iter().find(|n| !features.iter().any(|f| f == *n)) {
-            return Err(fail(format!(
-                "`{bad}` is not a feature; `scorebook features --list` names them"
-            )));
+        if let Some((bad, quoted)) = seen.iter().find(|(n, _)| !features.iter().any(|f| f == n)) {
+            return Err(fail(if *quoted {
+                format!("\"{bad}\" is not a feature: double quotes name columns; write text in single quotes ('{bad}')")
+            } else {
+                format!("`{bad}` is not a feature; `scorebook features --list` names them")
+            }));
         }
-        p.features = seen;
+        p.features = seen.into_iter().map(|(n, _)| n).collect();
         Ok(p)
     }
 
     /// The predicate as SQL for `target`; `feature` gives each feature's
     /// SQL (a dialect's identifier, or its NULL-where-missing form).
     pub fn render(&self, target: Target, feature: &dyn Fn(&str) -> String) -> String {
-        render(&self.tree, target, feature, &mut |_| {}).unwrap_or_default()
+        render(&self.tree, target, feature, &mut |_, _| {}).unwrap_or_default()
     }
 
     fn polars(&self) -> Result<Expr> {
@@ -146,13 +148,14 @@ fn text(target: Target, s: &str) -> String {
     }
 }
 
-/// Renders `e` for `target`, calling `seen` with each feature it reads;
+/// Renders `e` for `target`, calling `seen` with each feature it reads
+/// (and whether it was quoted);
 /// anything outside the portable subset is an error saying what.
 fn render(
     e: &Sql,
     target: Target,
     feature: &dyn Fn(&str) -> String,
-    seen: &mut dyn FnMut(&str),
+    seen: &mut dyn FnMut(&str, bool),
 ) -> std::result::Result<String, String> {
     let mut r = |e: &Sql| render(e, target, feature, seen);
     Ok(match e {
@@ -164,7 +167,7 @@ fn render(
                     id.value
                 ));
             }
-            seen(&id.value);
+            seen(&id.value, id.quote_style.is_some());
             feature(&id.value)
         }
         Sql::CompoundIdentifier(parts) => {
@@ -175,6 +178,11 @@ fn render(
             ));
         }
         Sql::Value(v) => match &v.value {
+            // exponents spelled out: Polars SQL reads no `1e7`
+            Value::Number(n, _) if n.contains(['e', 'E']) => match n.parse::<f64>() {
+                Ok(x) if x.is_finite() => format!("{x}"),
+                _ => return Err(format!("the number {n} is out of range")),
+            },
             Value::Number(n, _) => n.to_string(),
             Value::SingleQuotedString(s) => text(target, s),
             Value::Boolean(true) => "TRUE".into(),
