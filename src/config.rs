@@ -93,7 +93,11 @@ impl InputConfig {
         Ok(Conventions {
             delimiter: self.delimiter_byte()?,
             decimal: self.decimal,
-            missing: self.missing_values.iter().map(|m| m.trim().to_lowercase()).collect(),
+            missing: self
+                .missing_values
+                .iter()
+                .map(|m| m.trim().to_lowercase())
+                .collect(),
             day_month: self
                 .date_format
                 .as_deref()
@@ -434,7 +438,12 @@ impl Config {
             }
         }
         self.input.conventions()?;
-        if let Some(n) = self.features.types.keys().find(|n| !seen.contains(n.as_str())) {
+        if let Some(n) = self
+            .features
+            .types
+            .keys()
+            .find(|n| !seen.contains(n.as_str()))
+        {
             return bad(format!(
                 "[features.types] sets the type of `{n}`, which is not in features.extra or features.deal: add it there, or remove the type"
             ));

@@ -57,13 +57,21 @@ pub fn write_dir(dir: &Path, force: bool, kind: &str, files: &[(&str, Vec<u8>)])
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
+    // a failed rename leaves the temporary nowhere (and the old directory in place)
+    let failed = |e| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        Error::io(dir, e)
+    };
     if dir.exists() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
-        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
+        std::fs::rename(dir, &old).map_err(failed)?;
+        if let Err(e) = std::fs::rename(&tmp, dir) {
+            let _ = std::fs::rename(&old, dir);
+            return Err(failed(e));
+        }
         std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
     } else {
-        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
+        std::fs::rename(&tmp, dir).map_err(failed)?;
     }
     Ok(())
 }

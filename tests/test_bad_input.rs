@@ -110,6 +110,22 @@ fn case(
 
 fn none(_: &Path) {}
 
+/// `train` with the sample's first rule replaced by `when`: refused with `needle`.
+fn rule_case(name: &'static str, when: &'static str, needle: &'static str) -> Case {
+    case(
+        name,
+        &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
+        1,
+        needle,
+        Some("m2"),
+        move |d| {
+            edit(&d.join("scorebook.toml"), |t| {
+                t.replace("when = \"tech_marketo\"", &format!("when = '''{when}'''"))
+            })
+        },
+    )
+}
+
 fn corpus() -> Vec<Case> {
     vec![
         // validate: the data contract
@@ -364,101 +380,45 @@ fn corpus() -> Vec<Case> {
                 })
             },
         ),
-        case(
+        rule_case(
             "a rule with a second statement",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
-            1,
+            "tech_marketo; DROP TABLE universe",
             "second statement",
-            Some("m2"),
-            |d| {
-                edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"tech_marketo\"", "when = \"tech_marketo; DROP TABLE universe\"")
-                })
-            },
         ),
-        case(
+        rule_case(
             "a rule with a subquery",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
-            1,
+            "employees IN (SELECT employees FROM universe)",
             "a subquery is not allowed",
-            Some("m2"),
-            |d| {
-                edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"tech_marketo\"", "when = \"employees IN (SELECT employees FROM universe)\"")
-                })
-            },
         ),
-        case(
+        rule_case(
             "a rule with a dialect-only function",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
-            1,
+            "regexp_like(industry, 'Soft')",
             "`regexp_like(...)` is not one of the functions",
-            Some("m2"),
-            |d| {
-                edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"tech_marketo\"", "when = \"regexp_like(industry, 'Soft')\"")
-                })
-            },
         ),
-        case(
+        rule_case(
             "a rule with ILIKE",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
-            1,
+            "industry ILIKE 'soft%'",
             "ILIKE is not in every SQL dialect",
-            Some("m2"),
-            |d| {
-                edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"tech_marketo\"", "when = \"industry ILIKE 'soft%'\"")
-                })
-            },
         ),
-        case(
+        rule_case(
             "a rule with a table-qualified column",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
-            1,
+            "u.employees > 10",
             "names a table's column",
-            Some("m2"),
-            |d| {
-                edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"tech_marketo\"", "when = \"u.employees > 10\"")
-                })
-            },
         ),
-        case(
+        rule_case(
             "a rule with CAST",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
-            1,
+            "CAST(employees AS INT) > 10",
             "CAST names types",
-            Some("m2"),
-            |d| {
-                edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"tech_marketo\"", "when = \"CAST(employees AS INT) > 10\"")
-                })
-            },
         ),
-        case(
+        rule_case(
             "a rule that does not parse",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
-            1,
+            "(employees > 3",
             "cannot parse it as a SQL predicate",
-            Some("m2"),
-            |d| {
-                edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"tech_marketo\"", "when = \"(employees > 3\"")
-                })
-            },
         ),
-        case(
+        rule_case(
             "a rule comparing text with a number",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/m2"],
-            1,
+            "industry > 3",
             "cannot evaluate",
-            Some("m2"),
-            |d| {
-                edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"tech_marketo\"", "when = \"industry > 3\"")
-                })
-            },
         ),
         case(
             "export-sql of an edited model.json rule",
@@ -466,19 +426,43 @@ fn corpus() -> Vec<Case> {
             1,
             "second statement",
             None,
-            |d| model_json(d, |v| v["config"]["rules"][0]["when"] = serde_json::json!("tech_marketo; DROP TABLE universe")),
+            |d| {
+                model_json(d, |v| {
+                    v["config"]["rules"][0]["when"] =
+                        serde_json::json!("tech_marketo; DROP TABLE universe")
+                })
+            },
         ),
         case(
             "score with an edited model.json rule",
-            &["score", "--model", "{d}/model", "--universe", "{d}/universe.parquet", "--out", "{d}/s.parquet"],
+            &[
+                "score",
+                "--model",
+                "{d}/model",
+                "--universe",
+                "{d}/universe.parquet",
+                "--out",
+                "{d}/s.parquet",
+            ],
             1,
             "the file was edited or damaged",
             Some("s.parquet"),
-            |d| model_json(d, |v| v["config"]["rules"][0]["when"] = serde_json::json!("u.tech_marketo")),
+            |d| {
+                model_json(d, |v| {
+                    v["config"]["rules"][0]["when"] = serde_json::json!("u.tech_marketo")
+                })
+            },
         ),
         case(
             "train --force over a folder of models",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/models", "--force"],
+            &[
+                "train",
+                "--config",
+                "{d}/scorebook.toml",
+                "--out",
+                "{d}/models",
+                "--force",
+            ],
             1,
             "is a folder of 2 models (a registry)",
             None,
@@ -490,7 +474,14 @@ fn corpus() -> Vec<Case> {
         ),
         case(
             "train --force over a folder that is not a model",
-            &["train", "--config", "{d}/scorebook.toml", "--out", "{d}/notes", "--force"],
+            &[
+                "train",
+                "--config",
+                "{d}/scorebook.toml",
+                "--out",
+                "{d}/notes",
+                "--force",
+            ],
             1,
             "not a model directory (it has no model.json)",
             None,
@@ -502,8 +493,16 @@ fn corpus() -> Vec<Case> {
         case(
             "review --force over a model",
             &[
-                "review", "--champion", "{d}/model", "--challenger", "{d}/model",
-                "--config", "{d}/scorebook.toml", "--out", "{d}/other", "--force",
+                "review",
+                "--champion",
+                "{d}/model",
+                "--challenger",
+                "{d}/model",
+                "--config",
+                "{d}/scorebook.toml",
+                "--out",
+                "{d}/other",
+                "--force",
             ],
             1,
             "not a review directory",
@@ -512,7 +511,16 @@ fn corpus() -> Vec<Case> {
         ),
         case(
             "score --out a directory",
-            &["score", "--model", "{d}/model", "--universe", "{d}/universe.parquet", "--out", "{d}/out", "--force"],
+            &[
+                "score",
+                "--model",
+                "{d}/model",
+                "--universe",
+                "{d}/universe.parquet",
+                "--out",
+                "{d}/out",
+                "--force",
+            ],
             1,
             "is a directory",
             None,
@@ -546,7 +554,11 @@ fn corpus() -> Vec<Case> {
             1,
             "is not a date format scorebook reads",
             None,
-            |d| edit(&d.join("scorebook.toml"), |t| t.replacen("[input]", "[input]\ndate_format = \"YYYY.DD.MM\"", 1)),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replacen("[input]", "[input]\ndate_format = \"YYYY.DD.MM\"", 1)
+                })
+            },
         ),
         case(
             "an unknown decimal separator",
@@ -554,7 +566,11 @@ fn corpus() -> Vec<Case> {
             1,
             "decimal",
             None,
-            |d| edit(&d.join("scorebook.toml"), |t| t.replacen("[input]", "[input]\ndecimal = \";\"", 1)),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    t.replacen("[input]", "[input]\ndecimal = \";\"", 1)
+                })
+            },
         ),
         case(
             "an unknown column type",
@@ -562,7 +578,11 @@ fn corpus() -> Vec<Case> {
             1,
             "unknown variant `category`",
             None,
-            |d| edit(&d.join("scorebook.toml"), |t| format!("{t}\n[features.types]\nindustry = \"category\"\n")),
+            |d| {
+                edit(&d.join("scorebook.toml"), |t| {
+                    format!("{t}\n[features.types]\nindustry = \"category\"\n")
+                })
+            },
         ),
         case(
             "a disqualifier that matches everything",
@@ -572,7 +592,10 @@ fn corpus() -> Vec<Case> {
             Some("m2"),
             |d| {
                 edit(&d.join("scorebook.toml"), |t| {
-                    t.replace("when = \"employees < 10\"", "when = \"employees >= 0 OR employees IS NULL\"")
+                    t.replace(
+                        "when = \"employees < 10\"",
+                        "when = \"employees >= 0 OR employees IS NULL\"",
+                    )
                 })
             },
         ),
@@ -1217,7 +1240,11 @@ fn a_closed_pipe_ends_quietly() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("internal error"), "{stderr}");
-    assert!(matches!(out.status.code(), Some(0) | None), "{:?}: {stderr}", out.status);
+    assert!(
+        matches!(out.status.code(), Some(0) | None),
+        "{:?}: {stderr}",
+        out.status
+    );
 }
 
 /// A full disk is exit 1 naming the output, with nothing left behind, in
@@ -1233,7 +1260,10 @@ fn a_full_disk_is_a_clear_error_that_leaves_nothing() {
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
-        let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
         assert!(!root, "root could not mount a tmpfs for the full-disk test");
         eprintln!("SKIPPED: mounting a small tmpfs needs root");
         return;
@@ -1247,14 +1277,33 @@ fn a_full_disk_is_a_clear_error_that_leaves_nothing() {
     let _guard = Unmount(&full);
     let out = full.join("scores.parquet");
     run(&[
-        "score", "--model", s(model), "--universe", s(&data.join("universe.parquet")),
-        "--out", s(&out),
+        "score",
+        "--model",
+        s(model),
+        "--universe",
+        s(&data.join("universe.parquet")),
+        "--out",
+        s(&out),
     ])
     .fails_with(1, "cannot write the output");
     let m = full.join("model");
-    let r = run(&["train", "--config", s(&data.join("scorebook.toml")), "--out", s(&m)]);
+    let r = run(&[
+        "train",
+        "--config",
+        s(&data.join("scorebook.toml")),
+        "--out",
+        s(&m),
+    ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("full-disk"), "the error names the path: {}", r.stderr);
-    let left: Vec<_> = std::fs::read_dir(&full).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(
+        r.stderr.contains("full-disk"),
+        "the error names the path: {}",
+        r.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(&full)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }

@@ -31,8 +31,16 @@ fn demo_runs_end_to_end() {
     let tiers = strings(&read_parquet(&dir.join("scores.parquet")), "tier");
     let count = |t: &str| tiers.iter().filter(|x| x.as_deref() == Some(t)).count();
     let share = count("Tier 1") as f64 / (tiers.len() - count("Disqualified")) as f64;
-    assert!((share - 0.10).abs() <= 0.01, "Tier 1 holds {:.2}% of the demo universe", 100.0 * share);
-    assert!(!r.stderr.contains("retrain with --universe"), "{}", r.stderr);
+    assert!(
+        (share - 0.10).abs() <= 0.01,
+        "Tier 1 holds {:.2}% of the demo universe",
+        100.0 * share
+    );
+    assert!(
+        !r.stderr.contains("retrain with --universe"),
+        "{}",
+        r.stderr
+    );
     // the quarterly story: last quarter's model is the champion, the review compares
     assert_eq!(
         std::fs::read_to_string(dir.join("models/CHAMPION"))

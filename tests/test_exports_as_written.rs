@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 fn write_export(dir: &Path, n: usize) -> PathBuf {
     use rand::{Rng, SeedableRng};
     let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-    let mut csv = String::from("\u{feff}Deal ID;Outcome;Competitors;Region;Tier;Employees;Revenue;Discount;Amount\n");
+    let mut csv = String::from(
+        "\u{feff}Deal ID;Outcome;Competitors;Region;Tier;Employees;Revenue;Discount;Amount\n",
+    );
     for i in 0..n {
         let comp = match r.gen_range(0..100) {
             0..=47 => "Yes",
@@ -34,14 +36,18 @@ fn write_export(dir: &Path, n: usize) -> PathBuf {
             let s = x.to_string();
             let mut out = String::new();
             for (k, c) in s.chars().enumerate() {
-                if k > 0 && (s.len() - k) % 3 == 0 {
+                if k > 0 && (s.len() - k).is_multiple_of(3) {
                     out.push('.');
                 }
                 out.push(c);
             }
             out
         };
-        let rev = format!("{},{:02}", revenue.trunc() as u64, (revenue.fract() * 100.0) as u64);
+        let rev = format!(
+            "{},{:02}",
+            revenue.trunc() as u64,
+            (revenue.fract() * 100.0) as u64
+        );
         csv += &format!(
             "D{i:05};{};{comp};{region};{tier};{};{rev};{discount}%;\"{} €\"\n",
             if won { "Won" } else { "Lost" },
@@ -92,24 +98,47 @@ fn a_semicolon_export_with_unknown_answers_trains_from_a_config() {
     let cfg = config(t.path(), "");
     let model = t.path().join("m");
     let r = run(&["train", "--config", s(&cfg), "--out", s(&model)]).ok();
-    assert!(r.stderr.contains("decimal comma"), "the decimal comma is stated:\n{}", r.stderr);
+    assert!(
+        r.stderr.contains("decimal comma"),
+        "the decimal comma is stated:\n{}",
+        r.stderr
+    );
     let imp = std::fs::read_to_string(model.join("importance.csv")).unwrap();
     // `Unknown` is a level of a categorical, not a typo of a boolean
-    assert!(imp.lines().any(|l| l.contains(",Competitors,") && l.ends_with(",Unknown")), "{imp}");
+    assert!(
+        imp.lines()
+            .any(|l| l.contains(",Competitors,") && l.ends_with(",Unknown")),
+        "{imp}"
+    );
     // the numbers as the export means them
     let feat = t.path().join("features.parquet");
     run(&["features", "--config", s(&cfg), "--out", s(&feat)]).ok();
     let b = read_parquet(&feat);
     let emp = numbers(&b, "employees");
-    assert!(emp.iter().all(|e| *e >= 50.0 && e.fract() == 0.0), "thousands dots: {:?}", &emp[..5]);
+    assert!(
+        emp.iter().all(|e| *e >= 50.0 && e.fract() == 0.0),
+        "thousands dots: {:?}",
+        &emp[..5]
+    );
     assert!(emp.iter().any(|e| *e >= 1000.0));
     let rev = numbers(&b, "annual_revenue");
-    assert!(rev.iter().all(|x| *x >= 50.0 * 50_000.0 - 1.0), "decimal commas: {:?}", &rev[..5]);
+    assert!(
+        rev.iter().all(|x| *x >= 50.0 * 50_000.0 - 1.0),
+        "decimal commas: {:?}",
+        &rev[..5]
+    );
     let disc = numbers(&b, "Discount");
-    assert!(disc.iter().all(|d| (0.0..0.3).contains(d)), "percentages as fractions: {:?}", &disc[..5]);
+    assert!(
+        disc.iter().all(|d| (0.0..0.3).contains(d)),
+        "percentages as fractions: {:?}",
+        &disc[..5]
+    );
     // `Tier` (digits) is a number unless the types say otherwise: no levels
     let tier: Vec<&str> = imp.lines().filter(|l| l.contains(",Tier,")).collect();
-    assert!(!tier.is_empty() && tier.iter().all(|l| l.ends_with(',')), "{imp}");
+    assert!(
+        !tier.is_empty() && tier.iter().all(|l| l.ends_with(',')),
+        "{imp}"
+    );
 }
 
 #[test]
@@ -121,20 +150,35 @@ fn features_types_override_how_a_column_looks_both_ways() {
     let model = t.path().join("as-text");
     run(&["train", "--config", s(&cfg), "--out", s(&model)]).ok();
     let imp = std::fs::read_to_string(model.join("importance.csv")).unwrap();
-    assert!(imp.lines().any(|l| l.contains(",Tier,") && l.ends_with(",3")), "{imp}");
+    assert!(
+        imp.lines()
+            .any(|l| l.contains(",Tier,") && l.ends_with(",3")),
+        "{imp}"
+    );
     // a text column forced to a boolean: `Unknown` is then refused, naming the override
     let cfg = config(t.path(), "[features.types]\nCompetitors = \"boolean\"");
-    run(&["train", "--config", s(&cfg), "--out", s(&t.path().join("as-bool"))]).fails_with(
-        1,
-        "change [features.types] \"Competitors\" to \"text\"",
-    );
+    run(&[
+        "train",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&t.path().join("as-bool")),
+    ])
+    .fails_with(1, "change [features.types] \"Competitors\" to \"text\"");
     // ... unless `Unknown` is declared a missing value
     let cfg = config(t.path(), "[features.types]\nCompetitors = \"boolean\"\n");
     let text = std::fs::read_to_string(&cfg)
         .unwrap()
         .replace("[input]\n", "[input]\nmissing_values = [\"Unknown\"]\n");
     std::fs::write(&cfg, text).unwrap();
-    run(&["train", "--config", s(&cfg), "--out", s(&t.path().join("bool-missing"))]).ok();
+    run(&[
+        "train",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&t.path().join("bool-missing")),
+    ])
+    .ok();
     assert!(!t.path().join("as-bool").exists());
 }
 
@@ -153,11 +197,19 @@ fn ambiguous_separators_and_dates_are_refused_with_the_setting_that_decides() {
     )
     .unwrap();
     let cfg = t.path().join("c.toml");
-    std::fs::write(&cfg, "[input]\naccounts = \"accounts.csv\"\nopportunities = \"opportunities.csv\"\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "[input]\naccounts = \"accounts.csv\"\nopportunities = \"opportunities.csv\"\n",
+    )
+    .unwrap();
     run(&["validate", "--config", s(&cfg)]).fails_with(1, "set [input] decimal");
     std::fs::write(&cfg, "[input]\naccounts = \"accounts.csv\"\nopportunities = \"opportunities.csv\"\ndecimal = \",\"\n").unwrap();
     run(&["validate", "--config", s(&cfg)]).fails_with(1, "date_format");
     std::fs::write(&cfg, "[input]\naccounts = \"accounts.csv\"\nopportunities = \"opportunities.csv\"\ndecimal = \",\"\ndate_format = \"DD/MM/YYYY\"\n").unwrap();
     let r = run(&["validate", "--config", s(&cfg)]);
-    assert!(!r.stderr.contains("date_format") && !r.stderr.contains("[input] decimal"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("date_format") && !r.stderr.contains("[input] decimal"),
+        "{}",
+        r.stderr
+    );
 }

@@ -98,19 +98,68 @@ Media = "Software"
     .unwrap();
     let models = t.path().join("models");
     let (last, this) = (models.join("last"), models.join("this"));
-    run(&["train", "--config", s(&cfg), "--out", s(&last), "--until", "2025-01-01"]).ok();
+    run(&[
+        "train",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&last),
+        "--until",
+        "2025-01-01",
+    ])
+    .ok();
     run(&["train", "--config", s(&cfg), "--out", s(&this)]).ok();
     let universe = data.join("universe.parquet");
-    let (before, after) = (t.path().join("before.parquet"), t.path().join("after.parquet"));
-    run(&["score", "--model", s(&last), "--universe", s(&universe), "--as-of", "2025-01-01", "--out", s(&before)]).ok();
-    run(&["score", "--model", s(&this), "--universe", s(&universe), "--out", s(&after)]).ok();
+    let (before, after) = (
+        t.path().join("before.parquet"),
+        t.path().join("after.parquet"),
+    );
+    run(&[
+        "score",
+        "--model",
+        s(&last),
+        "--universe",
+        s(&universe),
+        "--as-of",
+        "2025-01-01",
+        "--out",
+        s(&before),
+    ])
+    .ok();
+    run(&[
+        "score",
+        "--model",
+        s(&this),
+        "--universe",
+        s(&universe),
+        "--out",
+        s(&after),
+    ])
+    .ok();
     let review = t.path().join("review");
     run(&[
-        "review", "--champion", s(&last), "--challenger", s(&this), "--config", s(&cfg),
-        "--before", s(&before), "--after", s(&after), "--out", s(&review),
+        "review",
+        "--champion",
+        s(&last),
+        "--challenger",
+        s(&this),
+        "--config",
+        s(&cfg),
+        "--before",
+        s(&before),
+        "--after",
+        s(&after),
+        "--out",
+        s(&review),
     ])
     .ok();
     let tiers = strings(&read_parquet(&after), "tier");
     assert!(!tiers.iter().any(|t| t.as_deref() == Some("Disqualified")));
-    execute(&python, t.path(), &this, &after, &review.join("review.json"));
+    execute(
+        &python,
+        t.path(),
+        &this,
+        &after,
+        &review.join("review.json"),
+    );
 }

@@ -381,58 +381,26 @@ fn exported_sql_matches_score_with_shapes_and_no_recorded_dates() {
 }
 
 fn sql_parity(work: &Path, data: &Path, model: &Path) {
-    let Some(python) = python_with_duckdb() else {
-        eprintln!("SKIPPED: no python with duckdb (CI installs one; see .ci/run)");
-        return;
-    };
     let dir = tempfile::tempdir_in(work).unwrap();
     let scores = dir.path().join("scores.parquet");
+    let (universe, signals) = (data.join("universe.parquet"), data.join("signals.parquet"));
     run(&[
         "score",
         "--model",
         s(model),
         "--universe",
-        s(&data.join("universe.parquet")),
+        s(&universe),
         "--signals",
-        s(&data.join("signals.parquet")),
+        s(&signals),
         "--as-of",
         "2025-07-01",
         "--out",
         s(&scores),
     ])
     .ok();
-    let sql = run(&[
-        "export-sql",
-        "--model",
-        s(model),
-        "--dialect",
-        "duckdb",
-        "--as-of",
-        "2025-07-01",
-    ])
-    .ok()
-    .stdout;
-    let query = dir.path().join("score.sql");
-    std::fs::write(&query, sql).unwrap();
-    let out = std::process::Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/reference/sql_parity.py"
-        ))
-        .args([
-            s(&query),
-            s(&data.join("universe.parquet")),
-            s(&data.join("signals.parquet")),
-            s(&scores),
-        ])
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "sql_parity.py failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let Some(r) = duckdb_parity(dir.path(), model, &universe, &signals, &scores) else {
+        return;
+    };
     eprintln!("{r}");
     let rows = r["native_rows"].as_u64().unwrap();
     assert!(rows >= 3000, "{r}");
@@ -608,29 +576,66 @@ fn tier_shares_hold_on_the_universe_they_were_cut_on() {
     let cold = t.path().join("cold.parquet");
     let r = score(&universe, &cold, &[]).ok();
     if (share(&cold) - 0.10).abs() > 0.10 / 3.0 {
-        assert!(r.stderr.contains("where 10% was configured: the cut-offs were set on the"), "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("where 10% was configured: the cut-offs were set on the"),
+            "{}",
+            r.stderr
+        );
         assert!(r.stderr.contains("retrain with --universe"), "{}", r.stderr);
     } else {
-        assert!(!r.stderr.contains("retrain with --universe"), "{}", r.stderr);
+        assert!(
+            !r.stderr.contains("retrain with --universe"),
+            "{}",
+            r.stderr
+        );
     }
     let cut = t.path().join("models/on-universe");
     let r = run(&[
-        "train", "--config", s(&data.join("scorebook.toml")), "--out", s(&cut),
-        "--universe", s(&universe), "--universe-signals", s(&signals),
+        "train",
+        "--config",
+        s(&data.join("scorebook.toml")),
+        "--out",
+        s(&cut),
+        "--universe",
+        s(&universe),
+        "--universe-signals",
+        s(&signals),
     ])
     .ok();
-    assert!(r.stderr.contains("tier cut-offs set on the 3000 accounts of the universe"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("tier cut-offs set on the 3000 accounts of the universe"),
+        "{}",
+        r.stderr
+    );
     let warm = t.path().join("warm.parquet");
     let r = run(&[
-        "score", "--model", s(&cut), "--universe", s(&universe), "--signals", s(&signals),
-        "--as-of", "2025-07-01", "--out", s(&warm),
+        "score",
+        "--model",
+        s(&cut),
+        "--universe",
+        s(&universe),
+        "--signals",
+        s(&signals),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(&warm),
     ])
     .ok();
     let p = share(&warm);
     assert!((p - 0.10).abs() <= 0.01, "Tier 1 holds {:.2}%", 100.0 * p);
-    assert!(!r.stderr.contains("retrain with --universe"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("retrain with --universe"),
+        "{}",
+        r.stderr
+    );
     let report = std::fs::read_to_string(cut.join("report.html")).unwrap();
-    assert!(report.contains("set on the 3000 accounts of the universe"), "the report names the universe");
+    assert!(
+        report.contains("set on the 3000 accounts of the universe"),
+        "the report names the universe"
+    );
 }
 
 /// A warning the user cannot miss when the cut-offs came from elsewhere:
@@ -644,16 +649,29 @@ fn scoring_a_colder_universe_warns_about_the_tier_shares() {
         std::fs::copy(e.path(), hot.join(e.file_name())).unwrap();
     }
     let p = hot.join("model.json");
-    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
     v["tier_cutoffs"] = serde_json::json!([0.999, 0.998]);
     std::fs::write(&p, serde_json::to_string(&v).unwrap()).unwrap();
     let out = t.path().join("hot.parquet");
     let r = run(&[
-        "score", "--model", s(&hot), "--universe", s(&data.join("universe.parquet")),
-        "--as-of", "2025-07-01", "--out", s(&out),
+        "score",
+        "--model",
+        s(&hot),
+        "--universe",
+        s(&data.join("universe.parquet")),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(&out),
     ])
     .ok();
-    assert!(r.stderr.contains("Tier 1 holds 0.0% of this universe where 10% was configured"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("Tier 1 holds 0.0% of this universe where 10% was configured"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// What pandas, pyarrow and Spark write reads the same as plain columns
@@ -675,7 +693,12 @@ fn dictionary_text_and_zoned_timestamps_read_like_plain_columns() {
     };
     let replace = |b: &RecordBatch, name: &str, a: ArrayRef| {
         let i = b.schema().index_of(name).unwrap();
-        let mut fields: Vec<Field> = b.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut fields: Vec<Field> = b
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
         fields[i] = Field::new(name, a.data_type().clone(), true);
         let mut cols = b.columns().to_vec();
         cols[i] = a;
@@ -687,12 +710,25 @@ fn dictionary_text_and_zoned_timestamps_read_like_plain_columns() {
     let ind = arrow::compute::cast(ind, &DataType::Utf8).unwrap();
     let ind = arrow::array::AsArray::as_string::<i32>(&ind);
     let emptied: arrow::array::StringArray = (0..ind.len())
-        .map(|i| if i % 10 == 0 { Some("") } else { ind.is_valid(i).then(|| ind.value(i)) })
+        .map(|i| {
+            if i % 10 == 0 {
+                Some("")
+            } else {
+                ind.is_valid(i).then(|| ind.value(i))
+            }
+        })
         .collect();
     let plain = replace(&u, "industry", Arc::new(emptied.clone()));
-    let dict = arrow::compute::cast(&emptied, &DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))).unwrap();
+    let dict = arrow::compute::cast(
+        &emptied,
+        &DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+    )
+    .unwrap();
     let dictionary = replace(&u, "industry", dict);
-    let (up, ud) = (dir.path().join("plain.parquet"), dir.path().join("dict.parquet"));
+    let (up, ud) = (
+        dir.path().join("plain.parquet"),
+        dir.path().join("dict.parquet"),
+    );
     write(&up, &plain);
     write(&ud, &dictionary);
     // the signals' dates as timestamps at noon UTC, in UTC and in +02:00 / Europe/Paris
@@ -700,12 +736,18 @@ fn dictionary_text_and_zoned_timestamps_read_like_plain_columns() {
     let days = sig.column_by_name("date").unwrap();
     let days = arrow::compute::cast(days, &DataType::Int32).unwrap();
     let days = arrow::array::AsArray::as_primitive::<arrow::datatypes::Int32Type>(&days);
-    let noon: Vec<Option<i64>> = days.iter().map(|d| d.map(|d| (d as i64 * 86_400 + 12 * 3_600) * 1_000_000)).collect();
+    let noon: Vec<Option<i64>> = days
+        .iter()
+        .map(|d| d.map(|d| (d as i64 * 86_400 + 12 * 3_600) * 1_000_000))
+        .collect();
     let mut files = vec![];
     for (k, tz) in ["UTC", "+02:00", "Europe/Paris"].iter().enumerate() {
         let ts = arrow::array::TimestampMicrosecondArray::from(noon.clone()).with_timezone(*tz);
         let b = replace(&sig, "date", Arc::new(ts));
-        assert_eq!(b.schema().field_with_name("date").unwrap().data_type(), &DataType::Timestamp(TimeUnit::Microsecond, Some((*tz).into())));
+        assert_eq!(
+            b.schema().field_with_name("date").unwrap().data_type(),
+            &DataType::Timestamp(TimeUnit::Microsecond, Some((*tz).into()))
+        );
         let p = dir.path().join(format!("signals-{k}.parquet"));
         write(&p, &b);
         files.push(p);
@@ -713,15 +755,30 @@ fn dictionary_text_and_zoned_timestamps_read_like_plain_columns() {
     let scored = |universe: &Path, signals: &Path, name: &str| {
         let o = dir.path().join(name);
         run(&[
-            "score", "--model", s(model), "--universe", s(universe), "--signals", s(signals),
-            "--as-of", "2025-07-01", "--out", s(&o),
+            "score",
+            "--model",
+            s(model),
+            "--universe",
+            s(universe),
+            "--signals",
+            s(signals),
+            "--as-of",
+            "2025-07-01",
+            "--out",
+            s(&o),
         ])
         .ok();
         scorebook::input::read::read_all(&o).unwrap()
     };
-    let base = scored(&up, &data.join("signals.parquet"), "base.parquet");
-    assert!(base == scored(&ud, &data.join("signals.parquet"), "dict.parquet"), "dictionary text reads differently");
+    let base = scored(&up, &data.join("signals.parquet"), "scores-base.parquet");
+    assert!(
+        base == scored(&ud, &data.join("signals.parquet"), "scores-dict.parquet"),
+        "dictionary text reads differently"
+    );
     for (k, f) in files.iter().enumerate() {
-        assert!(base == scored(&up, f, &format!("tz{k}.parquet")), "zoned timestamps {k} read differently");
+        assert!(
+            base == scored(&up, f, &format!("tz{k}.parquet")),
+            "zoned timestamps {k} read differently"
+        );
     }
 }

@@ -46,7 +46,7 @@ pub fn write_frame(df: &mut DataFrame, out: &Path) -> Result<()> {
     };
     if let Err(e) = res {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e.into());
+        return Err(scorebook::output::write_error(out, e));
     }
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))
+    scorebook::output::persist(&tmp, out)
 }

@@ -22,13 +22,11 @@ pub fn run(a: &ReportArgs) -> Result<()> {
     let html = scorebook::report::html(&m, &e, other.as_ref().map(|(m, e)| (m, e)));
     let out = dir.join("report.html");
     let tmp = scorebook::output::tmp_path(&out);
-    let written = std::fs::write(&tmp, html)
-        .map_err(|e| Error::io(&tmp, e))
-        .and_then(|_| std::fs::rename(&tmp, &out).map_err(|e| Error::io(&out, e)));
-    if written.is_err() {
+    if let Err(e) = std::fs::write(&tmp, html) {
         let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&out, e));
     }
-    written?;
+    scorebook::output::persist(&tmp, &out)?;
     println!("{}", out.display());
     Ok(())
 }

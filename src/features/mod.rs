@@ -394,7 +394,11 @@ impl FeatureSpec {
                     .chain(&self.deal.numbers)
                     .chain(self.deal.text.keys())
                     .any(|c| c == name);
-                return if typed { vec![name.to_string()] } else { vec![] };
+                return if typed {
+                    vec![name.to_string()]
+                } else {
+                    vec![]
+                };
             }
         };
         v.iter().map(|s| s.to_string()).collect()

@@ -937,7 +937,11 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
     }
     let mut out: Vec<Expr> = vec![col(ROW), col(STATUS)];
     out.extend(names.iter().map(|n| col(n.as_str())));
-    out.extend(masks.iter().map(|s| col(FeatureSpec::null_mask(s).as_str())));
+    out.extend(
+        masks
+            .iter()
+            .map(|s| col(FeatureSpec::null_mask(s).as_str())),
+    );
     rows.with_columns(first).with_columns(second).select(out)
 }
 

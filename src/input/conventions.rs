@@ -423,7 +423,10 @@ mod tests {
         assert_eq!(d(b';', &["12.5", "7"]).unwrap().0, Decimal::Dot);
         assert_eq!(d(b',', &["1,327"]).unwrap().0, Decimal::Dot);
         assert_eq!(d(b';', &["7", "Acme"]).unwrap().0, Decimal::Dot);
-        assert!(d(b';', &["1.327"]).unwrap_err().to_string().contains("[input] decimal"));
+        assert!(d(b';', &["1.327"])
+            .unwrap_err()
+            .to_string()
+            .contains("[input] decimal"));
         assert!(d(b';', &["1,5", "2.5"]).is_err());
     }
 
@@ -440,7 +443,10 @@ mod tests {
             date("2017-03-01", None)
         );
         let v = ["25/12/2020", "01/02/2020"];
-        assert_eq!(detect_day_month(v.iter().copied()), Ok(Some(DayMonth::DayFirst)));
+        assert_eq!(
+            detect_day_month(v.iter().copied()),
+            Ok(Some(DayMonth::DayFirst))
+        );
         assert!(detect_day_month(["01/02/2020"].iter().copied())
             .unwrap_err()
             .contains("date_format"));

@@ -533,7 +533,11 @@ pub fn looks(a: &ArrayRef, decimal: Decimal) -> Looks {
     };
     let conv = conventions::current();
     let (mut cells, mut numbers, mut booleans) = (0usize, 0usize, 0usize);
-    for s in v.into_iter().flatten().filter(|s| !conventions::is_missing(s, &conv)) {
+    for s in v
+        .into_iter()
+        .flatten()
+        .filter(|s| !conventions::is_missing(s, &conv))
+    {
         cells += 1;
         if conventions::boolean(s).is_some() {
             booleans += 1;
@@ -654,8 +658,14 @@ pub fn dates(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<i32>>> {
     }
     let cast = match a.data_type() {
         DataType::Date32 => a.clone(),
-        DataType::Date64 | DataType::Timestamp(_, None) => arrow::compute::cast(&a, &DataType::Date32)
-            .map_err(|e| Error::data(loc.file, format!("column `{}` cannot be read as dates: {e}", loc.column)))?,
+        DataType::Date64 | DataType::Timestamp(_, None) => {
+            arrow::compute::cast(&a, &DataType::Date32).map_err(|e| {
+                Error::data(
+                    loc.file,
+                    format!("column `{}` cannot be read as dates: {e}", loc.column),
+                )
+            })?
+        }
         DataType::Timestamp(unit, Some(tz)) => zoned_days(&a, *unit, tz, loc)?,
         dt => {
             return Err(Error::data(
@@ -697,7 +707,10 @@ fn zoned_days(
     };
     let fixed = |s: &str| -> Option<chrono::FixedOffset> {
         let t = s.trim();
-        if matches!(t.to_ascii_uppercase().as_str(), "Z" | "UTC" | "GMT" | "ETC/UTC") {
+        if matches!(
+            t.to_ascii_uppercase().as_str(),
+            "Z" | "UTC" | "GMT" | "ETC/UTC"
+        ) {
             return chrono::FixedOffset::east_opt(0);
         }
         let sign = match t.chars().next()? {
@@ -708,7 +721,10 @@ fn zoned_days(
         let digits: String = t[1..].chars().filter(|c| c.is_ascii_digit()).collect();
         let (h, m) = match digits.len() {
             2 => (digits.parse::<i32>().ok()?, 0),
-            4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
+            4 => (
+                digits[..2].parse::<i32>().ok()?,
+                digits[2..].parse::<i32>().ok()?,
+            ),
             _ => return None,
         };
         chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60))
@@ -721,8 +737,12 @@ fn zoned_days(
         Some(f) => Zone::Fixed(f),
         None => Zone::Named(tz.parse::<chrono_tz::Tz>().map_err(|_| bad_zone())?),
     };
-    let raw = arrow::compute::cast(a, &DataType::Int64)
-        .map_err(|e| Error::data(loc.file, format!("column `{}` cannot be read as dates: {e}", loc.column)))?;
+    let raw = arrow::compute::cast(a, &DataType::Int64).map_err(|e| {
+        Error::data(
+            loc.file,
+            format!("column `{}` cannot be read as dates: {e}", loc.column),
+        )
+    })?;
     let per_second: i64 = match unit {
         TimeUnit::Second => 1,
         TimeUnit::Millisecond => 1_000,

@@ -7,8 +7,8 @@ use arrow::array::RecordBatch;
 use polars::prelude::{NewChunkedArray, StringChunked};
 
 use crate::config::{ColumnType, Config};
-use crate::input::conventions::Decimal;
 use crate::error::{Error, Result};
+use crate::input::conventions::Decimal;
 use crate::input::read::{self, Loc};
 
 /// `industry` and `employees` are optional (PRODUCT.md §4): absent, every
@@ -485,7 +485,10 @@ fn extras(
             Error::Data { file, message } if typed => Error::Data {
                 file,
                 message: match message.find(", or, if the column is not a number") {
-                    Some(i) => format!("{}; or change [features.types] \"{e}\" to \"text\"", &message[..i]),
+                    Some(i) => format!(
+                        "{}; or change [features.types] \"{e}\" to \"text\"",
+                        &message[..i]
+                    ),
                     None => message,
                 },
             },

@@ -57,7 +57,8 @@ impl Predicate {
     /// Parses `when` (rule or disqualifier `name`) and checks it against
     /// the feature names; the error names the rule and the offending part.
     pub fn parse(kind: &str, name: &str, when: &str, features: &[String]) -> Result<Predicate> {
-        let fail = |why: String| Error::config("rules", format!("{kind} {name:?} (`{when}`): {why}"));
+        let fail =
+            |why: String| Error::config("rules", format!("{kind} {name:?} (`{when}`): {why}"));
         let dialect = GenericDialect {};
         // operators some dialects read and others refuse, spelled out
         let tokens = Tokenizer::new(&dialect, when)
@@ -92,11 +93,16 @@ impl Predicate {
             features: vec![],
         };
         let mut seen: Vec<(String, bool)> = vec![];
-        render(&p.tree, Target::Polars, &|n| n.to_string(), &mut |n, quoted| {
-            if !seen.iter().any(|(s, _)| s == n) {
-                seen.push((n.to_string(), quoted));
-            }
-        })
+        render(
+            &p.tree,
+            Target::Polars,
+            &|n| n.to_string(),
+            &mut |n, quoted| {
+                if !seen.iter().any(|(s, _)| s == n) {
+                    seen.push((n.to_string(), quoted));
+                }
+            },
+        )
         .map_err(fail)?;
         if let Some((bad, quoted)) = seen.iter().find(|(n, _)| !features.iter().any(|f| f == n)) {
             return Err(fail(if *quoted {
@@ -335,7 +341,11 @@ pub struct RuleSet<'a> {
 }
 
 impl<'a> RuleSet<'a> {
-    pub fn parse(rules: &'a [Rule], disq: &'a [Disqualifier], features: &[String]) -> Result<RuleSet<'a>> {
+    pub fn parse(
+        rules: &'a [Rule],
+        disq: &'a [Disqualifier],
+        features: &[String],
+    ) -> Result<RuleSet<'a>> {
         Ok(RuleSet {
             rules: rules
                 .iter()
@@ -343,7 +353,12 @@ impl<'a> RuleSet<'a> {
                 .collect::<Result<_>>()?,
             disq: disq
                 .iter()
-                .map(|d| Ok((d, Predicate::parse("disqualifier", &d.name, &d.when, features)?)))
+                .map(|d| {
+                    Ok((
+                        d,
+                        Predicate::parse("disqualifier", &d.name, &d.when, features)?,
+                    ))
+                })
                 .collect::<Result<_>>()?,
         })
     }
@@ -359,7 +374,10 @@ impl<'a> RuleSet<'a> {
     }
 
     fn all(&self) -> impl Iterator<Item = &Predicate> {
-        self.rules.iter().map(|(_, p)| p).chain(self.disq.iter().map(|(_, p)| p))
+        self.rules
+            .iter()
+            .map(|(_, p)| p)
+            .chain(self.disq.iter().map(|(_, p)| p))
     }
 
     /// The features the predicates read, as a DataFrame of the table's
@@ -377,7 +395,9 @@ impl<'a> RuleSet<'a> {
         let mut cols: Vec<Column> = vec![];
         for name in names {
             let v = table.get(name).ok_or_else(|| {
-                Error::Internal(format!("feature `{name}` of a rule is not in the feature table"))
+                Error::Internal(format!(
+                    "feature `{name}` of a rule is not in the feature table"
+                ))
             })?;
             let mut missing: Option<Vec<bool>> = None;
             for s in spec.rule_sources(name) {
@@ -405,7 +425,11 @@ impl<'a> RuleSet<'a> {
             .rules
             .iter()
             .map(|(r, _)| ("rule", r.name.as_str(), r.when.as_str()))
-            .chain(self.disq.iter().map(|(d, _)| ("disqualifier", d.name.as_str(), d.when.as_str())))
+            .chain(
+                self.disq
+                    .iter()
+                    .map(|(d, _)| ("disqualifier", d.name.as_str(), d.when.as_str())),
+            )
             .collect();
         if labels.is_empty() {
             return Ok(out);
@@ -464,11 +488,17 @@ fn column(name: &str, v: &Values, missing: Option<&[bool]>) -> Column {
     match v {
         Values::Num(v) => Column::new(
             name.into(),
-            v.iter().enumerate().map(|(i, x)| keep(i).then_some(*x)).collect::<Vec<_>>(),
+            v.iter()
+                .enumerate()
+                .map(|(i, x)| keep(i).then_some(*x))
+                .collect::<Vec<_>>(),
         ),
         Values::Bool(v) => Column::new(
             name.into(),
-            v.iter().enumerate().map(|(i, x)| keep(i).then_some(*x)).collect::<Vec<_>>(),
+            v.iter()
+                .enumerate()
+                .map(|(i, x)| keep(i).then_some(*x))
+                .collect::<Vec<_>>(),
         ),
         Values::Text(v) => Column::new(
             name.into(),
@@ -497,9 +527,15 @@ mod tests {
     use super::*;
 
     fn features() -> Vec<String> {
-        ["employees", "industry", "tech_marketo", "signal_demo_request_30d", "Lead Source"]
-            .map(String::from)
-            .to_vec()
+        [
+            "employees",
+            "industry",
+            "tech_marketo",
+            "signal_demo_request_30d",
+            "Lead Source",
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     fn ok(when: &str) -> String {
@@ -528,7 +564,10 @@ mod tests {
         );
         assert_eq!(ok("industry LIKE 'Soft%'"), "(industry LIKE 'Soft%')");
         assert_eq!(ok("employees IS NULL"), "(employees IS NULL)");
-        assert_eq!(ok("NOT (tech_marketo OR employees > 5)"), "(NOT ((tech_marketo OR (employees > 5))))");
+        assert_eq!(
+            ok("NOT (tech_marketo OR employees > 5)"),
+            "(NOT ((tech_marketo OR (employees > 5))))"
+        );
         assert_eq!(
             ok("case when employees > 10 then 1 else 0 end = 1"),
             "(CASE WHEN (employees > 10) THEN 1 ELSE 0 END = 1)"
@@ -550,7 +589,9 @@ mod tests {
         assert!(refused("Marketo").contains("`Marketo` is not a feature"));
         assert!(refused("industry = \"Software\"").contains("single quotes"));
         assert!(refused("employees IN (SELECT 1)").contains("subquery"));
-        assert!(refused("regexp_like(industry, 'x')").contains("functions every SQL dialect shares"));
+        assert!(
+            refused("regexp_like(industry, 'x')").contains("functions every SQL dialect shares")
+        );
         assert!(refused("industry ILIKE 'x'").contains("ILIKE"));
         assert!(refused("u.employees > 1").contains("table's column"));
         assert!(refused("CAST(employees AS INT) > 1").contains("CAST"));

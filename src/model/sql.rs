@@ -382,7 +382,10 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         } else {
             format!("{} IS NULL", c(&src))
         };
-        f.push(format!("{raw} AS {}", ident(d, &FeatureSpec::null_mask(&src))));
+        f.push(format!(
+            "{raw} AS {}",
+            ident(d, &FeatureSpec::null_mask(&src))
+        ));
     }
     f.extend(typed_columns(d, &spec.extra, &c, &imp));
     // deal columns are not in a universe: imputed, `Missing`, unflagged
@@ -519,7 +522,11 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         if masks.is_empty() {
             ident(d, n)
         } else {
-            format!("(CASE WHEN {} THEN NULL ELSE {} END)", masks.join(" OR "), ident(d, n))
+            format!(
+                "(CASE WHEN {} THEN NULL ELSE {} END)",
+                masks.join(" OR "),
+                ident(d, n)
+            )
         }
     };
     let mut pts = vec!["0".to_string()];

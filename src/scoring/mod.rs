@@ -79,7 +79,10 @@ impl Summary {
             let want = shares[k];
             if (share - want).abs() > want / 3.0 {
                 let on = if model.training.cutoffs_set_on.is_empty() {
-                    format!("the {} accounts of the training export", model.training.universe_accounts)
+                    format!(
+                        "the {} accounts of the training export",
+                        model.training.universe_accounts
+                    )
                 } else {
                     model.training.cutoffs_set_on.clone()
                 };
@@ -538,7 +541,9 @@ fn write_scores(
         });
         let written = scope.spawn(move || -> Result<()> {
             for b in write_rx {
-                writer.write(&b).map_err(|e| crate::output::write_error(&o.out, e))?;
+                writer
+                    .write(&b)
+                    .map_err(|e| crate::output::write_error(&o.out, e))?;
             }
             writer
                 .close()

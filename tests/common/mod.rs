@@ -151,3 +151,47 @@ pub fn python_with_duckdb() -> Option<String> {
         .is_ok_and(|o| o.status.success());
     ok.then(|| "python3".to_string())
 }
+
+/// `export-sql --dialect duckdb --as-of 2025-07-01` of `model` run by DuckDB
+/// on `universe` and `signals`, compared row by row with the scored file
+/// `scores` (`tests/reference/sql_parity.py`): its JSON summary. None (said
+/// on stderr) without a Python with DuckDB; `.ci/run` provides one.
+pub fn duckdb_parity(
+    work: &Path,
+    model: &Path,
+    universe: &Path,
+    signals: &Path,
+    scores: &Path,
+) -> Option<serde_json::Value> {
+    let Some(python) = python_with_duckdb() else {
+        eprintln!("SKIPPED: no python with duckdb (CI installs one; see .ci/run)");
+        return None;
+    };
+    let sql = run(&[
+        "export-sql",
+        "--model",
+        s(model),
+        "--dialect",
+        "duckdb",
+        "--as-of",
+        "2025-07-01",
+    ])
+    .ok()
+    .stdout;
+    let query = work.join("score.sql");
+    std::fs::write(&query, sql).unwrap();
+    let out = std::process::Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/sql_parity.py"
+        ))
+        .args([s(&query), s(universe), s(signals), s(scores)])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "sql_parity.py failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
