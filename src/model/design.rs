@@ -86,10 +86,11 @@ fn model_sources(table: &FeatureTable) -> Vec<String> {
         "log_revenue",
         "segment",
     ];
+    // `__` columns are hidden (the rules' null masks), never terms
     table
         .names
         .iter()
-        .filter(|n| !RAW.contains(&n.as_str()))
+        .filter(|n| !RAW.contains(&n.as_str()) && !n.starts_with("__"))
         .cloned()
         .collect()
 }

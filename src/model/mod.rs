@@ -324,8 +324,7 @@ impl Model {
             }
         }
         // the rules `score` evaluates and `export-sql` writes pass the checks `train` applies
-        let names: Vec<String> = self.spec.list().into_iter().map(|(n, _)| n).collect();
-        rules::RuleSet::parse(&self.config.rules, &self.config.disqualifiers, &names)
+        rules::RuleSet::of(&self.config.rules, &self.config.disqualifiers, &self.spec)
             .map_err(|e| e.to_string())?;
         Ok(())
     }

@@ -363,6 +363,16 @@ impl<'a> RuleSet<'a> {
         })
     }
 
+    /// The rules of a model over the features of `spec`.
+    pub fn of(
+        rules: &'a [Rule],
+        disq: &'a [Disqualifier],
+        spec: &FeatureSpec,
+    ) -> Result<RuleSet<'a>> {
+        let names: Vec<String> = spec.list().into_iter().map(|(n, _)| n).collect();
+        RuleSet::parse(rules, disq, &names)
+    }
+
     /// The rules' predicates, in order, with their points.
     pub fn rules(&self) -> impl Iterator<Item = (&Rule, &Predicate)> {
         self.rules.iter().map(|(r, p)| (*r, p))
@@ -517,8 +527,7 @@ pub fn evaluate(
     table: &FeatureTable,
     spec: &FeatureSpec,
 ) -> Result<RuleResult> {
-    let names: Vec<String> = spec.list().into_iter().map(|(n, _)| n).collect();
-    let set = RuleSet::parse(rules, disq, &names)?;
+    let set = RuleSet::of(rules, disq, spec)?;
     set.evaluate(&set.frame(table, spec)?)
 }
 

@@ -511,8 +511,7 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         ));
     }
     // rules read a feature as NULL where a value it comes from was missing
-    let names: Vec<String> = spec.list().into_iter().map(|(n, _)| n).collect();
-    let set = RuleSet::parse(&m.config.rules, &m.config.disqualifiers, &names)?;
+    let set = RuleSet::of(&m.config.rules, &m.config.disqualifiers, spec)?;
     let feature = |n: &str| {
         let masks: Vec<String> = spec
             .rule_sources(n)

@@ -528,8 +528,7 @@ pub fn train_on(
     }
     // every predicate is parsed and checked once, and reads the same in
     // Polars and in the exported SQL
-    let names: Vec<String> = spec.list().into_iter().map(|(n, _)| n).collect();
-    let rule_set = rules::RuleSet::parse(&cfg.rules, &cfg.disqualifiers, &names)?;
+    let rule_set = rules::RuleSet::of(&cfg.rules, &cfg.disqualifiers, &spec)?;
     let frame = rule_set.frame(&tt.features, &spec)?;
     let rr = rule_set.evaluate(&frame)?;
     drop(frame);
