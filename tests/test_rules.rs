@@ -27,6 +27,9 @@ const RULES: &[&str] = &[
     "COALESCE(employees, 0) < 20",
     "employees NOT BETWEEN 10 AND 100000",
     "ABS(company_age - 10) <= 2 /* around ten years */",
+    "tech_salesforce IS NOT TRUE AND ROUND(employees / 7, 1) > 20",
+    // a division by zero is NULL natively as in SQL (not infinity)
+    "annual_revenue / (employees - employees) > 1 OR tech_marketo IS TRUE",
 ];
 
 fn config(data: &Path) -> std::path::PathBuf {

@@ -44,6 +44,8 @@ pub struct Predicate {
     tree: Sql,
     /// The features it reads, each once.
     pub features: Vec<String>,
+    /// Its Polars expression (Polars SQL of the rendered tree).
+    polars: Expr,
 }
 
 /// Where a predicate is rendered.
@@ -91,6 +93,7 @@ impl Predicate {
         let mut p = Predicate {
             tree,
             features: vec![],
+            polars: lit(false),
         };
         let mut seen: Vec<(String, bool)> = vec![];
         render(
@@ -112,6 +115,9 @@ impl Predicate {
             }));
         }
         p.features = seen.into_iter().map(|(n, _)| n).collect();
+        let text = p.render(Target::Polars, &|n| quoted(n, '"'));
+        p.polars = polars::sql::sql_expr(&text)
+            .map_err(|e| fail(format!("Polars cannot evaluate it ({e}); write it with the forms `scorebook features --list` and the README list")))?;
         Ok(p)
     }
 
@@ -121,11 +127,6 @@ impl Predicate {
         render(&self.tree, target, feature, &mut |_, _| {}).unwrap_or_default()
     }
 
-    fn polars(&self) -> Result<Expr> {
-        let text = self.render(Target::Polars, &|n| quoted(n, '"'));
-        polars::sql::sql_expr(&text)
-            .map_err(|e| Error::Internal(format!("Polars SQL cannot read `{text}`: {e}")))
-    }
 }
 
 /// `name` as an identifier: bare when plain, else in `quote` (doubled inside).
@@ -227,8 +228,18 @@ fn render(
                     ))
                 }
             };
-            format!("({} {op} {})", r(left)?, r(right)?)
+            // a division by zero is NULL everywhere (Polars would give infinity)
+            if matches!(op, "/" | "%") {
+                format!("({} {op} NULLIF({}, 0))", r(left)?, r(right)?)
+            } else {
+                format!("({} {op} {})", r(left)?, r(right)?)
+            }
         }
+        // IS [NOT] TRUE / FALSE in the forms every dialect reads
+        Sql::IsTrue(x) => format!("COALESCE({}, FALSE)", r(x)?),
+        Sql::IsNotTrue(x) => format!("(NOT COALESCE({}, FALSE))", r(x)?),
+        Sql::IsFalse(x) => format!("COALESCE((NOT {}), FALSE)", r(x)?),
+        Sql::IsNotFalse(x) => format!("COALESCE({}, TRUE)", r(x)?),
         Sql::IsNull(x) => format!("({} IS NULL)", r(x)?),
         Sql::IsNotNull(x) => format!("({} IS NOT NULL)", r(x)?),
         Sql::InList {
@@ -316,8 +327,20 @@ fn render(
                 return Err(format!("`{name}(...)` may take plain arguments only"));
             }
             let mut args = vec![];
-            for a in &list.args {
+            for (k, a) in list.args.iter().enumerate() {
                 match a {
+                    // ROUND's digits: a whole number >= 0, as every dialect takes them
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(Sql::Value(v)))
+                        if name == "ROUND" && k == 1 =>
+                    {
+                        match &v.value {
+                            Value::Number(n, _) if n.chars().all(|c| c.is_ascii_digit()) => args.push(n.clone()),
+                            _ => return Err(format!("ROUND's digits must be a whole number 0 or more, got {}", v.value)),
+                        }
+                    }
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(_)) if name == "ROUND" && k == 1 => {
+                        return Err("ROUND's digits must be a whole number 0 or more".into())
+                    }
                     FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => args.push(r(x)?),
                     _ => return Err(format!("`{name}(...)` may take plain arguments only")),
                 }
@@ -447,8 +470,8 @@ impl<'a> RuleSet<'a> {
         let exprs = self
             .all()
             .enumerate()
-            .map(|(i, p)| Ok(p.polars()?.alias(format!("__p{i}"))))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|(i, p)| p.polars.clone().alias(format!("__p{i}")))
+            .collect::<Vec<_>>();
         let res = frame.clone().lazy().select(exprs).collect().map_err(|e| {
             let list: Vec<String> = labels.iter().map(|(k, n, w)| format!("{k} {n:?} (`{w}`)")).collect();
             Error::config(
@@ -582,6 +605,8 @@ mod tests {
             "(CASE WHEN (employees > 10) THEN 1 ELSE 0 END = 1)"
         );
         assert_eq!(ok("NULLIF(employees, 0) > 1"), "(NULLIF(employees, 0) > 1)");
+        assert_eq!(ok("employees / 0 > 1"), "((employees / NULLIF(0, 0)) > 1)");
+        assert_eq!(ok("tech_marketo IS NOT TRUE"), "(NOT COALESCE(tech_marketo, FALSE))");
         assert_eq!(ok("\"Lead Source\" = 'Web'"), "(\"Lead Source\" = 'Web')");
         assert_eq!(ok("employees != 3 /* block */"), "(employees <> 3)");
         assert_eq!(ok("industry = 'O''Neil'"), "(industry = 'O''Neil')");
@@ -606,5 +631,6 @@ mod tests {
         assert!(refused("CAST(employees AS INT) > 1").contains("CAST"));
         assert!(refused("employees == 1").contains("rule \"r\""));
         assert!(refused("employees > ").contains("cannot parse"));
+        assert!(refused("ROUND(employees, -2) = 100").contains("ROUND's digits"));
     }
 }
