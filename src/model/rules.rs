@@ -90,14 +90,9 @@ impl Predicate {
             }
             t => return Err(fail(format!("unexpected `{t}` after the predicate"))),
         }
-        let mut p = Predicate {
-            tree,
-            features: vec![],
-            polars: lit(false),
-        };
         let mut seen: Vec<(String, bool)> = vec![];
         render(
-            &p.tree,
+            &tree,
             Target::Polars,
             &|n| n.to_string(),
             &mut |n, quoted| {
@@ -114,11 +109,16 @@ impl Predicate {
                 format!("`{bad}` is not a feature; `scorebook features --list` names them")
             }));
         }
-        p.features = seen.into_iter().map(|(n, _)| n).collect();
-        let text = p.render(Target::Polars, &|n| quoted(n, '"'));
-        p.polars = polars::sql::sql_expr(&text)
-            .map_err(|e| fail(format!("Polars cannot evaluate it ({e}); write it with the forms `scorebook features --list` and the README list")))?;
-        Ok(p)
+        let text =
+            render(&tree, Target::Polars, &|n| quoted(n, '"'), &mut |_, _| {}).map_err(fail)?;
+        let polars = polars::sql::sql_expr(&text).map_err(|e| {
+            fail(format!("Polars cannot evaluate it ({e}); rewrite it in the portable forms (README, How it works: Rules)"))
+        })?;
+        Ok(Predicate {
+            tree,
+            features: seen.into_iter().map(|(n, _)| n).collect(),
+            polars,
+        })
     }
 
     /// The predicate as SQL for `target`; `feature` gives each feature's
@@ -126,7 +126,6 @@ impl Predicate {
     pub fn render(&self, target: Target, feature: &dyn Fn(&str) -> String) -> String {
         render(&self.tree, target, feature, &mut |_, _| {}).unwrap_or_default()
     }
-
 }
 
 /// `name` as an identifier: bare when plain, else in `quote` (doubled inside).
@@ -305,8 +304,10 @@ fn render(
         }
         Sql::Function(f) => {
             let name = match f.name.0.as_slice() {
-                [ObjectNamePart::Identifier(id)] if id.quote_style.is_none() => id.value.to_ascii_uppercase(),
-                _ => return Err(format!("`{}(...)` is not one of the functions every SQL dialect shares ({})", f.name, PORTABLE_FUNCTIONS.join(", "))),
+                [ObjectNamePart::Identifier(id)] if id.quote_style.is_none() => {
+                    id.value.to_ascii_uppercase()
+                }
+                _ => String::new(),
             };
             if !PORTABLE_FUNCTIONS.contains(&name.as_str()) {
                 return Err(format!(
@@ -606,7 +607,10 @@ mod tests {
         );
         assert_eq!(ok("NULLIF(employees, 0) > 1"), "(NULLIF(employees, 0) > 1)");
         assert_eq!(ok("employees / 0 > 1"), "((employees / NULLIF(0, 0)) > 1)");
-        assert_eq!(ok("tech_marketo IS NOT TRUE"), "(NOT COALESCE(tech_marketo, FALSE))");
+        assert_eq!(
+            ok("tech_marketo IS NOT TRUE"),
+            "(NOT COALESCE(tech_marketo, FALSE))"
+        );
         assert_eq!(ok("\"Lead Source\" = 'Web'"), "(\"Lead Source\" = 'Web')");
         assert_eq!(ok("employees != 3 /* block */"), "(employees <> 3)");
         assert_eq!(ok("industry = 'O''Neil'"), "(industry = 'O''Neil')");
