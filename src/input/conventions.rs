@@ -38,19 +38,24 @@ impl Decimal {
             Decimal::Comma => '.',
         }
     }
-    /// The schema-metadata value a CSV batch carries it in.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Decimal::Dot => ".",
-            Decimal::Comma => ",",
-        }
+}
+
+/// The schema-metadata value a CSV batch carries its file's decimal
+/// separator in (`?`: undecided, each value read by its own separators).
+pub fn decimal_tag(d: Option<Decimal>) -> &'static str {
+    match d {
+        Some(Decimal::Dot) => ".",
+        Some(Decimal::Comma) => ",",
+        None => "?",
     }
-    pub fn from_tag(s: &str) -> Option<Decimal> {
-        match s {
-            "." => Some(Decimal::Dot),
-            "," => Some(Decimal::Comma),
-            _ => None,
-        }
+}
+
+pub fn decimal_from_tag(s: &str) -> Option<Option<Decimal>> {
+    match s {
+        "." => Some(Some(Decimal::Dot)),
+        "," => Some(Some(Decimal::Comma)),
+        "?" => Some(None),
+        _ => None,
     }
 }
 
@@ -136,6 +141,8 @@ pub enum NotANumber {
     Text,
     /// Digit groups that do not fit the decimal separator in force: says how.
     Separators(String),
+    /// `1.327` where the export's separator is undecided: 1327 or 1.327.
+    Ambiguous,
 }
 
 /// A number's text split into its parts: sign, currency, percent removed.
@@ -205,8 +212,16 @@ fn grouped(int: &str, sep: &[char]) -> bool {
 /// Reads a number written with `decimal` as its decimal separator: the
 /// other of `.` and `,` (or a space) only as a thousands separator between
 /// groups of three; a currency sign, a sign and a trailing `%` (read as a
-/// fraction: `12%` is 0.12) allowed.
-pub fn number(s: &str, decimal: Decimal) -> std::result::Result<f64, NotANumber> {
+/// fraction: `12%` is 0.12) allowed. With the separator undecided (None),
+/// a value is read by the separators it shows (`1.327,50`, `12.5`), and
+/// one that could be read both ways (`1.327`) is `Ambiguous`.
+pub fn number(s: &str, decimal: Option<Decimal>) -> std::result::Result<f64, NotANumber> {
+    let decimal = match (decimal, evidence(s)) {
+        (Some(d), _) => d,
+        (None, Some(Evidence::Shows(d))) => d,
+        (None, Some(Evidence::Either)) => return Err(NotANumber::Ambiguous),
+        (None, None) => Decimal::Dot,
+    };
     let p = parts(s).ok_or(NotANumber::Text)?;
     let (d, t) = (decimal.char(), decimal.other());
     let mut pieces = p.body.splitn(2, d);
@@ -270,48 +285,41 @@ fn evidence(s: &str) -> Option<Evidence> {
 
 /// The decimal separator a CSV file's cells show (every cell of `cells`
 /// that reads as a number): a comma when only commas are decimals, a dot
-/// when only dots are, else the delimiter's convention (`,`-delimited files
-/// use a dot); `;`-delimited files whose numbers could be read either way
-/// (`1.327` alone) are refused, naming the setting. Returns the separator
-/// and, when it is a comma, an example that showed it.
+/// when only dots are; when they show both, or none and the file is not
+/// `,`-delimited (where `1,327` is a thousands group), undecided (None):
+/// each value is then read by its own separators, and one that could be
+/// read both ways is refused naming `[input] decimal`. Returns the
+/// separator and, when it is a comma, an example that showed it.
 pub fn detect_decimal<'a>(
-    file: &str,
     delimiter: u8,
     cells: impl Iterator<Item = &'a str>,
-) -> Result<(Decimal, Option<String>)> {
-    let (mut dot, mut comma, mut either): (Option<&str>, Option<&str>, Option<&str>) =
-        (None, None, None);
+) -> (Option<Decimal>, Option<String>) {
+    let (mut dot, mut comma) = (false, None);
     for c in cells {
         match evidence(c) {
-            Some(Evidence::Shows(Decimal::Dot)) => {
-                dot.get_or_insert(c);
-            }
+            Some(Evidence::Shows(Decimal::Dot)) => dot = true,
             Some(Evidence::Shows(Decimal::Comma)) => {
                 comma.get_or_insert(c);
             }
-            Some(Evidence::Either) => {
-                either.get_or_insert(c);
-            }
-            None => {}
+            _ => {}
         }
     }
     match (dot, comma) {
-        (Some(d), Some(c)) => Err(Error::data(
-            file,
-            format!("numbers are written both with a decimal dot ({d:?}) and a decimal comma ({c:?}); set [input] decimal = \".\" or \",\" to say which, and fix the others"),
-        )),
-        (None, Some(c)) => Ok((Decimal::Comma, Some(c.to_string()))),
-        (Some(_), None) => Ok((Decimal::Dot, None)),
-        (None, None) => match either {
-            Some(e) if delimiter != b',' => Err(Error::data(
-                file,
-                format!("{e:?} could be a thousands group or a decimal: set [input] decimal = \",\" (it reads {}) or \".\" (it reads {})",
-                    number(e, Decimal::Comma).map_or_else(|_| "?".into(), |x| x.to_string()),
-                    number(e, Decimal::Dot).map_or_else(|_| "?".into(), |x| x.to_string())),
-            )),
-            _ => Ok((Decimal::Dot, None)),
-        },
+        (false, Some(c)) => (Some(Decimal::Comma), Some(c.to_string())),
+        (true, None) => (Some(Decimal::Dot), None),
+        (false, None) if delimiter == b',' => (Some(Decimal::Dot), None),
+        _ => (None, None),
     }
+}
+
+/// What `number` says of an ambiguous value: the two readings and the fix.
+pub fn ambiguous(s: &str) -> String {
+    let read = |d| number(s, Some(d)).map_or_else(|_| "?".to_string(), |x| x.to_string());
+    format!(
+        "{s:?} could be a thousands group or a decimal: set [input] decimal = \",\" (it reads {}) or \".\" (it reads {})",
+        read(Decimal::Comma),
+        read(Decimal::Dot)
+    )
 }
 
 /// Reads a date written as text: ISO (`YYYY-MM-DD` or `YYYY/MM/DD`,
@@ -395,8 +403,8 @@ mod tests {
 
     #[test]
     fn numbers_by_their_separators() {
-        let dot = |s| number(s, Decimal::Dot);
-        let comma = |s| number(s, Decimal::Comma);
+        let dot = |s| number(s, Some(Decimal::Dot));
+        let comma = |s| number(s, Some(Decimal::Comma));
         assert_eq!(dot("1,200"), Ok(1200.0));
         assert_eq!(dot("$1,234,567.89"), Ok(1234567.89));
         assert_eq!(dot("-$1,200"), Ok(-1200.0));
@@ -413,21 +421,24 @@ mod tests {
         assert_eq!(dot("abc"), Err(NotANumber::Text));
         assert_eq!(dot("Yes"), Err(NotANumber::Text));
         assert_eq!(dot("1-2"), Err(NotANumber::Text));
+        // undecided: each value by its own separators, never a guess
+        assert_eq!(number("1.327,50", None), Ok(1327.5));
+        assert_eq!(number("12.5", None), Ok(12.5));
+        assert_eq!(number("7", None), Ok(7.0));
+        assert_eq!(number("1.327", None), Err(NotANumber::Ambiguous));
+        assert!(ambiguous("1.327").contains("it reads 1327) or \".\" (it reads 1.327)"));
     }
 
     #[test]
-    fn the_decimal_separator_is_detected_or_asked_for() {
-        let d = |delim, v: &[&str]| detect_decimal("f", delim, v.iter().copied());
-        assert_eq!(d(b';', &["2810813,00", "1.327"]).unwrap().0, Decimal::Comma);
-        assert_eq!(d(b';', &["1.327,50"]).unwrap().0, Decimal::Comma);
-        assert_eq!(d(b';', &["12.5", "7"]).unwrap().0, Decimal::Dot);
-        assert_eq!(d(b',', &["1,327"]).unwrap().0, Decimal::Dot);
-        assert_eq!(d(b';', &["7", "Acme"]).unwrap().0, Decimal::Dot);
-        assert!(d(b';', &["1.327"])
-            .unwrap_err()
-            .to_string()
-            .contains("[input] decimal"));
-        assert!(d(b';', &["1,5", "2.5"]).is_err());
+    fn the_decimal_separator_is_detected_or_left_to_each_value() {
+        let d = |delim, v: &[&str]| detect_decimal(delim, v.iter().copied()).0;
+        assert_eq!(d(b';', &["2810813,00", "1.327"]), Some(Decimal::Comma));
+        assert_eq!(d(b';', &["1.327,50"]), Some(Decimal::Comma));
+        assert_eq!(d(b';', &["12.5", "7"]), Some(Decimal::Dot));
+        assert_eq!(d(b',', &["1,327"]), Some(Decimal::Dot));
+        assert_eq!(d(b';', &["7", "Acme"]), None);
+        assert_eq!(d(b';', &["1.327"]), None);
+        assert_eq!(d(b';', &["1,5", "2.5"]), None);
     }
 
     #[test]

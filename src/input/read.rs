@@ -289,7 +289,10 @@ fn file_batches(
             Box::new(reader.map(move |r| {
                 let b = r.map_err(|e| Error::data(&file, format!("cannot read CSV data: {e}")))?;
                 let mut meta = b.schema().metadata().clone();
-                meta.insert(conventions::DECIMAL_KEY.into(), decimal.tag().into());
+                meta.insert(
+                    conventions::DECIMAL_KEY.into(),
+                    conventions::decimal_tag(decimal).into(),
+                );
                 let schema = Arc::new(b.schema().as_ref().clone().with_metadata(meta));
                 Ok(b.with_schema(schema)?)
             }))
@@ -308,10 +311,11 @@ const DECIMAL_SAMPLE_ROWS: usize = 100_000;
 /// The decimal separator of a CSV file: `[input] decimal`, or what the
 /// cells of its first rows show (`conventions::detect_decimal`), stated
 /// on stderr when it is a comma. Detected once per file and process.
-fn csv_decimal(path: &Path, schema: &SchemaRef, delimiter: u8) -> Result<Decimal> {
-    static SEEN: std::sync::Mutex<Vec<(PathBuf, Decimal)>> = std::sync::Mutex::new(vec![]);
+fn csv_decimal(path: &Path, schema: &SchemaRef, delimiter: u8) -> Result<Option<Decimal>> {
+    type Seen = Vec<(PathBuf, Option<Decimal>)>;
+    static SEEN: std::sync::Mutex<Seen> = std::sync::Mutex::new(vec![]);
     if let Some(d) = conventions::current().decimal {
-        return Ok(d);
+        return Ok(Some(d));
     }
     let key = absolute_key(path);
     if let Some((_, d)) = SEEN
@@ -338,9 +342,9 @@ fn csv_decimal(path: &Path, schema: &SchemaRef, delimiter: u8) -> Result<Decimal
                 .iter()
                 .filter_map(|c| text_values(c))
                 .flat_map(|v| v.into_iter().flatten());
-            conventions::detect_decimal(&path.display().to_string(), delimiter, cells)?
+            conventions::detect_decimal(delimiter, cells)
         }
-        None => (Decimal::Dot, None),
+        None => (Some(Decimal::Dot), None),
     };
     if let Some(e) = example {
         eprintln!(
@@ -409,8 +413,9 @@ pub struct Loc<'a> {
     pub column: &'a str,
     /// Row number (1-based, header excluded) of the first row of the array.
     pub first_row: usize,
-    /// The decimal separator of numbers written as text.
-    pub decimal: Decimal,
+    /// The decimal separator of numbers written as text (None: undecided,
+    /// each value read by its own separators).
+    pub decimal: Option<Decimal>,
 }
 
 impl Loc<'_> {
@@ -428,13 +433,11 @@ impl Loc<'_> {
 
 /// The decimal separator a batch's numbers are written with (a CSV
 /// batch carries its file's; other text, a dot unless `[input] decimal`).
-pub fn decimal_of(b: &RecordBatch) -> Decimal {
-    b.schema()
-        .metadata()
-        .get(conventions::DECIMAL_KEY)
-        .and_then(|t| Decimal::from_tag(t))
-        .or(conventions::current().decimal)
-        .unwrap_or(Decimal::Dot)
+pub fn decimal_of(b: &RecordBatch) -> Option<Decimal> {
+    match b.schema().metadata().get(conventions::DECIMAL_KEY) {
+        Some(t) => conventions::decimal_from_tag(t).flatten(),
+        None => Some(conventions::current().decimal.unwrap_or(Decimal::Dot)),
+    }
 }
 
 fn text_values(a: &ArrayRef) -> Option<Vec<Option<&str>>> {
@@ -520,7 +523,7 @@ pub enum Looks {
 /// boolean word or 0/1 (`Yes`/`No`/`Unknown` is text: `Unknown` is an
 /// answer, not a typo); numeric when at least 95% of its values are
 /// numbers written with digits; otherwise text.
-pub fn looks(a: &ArrayRef, decimal: Decimal) -> Looks {
+pub fn looks(a: &ArrayRef, decimal: Option<Decimal>) -> Looks {
     let Ok(a) = plain(a) else { return Looks::Text };
     let Some(v) = text_values(&a) else {
         return if *a.data_type() == DataType::Boolean {
@@ -542,7 +545,11 @@ pub fn looks(a: &ArrayRef, decimal: Decimal) -> Looks {
         if conventions::boolean(s).is_some() {
             booleans += 1;
         }
-        numbers += usize::from(conventions::number(s, decimal).is_ok());
+        // digits that only the decimal setting can read are numbers still
+        numbers += usize::from(matches!(
+            conventions::number(s, decimal),
+            Ok(_) | Err(NotANumber::Ambiguous)
+        ));
     }
     if cells == 0 {
         Looks::Number
@@ -572,6 +579,7 @@ pub fn numbers(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<f64>>> {
                         i,
                         format!("{s} is beyond \u{b1}{MAX_ABS:e}; fix the value or leave it empty"),
                     )),
+                    Err(NotANumber::Ambiguous) => Err(loc.err(i, conventions::ambiguous(s))),
                     Err(NotANumber::Separators(why)) => Err(loc.err(
                         i,
                         format!("cannot read {s:?} as a number: {why}; set [input] decimal = \",\" or \".\" to the export's decimal separator, or fix the value"),

@@ -445,7 +445,7 @@ impl ExtraKinds<'_> {
         name: &str,
         a: Option<&arrow::array::ArrayRef>,
         cfg: &Config,
-        decimal: Decimal,
+        decimal: Option<Decimal>,
     ) -> bool {
         match self {
             ExtraKinds::Detect => match cfg.features.types.get(name) {
