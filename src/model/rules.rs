@@ -518,29 +518,15 @@ impl<'a> RuleSet<'a> {
 
 /// A feature column for the rules' frame, NULL where `missing`.
 fn column(name: &str, v: &Values, missing: Option<&[bool]>) -> Column {
-    let keep = |i: usize| missing.is_none_or(|m| !m[i]);
+    fn masked<T: Copy>(v: impl Iterator<Item = T>, missing: Option<&[bool]>) -> Vec<Option<T>> {
+        v.enumerate()
+            .map(|(i, x)| missing.is_none_or(|m| !m[i]).then_some(x))
+            .collect()
+    }
     match v {
-        Values::Num(v) => Column::new(
-            name.into(),
-            v.iter()
-                .enumerate()
-                .map(|(i, x)| keep(i).then_some(*x))
-                .collect::<Vec<_>>(),
-        ),
-        Values::Bool(v) => Column::new(
-            name.into(),
-            v.iter()
-                .enumerate()
-                .map(|(i, x)| keep(i).then_some(*x))
-                .collect::<Vec<_>>(),
-        ),
-        Values::Text(v) => Column::new(
-            name.into(),
-            v.iter()
-                .enumerate()
-                .map(|(i, x)| keep(i).then_some(x.as_str()))
-                .collect::<Vec<_>>(),
-        ),
+        Values::Num(v) => Column::new(name.into(), masked(v.iter().copied(), missing)),
+        Values::Bool(v) => Column::new(name.into(), masked(v.iter().copied(), missing)),
+        Values::Text(v) => Column::new(name.into(), masked(v.iter().map(String::as_str), missing)),
     }
 }
 
