@@ -213,3 +213,40 @@ fn ambiguous_separators_and_dates_are_refused_with_the_setting_that_decides() {
         r.stderr
     );
 }
+
+/// A digit column with a stray word is a number with a typo: the error
+/// names the row and the two settings that could decide otherwise.
+#[test]
+fn a_stray_word_in_a_number_column_names_its_row_and_the_settings() {
+    let t = tempdir();
+    let mut acc = String::from("account_id,seats\n");
+    let mut opp = String::from("opportunity_id,account_id,created_date,stage\n");
+    for i in 0..40 {
+        let seats = if i == 17 {
+            "many".to_string()
+        } else {
+            (i * 3).to_string()
+        };
+        acc += &format!("A{i},{seats}\n");
+        opp += &format!(
+            "O{i},A{i},2024-01-{:02},{}\n",
+            i % 28 + 1,
+            if i % 2 == 0 { "won" } else { "lost" }
+        );
+    }
+    std::fs::write(t.path().join("accounts.csv"), acc).unwrap();
+    std::fs::write(t.path().join("opportunities.csv"), opp).unwrap();
+    let cfg = t.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[input]\naccounts = \"accounts.csv\"\nopportunities = \"opportunities.csv\"\n[features]\nextra = [\"seats\"]\n",
+    )
+    .unwrap();
+    run(&["validate", "--config", s(&cfg)])
+        .fails_with(
+            1,
+            "column `seats`, row 18: cannot read \"many\" as a number",
+        )
+        .fails_with(1, "[input] missing_values")
+        .fails_with(1, "set [features.types] \"seats\" = \"text\"");
+}

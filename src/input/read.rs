@@ -586,7 +586,7 @@ pub fn numbers(a: &ArrayRef, loc: &Loc) -> Result<Vec<Option<f64>>> {
                     )),
                     Err(NotANumber::Text) => Err(loc.err(
                         i,
-                        format!("cannot read {s:?} as a number; fix the value or leave it empty, or, if the column is not a number, set [features.types] \"{}\" = \"text\" (a missing-value spelling goes in [input] missing_values)", loc.column),
+                        format!("cannot read {s:?} as a number; fix the value or leave it empty (a spelling of a missing value, such as \"Unknown\", goes in [input] missing_values)"),
                     )),
                 },
             })

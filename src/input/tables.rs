@@ -479,18 +479,20 @@ fn extras(
             text.push((e.clone(), col_strings(b, m, e, first_row)?));
             continue;
         }
-        let typed = matches!(kinds, ExtraKinds::Detect) && cfg.features.types.contains_key(e);
+        // a typo, or a text column: say which setting decides
+        let hint = match kinds {
+            ExtraKinds::Detect if cfg.features.types.contains_key(e) => {
+                format!("; or, if it is text, change [features.types] \"{e}\" to \"text\"")
+            }
+            ExtraKinds::Detect => {
+                format!("; or, if the column is text, set [features.types] \"{e}\" = \"text\"")
+            }
+            ExtraKinds::Text(_) => format!("; the model read `{e}` as a number in training"),
+        };
         let values = col_numbers(b, m, e, first_row).map_err(|err| match err {
-            // the override asked for numbers: name it, not the detection
-            Error::Data { file, message } if typed => Error::Data {
+            Error::Data { file, message } if message.contains("as a number") => Error::Data {
                 file,
-                message: match message.find(", or, if the column is not a number") {
-                    Some(i) => format!(
-                        "{}; or change [features.types] \"{e}\" to \"text\"",
-                        &message[..i]
-                    ),
-                    None => message,
-                },
+                message: message + &hint,
             },
             err => err,
         })?;
