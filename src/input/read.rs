@@ -276,7 +276,7 @@ fn file_batches(
         }
         Format::Csv => {
             let delimiter = csv_delimiter(path)?;
-            let decimal = csv_decimal(path, &schema, delimiter)?;
+            let decimal = csv_decimal(path, &schema, delimiter, &indices)?;
             let reader = arrow::csv::ReaderBuilder::new(schema)
                 .with_header(true)
                 .with_delimiter(delimiter)
@@ -306,12 +306,18 @@ fn file_batches(
 }
 
 /// Rows of a CSV file its decimal separator is detected from.
-const DECIMAL_SAMPLE_ROWS: usize = 100_000;
+const DECIMAL_SAMPLE_ROWS: usize = 50_000;
 
 /// The decimal separator of a CSV file: `[input] decimal`, or what the
-/// cells of its first rows show (`conventions::detect_decimal`), stated
-/// on stderr when it is a comma. Detected once per file and process.
-fn csv_decimal(path: &Path, schema: &SchemaRef, delimiter: u8) -> Result<Option<Decimal>> {
+/// cells of its first rows show in the columns read (`indices`;
+/// `conventions::detect_decimal`), stated on stderr when it is a comma.
+/// Detected once per file and process.
+fn csv_decimal(
+    path: &Path,
+    schema: &SchemaRef,
+    delimiter: u8,
+    indices: &[usize],
+) -> Result<Option<Decimal>> {
     type Seen = Vec<(PathBuf, Option<Decimal>)>;
     static SEEN: std::sync::Mutex<Seen> = std::sync::Mutex::new(vec![]);
     if let Some(d) = conventions::current().decimal {
@@ -330,6 +336,7 @@ fn csv_decimal(path: &Path, schema: &SchemaRef, delimiter: u8) -> Result<Option<
         .with_header(true)
         .with_delimiter(delimiter)
         .with_batch_size(DECIMAL_SAMPLE_ROWS)
+        .with_projection(indices.to_vec())
         .build(open(path)?)
         .map_err(|e| Error::data(path.display(), format!("not a readable file: {e}")))?
         .next()
