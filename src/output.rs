@@ -121,13 +121,6 @@ fn clean_stale(dir: &Path, name: &str) {
 /// fails (`out` is a directory, the disk is gone) the temporary is removed
 /// and the error names `out`.
 pub fn persist(tmp: &Path, out: &Path) -> Result<()> {
-    if out.is_dir() {
-        let _ = std::fs::remove_file(tmp);
-        return Err(Error::data(
-            out.display(),
-            "this output is a directory: name a file (e.g. scores.parquet) or remove the directory",
-        ));
-    }
     std::fs::rename(tmp, out).map_err(|e| {
         let _ = std::fs::remove_file(tmp);
         Error::io(out, e)

@@ -95,26 +95,27 @@ pub fn train_loaded(
 ) -> Result<(Model, Evaluation)> {
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
     let started = std::time::Instant::now();
-    let score_universe = |m: &Model| {
-        let u = universe.ok_or_else(|| Error::Internal("no universe".into()))?;
-        scoring::universe_scores(
-            m,
-            &ScoreOptions {
-                universe: u.accounts.clone(),
-                signals: u.signals.clone(),
-                as_of: ds.as_of(),
-                // the signal ranges of a large universe go beside the model
-                out: out.with_file_name(format!("{name}.universe")),
-                batch_size: 65_536,
-                shard: None,
-                snapshot_accounts: scoring::SNAPSHOT_ACCOUNTS,
-            },
-        )
-    };
-    let scorer: Option<model::train::UniverseScorer> = match universe {
-        Some(_) => Some(&score_universe),
-        None => None,
-    };
+    // the universe is scored by the scorer's own path, as of the training date
+    let score_universe = universe.map(|u| {
+        move |m: &Model| {
+            scoring::universe_scores(
+                m,
+                &ScoreOptions {
+                    universe: u.accounts.clone(),
+                    signals: u.signals.clone(),
+                    as_of: ds.as_of(),
+                    // the signal ranges of a large universe go beside the model
+                    out: out.with_file_name(format!("{name}.universe")),
+                    batch_size: 65_536,
+                    shard: None,
+                    snapshot_accounts: scoring::SNAPSHOT_ACCOUNTS,
+                },
+            )
+        }
+    });
+    let scorer = score_universe
+        .as_ref()
+        .map(|f| f as model::train::UniverseScorer);
     let (m, e) = model::train::train_on(ds, cfg, name, scorer)?;
     for u in e
         .notes

@@ -365,7 +365,7 @@ pub struct RuleSet<'a> {
 }
 
 impl<'a> RuleSet<'a> {
-    pub fn parse(
+    fn parse(
         rules: &'a [Rule],
         disq: &'a [Disqualifier],
         features: &[String],

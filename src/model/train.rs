@@ -20,7 +20,8 @@ use crate::model::logistic::{self, sigmoid, FittedLogistic, LogisticParams};
 use crate::model::metrics::{self, Metrics};
 use crate::model::planning::{self, Planning};
 use crate::model::{
-    fnv64, quantiles, rules, FileInfo, Hybrid, Model, Period, TrainingInfo, FORMAT_VERSION,
+    fnv64, quantiles, rules, FileInfo, Hybrid, Model, Period, Prediction, TrainingInfo,
+    FORMAT_VERSION,
 };
 
 /// What training measured, for `metrics.json` and the report.
@@ -448,6 +449,21 @@ pub struct UniverseScores {
     pub source: String,
 }
 
+impl UniverseScores {
+    /// Adds the accounts of one prediction.
+    pub fn add(&mut self, p: &Prediction) {
+        self.fit.extend_from_slice(&p.linear.fit);
+        self.timing.extend_from_slice(&p.linear.timing);
+        self.eligible.extend(
+            p.probability
+                .iter()
+                .zip(&p.rules.disqualified)
+                .filter(|(_, d)| d.is_none())
+                .map(|(p, _)| *p),
+        );
+    }
+}
+
 /// Scores a universe with a fitted model (the scorer, given by the caller:
 /// it sits above this module).
 pub type UniverseScorer<'a> = &'a dyn Fn(&Model) -> Result<UniverseScores>;
@@ -697,20 +713,17 @@ pub fn train_on(
     // the universe and the deals through the one predict path (`score` too)
     let accounts = model.predict(&table)?;
     let (lin, urr, probs) = (&accounts.linear, &accounts.rules, &accounts.probability);
-    let from_accounts = || UniverseScores {
-        fit: lin.fit.clone(),
-        timing: lin.timing.clone(),
-        eligible: probs
-            .iter()
-            .zip(&urr.disqualified)
-            .filter(|(_, d)| d.is_none())
-            .map(|(p, _)| *p)
-            .collect(),
-        source: format!(
-            "the {} accounts of the training export as of {}",
-            ds.accounts.len(),
-            format_days(as_of)
-        ),
+    let from_accounts = || {
+        let mut u = UniverseScores {
+            source: format!(
+                "the {} accounts of the training export as of {}",
+                ds.accounts.len(),
+                format_days(as_of)
+            ),
+            ..Default::default()
+        };
+        u.add(&accounts);
+        u
     };
     let cut_on = match universe {
         Some(score) => score(&model)?,

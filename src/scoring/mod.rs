@@ -239,16 +239,7 @@ pub fn universe_scores(model: &Model, o: &ScoreOptions) -> Result<UniverseScores
             });
             for batch in rx {
                 let (_, table, _) = batch?;
-                let p = model.predict(&table)?;
-                out.fit.extend_from_slice(&p.linear.fit);
-                out.timing.extend_from_slice(&p.linear.timing);
-                out.eligible.extend(
-                    p.probability
-                        .iter()
-                        .zip(&p.rules.disqualified)
-                        .filter(|(_, d)| d.is_none())
-                        .map(|(p, _)| *p),
-                );
+                out.add(&model.predict(&table)?);
             }
             Ok::<(), Error>(())
         })?;
