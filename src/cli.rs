@@ -118,6 +118,7 @@ pub struct SynthArgs {
 pub enum TruthArg {
     Linear,
     Shapes,
+    Curved,
 }
 
 #[derive(Debug, Args)]

@@ -284,6 +284,12 @@ pub struct ModelConfig {
     pub rule_weight: Option<f64>,
     /// Fewest closed deals `train` accepts.
     pub min_closed_deals: usize,
+    /// Bins of a number's learned shape (steps at its quantiles, plus its
+    /// frequent exact values); 0 keeps only the fixed shapes.
+    pub bins: usize,
+    /// Interaction pairs kept at most (each only when it lowers the
+    /// validation log loss); 0 turns them off.
+    pub pairs: usize,
 }
 
 impl Default for ModelConfig {
@@ -296,6 +302,8 @@ impl Default for ModelConfig {
             solver: Solver::Newton,
             rule_weight: None,
             min_closed_deals: 50,
+            bins: 8,
+            pairs: 4,
         }
     }
 }

@@ -51,6 +51,12 @@
 //! | ln(1 + pricing page visits in the last 90 days) | 0.5 |
 //! | any funding round in the last 180 days | 0.6 |
 //! | a competitor renewal due within 90 days | 0.7 |
+//!
+//! # The curved truth (`--truth curved`)
+//!
+//! A sweet spot in company size, a step in revenue per employee against
+//! the industry norm, saturating hiring and a fit × timing pair (Salesforce
+//! users who requested a demo); [`curved_eta`] has the table.
 
 use std::io::Write;
 use std::path::Path;
@@ -110,6 +116,10 @@ pub enum Truth {
     Linear,
     /// Presence, saturation and a near renewal known in advance ([`PLANTED_SHAPES`]).
     Shapes,
+    /// Curves no straight line holds: a sweet spot in company size, a step
+    /// in revenue per employee against the industry norm, saturating
+    /// hiring and a fit × timing pair ([`curved_eta`]).
+    Curved,
 }
 
 pub const START: &str = "2022-01-01";
@@ -347,6 +357,7 @@ fn planted_eta(truth: Truth, a: &Account, ev: &[Event], d: i32, prior_won: usize
     let table = match truth {
         Truth::Linear => PLANTED,
         Truth::Shapes => PLANTED_SHAPES,
+        Truth::Curved => return curved_eta(a, &count, has, prior_won),
     };
     let coef = |name: &str| {
         table
@@ -371,6 +382,7 @@ fn planted_eta(truth: Truth, a: &Account, ev: &[Event], d: i32, prior_won: usize
                 + coef("signal_funding_round_180d") * count("funding_round", 180)
                 + coef("days_until_competitor_renewal") * until
         }
+        Truth::Curved => unreachable!("returned above"),
         Truth::Shapes => {
             INTERCEPT_SHAPES
                 + firmographics
@@ -382,6 +394,33 @@ fn planted_eta(truth: Truth, a: &Account, ev: &[Event], d: i32, prior_won: usize
                     * f64::from(u8::from(until <= 90.0))
         }
     }
+}
+
+/// The planted linear predictor of the curved truth:
+///
+/// | effect | log-odds |
+/// |---|---|
+/// | intercept | -1.0 |
+/// | company size: -0.5 (ln(1 + employees) - 6.2)², a sweet spot at about 500 employees | ≤ 0 |
+/// | revenue per employee at least 1.25× the industry norm (a step) | +0.9 |
+/// | jobs posted in 30 days, saturating: 1.2 (1 - e^(-jobs / 3)) | 0 to 1.2 |
+/// | uses Salesforce | +0.3 |
+/// | uses Dynamics | -0.6 |
+/// | any demo request in the last 30 days | +0.6 |
+/// | both: uses Salesforce and a demo request (the fit × timing pair) | +1.0 |
+/// | ln(1 + web visits in the last 30 days) | +0.3 |
+/// | earlier won deals | +0.3 each |
+fn curved_eta(a: &Account, count: &dyn Fn(&str, i32) -> f64, has: impl Fn(&str) -> f64, prior_won: usize) -> f64 {
+    let size = (1.0 + a.employees).ln() - 6.2;
+    let rpe_step = f64::from(u8::from(a.rpe / INDUSTRIES[a.industry].1 >= 1.25));
+    let hiring = 1.0 - (-(a.jobs as f64) / 3.0).exp();
+    let demo = f64::from(u8::from(count("demo_request", 30) > 0.0));
+    let sf = has("Salesforce");
+    -1.0 - 0.5 * size * size + 0.9 * rpe_step + 1.2 * hiring + 0.3 * sf - 0.6 * has("Dynamics")
+        + 0.6 * demo
+        + 1.0 * sf * demo
+        + 0.3 * count("web_visit", 30).ln_1p()
+        + 0.3 * prior_won as f64
 }
 
 fn csv_field(s: &str) -> String {
@@ -563,7 +602,7 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
             // without recorded dates (shapes), scheduled events up to a year
             // ahead are in the export, as a CRM holds renewal dates
             let exported = |e: &Event| match o.truth {
-                Truth::Linear => e.recorded <= end,
+                Truth::Linear | Truth::Curved => e.recorded <= end,
                 Truth::Shapes => {
                     e.date <= end || (e.kind == "competitor_renewal" && e.date <= end + 365)
                 }

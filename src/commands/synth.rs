@@ -10,6 +10,7 @@ pub fn run(a: &SynthArgs) -> Result<()> {
         truth: match a.truth {
             crate::cli::TruthArg::Linear => synth::Truth::Linear,
             crate::cli::TruthArg::Shapes => synth::Truth::Shapes,
+            crate::cli::TruthArg::Curved => synth::Truth::Curved,
         },
     };
     let s = synth::write(&a.out, &o)?;

@@ -316,7 +316,8 @@ impl FeatureSpec {
     /// only 0/1 values), everything else linearly.
     pub fn shapes_of(&self, name: &str) -> Vec<Shape> {
         let has = |s: SignalShape| self.signal_shapes.contains(&s);
-        if signals::is_window_count(self, name) {
+        let signal = signals::find(self, name);
+        if let Some(signals::Signal::Window { .. }) = signal {
             let mut v = vec![];
             for (s, shape) in [
                 (SignalShape::Count, Shape::Linear),
@@ -329,7 +330,7 @@ impl FeatureSpec {
             }
             return v;
         }
-        if name.starts_with("days_until_") {
+        if let Some(signals::Signal::Until { .. }) = signal {
             let mut v = vec![Shape::Linear];
             if has(SignalShape::Presence) {
                 let cap = self.recency_cap_days;
@@ -352,6 +353,32 @@ impl FeatureSpec {
             return vec![Shape::Linear, Shape::Log];
         }
         vec![Shape::Linear]
+    }
+
+    /// A feature's axis: the config's `features.axes` entry, else timing
+    /// for the features computed from signals, fit for everything else.
+    pub fn axis(&self, name: &str, axes: &BTreeMap<String, String>) -> crate::model::Axis {
+        use crate::model::Axis;
+        match axes.get(name).map(String::as_str) {
+            Some("timing") => Axis::Timing,
+            Some(_) => Axis::Fit,
+            None if signals::find(self, name).is_some() => Axis::Timing,
+            None => Axis::Fit,
+        }
+    }
+
+    /// Whether feature `name` is a flag (a boolean: a technology, an item
+    /// of a list column).
+    pub fn is_flag(&self, name: &str) -> bool {
+        self.technology(name).is_some() || self.extra.is_item_flag(name) || self.deal.is_item_flag(name)
+    }
+
+    /// The display name of the technology whose flag is feature `name`.
+    pub fn technology(&self, name: &str) -> Option<&str> {
+        self.technologies
+            .iter()
+            .find(|(n, _)| format!("tech_{n}") == name)
+            .map(|(_, d)| d.as_str())
     }
 
     /// The feature-table column that marks the rows where source column

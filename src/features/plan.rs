@@ -617,11 +617,7 @@ where
 /// A timing feature's value for a row without its signals: the recency
 /// cap for days since and until, else 0.
 fn default_of(name: &str, spec: &FeatureSpec) -> f64 {
-    if name.starts_with("days_") {
-        f64::from(spec.recency_cap_days)
-    } else {
-        0.0
-    }
+    signals::find(spec, name).map_or(0.0, |s| s.default_value(spec))
 }
 
 /// Joined signal rows per chunk of keys: a million deals of accounts

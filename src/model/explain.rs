@@ -1,8 +1,12 @@
 //! Plain-language reasons: the largest contributions to an account's score,
 //! positive first unless the negatives dominate, worded for a sales rep.
 
+use crate::features::signals::{self, Signal};
 use crate::features::FeatureTable;
-use crate::model::{Linear, Model, Term};
+use crate::model::terms::number::Number;
+use crate::model::terms::{Kind, Term};
+use crate::model::{Linear, Model};
+use crate::features::Shape;
 
 fn pretty(t: &str) -> String {
     t.replace('_', " ")
@@ -28,8 +32,21 @@ fn thousands(x: f64) -> String {
     out
 }
 
-/// The sentence for one term at one row.
+/// The sentence for one term at one row: its source's value in words (a
+/// pair's two values), or that it was unknown.
 pub fn describe(model: &Model, table: &FeatureTable, t: &Term, row: usize) -> String {
+    match t.inputs().as_slice() {
+        [a, b] => format!(
+            "{} with {}",
+            describe_source(model, table, a, row),
+            uncapitalize(&describe_source(model, table, b, row))
+        ),
+        _ => describe_source(model, table, &t.source, row),
+    }
+}
+
+/// Feature `src`'s value at one row in words.
+fn describe_source(model: &Model, table: &FeatureTable, src: &str, row: usize) -> String {
     let num = |n: &str| table.get(n).and_then(|v| v.num(row)).unwrap_or(0.0);
     let text = |n: &str| {
         table
@@ -43,67 +60,48 @@ pub fn describe(model: &Model, table: &FeatureTable, t: &Term, row: usize) -> St
             })
             .unwrap_or_default()
     };
-    let cap = model.spec.recency_cap_days as f64;
-    let src = t.source.as_str();
-    if let Some(level) = &t.level {
+    let spec = &model.spec;
+    let cap = spec.recency_cap_days as f64;
+    let unknown = table
+        .get(&crate::features::FeatureSpec::null_mask(src))
+        .and_then(|v| v.num(row))
+        .is_some_and(|v| v > 0.5);
+    if unknown {
+        return format!("{} unknown", capitalize(&pretty(src)));
+    }
+    if let Some(crate::features::Values::Text(_)) = table.get(src) {
         return match src {
-            "industry" => {
-                if text(src) == *level {
-                    format!("Industry: {level}")
-                } else {
-                    format!("Industry: {}", text(src))
-                }
-            }
+            "industry" => format!("Industry: {}", text(src)),
             "size_band" => format!("Size band: {} for its industry", pretty(&text(src))),
             _ => format!("{}: {}", pretty(src), text(src)),
         };
     }
-    if let Some(rest) = src.strip_prefix("signal_") {
-        if let Some((ty, w)) = rest.rsplit_once('_') {
-            let days = w.trim_end_matches('d');
-            let v = num(src);
-            return if v > 0.0 {
-                format!(
-                    "{} {} signal(s) in the last {days} days",
-                    count(v),
-                    pretty(ty)
-                )
-            } else {
-                format!("No {} in the last {days} days", pretty(ty))
-            };
-        }
-    }
-    if let Some(ty) = src.strip_prefix("days_since_") {
+    if let Some(signal) = signals::find(spec, src) {
         let v = num(src);
-        return if v < cap {
-            format!("Last {} {} days ago", pretty(ty), count(v))
-        } else {
-            format!("No {} in the last {} days", pretty(ty), count(cap))
+        return match signal {
+            Signal::Window { kind, days } if v > 0.0 => format!(
+                "{} {} signal(s) in the last {days} days",
+                count(v),
+                pretty(kind)
+            ),
+            Signal::Window { kind, days } => format!("No {} in the last {days} days", pretty(kind)),
+            Signal::Since { kind } if v < cap => {
+                format!("Last {} {} days ago", pretty(kind), count(v))
+            }
+            Signal::Since { kind } => {
+                format!("No {} in the last {} days", pretty(kind), count(cap))
+            }
+            Signal::Until { kind } if v < cap => {
+                format!("{} in {} days", capitalize(&pretty(kind)), count(v))
+            }
+            Signal::Until { kind } => format!("No {} scheduled", pretty(kind)),
+            Signal::Distinct { days } => format!(
+                "{} different signal types in the last {days} days",
+                count(v)
+            ),
         };
     }
-    if let Some(ty) = src.strip_prefix("days_until_") {
-        let v = num(src);
-        return if v < cap {
-            format!("{} in {} days", capitalize(&pretty(ty)), count(v))
-        } else {
-            format!("No {} scheduled", pretty(ty))
-        };
-    }
-    if src.starts_with("distinct_signal_types_") {
-        let days = src.rsplit('_').next().unwrap_or("").trim_end_matches('d');
-        return format!(
-            "{} different signal types in the last {days} days",
-            count(num(src))
-        );
-    }
-    if let Some(tech) = src.strip_prefix("tech_") {
-        let disp = model
-            .spec
-            .technologies
-            .iter()
-            .find(|(n, _)| n == tech)
-            .map(|(_, d)| d.clone())
-            .unwrap_or_else(|| tech.to_string());
+    if let Some(disp) = spec.technology(src) {
         return if num(src) > 0.5 {
             format!("Uses {disp}")
         } else {
@@ -148,6 +146,14 @@ pub fn describe(model: &Model, table: &FeatureTable, t: &Term, row: usize) -> St
     }
 }
 
+fn uncapitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -168,9 +174,9 @@ pub struct Scratch {
 
 /// The `*_missing` flags behind a source: a reason never cites a value
 /// that was imputed (or a column the universe does not have).
-fn missing_flags(source: &str) -> &'static [&'static str] {
+fn missing_flags(model: &Model, source: &str) -> &'static [&'static str] {
     match source {
-        s if s.starts_with("tech_") => &["technologies_missing"],
+        s if model.spec.technology(s).is_some() => &["technologies_missing"],
         "log_employees" | "size_band" => &["employees_missing"],
         "log_rpe_industry_ratio" => &["employees_missing", "annual_revenue_missing"],
         "company_age" => &["founded_year_missing"],
@@ -200,7 +206,7 @@ pub fn reasons(
         lin.sources
             .iter()
             .map(|r| {
-                missing_flags(&model.terms[r.start].source)
+                missing_flags(model, &model.terms[r.start].source)
                     .iter()
                     .filter_map(|f| table.names.iter().position(|n| n == f))
                     .collect()
@@ -314,8 +320,8 @@ pub fn effects(model: &Model) -> Vec<Effect> {
         model
             .terms
             .iter()
-            .filter(|t| t.source == src && t.level.is_none())
-            .map(|t| t.coef_original() * t.value(v))
+            .filter(|t| t.source == src)
+            .map(|t| t.effect_at(v))
             .sum()
     };
     let in_model = |src: &str| model.terms.iter().any(|t| t.source == src);
@@ -385,13 +391,37 @@ pub fn effects(model: &Model) -> Vec<Effect> {
                 log_odds: d,
             })
         };
-        if terms.iter().any(|t| t.level.is_some()) {
+        if let Some(first) = terms.first().filter(|t| matches!(t.kind, Kind::Pair(_))) {
+            let (lo, hi) = terms.iter().fold((0.0_f64, 0.0_f64), |(lo, hi), t| {
+                (lo.min(t.coef_original()), hi.max(t.coef_original()))
+            });
+            let best = terms
+                .iter()
+                .max_by(|a, b| a.coef_original().abs().total_cmp(&b.coef_original().abs()))
+                .unwrap_or(first);
+            let d = best.coef_original();
+            push(
+                format!(
+                    "{} together: {} {} than their effects alone say (the pair's cells range from {} to {})",
+                    pretty(src),
+                    best.label(),
+                    if d > 0.0 { "wins more" } else { "wins less" },
+                    odds(lo),
+                    odds(hi)
+                ),
+                d,
+            );
+            continue;
+        }
+        if terms.iter().any(|t| t.level().is_some()) {
+            // against the average deal: the levels' effects weighed by their shares
+            let average: f64 = terms.iter().map(|t| t.mean * t.coef_original()).sum();
             for t in &terms {
-                let level = t.level.as_deref().unwrap_or_default();
-                let d = t.coef_original();
+                let level = t.level().unwrap_or_default();
+                let d = t.coef_original() - average;
                 push(
                     format!(
-                        "{}: {level} (against the most common): {}",
+                        "{}: {level} (against the average deal): {}",
                         capitalize(&pretty(src)),
                         odds(d)
                     ),
@@ -400,11 +430,14 @@ pub fn effects(model: &Model) -> Vec<Effect> {
             }
             continue;
         }
-        if let Some(ty) = src.strip_prefix("days_until_") {
+        if let Some(Signal::Until { kind: ty }) = signals::find(spec, src) {
             let soon = terms
                 .iter()
-                .filter_map(|t| match t.shape {
-                    crate::features::Shape::Within { days, .. } => Some(f64::from(days)),
+                .filter_map(|t| match t.kind {
+                    Kind::Number(Number {
+                        shape: Shape::Within { days, .. },
+                        ..
+                    }) => Some(f64::from(days)),
                     _ => None,
                 })
                 .fold(30.0_f64.min(cap - 1.0), f64::min);
@@ -421,21 +454,11 @@ pub fn effects(model: &Model) -> Vec<Effect> {
             );
             continue;
         }
-        let flag = terms
-            .iter()
-            .all(|t| t.clip.is_none() && t.shape == crate::features::Shape::Linear)
-            && (src.starts_with("tech_") || src.ends_with("_missing"));
+        let flag = spec.is_flag(src) || src.ends_with("_missing");
         if flag {
             let d = part(src, 1.0) - part(src, 0.0);
-            let sentence = match src.strip_prefix("tech_") {
-                Some(tech) => {
-                    let disp = spec
-                        .technologies
-                        .iter()
-                        .find(|(n, _)| n == tech)
-                        .map_or(tech, |(_, d)| d.as_str());
-                    format!("Uses {disp}: {}", odds(d))
-                }
+            let sentence = match spec.technology(src) {
+                Some(disp) => format!("Uses {disp}: {}", odds(d)),
                 None => format!(
                     "{} unknown: {}",
                     capitalize(&pretty(src.trim_end_matches("_missing"))),
@@ -445,11 +468,21 @@ pub fn effects(model: &Model) -> Vec<Effect> {
             push(sentence, d);
             continue;
         }
+        // a learned shape: its best bin against its worst
+        if let Some(sentence) = shape_sentence(src, &terms) {
+            push(sentence.0, sentence.1);
+            continue;
+        }
         // a number: one standard deviation up from its training mean
-        let Some(lin) = terms
-            .iter()
-            .find(|t| t.shape == crate::features::Shape::Linear)
-        else {
+        let Some(lin) = terms.iter().find(|t| {
+            matches!(
+                t.kind,
+                Kind::Number(Number {
+                    shape: Shape::Linear,
+                    ..
+                })
+            )
+        }) else {
             continue;
         };
         let (m, sd) = (lin.mean, lin.std);
@@ -486,4 +519,72 @@ fn short(x: f64) -> String {
     } else {
         format!("{x:.2}")
     }
+}
+
+/// The bins of a source's learned shape (between its step cuts, from the
+/// lowest to the highest value its terms know), each with the shape's
+/// effect at its middle: (from, to, log-odds). None without steps.
+pub fn shape_bins(terms: &[&Term]) -> Option<Vec<(f64, f64, f64)>> {
+    let mut cuts: Vec<f64> = terms
+        .iter()
+        .filter_map(|t| match &t.kind {
+            Kind::Step(s) => Some(s.at),
+            _ => None,
+        })
+        .collect();
+    if cuts.is_empty() {
+        return None;
+    }
+    cuts.sort_by(|a, b| a.total_cmp(b));
+    let bounds = terms.iter().find_map(|t| match t.kind {
+        Kind::Number(Number {
+            shape: Shape::Linear,
+            clip: Some(c),
+        }) => Some(c),
+        _ => None,
+    });
+    let first = cuts[0];
+    let last = cuts[cuts.len() - 1];
+    let (lo, hi) = bounds.map_or((first - 1.0, last + 1.0), |[lo, hi]| {
+        (lo.min(first), hi.max(last))
+    });
+    let effect = |x: f64| terms.iter().map(|t| t.effect_at(x)).sum::<f64>();
+    let mut edges = vec![lo];
+    edges.extend(&cuts);
+    edges.push(hi);
+    Some(
+        edges
+            .windows(2)
+            .filter(|w| w[1] > w[0] || w[0] == hi)
+            .map(|w| (w[0], w[1], effect(0.5 * (w[0] + w[1]))))
+            .collect(),
+    )
+}
+
+/// "Log employees: highest from 5.9 to 6.6 (×1.8 odds against below 4.1)".
+fn shape_sentence(src: &str, terms: &[&Term]) -> Option<(String, f64)> {
+    let bins = shape_bins(terms)?;
+    let best = bins.iter().max_by(|a, b| a.2.total_cmp(&b.2))?;
+    let worst = bins.iter().min_by(|a, b| a.2.total_cmp(&b.2))?;
+    let span = |b: &(f64, f64, f64)| {
+        use crate::model::terms::show;
+        if b.0 == bins[0].0 {
+            format!("below {}", show(b.1))
+        } else if b.1 == bins[bins.len() - 1].1 {
+            format!("{} and above", show(b.0))
+        } else {
+            format!("{} to {}", show(b.0), show(b.1))
+        }
+    };
+    let d = best.2 - worst.2;
+    Some((
+        format!(
+            "{}: highest at {} ({} against {}, the lowest)",
+            capitalize(&pretty(src)),
+            span(best),
+            format_args!("\u{d7}{:.2} odds", d.exp()),
+            span(worst)
+        ),
+        d,
+    ))
 }

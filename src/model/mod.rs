@@ -7,25 +7,28 @@
 pub mod calibrate;
 pub mod design;
 pub mod explain;
+pub mod interactions;
 pub mod logistic;
 pub mod metrics;
 pub mod planning;
 pub mod rules;
+pub mod shapes;
 pub mod sql;
+pub mod terms;
 pub mod train;
 
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::features::{FeatureSpec, FeatureTable, WonHistory};
-pub use design::{Axis, Term};
+pub use terms::{Axis, Term};
 pub use logistic::sigmoid;
 
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: terms of several kinds (learned bins, pairs).
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Model {
@@ -274,10 +277,21 @@ impl Model {
                     t.name, t.coef
                 ));
             }
-            if let Some([lo, hi]) = t.clip {
+            if let terms::Kind::Number(terms::number::Number {
+                clip: Some([lo, hi]),
+                ..
+            }) = t.kind
+            {
                 if !(lo.is_finite() && hi.is_finite() && lo < hi) {
                     return Err(format!("term `{}` has clip bounds [{lo}, {hi}]", t.name));
                 }
+            }
+            let known = |f: &str| {
+                self.spec.list().iter().any(|(n, _)| n == f)
+                    || self.spec.nullable_sources().iter().any(|n| n == f)
+            };
+            if let Some(f) = t.inputs().into_iter().find(|f| !known(f)) {
+                return Err(format!("term `{}` reads `{f}`, which is no feature", t.name));
             }
         }
         finite("the intercept", self.intercept)?;
@@ -351,36 +365,15 @@ impl Model {
         let mut outside: Vec<Vec<usize>> = vec![vec![]; n];
         let mut raws = Vec::with_capacity(self.terms.len());
         // each text feature's rows coded once: its levels' terms compare codes, not strings
-        let mut codes: FxHashMap<&str, (FxHashMap<&str, u32>, Vec<u32>)> = Default::default();
+        let mut inputs = terms::Inputs::new(table);
         for (j, t) in self.terms.iter().enumerate() {
-            let raw = match (&t.level, table.get(&t.source)) {
-                (Some(level), Some(crate::features::Values::Text(v))) => {
-                    let (ids, code) = codes.entry(t.source.as_str()).or_insert_with(|| {
-                        let mut ids = FxHashMap::default();
-                        let code = v
-                            .iter()
-                            .map(|x| {
-                                let k = ids.len() as u32;
-                                *ids.entry(x.as_str()).or_insert(k)
-                            })
-                            .collect();
-                        (ids, code)
-                    });
-                    let want = ids.get(level.as_str()).copied().unwrap_or(u32::MAX);
-                    code.iter()
-                        .map(|c| f64::from(u8::from(*c == want)))
-                        .collect()
+            raws.push(t.values(&mut inputs)?);
+            let s = source_of[j];
+            for r in inputs.held.drain(..) {
+                if !outside[r].contains(&s) {
+                    outside[r].push(s);
                 }
-                _ => {
-                    let s = source_of[j];
-                    design::term_values(table, t, |r| {
-                        if !outside[r].contains(&s) {
-                            outside[r].push(s);
-                        }
-                    })?
-                }
-            };
-            raws.push(raw);
+            }
         }
         // term by term down the columns (in term order, as the sums were
         // always taken)

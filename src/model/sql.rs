@@ -9,8 +9,9 @@ use std::fmt::Write;
 
 use crate::error::{Error, Result};
 use crate::features::signals;
-use crate::features::{FeatureSpec, Shape};
+use crate::features::FeatureSpec;
 use crate::model::rules::{quoted, RuleSet, Target};
+use crate::model::terms::Sql;
 use crate::model::{Axis, Model};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,15 +40,17 @@ impl std::str::FromStr for Dialect {
 
 /// A column name as an identifier: plain names as they are, others quoted
 /// (an export's `Lead Source`).
-fn ident(d: Dialect, name: &str) -> String {
+pub(crate) fn ident(d: Dialect, name: &str) -> String {
     quoted(name, if d == Dialect::Spark { '`' } else { '"' })
 }
 
-fn q(s: &str) -> String {
+/// A string literal.
+pub(crate) fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn num(x: f64) -> String {
+/// A number literal, exactly (`1.5E0`).
+pub(crate) fn num(x: f64) -> String {
     format!("{x:e}").replace("e", "E")
 }
 
@@ -179,7 +182,7 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     let imp = |k: &str| num(spec.impute.get(k).copied().unwrap_or(0.0));
     let year: f64 = o.as_of.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0.0);
     let mut s = String::new();
-    let timing = signals::names(spec);
+    let timing = signals::features(spec);
     let uses_signals = m.terms.iter().any(|t| t.axis == Axis::Timing);
     writeln!(
         s,
@@ -391,12 +394,6 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     // deal columns are not in a universe: imputed, `Missing`, unflagged
     let none = |_: &str| "CAST(NULL AS VARCHAR)".to_string();
     f.extend(typed_columns(d, &spec.deal, &none, &imp));
-    let flags: std::collections::BTreeSet<&str> = m
-        .terms
-        .iter()
-        .map(|t| t.source.as_str())
-        .filter(|s| spec.extra.is_item_flag(s) || spec.deal.is_item_flag(s))
-        .collect();
     let tech_norm = norm_text(d, &c("technologies"), true);
     for (t, _) in &spec.technologies {
         f.push(format!(
@@ -409,12 +406,8 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     } else {
         "COALESCE(won.n, 0) AS prior_won_deals".into()
     });
-    for name in &timing {
-        let default = if name.starts_with("days_") {
-            spec.recency_cap_days as f64
-        } else {
-            0.0
-        };
+    for (name, signal) in &timing {
+        let default = signal.default_value(spec);
         if uses_signals {
             f.push(format!("COALESCE(sig.{name}, {}) AS {name}", num(default)));
         } else {
@@ -479,33 +472,16 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     .ok();
     // linear predictor
     let mut terms = vec![num(m.intercept)];
+    let is_flag = |f: &str| spec.is_flag(f);
+    let sql = Sql {
+        dialect: d,
+        is_flag: &is_flag,
+    };
     for t in &m.terms {
-        let source = ident(d, &t.source);
-        let raw = match &t.level {
-            Some(level) => format!("(CASE WHEN {source} = {} THEN 1.0 ELSE 0.0 END)", q(level)),
-            None => {
-                let v = if t.source.starts_with("tech_") || flags.contains(t.source.as_str()) {
-                    format!("(CASE WHEN {source} THEN 1.0 ELSE 0.0 END)")
-                } else {
-                    format!("CAST({source} AS DOUBLE)")
-                };
-                let v = match t.shape {
-                    Shape::Linear => v,
-                    Shape::Presence => format!("(CASE WHEN {v} > 0 THEN 1.0 ELSE 0.0 END)"),
-                    Shape::Log => format!("LN(1 + GREATEST({v}, 0))"),
-                    Shape::Within { days, cap } => {
-                        format!("(CASE WHEN {v} <= {days} AND {v} < {cap} THEN 1.0 ELSE 0.0 END)")
-                    }
-                };
-                match t.clip {
-                    Some([lo, hi]) => format!("GREATEST(LEAST({v}, {}), {})", num(hi), num(lo)),
-                    None => v,
-                }
-            }
-        };
         terms.push(format!(
-            "{} * ({raw} - {}) / {}",
+            "{} * ({} - {}) / {}",
             num(t.coef),
+            t.sql(&sql),
             num(t.mean),
             num(t.std)
         ));

@@ -15,7 +15,9 @@ use crate::error::{Error, Result};
 use crate::features::{self, FeatureSpec, FeatureTable, TrainingTable};
 use crate::input::{read::format_days, Dataset};
 use crate::model::calibrate::{isotonic, Calibration, MIN_ISOTONIC_ROWS};
-use crate::model::design::{self, design_terms, matrix};
+use crate::model::design::{design_terms, matrix};
+use crate::model::Term;
+use crate::model::{interactions, shapes};
 use crate::model::logistic::{self, sigmoid, FittedLogistic, LogisticParams};
 use crate::model::metrics::{self, Metrics};
 use crate::model::planning::{self, Planning};
@@ -62,11 +64,20 @@ pub struct Evaluation {
     /// Whether any rule or disqualifier is configured.
     #[serde(default)]
     pub rules_configured: bool,
+    /// Each pair candidate tried, and whether it was kept.
+    #[serde(default)]
+    pub pairs_tried: Vec<String>,
+    /// Each numeric source's fitted shape over the fitted deals, and each
+    /// pair's table, for the report.
+    #[serde(default)]
+    pub shapes: Vec<shapes::Curve>,
+    #[serde(default)]
+    pub pair_tables: Vec<shapes::PairTable>,
 }
 
 /// The signal types none of whose features entered the model (each is
 /// constant over the fitted deals), with the reason in words.
-fn unused_signal_types(spec: &FeatureSpec, terms: &[design::Term]) -> Vec<String> {
+fn unused_signal_types(spec: &FeatureSpec, terms: &[Term]) -> Vec<String> {
     let cap = spec.recency_cap_days;
     let used = |sources: &[String]| terms.iter().any(|t| sources.contains(&t.source));
     let mut out = vec![];
@@ -148,7 +159,7 @@ impl Comparison {
 fn leakage_warnings(
     tt: &TrainingTable,
     rows: &[usize],
-    terms: &[design::Term],
+    terms: &[Term],
     extra: &[String],
 ) -> Vec<String> {
     let y: Vec<u8> = rows.iter().map(|&r| tt.label[r]).collect();
@@ -162,7 +173,7 @@ fn leakage_warnings(
         let Some(v) = tt.features.get(&t.source) else {
             continue;
         };
-        let x: Vec<f64> = match (v, &t.level) {
+        let x: Vec<f64> = match (v, t.level()) {
             (features::Values::Text(v), Some(level)) => rows
                 .iter()
                 .map(|&r| f64::from(u8::from(&v[r] == level)))
@@ -535,7 +546,7 @@ pub fn train_on(
         ));
     }
     let fit_rows: Vec<usize> = tr.iter().chain(&va).copied().collect();
-    let mut terms = design_terms(&tt.features, &fit_rows, &spec, &cfg.features.axes);
+    let terms = design_terms(&tt.features, &fit_rows, &spec, &cfg.features.axes, &tt.label, &cfg.model)?;
     if terms.is_empty() {
         return Err(Error::data(
             "accounts",
@@ -618,13 +629,41 @@ pub fn train_on(
         }
         previous = Some(f);
     }
-    let (c, _, eta_va, best_fit) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
+    let (c, best_ll, _, best_fit) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
     tracing::info!(
         seconds = clock.elapsed().as_secs_f64(),
         rows = y_tr.len(),
         fits = path.len(),
         "penalty search"
     );
+
+    // a few pairs on the main effects, each kept only if validation says so
+    let clock = std::time::Instant::now();
+    let mut fitted = interactions::Fitted {
+        terms,
+        x: x_fit,
+        fit: best_fit,
+        validation_log_loss: best_ll,
+    };
+    let pair_notes = interactions::add_pairs(
+        &mut fitted,
+        &tt.features,
+        &fit_rows,
+        (&y_tr, &y_va),
+        cfg.model.pairs,
+        &|what| params(c, what),
+    )?;
+    let interactions::Fitted {
+        mut terms,
+        x: x_fit,
+        fit: best_fit,
+        ..
+    } = fitted;
+    tracing::info!(seconds = clock.elapsed().as_secs_f64(), "pairs");
+    let names: Vec<String> = terms.iter().map(|t| t.name.clone()).collect();
+    let eta_va = best_fit
+        .linear_predictor(&x_fit.slice(ndarray::s![tr.len().., ..]))
+        .to_vec();
 
     // hybrid stack and rules baseline on the validation period
     let pts_va = pick(&rr.points, &va);
@@ -828,6 +867,9 @@ pub fn train_on(
             &shuffled_rows(te.len()),
         )?,
         fit_warnings,
+        pairs_tried: pair_notes,
+        shapes: shapes::curves(&model, &tt.features, &fit_rows),
+        pair_tables: shapes::pair_tables(&model),
         notes: unused_signal_types(&model.spec, &model.terms)
             .into_iter()
             .chain(model.spec.dropped_signal_note())

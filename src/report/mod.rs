@@ -57,7 +57,7 @@ pub fn importance_csv(m: &Model, e: &Evaluation) -> Vec<u8> {
             perm.map_or(f64::NAN, |p| p.log_loss_increase),
             t.mean,
             t.std,
-            field(t.level.as_deref().unwrap_or(""))
+            field(t.level().unwrap_or(""))
         )
         .ok();
     }

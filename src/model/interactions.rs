@@ -1,0 +1,132 @@
+//! A few pairs on top of the main effects: candidates ranked on the
+//! main-effect model's residuals (`terms::pair::detect`), each added as its
+//! grid's interaction cells and kept only when the fit on the train period
+//! lowers the validation log loss.
+
+use ndarray::{concatenate, Array2, ArrayView2, Axis as NdAxis};
+
+use crate::error::Result;
+use crate::features::FeatureTable;
+use crate::model::design::{matrix, min_bin_rows};
+use crate::model::logistic::{self, sigmoid, FittedLogistic, LogisticParams};
+use crate::model::metrics;
+use crate::model::terms::pair::{self, Sides};
+use crate::model::terms::{Axis, Kind, Term};
+
+/// Rows pair detection reads at most (every k-th fitted deal beyond).
+const DETECTION_ROWS: usize = 200_000;
+
+/// The state of the fit the pairs are tried on.
+pub struct Fitted {
+    pub terms: Vec<Term>,
+    /// The standardized design of the train and validation rows, in that order.
+    pub x: Array2<f64>,
+    pub fit: FittedLogistic,
+    pub validation_log_loss: f64,
+}
+
+/// Adds up to `most` pairs to `f` (fitted on the first `n_train` rows of
+/// `f.x`, labels `y_tr` and `y_va`), trying the best `2 * most` candidates
+/// in order; `params` makes the penalized fit. The rows of `f.x` are
+/// `rows` of `table`. Returns what was tried, for the report.
+pub fn add_pairs(
+    f: &mut Fitted,
+    table: &FeatureTable,
+    rows: &[usize],
+    (y_tr, y_va): (&[u8], &[u8]),
+    most: usize,
+    params: &dyn Fn(String) -> LogisticParams,
+) -> Result<Vec<String>> {
+    let n_train = y_tr.len();
+    let mut notes = vec![];
+    if most == 0 {
+        return Ok(notes);
+    }
+    let train_rows = &rows[..n_train];
+    let step = train_rows.len().div_ceil(DETECTION_ROWS).max(1);
+    let picked: Vec<usize> = (0..n_train).step_by(step).collect();
+    let detect_rows: Vec<usize> = picked.iter().map(|&i| train_rows[i]).collect();
+    let p: Vec<f64> = {
+        let x_tr = f.x.slice(ndarray::s![..n_train, ..]);
+        let eta = f.fit.linear_predictor(&x_tr);
+        picked.iter().map(|&i| sigmoid(eta[i])).collect()
+    };
+    let y_detect: Vec<u8> = picked.iter().map(|&i| y_tr[i]).collect();
+    let mut sources: Vec<(String, Axis)> = vec![];
+    for t in &f.terms {
+        if !matches!(t.kind, Kind::Pair(_)) && !sources.iter().any(|(s, _)| *s == t.source) {
+            sources.push((t.source.clone(), t.axis));
+        }
+    }
+    let min_rows = min_bin_rows(detect_rows.len());
+    let sides: Vec<Sides> = sources
+        .iter()
+        .filter_map(|(s, _)| pair::sides(table, s, &detect_rows, min_rows))
+        .collect();
+    let axis_of = |s: &str| sources.iter().find(|(n, _)| *n == s).map_or(Axis::Fit, |x| x.1);
+    let candidates = pair::detect(&sides, &detect_rows, &p, &y_detect);
+    let mut kept = 0;
+    for c in candidates.iter().take(2 * most) {
+        let (a, b) = (&sides[c.first], &sides[c.second]);
+        let key = format!("{} \u{d7} {}", a.source, b.source);
+        // a fit × timing pair is timing: the timing that matters more for fit accounts
+        let axis = if axis_of(&a.source) == Axis::Timing || axis_of(&b.source) == Axis::Timing {
+            Axis::Timing
+        } else {
+            Axis::Fit
+        };
+        let mut cells: Vec<Term> = vec![];
+        let mut inputs = crate::model::terms::Inputs::new(table);
+        for (i, j, kind) in pair::cells(a, b) {
+            let mut t = Term::new(&key, Kind::Pair(kind), axis);
+            t.name = format!("{}_x_{}_{i}{j}", a.source, b.source);
+            let v = t.values(&mut inputs)?;
+            let x: Vec<f64> = rows.iter().map(|&r| v[r]).collect();
+            if t.scale(&x) {
+                cells.push(t);
+            }
+        }
+        if cells.is_empty() {
+            continue;
+        }
+        let extra = matrix(table, &cells, rows)?;
+        let x = concatenate(NdAxis(1), &[f.x.view(), extra.view()])
+            .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+        let (x_tr, x_va) = x.view().split_at(NdAxis(0), n_train);
+        let start: Vec<f64> = f
+            .fit
+            .coefficients
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(0.0, cells.len()))
+            .collect();
+        let p = params(format!("the fit with the pair {key}")).warm_start(f.fit.intercept, &start);
+        let names: Vec<String> = f.terms.iter().chain(&cells).map(|t| t.name.clone()).collect();
+        let fit = logistic::fit(p, x_tr, y_tr, &names)?;
+        let ll = validation_log_loss(&fit, x_va, y_va);
+        let better = ll < f.validation_log_loss;
+        notes.push(format!(
+            "pair {key} (residual score {:.1}): validation log loss {:.5} against {:.5}, {}",
+            c.gain,
+            ll,
+            f.validation_log_loss,
+            if better { "kept" } else { "not kept" }
+        ));
+        if better {
+            f.terms.extend(cells);
+            f.x = x;
+            f.fit = fit;
+            f.validation_log_loss = ll;
+            kept += 1;
+            if kept == most {
+                break;
+            }
+        }
+    }
+    Ok(notes)
+}
+
+pub fn validation_log_loss(fit: &FittedLogistic, x_va: ArrayView2<f64>, y_va: &[u8]) -> f64 {
+    let p: Vec<f64> = fit.linear_predictor(&x_va).iter().map(|e| sigmoid(*e)).collect();
+    metrics::log_loss(&p, y_va)
+}

@@ -1,0 +1,43 @@
+//! One level of a text source (one-hot): 1 on the rows with that value.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Inputs, Sql, TermKind};
+use crate::error::Result;
+use crate::model::sql::q;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Level {
+    pub level: String,
+}
+
+impl TermKind for Level {
+    fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
+        let (ids, code) = inputs.codes(source)?;
+        let want = ids.get(self.level.as_str()).copied().unwrap_or(u32::MAX);
+        Ok(code
+            .iter()
+            .map(|c| f64::from(u8::from(*c == want)))
+            .collect())
+    }
+
+    fn sql(&self, source: &str, sql: &Sql) -> String {
+        Sql::indicator(&format!("{} = {}", sql.ident(source), q(&self.level)))
+    }
+
+    fn at(&self, _: f64) -> Option<f64> {
+        None
+    }
+
+    fn suffix(&self) -> String {
+        format!("_{}", crate::config::normalize_name(&self.level))
+    }
+
+    fn label(&self) -> String {
+        self.level.clone()
+    }
+
+    fn standardized(&self) -> bool {
+        true
+    }
+}

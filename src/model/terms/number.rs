@@ -1,0 +1,80 @@
+//! A numeric (or boolean) source in a fixed transform: the value itself,
+//! its log, its presence, or "within N days", held to the training range.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Inputs, Sql, TermKind};
+use crate::error::Result;
+use crate::features::Shape;
+use crate::model::sql::num;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Number {
+    pub shape: Shape,
+    /// Winsorizing bounds of the shaped value (training quantiles), so an
+    /// outlier cannot move the score further than the training data did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip: Option<[f64; 2]>,
+}
+
+impl TermKind for Number {
+    fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
+        let v = inputs.numbers(source)?;
+        Ok(match self.clip {
+            Some([lo, hi]) => {
+                let (lo_tol, hi_tol) = (lo - 1e-9 * lo.abs(), hi + 1e-9 * hi.abs());
+                let mut out = Vec::with_capacity(v.len());
+                for (r, x) in v.iter().enumerate() {
+                    let x = self.shape.apply(*x);
+                    if x < lo_tol || x > hi_tol {
+                        inputs.held(r);
+                    }
+                    out.push(x.clamp(lo, hi));
+                }
+                out
+            }
+            None => v.iter().map(|x| self.shape.apply(*x)).collect(),
+        })
+    }
+
+    fn sql(&self, source: &str, sql: &Sql) -> String {
+        let v = sql.number(source);
+        let v = match self.shape {
+            Shape::Linear => v,
+            Shape::Presence => Sql::indicator(&format!("{v} > 0")),
+            Shape::Log => format!("LN(1 + GREATEST({v}, 0))"),
+            Shape::Within { days, cap } => {
+                Sql::indicator(&format!("{v} <= {days} AND {v} < {cap}"))
+            }
+        };
+        match self.clip {
+            Some([lo, hi]) => format!("GREATEST(LEAST({v}, {}), {})", num(hi), num(lo)),
+            None => v,
+        }
+    }
+
+    fn at(&self, x: f64) -> Option<f64> {
+        let v = self.shape.apply(x);
+        Some(match self.clip {
+            Some([lo, hi]) => v.clamp(lo, hi),
+            None => v,
+        })
+    }
+
+    fn suffix(&self) -> String {
+        self.shape.suffix()
+    }
+
+    fn label(&self) -> String {
+        match self.shape {
+            Shape::Linear => "per unit".into(),
+            Shape::Presence => "any".into(),
+            Shape::Log => "per unit of ln(1 + value)".into(),
+            Shape::Within { days, .. } => format!("within {days} days"),
+        }
+    }
+
+    fn standardized(&self) -> bool {
+        true
+    }
+}
