@@ -218,7 +218,7 @@ fn against_truth(data: &Path, out: &Path) -> (f64, f64, f64) {
 #[test]
 fn recovers_a_curved_truth() {
     let t = tempdir();
-    let data = synth_truth(t.path(), 8000, 8000, 23, "curved");
+    let data = synth_truth(t.path(), 20000, 20000, 23, "curved");
     let out = t.path().join("models/curved");
     run(&["train", "--config", s(&data.join("scorebook.toml")), "--out", s(&out)]).ok();
     let (got, oracle, mae) = against_truth(&data, &out);

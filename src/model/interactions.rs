@@ -23,6 +23,8 @@ pub struct Fitted {
     pub x: Array2<f64>,
     pub fit: FittedLogistic,
     pub validation_log_loss: f64,
+    /// The scale of the 0/1 terms (`smoothing`): the pairs' cells get it too.
+    pub scale: f64,
 }
 
 /// Adds up to `most` pairs to `f` (fitted on the first `n_train` rows of
@@ -61,7 +63,7 @@ pub fn add_pairs(
     let min_rows = min_bin_rows(detect_rows.len());
     let sides: Vec<Sides> = sources
         .iter()
-        .filter_map(|(s, _)| pair::sides(table, s, &detect_rows, min_rows))
+        .filter_map(|(s, _)| pair::sides(table, s, &detect_rows, &y_detect, min_rows))
         .collect();
     let axis_of = |s: &str| sources.iter().find(|(n, _)| *n == s).map_or(Axis::Fit, |x| x.1);
     let candidates = pair::detect(&sides, &detect_rows, &p, &y_detect);
@@ -83,6 +85,7 @@ pub fn add_pairs(
             let v = t.values(&mut inputs)?;
             let x: Vec<f64> = rows.iter().map(|&r| v[r]).collect();
             if t.scale(&x) {
+                t.std = f.scale;
                 cells.push(t);
             }
         }

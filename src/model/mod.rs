@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod planning;
 pub mod rules;
 pub mod shapes;
+pub mod smoothing;
 pub mod sql;
 pub mod terms;
 pub mod train;

@@ -17,7 +17,7 @@ use crate::input::{read::format_days, Dataset};
 use crate::model::calibrate::{isotonic, Calibration, MIN_ISOTONIC_ROWS};
 use crate::model::design::{design_terms, matrix};
 use crate::model::Term;
-use crate::model::{interactions, shapes};
+use crate::model::{interactions, shapes, smoothing};
 use crate::model::logistic::{self, sigmoid, FittedLogistic, LogisticParams};
 use crate::model::metrics::{self, Metrics};
 use crate::model::planning::{self, Planning};
@@ -64,6 +64,10 @@ pub struct Evaluation {
     /// Whether any rule or disqualifier is configured.
     #[serde(default)]
     pub rules_configured: bool,
+    /// (scale of the 0/1 terms, validation log loss) for each smoothing
+    /// tried (`smoothing`).
+    #[serde(default)]
+    pub smoothing: Vec<(f64, f64)>,
     /// Each pair candidate tried, and whether it was kept.
     #[serde(default)]
     pub pairs_tried: Vec<String>,
@@ -637,13 +641,29 @@ pub fn train_on(
         "penalty search"
     );
 
-    // a few pairs on the main effects, each kept only if validation says so
+    // how smooth the learned shapes are, then a few pairs on the main
+    // effects, each kept only if validation says so
     let clock = std::time::Instant::now();
+    let (mut terms, mut x_fit, mut best_fit) = (terms, x_fit, best_fit);
+    let smoothing = smoothing::choose(
+        &mut x_fit,
+        &mut terms,
+        &mut best_fit,
+        (&y_tr, &y_va),
+        best_ll,
+        &|what| params(c, what),
+    )?;
+    let scale = smoothing
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(1.0, |s| s.0);
+    let best_ll = smoothing.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
     let mut fitted = interactions::Fitted {
         terms,
         x: x_fit,
         fit: best_fit,
         validation_log_loss: best_ll,
+        scale,
     };
     let pair_notes = interactions::add_pairs(
         &mut fitted,
@@ -868,6 +888,7 @@ pub fn train_on(
         )?,
         fit_warnings,
         pairs_tried: pair_notes,
+        smoothing,
         shapes: shapes::curves(&model, &tt.features, &fit_rows),
         pair_tables: shapes::pair_tables(&model),
         notes: unused_signal_types(&model.spec, &model.terms)

@@ -11,6 +11,8 @@
 //!   cut): a source's steps together are its binned shape;
 //! - [`exact`]: a frequent exact value of a numeric source (a round deal
 //!   amount, a zero count) that behaves unlike its neighbours;
+//! - [`hinge`]: a ramp of a numeric source from a knot (its ramps and
+//!   linear term make a linear spline);
 //! - [`missing`]: an extra or deal number that was missing (imputed);
 //! - [`pair`]: one cell of a small 2-D table over two sources (an interaction).
 //!
@@ -18,6 +20,7 @@
 //! feature spec (`FeatureSpec::axis`), never from its name.
 
 pub mod exact;
+pub mod hinge;
 pub mod level;
 pub mod missing;
 pub mod number;
@@ -67,6 +70,7 @@ pub enum Kind {
     Level(level::Level),
     Step(step::Step),
     Exact(exact::Exact),
+    Hinge(hinge::Hinge),
     Missing(missing::Missing),
     Pair(pair::Pair),
 }
@@ -99,6 +103,7 @@ impl Kind {
             Kind::Level(k) => k,
             Kind::Step(k) => k,
             Kind::Exact(k) => k,
+            Kind::Hinge(k) => k,
             Kind::Missing(k) => k,
             Kind::Pair(k) => k,
         }
@@ -146,6 +151,11 @@ impl Term {
 
     pub fn label(&self) -> String {
         self.kind.get().label()
+    }
+
+    /// Standardized before the fit (else a 0/1 term at a chosen scale).
+    pub fn standardized(&self) -> bool {
+        self.kind.get().standardized()
     }
 
     /// The text level of a level term.

@@ -148,10 +148,16 @@ pub struct Sides {
     pub sides: Vec<Side>,
 }
 
-/// The coarse bins of `source` on `rows`: quantile bins of a number (or
-/// boolean), the most common text levels and the rest. None when fewer
-/// than two bins have `min_rows` rows.
-pub fn sides(table: &FeatureTable, source: &str, rows: &[usize], min_rows: usize) -> Option<Sides> {
+/// The coarse bins of `source` on `rows` (outcomes `y`): a number's (or
+/// boolean's) bins cut where its win rate changes (`step::cuts`), the most
+/// common text levels and the rest. None with fewer than two bins.
+pub fn sides(
+    table: &FeatureTable,
+    source: &str,
+    rows: &[usize],
+    y: &[u8],
+    min_rows: usize,
+) -> Option<Sides> {
     let v = table.get(source)?;
     let (sides, bin): (Vec<Side>, Vec<u8>) = match v {
         Values::Text(t) => {
@@ -182,7 +188,7 @@ pub fn sides(table: &FeatureTable, source: &str, rows: &[usize], min_rows: usize
         }
         _ => {
             let x: Vec<f64> = rows.iter().map(|&r| v.num(r).unwrap_or(0.0)).collect();
-            let cuts = quantile_cuts(&x, SIDE_BINS, min_rows);
+            let cuts = super::step::cuts(&x, y, SIDE_BINS, min_rows);
             let mut sides = vec![];
             for k in 0..=cuts.len() {
                 sides.push(Side::Range {
@@ -204,32 +210,6 @@ pub fn sides(table: &FeatureTable, source: &str, rows: &[usize], min_rows: usize
         bin,
         sides,
     })
-}
-
-/// Cuts at the quantiles 1/bins, 2/bins, ... of `x`, each leaving at
-/// least `min_rows` rows on either side and between neighbouring cuts
-/// (tied values never split).
-fn quantile_cuts(x: &[f64], bins: usize, min_rows: usize) -> Vec<f64> {
-    let mut s: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
-    if s.len() < 2 * min_rows {
-        return vec![];
-    }
-    s.sort_by(|a, b| a.total_cmp(b));
-    let n = s.len();
-    let mut out: Vec<f64> = vec![];
-    let mut below_last = 0;
-    for k in 1..bins {
-        let cut = s[(k * n / bins).min(n - 1)];
-        let below = s.partition_point(|v| *v < cut);
-        if below < min_rows || n - below < min_rows || below - below_last < min_rows {
-            continue;
-        }
-        if out.last() != Some(&cut) {
-            out.push(cut);
-            below_last = below;
-        }
-    }
-    out
 }
 
 /// A candidate pair: its two sources' bins (indexes into the `Sides`
@@ -338,7 +318,7 @@ mod tests {
         let rows: Vec<usize> = (0..n).collect();
         let s: Vec<Sides> = ["x", "z", "u"]
             .iter()
-            .filter_map(|c| sides(&t, c, &rows, 30))
+            .filter_map(|c| sides(&t, c, &rows, &y, 30))
             .collect();
         // the main-effect model: each row's win rate by x and z alone
         let rate = y.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
