@@ -682,8 +682,13 @@ fn permutation_importance_agrees_with_scoring_the_shuffled_table() {
     assert!(fast.len() > 5, "{} sources", fast.len());
     for p in &fast {
         let mut shuffled = features.clone();
-        let i = shuffled.names.iter().position(|n| *n == p.feature).unwrap();
-        shuffled.columns[i] = features.columns[i].take(&order);
+        // the column and its null mask (rules' and missing bins' input)
+        let mask = scorebook::features::FeatureSpec::null_mask(&p.feature);
+        for name in [p.feature.as_str(), mask.as_str()] {
+            if let Some(i) = shuffled.names.iter().position(|n| n == name) {
+                shuffled.columns[i] = features.columns[i].take(&order);
+            }
+        }
         let q = probabilities(&shuffled);
         let auc_drop = auc0 - scorebook::model::metrics::auc(&q, y);
         let ll_up = scorebook::model::metrics::log_loss(&q, y) - ll0;

@@ -346,49 +346,68 @@ fn shuffled_rows(n: usize) -> Vec<usize> {
     order
 }
 
-/// Permutation importance of each source feature (all its terms shuffled
-/// together) on the held-out rows: the model's own linear predictor
-/// (`Model::linear`, as `score` computes it) on the table with that one
-/// column's row r taken from row `order[r]`.
+/// Permutation importance of each source feature (its terms, bins
+/// included, shuffled together) on the held-out rows: the model's own
+/// linear predictor (`Model::linear`, as `score` computes it) on the table
+/// with that one column (and its null mask) taken from row `order[r]`. A
+/// pair's importance is its two features'.
 pub fn permutation_importance(
     model: &Model,
     table: &FeatureTable,
     y: &[u8],
     order: &[usize],
 ) -> Result<Vec<Permutation>> {
-    // a term depends on its source column only: with that column shuffled,
-    // a row's linear predictor trades the source's contribution for the
-    // one of the row its value came from (one pass of the model, not one
-    // per source)
+    // a term depends on its source column only (a pair on two): with that
+    // column shuffled, a row's linear predictor trades the source's
+    // contribution for the one of the row its value came from (one pass of
+    // the model, not one per source); a source in a pair is scored again
     let lin = model.linear(table)?;
     let p0: Vec<f64> = lin.eta.iter().copied().map(sigmoid).collect();
     let (auc0, ll0) = (metrics::auc(&p0, y), metrics::log_loss(&p0, y));
     let ns = lin.sources.len();
     let mut sources: Vec<(&str, Vec<usize>)> = vec![];
     for (k, terms) in lin.sources.iter().enumerate() {
-        let src = model.terms[terms.start].source.as_str();
-        match sources.iter_mut().find(|(s, _)| *s == src) {
+        let t = &model.terms[terms.start];
+        if matches!(t.kind, crate::model::terms::Kind::Pair(_)) {
+            continue;
+        }
+        match sources.iter_mut().find(|(s, _)| *s == t.source) {
             Some((_, ks)) => ks.push(k),
-            None => sources.push((src, vec![k])),
+            None => sources.push((&t.source, vec![k])),
         }
     }
+    let in_pair = |src: &str| {
+        model.terms.iter().any(|t| {
+            matches!(t.kind, crate::model::terms::Kind::Pair(_)) && t.inputs().contains(&src)
+        })
+    };
     // the sources in parallel, each an AUC (a sort) of the held-out rows
     use rayon::prelude::*;
-    let out = sources
+    sources
         .into_par_iter()
         .map(|(src, ks)| {
-            let c = |r: usize| -> f64 { ks.iter().map(|&k| lin.by_source[r * ns + k]).sum() };
-            let p: Vec<f64> = (0..lin.eta.len())
-                .map(|r| sigmoid(lin.eta[r] - c(r) + c(order[r])))
-                .collect();
-            Permutation {
+            let eta: Vec<f64> = if in_pair(src) {
+                let mut shuffled = table.clone();
+                for name in [src.to_string(), FeatureSpec::null_mask(src)] {
+                    if let Some(i) = shuffled.names.iter().position(|n| *n == name) {
+                        shuffled.columns[i] = table.columns[i].take(order);
+                    }
+                }
+                model.linear(&shuffled)?.eta
+            } else {
+                let c = |r: usize| -> f64 { ks.iter().map(|&k| lin.by_source[r * ns + k]).sum() };
+                (0..lin.eta.len())
+                    .map(|r| lin.eta[r] - c(r) + c(order[r]))
+                    .collect()
+            };
+            let p: Vec<f64> = eta.into_iter().map(sigmoid).collect();
+            Ok(Permutation {
                 feature: src.to_string(),
                 auc_drop: auc0 - metrics::auc(&p, y),
                 log_loss_increase: metrics::log_loss(&p, y) - ll0,
-            }
+            })
         })
-        .collect();
-    Ok(out)
+        .collect()
 }
 
 /// The probability above which the top `share` of `probs` lie: halfway
