@@ -620,7 +620,8 @@ pub fn write(r: &Review, out: &Path, force: bool) -> Result<()> {
 
 /// The self-contained review page (inline SVG, no network needed).
 pub fn html(r: &Review) -> String {
-    use crate::report::{bar_chart, esc, line_chart};
+    use crate::report::charts::bars;
+    use crate::report::{esc, folded_table, lift_chart};
     use std::fmt::Write;
     let c = &r.comparison;
     let mut s = format!("<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook quarterly review</title><style>{}</style></head><body>", crate::report::STYLE);
@@ -638,18 +639,12 @@ pub fn html(r: &Review) -> String {
         write!(s, "<tr><td>{name}</td><td>{:.3}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td><td>{:.3}</td><td>{:.2}</td></tr>", m.auc, m.log_loss, m.brier, m.ece, m.ks, m.lift_by_decile.first().copied().unwrap_or(0.0)).ok();
     }
     write!(s, "</table><p>Challenger minus champion: AUC {:+.4} (DeLong 95% interval {:+.4} to {:+.4}); log loss {:+.5} &plusmn; {:.5} (paired SE).</p>", c.auc_difference.estimate, c.auc_difference.ci_low, c.auc_difference.ci_high, c.log_loss_difference.estimate, c.log_loss_difference.se).ok();
-    s += &line_chart(
-        &[
-            ("champion", "#1565c0", c.champion.lift_by_decile.clone()),
-            ("challenger", "#2e7d32", c.challenger.lift_by_decile.clone()),
-        ],
+    s += &lift_chart(
         "Lift by decile on the same deals (decile 1 = highest scores)",
-        c.champion
-            .lift_by_decile
-            .iter()
-            .chain(&c.challenger.lift_by_decile)
-            .copied()
-            .fold(1.0, f64::max),
+        &[
+            ("champion", &c.champion.lift_by_decile),
+            ("challenger", &c.challenger.lift_by_decile),
+        ],
     );
     let d = &r.drift;
     write!(s, "<h2>Drift</h2><p>Population stability index between the champion's {} fitted deals and the {} newest: below 0.1 stable, 0.1 to 0.25 moderate, 0.25 or more significant. Score: <b>{:.3}</b> ({}).</p>", d.reference_rows, d.current_rows, d.score.psi, d.score.flag).ok();
@@ -659,38 +654,58 @@ pub fn html(r: &Review) -> String {
         .take(15)
         .map(|p| (p.feature.clone(), p.psi))
         .collect();
-    s += &bar_chart(&top, "Feature PSI (largest 15)");
-    s += "<table><tr><th>feature</th><th>PSI</th><th>flag</th></tr>";
-    for p in &d.features {
-        write!(
-            s,
-            "<tr class=\"flag-{}\"><td>{}</td><td>{:.3}</td><td>{}</td></tr>",
-            p.flag,
-            esc(&p.feature),
-            p.psi,
-            p.flag
-        )
-        .ok();
-    }
-    s += "</table><h3>Coefficients (per original unit, 95% interval)</h3><table><tr><th>term</th><th>champion</th><th>challenger</th><th>sign flip</th><th>significant change</th></tr>";
+    s += &bars(&top, "Feature PSI (largest 15)", "population stability index");
+    // flagged features first, then the largest
+    let mut psi: Vec<_> = d.features.iter().collect();
+    psi.sort_by(|a, b| {
+        (a.flag == "stable")
+            .cmp(&(b.flag == "stable"))
+            .then(b.psi.total_cmp(&a.psi))
+    });
+    let rows: Vec<String> = psi
+        .iter()
+        .map(|p| {
+            format!(
+                "<tr class=\"flag-{}\"><td>{}</td><td>{:.3}</td><td>{}</td></tr>",
+                p.flag,
+                esc(&p.feature),
+                p.psi,
+                p.flag
+            )
+        })
+        .collect();
+    s += &folded_table(
+        "<tr><th>feature</th><th>PSI</th><th>flag</th></tr>",
+        &rows,
+        "features, stable and smaller",
+    );
+    s += "<h3>Coefficients (per original unit, 95% interval)</h3>";
     let ci = |v: &Option<[f64; 3]>| {
         v.map_or("&mdash;".to_string(), |v| {
             format!("{:.4} [{:.4}, {:.4}]", v[1], v[0], v[2])
         })
     };
-    for k in &d.coefficients {
-        write!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&k.term),
-            ci(&k.champion),
-            ci(&k.challenger),
-            if k.sign_flip { "yes" } else { "" },
-            if k.significant_change { "yes" } else { "" }
-        )
-        .ok();
-    }
-    s += "</table>";
+    let mut coefs: Vec<_> = d.coefficients.iter().collect();
+    coefs.sort_by_key(|k| !(k.sign_flip || k.significant_change));
+    let rows: Vec<String> = coefs
+        .iter()
+        .map(|k| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&k.term),
+                ci(&k.champion),
+                ci(&k.challenger),
+                if k.sign_flip { "yes" } else { "" },
+                if k.significant_change { "yes" } else { "" }
+            )
+        })
+        .collect();
+    s += &folded_table(
+        "<tr><th>term</th><th>champion</th><th>challenger</th><th>sign flip</th><th>significant change</th></tr>",
+        &rows,
+        "terms, without a flip or a significant change",
+    );
+
     let matrix = |s: &mut String, names: &[&str], m: &[Vec<usize>]| {
         *s += "<table><tr><th>before \\ after</th>";
         for n in names {

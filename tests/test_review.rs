@@ -328,3 +328,23 @@ fn models_lists_and_promote_names_the_champion() {
     );
     run(&["promote", s(&q.models.join("nope"))]).fails_with(1, "model.json");
 }
+
+/// Issue 20: every chart of review.html, rendered by headless Chromium,
+/// has tick labels on both axes and a legend that covers no series.
+#[test]
+fn review_charts_have_axes_and_clear_legends() {
+    let Some(chromium) = browser() else {
+        assert!(
+            std::env::var("SCOREBOOK_REQUIRE_BROWSER").is_err(),
+            "SCOREBOOK_REQUIRE_BROWSER is set but no chromium was found"
+        );
+        eprintln!("SKIPPED: no chromium on PATH (CI installs it)");
+        return;
+    };
+    let q = quarter();
+    let html = q.models.parent().unwrap().join("review/review.html");
+    let charts = measure_charts(&chromium, &html);
+    eprintln!("{charts:#?}");
+    assert!(charts.len() >= 2, "{charts:?}");
+    check_axes_and_legends(&charts);
+}

@@ -380,6 +380,21 @@ fn exported_sql_matches_score_with_shapes_and_no_recorded_dates() {
     sql_parity(t.path(), &data, &model);
 }
 
+/// The same on the curved truth (issue 20): learned steps, spikes and
+/// ramps, and pair cells, each a `CASE` in the SQL.
+#[test]
+fn exported_sql_matches_score_with_learned_shapes_and_pairs() {
+    let t = tempdir();
+    let data = synth_truth(t.path(), 6000, 6000, 23, "curved");
+    let model = t.path().join("models/curved");
+    train_sample(&data, &model);
+    let m = std::fs::read_to_string(model.join("model.json")).unwrap();
+    for kind in ["\"step\"", "\"exact\"", "\"hinge\"", "\"pair\"", "\"level\""] {
+        assert!(m.contains(kind), "the model has no {kind} term");
+    }
+    sql_parity(t.path(), &data, &model);
+}
+
 fn sql_parity(work: &Path, data: &Path, model: &Path) {
     let dir = tempfile::tempdir_in(work).unwrap();
     let scores = dir.path().join("scores.parquet");

@@ -4,6 +4,10 @@
 
 use std::fmt::Write;
 
+pub mod charts;
+
+use charts::{bars, xy, Scale, Series};
+
 use crate::model::train::{Comparison, Evaluation};
 use crate::model::Model;
 
@@ -83,124 +87,183 @@ pub fn calibration_csv(e: &Evaluation) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// A bar's value label: three significant digits.
-fn short(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.3}")
+/// Rows a long table shows before folding the rest (what matters first).
+const FOLD_AFTER: usize = 25;
+
+/// A table with header row `header` (`<tr>...</tr>`) whose rows past the
+/// first `FOLD_AFTER` fold under "the other N `what`".
+pub(crate) fn folded_table(header: &str, rows: &[String], what: &str) -> String {
+    let mut s = format!("<table>{header}");
+    for (k, r) in rows.iter().enumerate() {
+        if k == FOLD_AFTER {
+            write!(s, "</table><details><summary>The other {} {what}</summary><table>{header}", rows.len() - FOLD_AFTER).ok();
+        }
+        s += r;
     }
+    s += "</table>";
+    if rows.len() > FOLD_AFTER {
+        s += "</details>";
+    }
+    s
 }
 
-pub(crate) fn bar_chart(rows: &[(String, f64)], title: &str) -> String {
-    let w = 640.0;
-    let label_w = 260.0;
-    let h = 18.0 * rows.len() as f64 + 30.0;
-    let max = rows.iter().map(|r| r.1.abs()).fold(1e-9, f64::max);
-    let mid = label_w + (w - label_w) / 2.0;
-    let scale = (w - label_w) / 2.0 / max;
-    let mut s = format!("<figure><figcaption>{}</figcaption><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">", esc(title));
-    write!(
-        s,
-        "<line x1=\"{mid}\" y1=\"0\" x2=\"{mid}\" y2=\"{h}\" stroke=\"#999\"/>"
-    )
-    .ok();
-    for (i, (name, v)) in rows.iter().enumerate() {
-        let y = 10.0 + 18.0 * i as f64;
-        let (x, bw) = if *v >= 0.0 {
-            (mid, v * scale)
-        } else {
-            (mid + v * scale, -v * scale)
-        };
-        let color = if *v >= 0.0 { "#2e7d32" } else { "#c62828" };
-        write!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
-            label_w - 6.0,
-            y + 11.0,
-            esc(name)
-        )
-        .ok();
-        write!(s, "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{bw:.1}\" height=\"13\" fill=\"{color}\"><title>{}: {v:.3}</title></rect>", esc(name)).ok();
-        let (tx, anchor) = if *v >= 0.0 {
-            (x + bw + 4.0, "start")
-        } else {
-            (x - 4.0, "end")
-        };
-        write!(s, "<text x=\"{tx:.1}\" y=\"{}\" font-size=\"10\" fill=\"#555\" text-anchor=\"{anchor}\">{}</text>", y + 10.5, short(*v)).ok();
+/// Each learned shape drawn, and each pair as a heat table.
+fn shapes_section(e: &Evaluation) -> String {
+    if e.shapes.is_empty() && e.pair_tables.is_empty() {
+        return String::new();
     }
-    s + "</svg></figure>"
+    let mut s = String::from("<h3>Shapes</h3><p>How each number moves the odds over the values the fitted deals had (the middle 96%), against the average deal; the log-odds of all shapes, levels and pairs add up to the score.</p>");
+    for c in &e.shapes {
+        s += &shape_chart(c);
+    }
+    for t in &e.pair_tables {
+        s += &charts::heat_table(
+            &format!("Pair {}: odds beyond the two effects alone", t.source),
+            &t.rows,
+            &t.columns,
+            &t.cells,
+        );
+    }
+    s
 }
 
-pub(crate) fn line_chart(series: &[(&str, &str, Vec<f64>)], title: &str, y_max: f64) -> String {
-    let (w, h, pad) = (480.0, 260.0, 36.0);
-    let mut s = format!("<figure><figcaption>{}</figcaption><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">", esc(title));
-    write!(
-        s,
-        "<rect x=\"{pad}\" y=\"10\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>",
-        w - pad - 10.0,
-        h - pad - 10.0
+/// Lift by decile of `scorers` (name, lift per decile), decile 1 the highest scores.
+pub(crate) fn lift_chart(title: &str, scorers: &[(&str, &[f64])]) -> String {
+    let series: Vec<Series> = scorers
+        .iter()
+        .map(|(name, v)| Series {
+            name,
+            points: v.iter().enumerate().map(|(i, l)| ((i + 1) as f64, *l)).collect(),
+            dots: false,
+        })
+        .collect();
+    let top = scorers
+        .iter()
+        .flat_map(|(_, v)| v.iter())
+        .fold(1.0_f64, |a, b| a.max(*b))
+        * 1.1;
+    let n = scorers.iter().map(|(_, v)| v.len()).max().unwrap_or(10).max(2);
+    xy(
+        title,
+        &series,
+        &Scale {
+            title: "decile (1 = highest scores)",
+            min: 1.0,
+            max: n as f64,
+            label: &charts::tick,
+            ticks: Some((1..=n).map(|d| d as f64).collect()),
+        },
+        &Scale {
+            title: "lift (win rate / average)",
+            min: 0.0,
+            max: top,
+            label: &|v| format!("{}\u{d7}", charts::tick(v)),
+            ticks: None,
+        },
+        None,
     )
-    .ok();
-    for (k, (name, color, v)) in series.iter().enumerate() {
-        let n = v.len().max(2) as f64;
-        let pts: Vec<String> = v
-            .iter()
-            .enumerate()
-            .map(|(i, y)| {
-                let px = pad + (w - pad - 10.0) * (i as f64 + 1.0) / n;
-                let py = 10.0 + (h - pad - 10.0) * (1.0 - (y / y_max).clamp(0.0, 1.0));
-                format!("{px:.1},{py:.1}")
-            })
-            .collect();
-        write!(
-            s,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>",
-            pts.join(" ")
-        )
-        .ok();
-        write!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{color}\">{}</text>",
-            pad + 8.0,
-            24.0 + 14.0 * k as f64,
-            esc(name)
-        )
-        .ok();
-    }
-    write!(
-        s,
-        "<text x=\"{}\" y=\"{}\" font-size=\"11\">decile (1 = highest score)</text>",
-        w / 2.0 - 60.0,
-        h - 8.0
+}
+
+fn gains_chart(e: &Evaluation, rules_name: &str) -> String {
+    let series: Vec<Series> = [
+        (rules_name, &e.rules.cumulative_gains),
+        ("model", &e.model.cumulative_gains),
+        ("hybrid", &e.hybrid.cumulative_gains),
+    ]
+    .into_iter()
+    .map(|(name, v)| {
+        let n = v.len().max(1) as f64;
+        Series {
+            name,
+            points: std::iter::once((0.0, 0.0))
+                .chain(v.iter().enumerate().map(|(i, g)| ((i + 1) as f64 / n, *g)))
+                .collect(),
+            dots: false,
+        }
+    })
+    .collect();
+    let percent = |v: f64| format!("{:.0}%", 100.0 * v);
+    xy(
+        "Cumulative gains (share of wins in the top deciles)",
+        &series,
+        &Scale {
+            title: "share of deals, highest scores first",
+            min: 0.0,
+            max: 1.0,
+            label: &percent,
+            ticks: None,
+        },
+        &Scale {
+            title: "share of wins",
+            min: 0.0,
+            max: 1.0,
+            label: &percent,
+            ticks: None,
+        },
+        Some("random order"),
     )
-    .ok();
-    s + "</svg></figure>"
 }
 
 fn reliability_chart(e: &Evaluation) -> String {
-    let (w, pad) = (300.0, 30.0);
-    let inner = w - 2.0 * pad;
-    let mut s =
-        String::from("<figure><figcaption>Reliability (hybrid, held-out period)</figcaption>");
-    write!(s, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{w}\" role=\"img\">").ok();
-    write!(s, "<rect x=\"{pad}\" y=\"{pad}\" width=\"{inner}\" height=\"{inner}\" fill=\"none\" stroke=\"#999\"/>").ok();
-    write!(s, "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{pad}\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>", pad + inner, pad + inner).ok();
-    write!(
-        s,
-        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">predicted (0 to 1)</text>",
-        pad + inner / 2.0,
-        w - 8.0
+    let series = [Series {
+        name: "hybrid (deals binned by predicted probability)",
+        points: e
+            .calibration
+            .iter()
+            .map(|b| (b.mean_predicted, b.observed))
+            .collect(),
+        dots: true,
+    }];
+    let scale = |title| Scale {
+        title,
+        min: 0.0,
+        max: 1.0,
+        label: &charts::tick,
+        ticks: None,
+    };
+    xy(
+        "Reliability (hybrid, held-out period)",
+        &series,
+        &scale("predicted probability"),
+        &scale("observed win rate"),
+        Some("perfectly calibrated"),
     )
-    .ok();
-    write!(s, "<text x=\"12\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 12 {})\">observed (0 to 1)</text>", pad + inner / 2.0, pad + inner / 2.0).ok();
-    for b in &e.calibration {
-        let x = pad + inner * b.mean_predicted;
-        let y = pad + inner * (1.0 - b.observed);
-        let r = 2.0 + (b.count as f64).sqrt().min(10.0);
-        write!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"#1565c0\" fill-opacity=\"0.7\"><title>predicted {:.3}, observed {:.3}, n={}</title></circle>", b.mean_predicted, b.observed, b.count).ok();
-    }
-    s + "</svg></figure>"
+}
+
+/// A source's fitted shape: its effect on the odds (against the average
+/// fitted deal) at values over the training distribution.
+fn shape_chart(c: &crate::model::shapes::Curve) -> String {
+    let (lo, hi) = c
+        .points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.1), b.max(p.1))
+        });
+    let pad = 0.1 * (hi - lo).max(0.2);
+    let xs = (c.points[0].0, c.points[c.points.len() - 1].0);
+    xy(
+        &format!("Shape of {}", c.source),
+        &[Series {
+            name: "effect on the odds against the average deal",
+            points: c.points.clone(),
+            dots: false,
+        }],
+        &Scale {
+            title: &c.source,
+            min: xs.0,
+            max: xs.1,
+            label: &charts::tick,
+            ticks: None,
+        },
+        &Scale {
+            title: "odds (log scale)",
+            min: lo - pad,
+            max: hi + pad,
+            label: &|v| format!("\u{d7}{:.2}", v.exp()),
+            ticks: None,
+        },
+        None,
+    )
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -357,7 +420,7 @@ fn tiers_section(m: &Model, e: &Evaluation) -> String {
         .iter()
         .filter_map(|g| g.test_win_rate().map(|r| (g.name.clone(), r)))
         .collect();
-    s + &bar_chart(&rates, "Held-out win rate by tier")
+    s + &bars(&rates, "Held-out win rate by tier", "win rate of the held-out deals")
 }
 
 fn quadrant_section(m: &Model, e: &Evaluation) -> String {
@@ -471,29 +534,15 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
             esc(&m.model_version), e.hybrid.auc, e.hybrid.log_loss, e.hybrid.brier, e.hybrid.ece,
             esc(&cm.model_version), ce.hybrid.auc, ce.hybrid.log_loss, ce.hybrid.brier, ce.hybrid.ece).ok();
     }
-    s += &line_chart(
-        &[
-            ("rules", "#ef6c00", e.rules.lift_by_decile.clone()),
-            ("model", "#6a1b9a", e.model.lift_by_decile.clone()),
-            ("hybrid", "#1565c0", e.hybrid.lift_by_decile.clone()),
-        ],
+    s += &lift_chart(
         "Lift by decile (held-out)",
-        e.hybrid
-            .lift_by_decile
-            .iter()
-            .chain(&e.rules.lift_by_decile)
-            .fold(1.0f64, |a, b| a.max(*b))
-            * 1.1,
-    );
-    s += &line_chart(
         &[
-            ("rules", "#ef6c00", e.rules.cumulative_gains.clone()),
-            ("model", "#6a1b9a", e.model.cumulative_gains.clone()),
-            ("hybrid", "#1565c0", e.hybrid.cumulative_gains.clone()),
+            (rules_name, &e.rules.lift_by_decile),
+            ("model", &e.model.lift_by_decile),
+            ("hybrid", &e.hybrid.lift_by_decile),
         ],
-        "Cumulative gains (share of wins in the top deciles)",
-        1.0,
     );
+    s += &gains_chart(e, rules_name);
     s += &reliability_chart(e);
     let cc = &e.calibration_choice;
     let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
@@ -516,9 +565,10 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
     coefs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     coefs.truncate(25);
     s += "<h2>What drives the score</h2>";
-    s += &bar_chart(
+    s += &bars(
         &coefs,
         "Standardized coefficients (largest 25; green raises the win probability)",
+        "coefficient on the standardized scale (log-odds)",
     );
     let mut perm: Vec<(String, f64)> = e
         .permutation_importance
@@ -527,27 +577,35 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         .collect();
     perm.sort_by(|a, b| b.1.total_cmp(&a.1));
     perm.truncate(15);
-    s += &bar_chart(
+    s += &bars(
         &perm,
         "Permutation importance: held-out AUC lost when the feature is shuffled (largest 15)",
+        "held-out AUC lost",
     );
     s += "<h3>Effects in plain words</h3><p>How each feature moves the odds of winning, all else equal (shapes and clipping included).</p><ul class=\"effects\">";
     for x in crate::model::explain::effects(m) {
         write!(s, "<li>{}</li>", esc(&x.sentence)).ok();
     }
     s += "</ul>";
+    s += &shapes_section(e);
     s += "<p>Standard errors and 95% intervals come from the Fisher information of the penalized fit (so they are slightly narrower than unpenalized ones).</p>";
-    s += "<table><tr><th>feature</th><th>axis</th><th>coefficient</th><th>95% interval</th><th>std. coefficient</th><th>odds ratio per unit (95%)</th></tr>";
-    for t in &m.terms {
-        let (c, se) = (t.coef_original(), t.std_error / t.std);
-        write!(
-            s,
-            "<tr><td>{}</td><td>{:?}</td><td>{c:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.4}</td><td>{:.3} [{:.3}, {:.3}]</td></tr>",
-            esc(&t.name), t.axis, c - 1.96 * se, c + 1.96 * se, t.coef, c.exp(), (c - 1.96 * se).exp(), (c + 1.96 * se).exp()
-        )
-        .ok();
-    }
-    s += "</table>";
+    let mut by_size: Vec<&crate::model::Term> = m.terms.iter().collect();
+    by_size.sort_by(|a, b| b.coef.abs().total_cmp(&a.coef.abs()));
+    let rows: Vec<String> = by_size
+        .iter()
+        .map(|t| {
+            let (c, se) = (t.coef_original(), t.std_error / t.std);
+            format!(
+                "<tr><td>{}</td><td>{:?}</td><td>{c:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.4}</td><td>{:.3} [{:.3}, {:.3}]</td></tr>",
+                esc(&t.name), t.axis, c - 1.96 * se, c + 1.96 * se, t.coef, c.exp(), (c - 1.96 * se).exp(), (c + 1.96 * se).exp()
+            )
+        })
+        .collect();
+    s += &folded_table(
+        "<tr><th>term</th><th>axis</th><th>coefficient</th><th>95% interval</th><th>std. coefficient</th><th>odds ratio per unit (95%)</th></tr>",
+        &rows,
+        "terms, smaller coefficients",
+    );
     write!(s, "<h2>Penalty</h2><p>C = {} chosen by validation log loss:</p><table><tr><th>C</th><th>validation log loss</th></tr>", m.penalty_c).ok();
     for (c, ll) in &e.penalty_path {
         write!(s, "<tr><td>{c}</td><td>{ll:.5}</td></tr>").ok();

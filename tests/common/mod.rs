@@ -195,3 +195,127 @@ pub fn duckdb_parity(
     );
     Some(serde_json::from_slice(&out.stdout).unwrap())
 }
+
+// ---- the pages in a real browser (report.html, review.html) ----
+
+pub fn browser() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|b| {
+            std::env::var_os("PATH")
+                .map(|p| {
+                    std::env::split_paths(&p)
+                        .map(|d| d.join(b))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+        .find(|p| p.is_file())
+}
+
+pub fn headless(chromium: &Path, args: &[&str]) -> String {
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--virtual-time-budget=5000",
+        ])
+        .args(args)
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Appended to a copy of a page: for every chart, its caption, rendered
+/// size, the drawn shapes with a non-empty box, the visible tick labels on
+/// each axis, whether it has a legend and how many series marks (or the
+/// plot area) the legend's box overlaps.
+const MEASURE: &str = r#"<script>
+addEventListener('load', () => {
+  const vis = e => { const b = e.getBBox(); return b.width > 0 || b.height > 0; };
+  const box = e => e.getBoundingClientRect();
+  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const rows = [...document.querySelectorAll('figure')].map(f => {
+    const svg = f.querySelector('svg');
+    const r = svg.getBoundingClientRect();
+    const shapes = [...svg.querySelectorAll('rect,circle,polyline,line,polygon')].filter(vis).length;
+    const ticks = c => [...svg.querySelectorAll(c)].filter(t => t.textContent.trim() && vis(t)).length;
+    const legend = svg.querySelector('.legend');
+    const overlaps = legend
+      ? [...svg.querySelectorAll('.series, .plot')].filter(s => hit(box(legend), box(s))).length
+      : 0;
+    return [f.querySelector('figcaption').textContent, Math.round(r.width), Math.round(r.height),
+      shapes, ticks('.tick-x'), ticks('.tick-y'), legend ? 1 : 0, overlaps].join('|');
+  });
+  const pre = document.createElement('pre');
+  pre.id = 'measured';
+  pre.textContent = '\n' + rows.join('\n') + '\n';
+  document.body.appendChild(pre);
+});
+</script></body>"#;
+
+/// One chart of a page as the browser laid it out.
+#[derive(Debug)]
+pub struct Chart {
+    pub caption: String,
+    pub width: f64,
+    pub height: f64,
+    pub shapes: usize,
+    pub ticks_x: usize,
+    pub ticks_y: usize,
+    pub legend: bool,
+    pub legend_overlaps: usize,
+}
+
+/// Every chart of the page `html`, rendered by headless `chromium`.
+pub fn measure_charts(chromium: &Path, html: &Path) -> Vec<Chart> {
+    let probe = html.with_extension("probe.html");
+    let page = std::fs::read_to_string(html).unwrap();
+    std::fs::write(&probe, page.replace("</body>", MEASURE)).unwrap();
+    let dom = headless(chromium, &["--dump-dom", &format!("file://{}", probe.display())]);
+    let _ = std::fs::remove_file(&probe);
+    let measured = dom
+        .split("<pre id=\"measured\">")
+        .nth(1)
+        .and_then(|m| m.split("</pre>").next())
+        .unwrap_or_else(|| panic!("the measuring script did not run:\n{dom}"));
+    measured
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let v: Vec<&str> = l.split('|').collect();
+            Chart {
+                caption: v[0].to_string(),
+                width: v[1].parse().unwrap(),
+                height: v[2].parse().unwrap(),
+                shapes: v[3].parse().unwrap(),
+                ticks_x: v[4].parse().unwrap(),
+                ticks_y: v[5].parse().unwrap(),
+                legend: v[6] == "1",
+                legend_overlaps: v[7].parse().unwrap(),
+            }
+        })
+        .collect()
+}
+
+/// Every chart has tick labels on both axes, and no legend covers a series
+/// or the plot area.
+pub fn check_axes_and_legends(charts: &[Chart]) {
+    assert!(!charts.is_empty(), "no charts");
+    for c in charts {
+        assert!(c.ticks_x >= 2, "{}: {} tick labels on the x axis", c.caption, c.ticks_x);
+        assert!(c.ticks_y >= 2, "{}: {} tick labels on the y axis", c.caption, c.ticks_y);
+        assert_eq!(c.legend_overlaps, 0, "{}: the legend overlaps {} series marks", c.caption, c.legend_overlaps);
+    }
+}
