@@ -654,7 +654,11 @@ pub fn html(r: &Review) -> String {
         .take(15)
         .map(|p| (p.feature.clone(), p.psi))
         .collect();
-    s += &bars(&top, "Feature PSI (largest 15)", "population stability index");
+    s += &bars(
+        &top,
+        "Feature PSI (largest 15)",
+        "population stability index",
+    );
     // flagged features first, then the largest
     let mut psi: Vec<_> = d.features.iter().collect();
     psi.sort_by(|a, b| {

@@ -410,7 +410,12 @@ fn planted_eta(truth: Truth, a: &Account, ev: &[Event], d: i32, prior_won: usize
 /// | both: uses Salesforce and a demo request (the fit × timing pair) | +1.0 |
 /// | ln(1 + web visits in the last 30 days) | +0.3 |
 /// | earlier won deals | +0.3 each |
-fn curved_eta(a: &Account, count: &dyn Fn(&str, i32) -> f64, has: impl Fn(&str) -> f64, prior_won: usize) -> f64 {
+fn curved_eta(
+    a: &Account,
+    count: &dyn Fn(&str, i32) -> f64,
+    has: impl Fn(&str) -> f64,
+    prior_won: usize,
+) -> f64 {
     let size = (1.0 + a.employees).ln() - 6.2;
     let rpe_step = f64::from(u8::from(a.rpe / INDUSTRIES[a.industry].1 >= 1.25));
     let hiring = 1.0 - (-(a.jobs as f64) / 3.0).exp();

@@ -40,7 +40,9 @@ fn report_renders_in_headless_chromium() {
     let charts = measure_charts(&chromium, &model.join("report.html"));
     eprintln!("{charts:#?}");
     assert!(
-        charts.iter().any(|c| c.caption.starts_with("Shape of log_employees")),
+        charts
+            .iter()
+            .any(|c| c.caption.starts_with("Shape of log_employees")),
         "no drawn shape of company size"
     );
     check_axes_and_legends(&charts);
@@ -57,8 +59,15 @@ fn report_renders_in_headless_chromium() {
             .iter()
             .find(|c| c.caption.starts_with(caption))
             .unwrap_or_else(|| panic!("no chart {caption:?} in {charts:?}"));
-        assert!(c.width >= 200.0 && c.height >= 60.0, "{caption}: rendered {c:?}");
-        assert!(c.shapes >= min_shapes, "{caption}: only {} shapes drawn", c.shapes);
+        assert!(
+            c.width >= 200.0 && c.height >= 60.0,
+            "{caption}: rendered {c:?}"
+        );
+        assert!(
+            c.shapes >= min_shapes,
+            "{caption}: only {} shapes drawn",
+            c.shapes
+        );
     }
 
     // a screenshot for people, kept in the target directory

@@ -389,7 +389,13 @@ fn exported_sql_matches_score_with_learned_shapes_and_pairs() {
     let model = t.path().join("models/curved");
     train_sample(&data, &model);
     let m = std::fs::read_to_string(model.join("model.json")).unwrap();
-    for kind in ["\"step\"", "\"exact\"", "\"hinge\"", "\"pair\"", "\"level\""] {
+    for kind in [
+        "\"step\"",
+        "\"exact\"",
+        "\"hinge\"",
+        "\"pair\"",
+        "\"level\"",
+    ] {
         assert!(m.contains(kind), "the model has no {kind} term");
     }
     sql_parity(t.path(), &data, &model);

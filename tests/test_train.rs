@@ -220,7 +220,14 @@ fn recovers_a_curved_truth() {
     let t = tempdir();
     let data = synth_truth(t.path(), 20000, 20000, 23, "curved");
     let out = t.path().join("models/curved");
-    run(&["train", "--config", s(&data.join("scorebook.toml")), "--out", s(&out)]).ok();
+    run(&[
+        "train",
+        "--config",
+        s(&data.join("scorebook.toml")),
+        "--out",
+        s(&out),
+    ])
+    .ok();
     let (got, oracle, mae) = against_truth(&data, &out);
     eprintln!(
         "held-out AUC {got:.4}, planted model's own {oracle:.4}; MAE against the truth {mae:.4}"
@@ -254,12 +261,20 @@ fn recovers_a_curved_truth() {
         (got - oracle).abs() <= 0.01,
         "held-out AUC {got} vs planted {oracle}"
     );
-    assert!(mae <= 0.035, "mean absolute error {mae} against the planted probabilities");
     assert!(
-        pairs.iter().any(|p| p.contains("tech_salesforce") && p.contains("demo_request")),
+        mae <= 0.035,
+        "mean absolute error {mae} against the planted probabilities"
+    );
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p.contains("tech_salesforce") && p.contains("demo_request")),
         "the Salesforce × demo request pair was not found: {pairs:?}"
     );
-    assert!((peak - 6.2).abs() <= 0.5, "company size peaks at {peak}, the truth at 6.2");
+    assert!(
+        (peak - 6.2).abs() <= 0.5,
+        "company size peaks at {peak}, the truth at 6.2"
+    );
 }
 
 #[test]

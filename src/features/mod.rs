@@ -370,7 +370,9 @@ impl FeatureSpec {
     /// Whether feature `name` is a flag (a boolean: a technology, an item
     /// of a list column).
     pub fn is_flag(&self, name: &str) -> bool {
-        self.technology(name).is_some() || self.extra.is_item_flag(name) || self.deal.is_item_flag(name)
+        self.technology(name).is_some()
+            || self.extra.is_item_flag(name)
+            || self.deal.is_item_flag(name)
     }
 
     /// The display name of the technology whose flag is feature `name`.

@@ -36,7 +36,10 @@ pub fn features(spec: &FeatureSpec) -> Vec<(String, Signal<'_>)> {
     let mut v = vec![];
     for t in &spec.signal_types {
         for &w in &spec.windows {
-            v.push((format!("signal_{t}_{w}d"), Signal::Window { kind: t, days: w }));
+            v.push((
+                format!("signal_{t}_{w}d"),
+                Signal::Window { kind: t, days: w },
+            ));
         }
     }
     for t in &spec.signal_types {

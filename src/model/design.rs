@@ -7,8 +7,8 @@ use ndarray::Array2;
 use crate::config::ModelConfig;
 use crate::error::Result;
 use crate::features::{FeatureSpec, FeatureTable, Shape, Values};
-use crate::model::terms::{exact, hinge, number, step, Inputs, Kind, Term};
 use crate::model::terms::Axis;
+use crate::model::terms::{exact, hinge, number, step, Inputs, Kind, Term};
 
 /// Columns of the feature table that enter the model (others are kept for rules and reasons).
 fn model_sources(table: &FeatureTable) -> Vec<String> {
@@ -154,16 +154,19 @@ fn bin_terms(name: &str, raw: &[f64], y: &[u8], bins: usize, axis: Axis) -> Vec<
         .iter()
         .map(|&at| Term::new(name, Kind::Step(step::Step { at }), axis))
         .collect();
-    // ramps up to the end of the range the linear term is held to
-    let to = winsor_bounds(raw).map_or(f64::INFINITY, |b| b[1]);
-    for at in hinge::knots(raw).into_iter().filter(|k| *k < to) {
-        out.push(Term::new(name, Kind::Hinge(hinge::Hinge { at, to }), axis));
+    // account numbers ramp up to the end of the range their linear term is
+    // held to (signal numbers have their presence, log and within shapes)
+    if axis == Axis::Fit {
+        let to = winsor_bounds(raw).map_or(f64::INFINITY, |b| b[1]);
+        for at in hinge::knots(raw).into_iter().filter(|k| *k < to) {
+            out.push(Term::new(name, Kind::Hinge(hinge::Hinge { at, to }), axis));
+        }
     }
     for value in exact::spikes(raw, min_rows, 3) {
         // the lowest value below the first cut is that step's other side already
-        let split = cuts.first().is_some_and(|c| {
-            value == lowest && raw.iter().all(|x| (*x < *c) == (*x == lowest))
-        });
+        let split = cuts
+            .first()
+            .is_some_and(|c| value == lowest && raw.iter().all(|x| (*x < *c) == (*x == lowest)));
         if !split {
             out.push(Term::new(name, Kind::Exact(exact::Exact { value }), axis));
         }

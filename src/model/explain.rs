@@ -3,10 +3,10 @@
 
 use crate::features::signals::{self, Signal};
 use crate::features::FeatureTable;
+use crate::features::Shape;
 use crate::model::terms::number::Number;
 use crate::model::terms::{Kind, Term};
 use crate::model::{Linear, Model};
-use crate::features::Shape;
 
 fn pretty(t: &str) -> String {
     t.replace('_', " ")

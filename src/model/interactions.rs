@@ -65,7 +65,12 @@ pub fn add_pairs(
         .iter()
         .filter_map(|(s, _)| pair::sides(table, s, &detect_rows, &y_detect, min_rows))
         .collect();
-    let axis_of = |s: &str| sources.iter().find(|(n, _)| *n == s).map_or(Axis::Fit, |x| x.1);
+    let axis_of = |s: &str| {
+        sources
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map_or(Axis::Fit, |x| x.1)
+    };
     let candidates = pair::detect(&sides, &detect_rows, &p, &y_detect);
     let mut kept = 0;
     for c in candidates.iter().take(2 * most) {
@@ -104,7 +109,12 @@ pub fn add_pairs(
             .chain(std::iter::repeat_n(0.0, cells.len()))
             .collect();
         let p = params(format!("the fit with the pair {key}")).warm_start(f.fit.intercept, &start);
-        let names: Vec<String> = f.terms.iter().chain(&cells).map(|t| t.name.clone()).collect();
+        let names: Vec<String> = f
+            .terms
+            .iter()
+            .chain(&cells)
+            .map(|t| t.name.clone())
+            .collect();
         let fit = logistic::fit(p, x_tr, y_tr, &names)?;
         let ll = validation_log_loss(&fit, x_va, y_va);
         let better = ll < f.validation_log_loss;
@@ -130,6 +140,10 @@ pub fn add_pairs(
 }
 
 pub fn validation_log_loss(fit: &FittedLogistic, x_va: ArrayView2<f64>, y_va: &[u8]) -> f64 {
-    let p: Vec<f64> = fit.linear_predictor(&x_va).iter().map(|e| sigmoid(*e)).collect();
+    let p: Vec<f64> = fit
+        .linear_predictor(&x_va)
+        .iter()
+        .map(|e| sigmoid(*e))
+        .collect();
     metrics::log_loss(&p, y_va)
 }

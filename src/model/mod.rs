@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::features::{FeatureSpec, FeatureTable, WonHistory};
-pub use terms::{Axis, Term};
 pub use logistic::sigmoid;
+pub use terms::{Axis, Term};
 
 /// 2: terms of several kinds (learned bins, pairs).
 pub const FORMAT_VERSION: u32 = 2;
@@ -292,7 +292,10 @@ impl Model {
                     || self.spec.nullable_sources().iter().any(|n| n == f)
             };
             if let Some(f) = t.inputs().into_iter().find(|f| !known(f)) {
-                return Err(format!("term `{}` reads `{f}`, which is no feature", t.name));
+                return Err(format!(
+                    "term `{}` reads `{f}`, which is no feature",
+                    t.name
+                ));
             }
         }
         finite("the intercept", self.intercept)?;

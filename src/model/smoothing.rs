@@ -62,8 +62,8 @@ pub fn choose(
         rescale(x, terms, &mut coef, scale, s);
         scale = s;
         let (x_tr, x_va) = x.view().split_at(NdAxis(0), n_train);
-        let p = params(format!("the smoothing fit at scale {s}"))
-            .warm_start(start.intercept, &coef);
+        let p =
+            params(format!("the smoothing fit at scale {s}")).warm_start(start.intercept, &coef);
         let f = logistic::fit(p, x_tr, y_tr, &names)?;
         let ll = validation_log_loss(&f, x_va, y_va);
         path.push((s, ll));

@@ -166,24 +166,8 @@ fn typed_columns(
 pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     check_table("--universe-table", o.universe_table)?;
     check_table("--signals-table", o.signals_table)?;
-    let d = o.dialect;
-    let cols = &m.config.columns.accounts;
-    let spec = &m.spec;
-    // columns the training accounts did not have are NULL (imputed), as in the native scorer
-    let c = |k: &str| {
-        if spec.account_columns.iter().any(|x| x == k)
-            || spec.extra.columns().iter().any(|x| x == k)
-        {
-            format!("u.{}", ident(d, cols.get(k).map_or(k, String::as_str)))
-        } else {
-            "CAST(NULL AS DOUBLE)".to_string()
-        }
-    };
-    let imp = |k: &str| num(spec.impute.get(k).copied().unwrap_or(0.0));
-    let year: f64 = o.as_of.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0.0);
-    let mut s = String::new();
-    let timing = signals::features(spec);
     let uses_signals = m.terms.iter().any(|t| t.axis == Axis::Timing);
+    let mut s = String::new();
     writeln!(
         s,
         "-- scorebook {} model {} as of {}",
@@ -192,69 +176,107 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     .ok();
     writeln!(s, "WITH").ok();
     if uses_signals {
-        let sc = |k: &str| {
-            format!(
-                "s.{}",
-                ident(d, m.config.columns.signals.get(k).map_or(k, String::as_str))
-            )
-        };
-        let has = |k: &str| spec.signal_columns.iter().any(|c| c == k);
-        let sig_norm = norm_text(d, &sc("signal"), false);
-        let age = days_to(d, &sc("date"), o.as_of);
-        // only what was known before the as-of day, as in the native scorer:
-        // without a recorded date, a past event when it happened (age > 0
-        // below) and a scheduled one in advance
-        let known = if has("recorded_date") {
-            format!(
-                "({} IS NULL OR {} > 0)",
-                sc("recorded_date"),
-                days_to(d, &sc("recorded_date"), o.as_of)
-            )
-        } else {
-            "TRUE".to_string()
-        };
-        let mut aggs = vec![];
-        for t in &spec.signal_types {
-            for w in &spec.windows {
-                aggs.push(format!("SUM(CASE WHEN sig = {} AND age > 0 AND age <= {w} THEN val ELSE 0 END) AS signal_{t}_{w}d", q(t)));
-            }
-        }
-        let cap = spec.recency_cap_days;
-        for t in &spec.signal_types {
-            aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age > 0 THEN age ELSE {cap} END), {cap}) AS days_since_{t}", q(t)));
-        }
-        for t in &spec.scheduled_types {
-            aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age <= 0 THEN -age ELSE {cap} END), {cap}) AS days_until_{t}", q(t)));
-        }
-        if !spec.signal_types.is_empty() {
-            let w = spec.windows.iter().max().copied().unwrap_or(90);
-            let list: Vec<String> = spec.signal_types.iter().map(|t| q(t)).collect();
-            aggs.push(format!(
-                "COUNT(DISTINCT CASE WHEN sig IN ({}) AND age > 0 AND age <= {w} THEN sig END) AS distinct_signal_types_{w}d",
-                list.join(", ")
-            ));
-        }
-        let (acc, date, sig) = (sc("account_id"), sc("date"), sc("signal"));
-        let val = if has("value") {
-            format!("COALESCE(CAST({} AS DOUBLE), 1.0)", sc("value"))
-        } else {
-            "1.0".to_string()
-        };
-        let scheduled = if spec.scheduled_types.is_empty() {
-            "''".to_string()
-        } else {
-            let v: Vec<String> = spec.scheduled_types.iter().map(|t| q(t)).collect();
-            v.join(", ")
-        };
-        writeln!(
-            s,
-            "sig AS (\n  SELECT account_id,\n    {}\n  FROM (SELECT {acc} AS account_id, {sig_norm} AS sig, {age} AS age, {val} AS val FROM {} s WHERE {known} AND {acc} IS NOT NULL AND {date} IS NOT NULL AND {sig} IS NOT NULL) e\n  WHERE age > 0 OR sig IN ({scheduled})\n  GROUP BY account_id\n),",
-            aggs.join(",\n    "),
-            o.signals_table,
-        )
-        .ok();
+        s += &signals_cte(m, o);
     }
-    // earlier won deals, from the model's history
+    let won = won_cte(m, o)?;
+    s += &won;
+    s += &account_features_cte(m, o, uses_signals, !won.is_empty());
+    s += &derived_features_cte(m, o);
+    s += &linear_predictor_cte(m, o.dialect)?;
+    s += &scores_select(m);
+    Ok(s)
+}
+
+/// A source column of the universe, or NULL when the training accounts
+/// did not have it (imputed, as in the native scorer).
+fn account_column(m: &Model, d: Dialect, k: &str) -> String {
+    let spec = &m.spec;
+    if spec.account_columns.iter().any(|x| x == k) || spec.extra.columns().iter().any(|x| x == k) {
+        let cols = &m.config.columns.accounts;
+        format!("u.{}", ident(d, cols.get(k).map_or(k, String::as_str)))
+    } else {
+        "CAST(NULL AS DOUBLE)".to_string()
+    }
+}
+
+/// A column's imputation value (the training median) as a literal.
+fn imputed(m: &Model, k: &str) -> String {
+    num(m.spec.impute.get(k).copied().unwrap_or(0.0))
+}
+
+/// CTE `sig`: the timing features per account, from the signals table.
+fn signals_cte(m: &Model, o: &SqlOptions) -> String {
+    let d = o.dialect;
+    let spec = &m.spec;
+    let mut s = String::new();
+    let sc = |k: &str| {
+        format!(
+            "s.{}",
+            ident(d, m.config.columns.signals.get(k).map_or(k, String::as_str))
+        )
+    };
+    let has = |k: &str| spec.signal_columns.iter().any(|c| c == k);
+    let sig_norm = norm_text(d, &sc("signal"), false);
+    let age = days_to(d, &sc("date"), o.as_of);
+    // only what was known before the as-of day, as in the native scorer:
+    // without a recorded date, a past event when it happened (age > 0
+    // below) and a scheduled one in advance
+    let known = if has("recorded_date") {
+        format!(
+            "({} IS NULL OR {} > 0)",
+            sc("recorded_date"),
+            days_to(d, &sc("recorded_date"), o.as_of)
+        )
+    } else {
+        "TRUE".to_string()
+    };
+    let mut aggs = vec![];
+    for t in &spec.signal_types {
+        for w in &spec.windows {
+            aggs.push(format!("SUM(CASE WHEN sig = {} AND age > 0 AND age <= {w} THEN val ELSE 0 END) AS signal_{t}_{w}d", q(t)));
+        }
+    }
+    let cap = spec.recency_cap_days;
+    for t in &spec.signal_types {
+        aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age > 0 THEN age ELSE {cap} END), {cap}) AS days_since_{t}", q(t)));
+    }
+    for t in &spec.scheduled_types {
+        aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age <= 0 THEN -age ELSE {cap} END), {cap}) AS days_until_{t}", q(t)));
+    }
+    if !spec.signal_types.is_empty() {
+        let w = spec.windows.iter().max().copied().unwrap_or(90);
+        let list: Vec<String> = spec.signal_types.iter().map(|t| q(t)).collect();
+        aggs.push(format!(
+            "COUNT(DISTINCT CASE WHEN sig IN ({}) AND age > 0 AND age <= {w} THEN sig END) AS distinct_signal_types_{w}d",
+            list.join(", ")
+        ));
+    }
+    let (acc, date, sig) = (sc("account_id"), sc("date"), sc("signal"));
+    let val = if has("value") {
+        format!("COALESCE(CAST({} AS DOUBLE), 1.0)", sc("value"))
+    } else {
+        "1.0".to_string()
+    };
+    let scheduled = if spec.scheduled_types.is_empty() {
+        "''".to_string()
+    } else {
+        let v: Vec<String> = spec.scheduled_types.iter().map(|t| q(t)).collect();
+        v.join(", ")
+    };
+    writeln!(
+        s,
+        "sig AS (\n  SELECT account_id,\n    {}\n  FROM (SELECT {acc} AS account_id, {sig_norm} AS sig, {age} AS age, {val} AS val FROM {} s WHERE {known} AND {acc} IS NOT NULL AND {date} IS NOT NULL AND {sig} IS NOT NULL) e\n  WHERE age > 0 OR sig IN ({scheduled})\n  GROUP BY account_id\n),",
+        aggs.join(",\n    "),
+        o.signals_table,
+    )
+    .ok();
+    s
+}
+
+/// CTE `won`: earlier won deals per account as of the as-of day, from the
+/// model's history ("" when none).
+fn won_cte(m: &Model, o: &SqlOptions) -> Result<String> {
+    let mut s = String::new();
     let as_of_days = crate::input::read::parse_date(o.as_of).ok_or_else(|| {
         Error::config("--as-of", format!("{:?} is not a YYYY-MM-DD date", o.as_of))
     })?;
@@ -269,7 +291,18 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     if !won.is_empty() {
         writeln!(s, "won (account_id, n) AS (VALUES {}),", won.join(", ")).ok();
     }
-    // account features
+    Ok(s)
+}
+
+/// CTE `f0`: the account features, timing and earlier wins joined.
+fn account_features_cte(m: &Model, o: &SqlOptions, uses_signals: bool, has_won: bool) -> String {
+    let d = o.dialect;
+    let spec = &m.spec;
+    let mut s = String::new();
+    let cols = &m.config.columns.accounts;
+    let c = |k: &str| account_column(m, d, k);
+    let imp = |k: &str| imputed(m, k);
+    let timing = signals::features(spec);
     let mut ind = if spec.account_columns.iter().any(|x| x == "industry") {
         format!("COALESCE({}, 'Unknown')", c("industry"))
     } else {
@@ -331,11 +364,6 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         c("hires_12m"),
         imp("hires_12m")
     );
-    let bench_cases: Vec<String> = spec
-        .rpe_median
-        .iter()
-        .map(|(k, v)| format!("WHEN {} THEN {}", q(k), num(*v)))
-        .collect();
     let uid = format!(
         "u.{}",
         ident(
@@ -401,7 +429,7 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
             q(&format!(";{t};"))
         ));
     }
-    f.push(if won.is_empty() {
+    f.push(if !has_won {
         "0 AS prior_won_deals".into()
     } else {
         "COALESCE(won.n, 0) AS prior_won_deals".into()
@@ -418,7 +446,7 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     if uses_signals {
         from += &format!(" LEFT JOIN sig ON sig.account_id = {uid}");
     }
-    if !won.is_empty() {
+    if has_won {
         from += &format!(" LEFT JOIN won ON won.account_id = {uid}");
     }
     writeln!(
@@ -427,7 +455,19 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         f.join(",\n    ")
     )
     .ok();
-    // derived
+    s
+}
+
+/// CTE `f`: the features derived from `f0` (logs, ratios, bands).
+fn derived_features_cte(m: &Model, o: &SqlOptions) -> String {
+    let spec = &m.spec;
+    let mut s = String::new();
+    let year: f64 = o.as_of.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0.0);
+    let bench_cases: Vec<String> = spec
+        .rpe_median
+        .iter()
+        .map(|(k, v)| format!("WHEN {} THEN {}", q(k), num(*v)))
+        .collect();
     let bands = |col: &str| {
         let band_of = |cuts: &[f64]| {
             format!(
@@ -470,7 +510,14 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         bands("industry")
     )
     .ok();
-    // linear predictor
+    s
+}
+
+/// CTE `lp`: the linear predictor (every term, through its kind's SQL),
+/// the rule points and the disqualification.
+fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
+    let spec = &m.spec;
+    let mut s = String::new();
     let mut terms = vec![num(m.intercept)];
     let is_flag = |f: &str| spec.is_flag(f);
     let sql = Sql {
@@ -528,6 +575,12 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         pts.join(" + ")
     )
     .ok();
+    Ok(s)
+}
+
+/// CTE `p` and the final SELECT: probabilities, score and tier.
+fn scores_select(m: &Model) -> String {
+    let mut s = String::new();
     let h = &m.hybrid;
     let z = format!(
         "({} + {} * eta + {} * rule_points)",
@@ -568,5 +621,5 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
         num(m.tier_cutoffs[0]), num(m.tier_cutoffs[1])
     )
     .ok();
-    Ok(s)
+    s
 }

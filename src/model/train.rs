@@ -16,15 +16,15 @@ use crate::features::{self, FeatureSpec, FeatureTable, TrainingTable};
 use crate::input::{read::format_days, Dataset};
 use crate::model::calibrate::{isotonic, Calibration, MIN_ISOTONIC_ROWS};
 use crate::model::design::{design_terms, matrix};
-use crate::model::Term;
-use crate::model::{interactions, shapes, smoothing};
 use crate::model::logistic::{self, sigmoid, FittedLogistic, LogisticParams};
 use crate::model::metrics::{self, Metrics};
 use crate::model::planning::{self, Planning};
+use crate::model::Term;
 use crate::model::{
     fnv64, quantiles, rules, FileInfo, Hybrid, Model, Period, Prediction, TrainingInfo,
     FORMAT_VERSION,
 };
+use crate::model::{interactions, shapes, smoothing};
 
 /// What training measured, for `metrics.json` and the report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -427,6 +427,15 @@ fn tier_cutoff(probs: &[f64], share: f64) -> f64 {
     }
 }
 
+/// Train deals the penalty, smoothing and pair searches fit on at most.
+const SEARCH_ROWS: usize = 200_000;
+
+/// At most `most` of `rows`, every k-th.
+fn thin(rows: &[usize], most: usize) -> Vec<usize> {
+    let step = rows.len().div_ceil(most).max(1);
+    rows.iter().step_by(step).copied().collect()
+}
+
 /// Distinct created days a time split needs.
 const MIN_SPLIT_DAYS: usize = 10;
 
@@ -524,39 +533,7 @@ pub fn train_on(
     let spec = FeatureSpec::learn(ds, cfg);
     let mut tt = features::training_table(ds, &spec)?;
     let n = tt.label.len();
-    let split = match cfg.split.method {
-        crate::config::SplitMethod::Time => {
-            let mut days = tt.created.clone();
-            days.dedup();
-            if days.len() < MIN_SPLIT_DAYS {
-                return Err(Error::data(
-                    "opportunities",
-                    format!(
-                        "the {n} closed deals were created on only {} distinct day(s): they cannot be split in time (oldest to train, newest to test); add `[split]` with `method = \"random\"` (and a `seed`) to the config for a seeded random split, which the report will state",
-                        days.len()
-                    ),
-                ));
-            }
-            "time".to_string()
-        }
-        crate::config::SplitMethod::Random => {
-            use rand::seq::SliceRandom;
-            use rand::SeedableRng;
-            let mut order: Vec<usize> = (0..n).collect();
-            order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(cfg.split.seed));
-            tt = tt.take(&order);
-            format!("random (seed {})", cfg.split.seed)
-        }
-    };
-    let (tr, va, te) = split_rows(n, cfg);
-    let periods = vec![
-        period("train", &tr, &tt),
-        period("validation", &va, &tt),
-        period("test", &te, &tt),
-    ];
-    for p in &periods {
-        check_classes(p)?;
-    }
+    let (split, [tr, va, te], periods) = split_deals(&mut tt, cfg)?;
     if let Some(bad) = cfg
         .features
         .axes
@@ -569,52 +546,32 @@ pub fn train_on(
         ));
     }
     let fit_rows: Vec<usize> = tr.iter().chain(&va).copied().collect();
-    let terms = design_terms(&tt.features, &fit_rows, &spec, &cfg.features.axes, &tt.label, &cfg.model)?;
+    let terms = design_terms(
+        &tt.features,
+        &fit_rows,
+        &spec,
+        &cfg.features.axes,
+        &tt.label,
+        &cfg.model,
+    )?;
     if terms.is_empty() {
         return Err(Error::data(
             "accounts",
             "no feature varies across the training deals; nothing to learn from",
         ));
     }
-    // every predicate is parsed and checked once, and reads the same in
-    // Polars and in the exported SQL
-    let rule_set = rules::RuleSet::of(&cfg.rules, &cfg.disqualifiers, &spec)?;
-    let frame = rule_set.frame(&tt.features, &spec)?;
-    let rr = rule_set.evaluate(&frame)?;
-    drop(frame);
-    let n_deals = rr.points.len();
-    if !cfg.disqualifiers.is_empty() && rr.disqualified.iter().all(Option::is_some) {
-        let list: Vec<String> = cfg
-            .disqualifiers
-            .iter()
-            .map(|d| format!("{:?} (`{}`)", d.name, d.when))
-            .collect();
-        return Err(Error::config(
-            "disqualifiers",
-            format!("the disqualifiers {} match every one of the {n_deals} closed deals: every account would be Disqualified; fix the predicates", list.join(", ")),
-        ));
-    }
-    let mut rule_notes = vec![];
-    for r in &cfg.rules {
-        let hit = rr
-            .matched
-            .iter()
-            .filter(|m| m.iter().any(|(n, _)| n == &r.name))
-            .count();
-        if hit == 0 || hit == n_deals {
-            rule_notes.push(format!(
-                "rule {:?} (`{}`) matches {} of the {n_deals} closed deals, so it cannot tell them apart",
-                r.name,
-                r.when,
-                if hit == 0 { "none" } else { "every one" }
-            ));
-        }
-    }
+    let (rr, rule_notes) = training_rules(cfg, &spec, &tt)?;
     let y = &tt.label;
+    // the penalty, smoothing and pairs are chosen on at most SEARCH_ROWS
+    // train and SEARCH_ROWS / 2 validation deals (every k-th: all periods'
+    // days); the shipped model is fitted on every deal
+    let (s_tr, s_va) = (thin(&tr, SEARCH_ROWS), thin(&va, SEARCH_ROWS / 2));
+    let thinned = s_tr.len() < tr.len() || s_va.len() < va.len();
+    let search_rows: Vec<usize> = s_tr.iter().chain(&s_va).copied().collect();
     // train and validation are adjacent: one matrix, two views
-    let x_fit = matrix(&tt.features, &terms, &fit_rows)?;
-    let (x_tr, x_va) = x_fit.view().split_at(ndarray::Axis(0), tr.len());
-    let (y_tr, y_va, y_te) = (pick(y, &tr), pick(y, &va), pick(y, &te));
+    let x_search = matrix(&tt.features, &terms, &search_rows)?;
+    let (x_tr, x_va) = x_search.view().split_at(ndarray::Axis(0), s_tr.len());
+    let (y_tr, y_va, y_te) = (pick(y, &s_tr), pick(y, &s_va), pick(y, &te));
     let names: Vec<String> = terms.iter().map(|t| t.name.clone()).collect();
     let params = |c: f64, what: String| {
         LogisticParams::new(c)
@@ -625,47 +582,21 @@ pub fn train_on(
     let mut fit_warnings = vec![];
 
     // choose C on the validation period
-    let clock = std::time::Instant::now();
-    let mut path = vec![];
-    // (C, validation log loss, validation linear predictor), and that fit
-    let mut best: Option<(f64, f64, Vec<f64>, FittedLogistic)> = None;
-    let mut previous: Option<FittedLogistic> = None;
-    for &c in &cfg.model.c_grid {
-        let mut p = params(c, format!("the penalty search fit at C = {c}"));
-        if let Some(f) = &previous {
-            p = p.warm_start(f.intercept, f.coefficients.as_slice().unwrap_or_default());
-        }
-        let f = logistic::fit(p, x_tr, &y_tr, &names)?;
-        fit_warnings.extend(f.warning.clone());
-        let eta = f.linear_predictor(&x_va).to_vec();
-        let p: Vec<f64> = eta.iter().map(|e| sigmoid(*e)).collect();
-        let ll = metrics::log_loss(&p, &y_va);
-        tracing::info!(
-            c,
-            validation_log_loss = ll,
-            iterations = f.iterations,
-            "penalty"
-        );
-        path.push((c, ll));
-        if best.as_ref().is_none_or(|(_, l, _, _)| ll < *l) {
-            best = Some((c, ll, eta, f.clone()));
-        }
-        previous = Some(f);
-    }
-    let (c, best_ll, _, best_fit) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
-    tracing::info!(
-        seconds = clock.elapsed().as_secs_f64(),
-        rows = y_tr.len(),
-        fits = path.len(),
-        "penalty search"
-    );
+    let ((c, best_ll, best_fit), path) = choose_penalty(
+        (x_tr, x_va),
+        (&y_tr, &y_va),
+        &names,
+        &cfg.model.c_grid,
+        &params,
+        &mut fit_warnings,
+    )?;
 
     // how smooth the learned shapes are, then a few pairs on the main
     // effects, each kept only if validation says so
     let clock = std::time::Instant::now();
-    let (mut terms, mut x_fit, mut best_fit) = (terms, x_fit, best_fit);
+    let (mut terms, mut x_search, mut best_fit) = (terms, x_search, best_fit);
     let smoothing = smoothing::choose(
-        &mut x_fit,
+        &mut x_search,
         &mut terms,
         &mut best_fit,
         (&y_tr, &y_va),
@@ -679,7 +610,7 @@ pub fn train_on(
     let best_ll = smoothing.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
     let mut fitted = interactions::Fitted {
         terms,
-        x: x_fit,
+        x: x_search,
         fit: best_fit,
         validation_log_loss: best_ll,
         scale,
@@ -687,17 +618,25 @@ pub fn train_on(
     let pair_notes = interactions::add_pairs(
         &mut fitted,
         &tt.features,
-        &fit_rows,
+        &search_rows,
         (&y_tr, &y_va),
         cfg.model.pairs,
         &|what| params(c, what),
     )?;
     let interactions::Fitted {
         mut terms,
-        x: x_fit,
+        x: x_search,
         fit: best_fit,
         ..
     } = fitted;
+    // every fitted deal, and the hybrid on every validation deal
+    let x_fit = if thinned {
+        drop(x_search);
+        matrix(&tt.features, &terms, &fit_rows)?
+    } else {
+        x_search
+    };
+    let y_va = pick(y, &va);
     tracing::info!(seconds = clock.elapsed().as_secs_f64(), "pairs");
     let names: Vec<String> = terms.iter().map(|t| t.name.clone()).collect();
     let eta_va = best_fit
@@ -920,6 +859,149 @@ pub fn train_on(
         .check()
         .map_err(|e| Error::Fit(format!("the fitted model is not usable: {e}")))?;
     Ok((model, eval))
+}
+
+/// The time-ordered (or seeded random) split of the training table into
+/// train, validation and test rows, each period checked to hold both
+/// classes: (how it was split, the three row sets, their periods).
+#[allow(clippy::type_complexity)]
+fn split_deals(
+    tt: &mut TrainingTable,
+    cfg: &Config,
+) -> Result<(String, [Vec<usize>; 3], Vec<Period>)> {
+    let n = tt.label.len();
+    let split = match cfg.split.method {
+        crate::config::SplitMethod::Time => {
+            let mut days = tt.created.clone();
+            days.dedup();
+            if days.len() < MIN_SPLIT_DAYS {
+                return Err(Error::data(
+                    "opportunities",
+                    format!(
+                        "the {n} closed deals were created on only {} distinct day(s): they cannot be split in time (oldest to train, newest to test); add `[split]` with `method = \"random\"` (and a `seed`) to the config for a seeded random split, which the report will state",
+                        days.len()
+                    ),
+                ));
+            }
+            "time".to_string()
+        }
+        crate::config::SplitMethod::Random => {
+            use rand::seq::SliceRandom;
+            use rand::SeedableRng;
+            let mut order: Vec<usize> = (0..n).collect();
+            order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(cfg.split.seed));
+            *tt = tt.take(&order);
+            format!("random (seed {})", cfg.split.seed)
+        }
+    };
+    let (tr, va, te) = split_rows(n, cfg);
+    let periods = vec![
+        period("train", &tr, tt),
+        period("validation", &va, tt),
+        period("test", &te, tt),
+    ];
+    for p in &periods {
+        check_classes(p)?;
+    }
+    Ok((split, [tr, va, te], periods))
+}
+
+/// The rules and disqualifiers on the training deals, parsed and checked
+/// once (they read the same in Polars and in the exported SQL): their
+/// result, and notes on rules that cannot tell deals apart. Disqualifiers
+/// that match every deal are an error.
+fn training_rules(
+    cfg: &Config,
+    spec: &FeatureSpec,
+    tt: &TrainingTable,
+) -> Result<(rules::RuleResult, Vec<String>)> {
+    // every predicate is parsed and checked once, and reads the same in
+    // Polars and in the exported SQL
+    let rule_set = rules::RuleSet::of(&cfg.rules, &cfg.disqualifiers, spec)?;
+    let frame = rule_set.frame(&tt.features, spec)?;
+    let rr = rule_set.evaluate(&frame)?;
+    drop(frame);
+    let n_deals = rr.points.len();
+    if !cfg.disqualifiers.is_empty() && rr.disqualified.iter().all(Option::is_some) {
+        let list: Vec<String> = cfg
+            .disqualifiers
+            .iter()
+            .map(|d| format!("{:?} (`{}`)", d.name, d.when))
+            .collect();
+        return Err(Error::config(
+            "disqualifiers",
+            format!("the disqualifiers {} match every one of the {n_deals} closed deals: every account would be Disqualified; fix the predicates", list.join(", ")),
+        ));
+    }
+    let mut rule_notes = vec![];
+    for r in &cfg.rules {
+        let hit = rr
+            .matched
+            .iter()
+            .filter(|m| m.iter().any(|(n, _)| n == &r.name))
+            .count();
+        if hit == 0 || hit == n_deals {
+            rule_notes.push(format!(
+                "rule {:?} (`{}`) matches {} of the {n_deals} closed deals, so it cannot tell them apart",
+                r.name,
+                r.when,
+                if hit == 0 { "none" } else { "every one" }
+            ));
+        }
+    }
+    Ok((rr, rule_notes))
+}
+
+/// The penalty search: a fit on the train rows per C of the grid (each
+/// warm-started from the last), scored by validation log loss. Returns
+/// the best (C, validation log loss, fit) and the path; warnings of usable
+/// fits go to `fit_warnings`.
+#[allow(clippy::type_complexity)]
+fn choose_penalty(
+    (x_tr, x_va): (ndarray::ArrayView2<f64>, ndarray::ArrayView2<f64>),
+    (y_tr, y_va): (&[u8], &[u8]),
+    names: &[String],
+    grid: &[f64],
+    params: &dyn Fn(f64, String) -> LogisticParams,
+    fit_warnings: &mut Vec<String>,
+) -> Result<((f64, f64, FittedLogistic), Vec<(f64, f64)>)> {
+    let clock = std::time::Instant::now();
+    let mut path = vec![];
+    // (C, validation log loss, validation linear predictor), and that fit
+    let mut best: Option<(f64, f64, Vec<f64>, FittedLogistic)> = None;
+    let mut previous: Option<FittedLogistic> = None;
+    for &c in grid {
+        let mut p = params(c, format!("the penalty search fit at C = {c}"));
+        if let Some(f) = &previous {
+            p = p.warm_start(f.intercept, f.coefficients.as_slice().unwrap_or_default());
+        }
+        let f = logistic::fit(p, x_tr, y_tr, names)?;
+        fit_warnings.extend(f.warning.clone());
+        let eta = f.linear_predictor(&x_va).to_vec();
+        let p: Vec<f64> = eta.iter().map(|e| sigmoid(*e)).collect();
+        let ll = metrics::log_loss(&p, y_va);
+        tracing::info!(
+            c,
+            validation_log_loss = ll,
+            iterations = f.iterations,
+            "penalty"
+        );
+        path.push((c, ll));
+        if best.as_ref().is_none_or(|(_, l, _, _)| ll < *l) {
+            best = Some((c, ll, eta, f.clone()));
+        }
+        previous = Some(f);
+    }
+    let (c, best_ll, _, best_fit) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
+    let best = (c, best_ll, best_fit);
+    tracing::info!(
+        seconds = clock.elapsed().as_secs_f64(),
+        rows = y_tr.len(),
+        fits = path.len(),
+        "penalty search"
+    );
+
+    Ok((best, path))
 }
 
 fn file_infos(ds: &Dataset) -> Result<Vec<FileInfo>> {

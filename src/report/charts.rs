@@ -70,17 +70,30 @@ pub fn xy(title: &str, series: &[Series], x: &Scale, y: &Scale, reference: Optio
     let py = |v: f64| top + plot_h * (1.0 - ((v - y.min) / (y.max - y.min)).clamp(0.0, 1.0));
     let mut s = format!("<figure><figcaption>{}</figcaption><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\">", esc(title));
     write!(s, "<rect class=\"plot\" x=\"{left}\" y=\"{top}\" width=\"{plot_w}\" height=\"{plot_h}\" fill=\"none\" stroke=\"#999\"/>").ok();
-    let xt = x.ticks.clone().unwrap_or_else(|| nice_ticks(x.min, x.max, 6));
+    let xt = x
+        .ticks
+        .clone()
+        .unwrap_or_else(|| nice_ticks(x.min, x.max, 6));
     for v in xt.iter().filter(|v| **v >= x.min && **v <= x.max) {
         let p = px(*v);
         write!(s, "<line x1=\"{p:.1}\" y1=\"{}\" x2=\"{p:.1}\" y2=\"{}\" stroke=\"#999\"/><text class=\"tick-x\" x=\"{p:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>", top + plot_h, top + plot_h + 4.0, top + plot_h + 15.0, esc(&(x.label)(*v))).ok();
     }
-    let yt = y.ticks.clone().unwrap_or_else(|| nice_ticks(y.min, y.max, 5));
+    let yt = y
+        .ticks
+        .clone()
+        .unwrap_or_else(|| nice_ticks(y.min, y.max, 5));
     for v in yt.iter().filter(|v| **v >= y.min && **v <= y.max) {
         let p = py(*v);
         write!(s, "<line x1=\"{}\" y1=\"{p:.1}\" x2=\"{left}\" y2=\"{p:.1}\" stroke=\"#999\"/><line x1=\"{left}\" y1=\"{p:.1}\" x2=\"{}\" y2=\"{p:.1}\" stroke=\"#eee\"/><text class=\"tick-y\" x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text>", left - 4.0, left + plot_w, left - 6.0, p + 3.5, esc(&(y.label)(*v))).ok();
     }
-    write!(s, "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>", left + plot_w / 2.0, top + plot_h + 30.0, esc(x.title)).ok();
+    write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+        left + plot_w / 2.0,
+        top + plot_h + 30.0,
+        esc(x.title)
+    )
+    .ok();
     let mid = top + plot_h / 2.0;
     write!(s, "<text x=\"12\" y=\"{mid:.1}\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 12 {mid:.1})\">{}</text>", esc(y.title)).ok();
     if reference.is_some() {
@@ -89,11 +102,22 @@ pub fn xy(title: &str, series: &[Series], x: &Scale, y: &Scale, reference: Optio
     for (k, se) in series.iter().enumerate() {
         let (color, dash, marker) = STYLES[k % STYLES.len()];
         if !se.dots && se.points.len() > 1 {
-            let pts: Vec<String> = se.points.iter().map(|(a, b)| format!("{:.1},{:.1}", px(*a), py(*b))).collect();
+            let pts: Vec<String> = se
+                .points
+                .iter()
+                .map(|(a, b)| format!("{:.1},{:.1}", px(*a), py(*b)))
+                .collect();
             write!(s, "<polyline class=\"series\" points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/>", pts.join(" ")).ok();
         }
         for (a, b) in &se.points {
-            s += &mark(marker, px(*a), py(*b), color, &format!("{}: {} at {}", se.name, tick(*b), tick(*a)), "series");
+            s += &mark(
+                marker,
+                px(*a),
+                py(*b),
+                color,
+                &format!("{}: {} at {}", se.name, tick(*b), tick(*a)),
+                "series",
+            );
         }
     }
     // the legend, below the axis title
@@ -116,7 +140,14 @@ pub fn xy(title: &str, series: &[Series], x: &Scale, y: &Scale, reference: Optio
         if !marker.is_empty() {
             s += &mark(marker, cx + 12.0, cy, color, name, "key");
         }
-        write!(s, "<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>", cx + 30.0, cy + 4.0, esc(name)).ok();
+        write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>",
+            cx + 30.0,
+            cy + 4.0,
+            esc(name)
+        )
+        .ok();
     }
     s + "</g></svg></figure>"
 }
@@ -149,7 +180,14 @@ pub fn bars(rows: &[(String, f64)], title: &str, value: &str) -> String {
         let p = px(v);
         write!(s, "<line x1=\"{p:.1}\" y1=\"0\" x2=\"{p:.1}\" y2=\"{}\" stroke=\"{}\"/><text class=\"tick-x\" x=\"{p:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>", plot_h + 4.0, if v == 0.0 { "#999" } else { "#eee" }, plot_h + 15.0, esc(&tick(v))).ok();
     }
-    write!(s, "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>", label_w + plot_w / 2.0, plot_h + 32.0, esc(value)).ok();
+    write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+        label_w + plot_w / 2.0,
+        plot_h + 32.0,
+        esc(value)
+    )
+    .ok();
     for (i, (name, v)) in rows.iter().enumerate() {
         let y = 4.0 + 18.0 * i as f64;
         let (x0, x1) = (px(0.0_f64.max(lo)), px(*v));
@@ -163,7 +201,10 @@ pub fn bars(rows: &[(String, f64)], title: &str, value: &str) -> String {
 
 /// A pair's table of odds multipliers as a heat table (HTML).
 pub fn heat_table(title: &str, rows: &[String], columns: &[String], cells: &[Vec<f64>]) -> String {
-    let mut s = format!("<table class=\"heat\"><caption>{}</caption><tr><th></th>", esc(title));
+    let mut s = format!(
+        "<table class=\"heat\"><caption>{}</caption><tr><th></th>",
+        esc(title)
+    );
     for c in columns {
         write!(s, "<th>{}</th>", esc(c)).ok();
     }
@@ -171,7 +212,11 @@ pub fn heat_table(title: &str, rows: &[String], columns: &[String], cells: &[Vec
     for (r, name) in rows.iter().enumerate() {
         write!(s, "<tr><th>{}</th>", esc(name)).ok();
         for c in 0..columns.len() {
-            let v = cells.get(r).and_then(|row| row.get(c)).copied().unwrap_or(0.0);
+            let v = cells
+                .get(r)
+                .and_then(|row| row.get(c))
+                .copied()
+                .unwrap_or(0.0);
             let a = (v.abs() / 1.5).min(1.0) * 0.6;
             let bg = if v >= 0.0 {
                 format!("rgba(46,125,50,{a:.2})")
@@ -189,7 +234,13 @@ pub fn heat_table(title: &str, rows: &[String], columns: &[String], cells: &[Vec
 mod tests {
     #[test]
     fn round_ticks() {
-        assert_eq!(super::nice_ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
-        assert_eq!(super::nice_ticks(1.0, 10.0, 5), vec![2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(
+            super::nice_ticks(0.0, 1.0, 5),
+            vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        );
+        assert_eq!(
+            super::nice_ticks(1.0, 10.0, 5),
+            vec![2.0, 4.0, 6.0, 8.0, 10.0]
+        );
     }
 }

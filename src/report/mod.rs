@@ -96,7 +96,12 @@ pub(crate) fn folded_table(header: &str, rows: &[String], what: &str) -> String 
     let mut s = format!("<table>{header}");
     for (k, r) in rows.iter().enumerate() {
         if k == FOLD_AFTER {
-            write!(s, "</table><details><summary>The other {} {what}</summary><table>{header}", rows.len() - FOLD_AFTER).ok();
+            write!(
+                s,
+                "</table><details><summary>The other {} {what}</summary><table>{header}",
+                rows.len() - FOLD_AFTER
+            )
+            .ok();
         }
         s += r;
     }
@@ -133,7 +138,11 @@ pub(crate) fn lift_chart(title: &str, scorers: &[(&str, &[f64])]) -> String {
         .iter()
         .map(|(name, v)| Series {
             name,
-            points: v.iter().enumerate().map(|(i, l)| ((i + 1) as f64, *l)).collect(),
+            points: v
+                .iter()
+                .enumerate()
+                .map(|(i, l)| ((i + 1) as f64, *l))
+                .collect(),
             dots: false,
         })
         .collect();
@@ -142,7 +151,12 @@ pub(crate) fn lift_chart(title: &str, scorers: &[(&str, &[f64])]) -> String {
         .flat_map(|(_, v)| v.iter())
         .fold(1.0_f64, |a, b| a.max(*b))
         * 1.1;
-    let n = scorers.iter().map(|(_, v)| v.len()).max().unwrap_or(10).max(2);
+    let n = scorers
+        .iter()
+        .map(|(_, v)| v.len())
+        .max()
+        .unwrap_or(10)
+        .max(2);
     xy(
         title,
         &series,
@@ -420,7 +434,11 @@ fn tiers_section(m: &Model, e: &Evaluation) -> String {
         .iter()
         .filter_map(|g| g.test_win_rate().map(|r| (g.name.clone(), r)))
         .collect();
-    s + &bars(&rates, "Held-out win rate by tier", "win rate of the held-out deals")
+    s + &bars(
+        &rates,
+        "Held-out win rate by tier",
+        "win rate of the held-out deals",
+    )
 }
 
 fn quadrant_section(m: &Model, e: &Evaluation) -> String {

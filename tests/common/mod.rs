@@ -283,7 +283,10 @@ pub fn measure_charts(chromium: &Path, html: &Path) -> Vec<Chart> {
     let probe = html.with_extension("probe.html");
     let page = std::fs::read_to_string(html).unwrap();
     std::fs::write(&probe, page.replace("</body>", MEASURE)).unwrap();
-    let dom = headless(chromium, &["--dump-dom", &format!("file://{}", probe.display())]);
+    let dom = headless(
+        chromium,
+        &["--dump-dom", &format!("file://{}", probe.display())],
+    );
     let _ = std::fs::remove_file(&probe);
     let measured = dom
         .split("<pre id=\"measured\">")
@@ -314,8 +317,22 @@ pub fn measure_charts(chromium: &Path, html: &Path) -> Vec<Chart> {
 pub fn check_axes_and_legends(charts: &[Chart]) {
     assert!(!charts.is_empty(), "no charts");
     for c in charts {
-        assert!(c.ticks_x >= 2, "{}: {} tick labels on the x axis", c.caption, c.ticks_x);
-        assert!(c.ticks_y >= 2, "{}: {} tick labels on the y axis", c.caption, c.ticks_y);
-        assert_eq!(c.legend_overlaps, 0, "{}: the legend overlaps {} series marks", c.caption, c.legend_overlaps);
+        assert!(
+            c.ticks_x >= 2,
+            "{}: {} tick labels on the x axis",
+            c.caption,
+            c.ticks_x
+        );
+        assert!(
+            c.ticks_y >= 2,
+            "{}: {} tick labels on the y axis",
+            c.caption,
+            c.ticks_y
+        );
+        assert_eq!(
+            c.legend_overlaps, 0,
+            "{}: the legend overlaps {} series marks",
+            c.caption, c.legend_overlaps
+        );
     }
 }

@@ -15,7 +15,9 @@ pub struct Exact {
 impl TermKind for Exact {
     fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
         let v = inputs.numbers(source)?;
-        Ok(v.iter().map(|x| f64::from(u8::from(*x == self.value))).collect())
+        Ok(v.iter()
+            .map(|x| f64::from(u8::from(*x == self.value)))
+            .collect())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {

@@ -12,7 +12,9 @@ pub struct Missing {}
 
 impl TermKind for Missing {
     fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
-        Ok(inputs.numbers(&FeatureSpec::null_mask(source))?.into_owned())
+        Ok(inputs
+            .numbers(&FeatureSpec::null_mask(source))?
+            .into_owned())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {

@@ -43,15 +43,14 @@ impl Side {
         Ok(match self {
             Side::Range { from, to } => {
                 let v = inputs.numbers(name)?;
-                let (lo, hi) = (from.unwrap_or(f64::NEG_INFINITY), to.unwrap_or(f64::INFINITY));
+                let (lo, hi) = (
+                    from.unwrap_or(f64::NEG_INFINITY),
+                    to.unwrap_or(f64::INFINITY),
+                );
                 v.iter().map(|x| *x >= lo && *x < hi).collect()
             }
             Side::Levels(l) => inputs.in_levels(name, l)?,
-            Side::OtherLevels(l) => inputs
-                .in_levels(name, l)?
-                .into_iter()
-                .map(|b| !b)
-                .collect(),
+            Side::OtherLevels(l) => inputs.in_levels(name, l)?.into_iter().map(|b| !b).collect(),
         })
     }
 
@@ -104,8 +103,7 @@ impl TermKind for Pair {
     fn values(&self, _: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
         let a = self.a.rows(&self.first, inputs)?;
         let b = self.b.rows(&self.second, inputs)?;
-        Ok(a
-            .iter()
+        Ok(a.iter()
             .zip(&b)
             .map(|(x, y)| f64::from(u8::from(*x && *y)))
             .collect())
@@ -256,10 +254,14 @@ pub fn detect(sides: &[Sides], rows: &[usize], p: &[f64], y: &[u8]) -> Vec<Candi
                     .sum()
             };
             let rows_of = |k: usize| -> (f64, f64) {
-                (0..nb).fold((0.0, 0.0), |s, m| (s.0 + r[k * nb + m], s.1 + w[k * nb + m]))
+                (0..nb).fold((0.0, 0.0), |s, m| {
+                    (s.0 + r[k * nb + m], s.1 + w[k * nb + m])
+                })
             };
             let cols_of = |m: usize| -> (f64, f64) {
-                (0..na).fold((0.0, 0.0), |s, k| (s.0 + r[k * nb + m], s.1 + w[k * nb + m]))
+                (0..na).fold((0.0, 0.0), |s, k| {
+                    (s.0 + r[k * nb + m], s.1 + w[k * nb + m])
+                })
             };
             let (ra, wa): (Vec<f64>, Vec<f64>) = (0..na).map(rows_of).unzip();
             let (rb, wb): (Vec<f64>, Vec<f64>) = (0..nb).map(cols_of).unzip();

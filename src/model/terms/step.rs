@@ -18,7 +18,9 @@ pub struct Step {
 impl TermKind for Step {
     fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
         let v = inputs.numbers(source)?;
-        Ok(v.iter().map(|x| f64::from(u8::from(*x >= self.at))).collect())
+        Ok(v.iter()
+            .map(|x| f64::from(u8::from(*x >= self.at)))
+            .collect())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {
@@ -134,7 +136,10 @@ mod tests {
     fn cuts_where_the_win_rate_changes() {
         // won from 64 and below 19.2 (pre-bin edges: 16 rows each): two cuts, there
         let x: Vec<f64> = (0..1000).map(|i| f64::from(i) / 10.0).collect();
-        let y: Vec<u8> = x.iter().map(|v| u8::from(*v >= 64.0 || *v < 19.2)).collect();
+        let y: Vec<u8> = x
+            .iter()
+            .map(|v| u8::from(*v >= 64.0 || *v < 19.2))
+            .collect();
         assert_eq!(super::cuts(&x, &y, 8, 30), vec![19.2, 64.0]);
         // no relation: no cut
         let y: Vec<u8> = (0..1000).map(|i| u8::from(i % 2 == 0)).collect();
