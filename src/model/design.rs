@@ -7,6 +7,7 @@ use ndarray::Array2;
 use crate::config::ModelConfig;
 use crate::error::Result;
 use crate::features::{FeatureSpec, FeatureTable, Shape, Values};
+use crate::model::logistic::Real;
 use crate::model::terms::Axis;
 use crate::model::terms::{exact, hinge, number, step, Inputs, Kind, Term};
 
@@ -226,14 +227,19 @@ fn winsor_bounds(x: &[f64]) -> Option<[f64; 2]> {
     (lo < hi).then_some([lo, hi])
 }
 
-/// The standardized design matrix of `rows`.
-pub fn matrix(table: &FeatureTable, terms: &[Term], rows: &[usize]) -> Result<Array2<f64>> {
-    let mut x = Array2::<f64>::zeros((rows.len(), terms.len()));
+/// The standardized design matrix of `rows` (f32 for the large final
+/// fit: half the memory).
+pub fn matrix<A: Real + Default>(
+    table: &FeatureTable,
+    terms: &[Term],
+    rows: &[usize],
+) -> Result<Array2<A>> {
+    let mut x = Array2::<A>::default((rows.len(), terms.len()));
     let mut inputs = Inputs::new(table);
     for (j, t) in terms.iter().enumerate() {
         let v = t.values(&mut inputs)?;
         for (i, &r) in rows.iter().enumerate() {
-            x[[i, j]] = (v[r] - t.mean) / t.std;
+            x[[i, j]] = A::narrow((v[r] - t.mean) / t.std);
         }
     }
     Ok(x)

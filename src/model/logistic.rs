@@ -155,12 +155,24 @@ pub struct FittedLogistic {
 
 impl FittedLogistic {
     /// The linear predictor (log-odds of winning) of each row.
-    pub fn linear_predictor<D: Data<Elem = f64>>(&self, x: &ArrayBase<D, Ix2>) -> Array1<f64> {
-        x.dot(&self.coefficients) + self.intercept
+    pub fn linear_predictor<A: Real, D: Data<Elem = A>>(
+        &self,
+        x: &ArrayBase<D, Ix2>,
+    ) -> Array1<f64> {
+        x.rows()
+            .into_iter()
+            .map(|r| {
+                r.iter()
+                    .zip(&self.coefficients)
+                    .map(|(v, b)| v.wide() * b)
+                    .sum::<f64>()
+                    + self.intercept
+            })
+            .collect()
     }
 }
 
-impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, Array1<f64>> for FittedLogistic {
+impl<A: Real, D: Data<Elem = A>> PredictInplace<ArrayBase<D, Ix2>, Array1<f64>> for FittedLogistic {
     /// Probabilities of winning.
     fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<f64>) {
         for (p, e) in y.iter_mut().zip(self.linear_predictor(x)) {
@@ -173,7 +185,32 @@ impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, Array1<f64>> for Fit
     }
 }
 
-impl<D: Data<Elem = f64>, T: AsSingleTargets<Elem = bool>> Fit<ArrayBase<D, Ix2>, T, Error>
+/// A design matrix's element: f64, or f32 for a large design kept in half
+/// the memory (each chunk is widened to f64 for the solver's arithmetic).
+pub trait Real: Copy + Send + Sync + 'static {
+    fn wide(self) -> f64;
+    fn narrow(v: f64) -> Self;
+}
+
+impl Real for f64 {
+    fn wide(self) -> f64 {
+        self
+    }
+    fn narrow(v: f64) -> Self {
+        v
+    }
+}
+
+impl Real for f32 {
+    fn wide(self) -> f64 {
+        f64::from(self)
+    }
+    fn narrow(v: f64) -> Self {
+        v as f32
+    }
+}
+
+impl<A: Real, D: Data<Elem = A>, T: AsSingleTargets<Elem = bool>> Fit<ArrayBase<D, Ix2>, T, Error>
     for ValidLogisticParams
 {
     type Object = FittedLogistic;
@@ -209,7 +246,7 @@ impl<D: Data<Elem = f64>, T: AsSingleTargets<Elem = bool>> Fit<ArrayBase<D, Ix2>
                 )));
             }
         }
-        if x.iter().any(|v| !v.is_finite()) {
+        if x.iter().any(|v| !v.wide().is_finite()) {
             return Err(Error::Fit(format!(
                 "{}: a feature value is not finite",
                 self.name
@@ -225,7 +262,13 @@ impl<D: Data<Elem = f64>, T: AsSingleTargets<Elem = bool>> Fit<ArrayBase<D, Ix2>
             .map(|(b0, b)| std::iter::once(*b0).chain(b.iter().copied()).collect());
         let (beta, iterations, converged) = match self.solver {
             Solver::Newton => newton(x, &y, offset, alpha, self.max_iterations, start)?,
-            Solver::Lbfgs => lbfgs(x, &y, alpha, self.max_iterations, start)?,
+            Solver::Lbfgs => lbfgs(
+                x.mapv(Real::wide).view(),
+                &y,
+                alpha,
+                self.max_iterations,
+                start,
+            )?,
         };
         if beta.iter().any(|b| !b.is_finite()) {
             return Err(Error::Fit(format!("{}: the fit diverged", self.name)));
@@ -257,8 +300,8 @@ impl<D: Data<Elem = f64>, T: AsSingleTargets<Elem = bool>> Fit<ArrayBase<D, Ix2>
 
 /// Newton's method with a backtracking line search, from the base rate or
 /// `start`. Returns (beta = [intercept, w...], iterations, converged).
-fn newton(
-    x: ArrayView2<f64>,
+fn newton<A: Real>(
+    x: ArrayView2<A>,
     y: &[u8],
     offset: Option<&[f64]>,
     alpha: f64,
@@ -348,8 +391,8 @@ struct Pass {
 /// One pass over the rows in parallel chunks: the objective and gradient
 /// (with labels), and the Hessian `[1 X]' W [1 X]` + alpha·D, W =
 /// diag(p(1-p)), D = I without the intercept (which needs no labels).
-fn newton_pass(
-    x: ArrayView2<f64>,
+fn newton_pass<A: Real>(
+    x: ArrayView2<A>,
     y: Option<&[u8]>,
     offset: Option<&[f64]>,
     beta: &[f64],
@@ -368,7 +411,7 @@ fn newton_pass(
         .par_iter()
         .map(|&a| {
             let b = (a + CHUNK).min(rows);
-            let xc = x.slice(ndarray::s![a..b, ..]);
+            let xc = x.slice(ndarray::s![a..b, ..]).mapv(Real::wide);
             let mut eta = xc.dot(&w) + beta[0];
             if let Some(o) = offset {
                 eta += &ndarray::ArrayView1::from(&o[a..b]);
@@ -442,7 +485,11 @@ pub fn sigmoid(z: f64) -> f64 {
 /// (diag(H^-1)_j is the squared norm of column j of L^-1). With alpha = 0
 /// these are statsmodels' `Logit(...).fit().bse`. None when the
 /// information is not positive definite.
-pub fn standard_errors(x: ArrayView2<f64>, fit: &FittedLogistic, c: f64) -> Option<Vec<f64>> {
+pub fn standard_errors<A: Real>(
+    x: ArrayView2<A>,
+    fit: &FittedLogistic,
+    c: f64,
+) -> Option<Vec<f64>> {
     let beta: Vec<f64> = std::iter::once(fit.intercept)
         .chain(fit.coefficients.iter().copied())
         .collect();
@@ -505,9 +552,9 @@ pub fn cholesky_solve(a: &Array2<f64>, b: &[f64]) -> Option<Vec<f64>> {
 
 /// Fits `params` on the rows of `x` with labels `y` (1 = won), through
 /// linfa's `Fit` on a `Dataset` with the feature names.
-pub fn fit(
+pub fn fit<A: Real>(
     params: LogisticParams,
-    x: ArrayView2<f64>,
+    x: ArrayView2<A>,
     y: &[u8],
     names: &[String],
 ) -> Result<FittedLogistic> {

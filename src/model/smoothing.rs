@@ -16,24 +16,34 @@ use crate::model::interactions::validation_log_loss;
 use crate::model::logistic::{self, FittedLogistic, LogisticParams};
 use crate::model::terms::Term;
 
-/// The scales tried: penalties 1/16 to 64 times a standardized term's.
-pub const SCALES: [f64; 7] = [1.0, 0.5, 0.25, 2.0, 4.0, 8.0, 0.125];
+/// The scales tried, from 1 down (less smoothing) while the validation
+/// log loss improves, else up (more): penalties 1/64 to 64 times a
+/// standardized term's.
+const DOWN: [f64; 3] = [0.5, 0.25, 0.125];
+const UP: [f64; 3] = [2.0, 4.0, 8.0];
 
 /// Whether a term is one of the 0/1 terms the scale applies to.
 fn smoothed(t: &Term) -> bool {
     !t.standardized()
 }
 
-/// Rescales the 0/1 columns of `x` and `terms` from scale `from` to `to`,
-/// and a fit's coefficients with them (the same model).
-fn rescale(x: &mut Array2<f64>, terms: &mut [Term], coef: &mut [f64], from: f64, to: f64) {
+/// Rescales the 0/1 columns of `x` and `terms` from scale `from` to `to`.
+fn rescale(x: &mut Array2<f64>, terms: &mut [Term], from: f64, to: f64) {
     for (j, t) in terms.iter_mut().enumerate() {
         if smoothed(t) {
             x.column_mut(j).mapv_inplace(|v| v * from / to);
             t.std = to;
-            coef[j] *= to / from;
         }
     }
+}
+
+/// A fit's coefficients at scale `from` as the same model at scale `to`.
+fn coefficients_at(fit: &FittedLogistic, terms: &[Term], from: f64, to: f64) -> Vec<f64> {
+    fit.coefficients
+        .iter()
+        .zip(terms)
+        .map(|(c, t)| if smoothed(t) { c * to / from } else { *c })
+        .collect()
 }
 
 /// Chooses the scale of the 0/1 terms by the validation log loss of a fit
@@ -56,24 +66,32 @@ pub fn choose(
     let names: Vec<String> = terms.iter().map(|t| t.name.clone()).collect();
     let mut best = (1.0, ll_at_one, fit.clone());
     let mut scale = 1.0;
-    let mut start = fit.clone();
-    for &s in &SCALES[1..] {
-        let mut coef = start.coefficients.to_vec();
-        rescale(x, terms, &mut coef, scale, s);
-        scale = s;
-        let (x_tr, x_va) = x.view().split_at(NdAxis(0), n_train);
-        let p =
-            params(format!("the smoothing fit at scale {s}")).warm_start(start.intercept, &coef);
-        let f = logistic::fit(p, x_tr, y_tr, &names)?;
-        let ll = validation_log_loss(&f, x_va, y_va);
-        path.push((s, ll));
-        if ll < best.1 {
+    for direction in [&DOWN, &UP] {
+        let mut start = fit.clone();
+        let mut from = 1.0;
+        for &s in direction {
+            // the fit at the last scale, as a start at this one
+            rescale(x, terms, scale, s);
+            scale = s;
+            let coef = coefficients_at(&start, terms, from, s);
+            let (x_tr, x_va) = x.view().split_at(NdAxis(0), n_train);
+            let p = params(format!("the smoothing fit at scale {s}"))
+                .warm_start(start.intercept, &coef);
+            let f = logistic::fit(p, x_tr, y_tr, &names)?;
+            let ll = validation_log_loss(&f, x_va, y_va);
+            path.push((s, ll));
+            if ll >= best.1 {
+                break;
+            }
             best = (s, ll, f.clone());
+            start = f;
+            from = s;
         }
-        start = f;
+        if best.0 != 1.0 {
+            break;
+        }
     }
-    let mut coef = vec![0.0; terms.len()];
-    rescale(x, terms, &mut coef, scale, best.0);
+    rescale(x, terms, scale, best.0);
     *fit = best.2;
     Ok(path)
 }
