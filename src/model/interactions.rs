@@ -28,7 +28,7 @@ pub struct Fitted {
 }
 
 /// Adds up to `most` pairs to `f` (fitted on the first `n_train` rows of
-/// `f.x`, labels `y_tr` and `y_va`), trying the best `2 * most` candidates
+/// `f.x`, labels `y_tr` and `y_va`), trying the best `most + 2` candidates
 /// in order; `params` makes the penalized fit. The rows of `f.x` are
 /// `rows` of `table`. Returns what was tried, for the report.
 pub fn add_pairs(
@@ -73,7 +73,7 @@ pub fn add_pairs(
     };
     let candidates = pair::detect(&sides, &detect_rows, &p, &y_detect);
     let mut kept = 0;
-    for c in candidates.iter().take(2 * most) {
+    for c in candidates.iter().take(most + 2) {
         let (a, b) = (&sides[c.first], &sides[c.second]);
         let key = format!("{} \u{d7} {}", a.source, b.source);
         // a fit × timing pair is timing: the timing that matters more for fit accounts

@@ -273,7 +273,7 @@ impl<A: Real, D: Data<Elem = A>, T: AsSingleTargets<Elem = bool>> Fit<ArrayBase<
         if beta.iter().any(|b| !b.is_finite()) {
             return Err(Error::Fit(format!("{}: the fit diverged", self.name)));
         }
-        let pass = newton_pass(x, Some(&y), offset, &beta, alpha, true);
+        let pass = newton_pass(x, Some(&y), offset, &beta, alpha, Some(1));
         let gradient = pass.gradient.iter().fold(0.0_f64, |m, g| m.max(g.abs())) / n as f64;
         let warning = if converged || gradient <= CONVERGED {
             None
@@ -314,7 +314,8 @@ fn newton<A: Real>(
         b[0] = (rate / (1.0 - rate)).ln();
         b
     });
-    let mut pass = newton_pass(x, Some(y), offset, &beta, alpha, true);
+    let rows_step = hessian_step(x.nrows());
+    let mut pass = newton_pass(x, Some(y), offset, &beta, alpha, Some(rows_step));
     for it in 0..max_iterations {
         let step = cholesky_solve(&pass.hessian, &pass.gradient)
             .ok_or_else(|| Error::Fit("the Hessian of the logistic fit is singular".into()))?;
@@ -326,7 +327,7 @@ fn newton<A: Real>(
         let mut t = 1.0;
         loop {
             let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - t * s).collect();
-            let objective = newton_pass(x, Some(y), offset, &trial, alpha, false).objective;
+            let objective = newton_pass(x, Some(y), offset, &trial, alpha, None).objective;
             if objective <= pass.objective - 1e-4 * t * decrease {
                 beta = trial;
                 break;
@@ -337,7 +338,7 @@ fn newton<A: Real>(
                 return Ok((beta, it, true));
             }
         }
-        pass = newton_pass(x, Some(y), offset, &beta, alpha, true);
+        pass = newton_pass(x, Some(y), offset, &beta, alpha, Some(rows_step));
     }
     Ok((beta, max_iterations, false))
 }
@@ -381,6 +382,17 @@ fn lbfgs(
     Ok((beta, max_iterations, false))
 }
 
+/// Rows Newton's Hessian is computed on at most: beyond, every k-th row
+/// stands for k (subsampled Newton, Byrd et al. 2011; Roosta-Khorasani and
+/// Mahoney 2016). The gradient, the objective of the line search and the
+/// convergence test use every row, so the optimum is the same; only the
+/// steps are approximate. Standard errors use every row.
+const HESSIAN_ROWS: usize = 200_000;
+
+fn hessian_step(rows: usize) -> usize {
+    rows.div_ceil(HESSIAN_ROWS).max(1)
+}
+
 /// The penalized objective at `beta` and, when asked, its gradient and Hessian.
 struct Pass {
     objective: f64,
@@ -388,16 +400,17 @@ struct Pass {
     hessian: Array2<f64>,
 }
 
-/// One pass over the rows in parallel chunks: the objective and gradient
-/// (with labels), and the Hessian `[1 X]' W [1 X]` + alpha·D, W =
-/// diag(p(1-p)), D = I without the intercept (which needs no labels).
+/// One pass over the rows in parallel chunks: the objective, and with
+/// `derivatives` = Some(k) the gradient (with labels) and the Hessian
+/// `[1 X]' W [1 X]` + alpha·D, W = diag(p(1-p)), D = I without the
+/// intercept (which needs no labels), from every k-th row.
 fn newton_pass<A: Real>(
     x: ArrayView2<A>,
     y: Option<&[u8]>,
     offset: Option<&[f64]>,
     beta: &[f64],
     alpha: f64,
-    derivatives: bool,
+    derivatives: Option<usize>,
 ) -> Pass {
     use rayon::prelude::*;
     // small enough that a chunk's scaled copy is reused from the allocator,
@@ -418,7 +431,15 @@ fn newton_pass<A: Real>(
             }
             let mut loss = 0.0;
             let mut resid = Array1::<f64>::zeros(b - a);
-            let mut z = Array2::<f64>::zeros(if derivatives { (b - a, k) } else { (0, k) });
+            // the Hessian's rows: every `step`-th of the whole (all with step 1)
+            let step = derivatives.unwrap_or(usize::MAX);
+            let first = (a.div_ceil(step) * step).saturating_sub(a).min(b - a);
+            let in_hessian = if derivatives.is_some() {
+                (b - a - first).div_ceil(step)
+            } else {
+                0
+            };
+            let mut z = Array2::<f64>::zeros((in_hessian, k));
             for (i, e) in eta.iter().enumerate() {
                 let p = sigmoid(*e);
                 if let Some(y) = y {
@@ -427,15 +448,17 @@ fn newton_pass<A: Real>(
                     loss += e.max(0.0) + (-e.abs()).exp().ln_1p() - yi * e;
                     resid[i] = p - yi;
                 }
-                if derivatives {
-                    let s = (p * (1.0 - p)).sqrt();
-                    z[[i, 0]] = s;
+                if derivatives.is_some() && i >= first && (i - first) % step == 0 {
+                    let zi = (i - first) / step;
+                    // the sampled rows stand for `step` rows each
+                    let s = (step as f64 * p * (1.0 - p)).sqrt();
+                    z[[zi, 0]] = s;
                     for j in 1..k {
-                        z[[i, j]] = s * xc[[i, j - 1]];
+                        z[[zi, j]] = s * xc[[i, j - 1]];
                     }
                 }
             }
-            if !derivatives {
+            if derivatives.is_none() {
                 return (loss, Array1::zeros(0), Array2::zeros((0, 0)));
             }
             let mut g = Array1::<f64>::zeros(k);
@@ -446,7 +469,7 @@ fn newton_pass<A: Real>(
         .collect();
     let penalty: f64 = 0.5 * alpha * beta[1..].iter().map(|b| b * b).sum::<f64>();
     let objective = parts.iter().map(|p| p.0).sum::<f64>() + penalty;
-    if !derivatives {
+    if derivatives.is_none() {
         return Pass {
             objective,
             gradient: vec![],
@@ -493,7 +516,7 @@ pub fn standard_errors<A: Real>(
     let beta: Vec<f64> = std::iter::once(fit.intercept)
         .chain(fit.coefficients.iter().copied())
         .collect();
-    let h = newton_pass(x, None, None, &beta, 1.0 / c, true).hessian;
+    let h = newton_pass(x, None, None, &beta, 1.0 / c, Some(1)).hessian;
     let l = cholesky(&h)?;
     let k = beta.len();
     // L^-1 by forward substitution, one column at a time

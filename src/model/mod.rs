@@ -367,29 +367,26 @@ impl Model {
             source_of.push(sources.len() - 1);
         }
         let mut outside: Vec<Vec<usize>> = vec![vec![]; n];
-        let mut raws = Vec::with_capacity(self.terms.len());
-        // each text feature's rows coded once: its levels' terms compare codes, not strings
+        // each text feature's rows coded once: its levels' terms compare
+        // codes, not strings; each term's values added as soon as computed
+        // (in term order, as the sums were always taken)
         let mut inputs = terms::Inputs::new(table);
+        let ns = sources.len();
+        let mut columns = vec![vec![0.0; n]; ns];
         for (j, t) in self.terms.iter().enumerate() {
-            raws.push(t.values(&mut inputs)?);
+            let raw = t.values(&mut inputs)?;
             let s = source_of[j];
             for r in inputs.held.drain(..) {
                 if !outside[r].contains(&s) {
                     outside[r].push(s);
                 }
             }
-        }
-        // term by term down the columns (in term order, as the sums were
-        // always taken)
-        let ns = sources.len();
-        let mut columns = vec![vec![0.0; n]; ns];
-        for (j, t) in self.terms.iter().enumerate() {
             let part = match t.axis {
                 Axis::Fit => &mut fit,
                 Axis::Timing => &mut timing,
             };
-            let source = &mut columns[source_of[j]];
-            for (((x, e), p), s) in raws[j]
+            let source = &mut columns[s];
+            for (((x, e), p), s) in raw
                 .iter()
                 .zip(&mut eta)
                 .zip(part.iter_mut())

@@ -773,20 +773,23 @@ pub fn train_on(
         .collect();
     // held-out evaluation
     let fit_rate = fit_rows.iter().filter(|&&r| y[r] == 1).count() as f64 / fit_rows.len() as f64;
-    let deals = model.predict(&tt.features)?;
-    let p_model = pick(&deals.model_probability, &te);
-    let p_hybrid = pick(&deals.probability, &te);
-    let p_rules: Vec<f64> = te
+    // the held-out deals only (index k of `deals` is deal te[k])
+    let deals = model.predict(&tt.features.take(&te))?;
+    let (p_model, p_hybrid) = (deals.model_probability.clone(), deals.probability.clone());
+    let p_rules: Vec<f64> = deals
+        .rules
+        .points
         .iter()
-        .map(|&r| model.rules_probability(deals.rules.points[r]))
+        .map(|p| model.rules_probability(*p))
         .collect();
     let test_rows: Vec<planning::TestRow> = te
         .iter()
-        .map(|&r| {
+        .enumerate()
+        .map(|(k, &r)| {
             (
-                model.tier(deals.probability[r], deals.rules.disqualified[r].is_some()),
+                model.tier(deals.probability[k], deals.rules.disqualified[k].is_some()),
                 model
-                    .quadrant(deals.linear.fit[r], deals.linear.timing[r])
+                    .quadrant(deals.linear.fit[k], deals.linear.timing[k])
                     .2,
                 y[r] == 1,
             )
