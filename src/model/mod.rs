@@ -373,8 +373,9 @@ impl Model {
         let mut inputs = terms::Inputs::new(table);
         let ns = sources.len();
         let mut columns = vec![vec![0.0; n]; ns];
+        let mut raw = Vec::with_capacity(n);
         for (j, t) in self.terms.iter().enumerate() {
-            let raw = t.values(&mut inputs)?;
+            t.values_into(&mut inputs, &mut raw)?;
             let s = source_of[j];
             for r in inputs.held.drain(..) {
                 if !outside[r].contains(&s) {

@@ -13,11 +13,10 @@ pub struct Exact {
 }
 
 impl TermKind for Exact {
-    fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
+    fn values(&self, source: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
         let v = inputs.numbers(source)?;
-        Ok(v.iter()
-            .map(|x| f64::from(u8::from(*x == self.value)))
-            .collect())
+        out.extend(v.iter().map(|x| f64::from(u8::from(*x == self.value))));
+        Ok(())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {

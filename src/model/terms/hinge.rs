@@ -24,9 +24,10 @@ impl Hinge {
 }
 
 impl TermKind for Hinge {
-    fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
+    fn values(&self, source: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
         let v = inputs.numbers(source)?;
-        Ok(v.iter().map(|x| self.value(*x)).collect())
+        out.extend(v.iter().map(|x| self.value(*x)));
+        Ok(())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {

@@ -12,13 +12,11 @@ pub struct Level {
 }
 
 impl TermKind for Level {
-    fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
+    fn values(&self, source: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
         let (ids, code) = inputs.codes(source)?;
         let want = ids.get(self.level.as_str()).copied().unwrap_or(u32::MAX);
-        Ok(code
-            .iter()
-            .map(|c| f64::from(u8::from(*c == want)))
-            .collect())
+        out.extend(code.iter().map(|c| f64::from(u8::from(*c == want))));
+        Ok(())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {

@@ -11,10 +11,9 @@ use crate::features::FeatureSpec;
 pub struct Missing {}
 
 impl TermKind for Missing {
-    fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
-        Ok(inputs
-            .numbers(&FeatureSpec::null_mask(source))?
-            .into_owned())
+    fn values(&self, source: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
+        out.extend_from_slice(&inputs.numbers(&FeatureSpec::null_mask(source))?);
+        Ok(())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {

@@ -77,8 +77,8 @@ pub enum Kind {
 
 /// What each term kind defines.
 pub trait TermKind {
-    /// The term's raw value on every row of the table.
-    fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>>;
+    /// The term's raw value on every row of the table, appended to `out`.
+    fn values(&self, source: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()>;
     /// The raw value in SQL over the feature CTE's columns.
     fn sql(&self, source: &str, sql: &Sql) -> String;
     /// The raw value at value `x` of a numeric source (None: not a
@@ -130,8 +130,17 @@ impl Term {
         self.coef / self.std
     }
 
+    /// The term's raw value on every row.
     pub fn values(&self, inputs: &mut Inputs) -> Result<Vec<f64>> {
-        self.kind.get().values(&self.source, inputs)
+        let mut out = Vec::with_capacity(inputs.table.rows());
+        self.values_into(inputs, &mut out)?;
+        Ok(out)
+    }
+
+    /// `values` into a buffer (cleared first): the scorer reuses one.
+    pub fn values_into(&self, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
+        out.clear();
+        self.kind.get().values(&self.source, inputs, out)
     }
 
     pub fn sql(&self, sql: &Sql) -> String {

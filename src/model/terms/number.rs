@@ -18,12 +18,11 @@ pub struct Number {
 }
 
 impl TermKind for Number {
-    fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
+    fn values(&self, source: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
         let v = inputs.numbers(source)?;
-        Ok(match self.clip {
+        match self.clip {
             Some([lo, hi]) => {
                 let (lo_tol, hi_tol) = (lo - 1e-9 * lo.abs(), hi + 1e-9 * hi.abs());
-                let mut out = Vec::with_capacity(v.len());
                 for (r, x) in v.iter().enumerate() {
                     let x = self.shape.apply(*x);
                     if x < lo_tol || x > hi_tol {
@@ -31,10 +30,10 @@ impl TermKind for Number {
                     }
                     out.push(x.clamp(lo, hi));
                 }
-                out
             }
-            None => v.iter().map(|x| self.shape.apply(*x)).collect(),
-        })
+            None => out.extend(v.iter().map(|x| self.shape.apply(*x))),
+        }
+        Ok(())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {

@@ -100,13 +100,11 @@ impl Side {
 }
 
 impl TermKind for Pair {
-    fn values(&self, _: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
+    fn values(&self, _: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
         let a = self.a.rows(&self.first, inputs)?;
         let b = self.b.rows(&self.second, inputs)?;
-        Ok(a.iter()
-            .zip(&b)
-            .map(|(x, y)| f64::from(u8::from(*x && *y)))
-            .collect())
+        out.extend(a.iter().zip(&b).map(|(x, y)| f64::from(u8::from(*x && *y))));
+        Ok(())
     }
 
     fn sql(&self, _: &str, sql: &Sql) -> String {

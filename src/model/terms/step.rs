@@ -16,11 +16,10 @@ pub struct Step {
 }
 
 impl TermKind for Step {
-    fn values(&self, source: &str, inputs: &mut Inputs) -> Result<Vec<f64>> {
+    fn values(&self, source: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
         let v = inputs.numbers(source)?;
-        Ok(v.iter()
-            .map(|x| f64::from(u8::from(*x >= self.at)))
-            .collect())
+        out.extend(v.iter().map(|x| f64::from(u8::from(*x >= self.at))));
+        Ok(())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {
