@@ -21,10 +21,10 @@ y = t["won"].astype(int).to_numpy()
 keys = ["opportunity_id", "account_id", "created_date", "won", "amount"]
 x = t.drop(columns=[c for c in keys if c in t.columns])
 for c in x.columns:
-    if x[c].dtype == object or str(x[c].dtype).startswith("string"):
-        x[c] = x[c].astype("category")
-    elif x[c].dtype == bool:
+    if x[c].dtype == bool:
         x[c] = x[c].astype(int)
+    elif not pd.api.types.is_numeric_dtype(x[c]):
+        x[c] = x[c].astype("category")
 n = len(y)
 n_test, n_val = round(n * test_share), round(n * val_share)
 n_train = n - n_test - n_val

@@ -2,8 +2,9 @@
 
     sklearn_fit.py FEATURES.parquet MODEL_DIR TRAIN_LOG OUT.json [LBFGS_TRAIN_LOG]
 
-Builds the standardized design from the model's terms (one-hot levels and
-numeric features in their shapes and clips, each (x - mean) / std as in
+Builds the standardized design from the model's terms (every kind: levels,
+numbers in their shapes and clips, steps, spikes, ramps and pair cells,
+each (x - mean) / std as in
 model.json), in the table's
 time order, and times LogisticRegression(lbfgs) for the penalty search (one
 fit per C of the grid on the train period) and the final fit (train +
@@ -30,29 +31,56 @@ table = pq.read_table(features)
 terms = model["terms"]
 
 
-def shaped(v, t):
-    """A term's value from its source column: `Term::value` (shape, then clip)."""
-    shape = t.get("shape", "linear")
-    if shape == "presence":
-        v = (v > 0).astype(float)
-    elif shape == "log":
-        v = np.log1p(np.maximum(v, 0))
-    elif isinstance(shape, dict) and "within" in shape:
-        w = shape["within"]
-        v = ((v <= w["days"]) & (v < w["cap"])).astype(float)
-    if t.get("clip"):
-        v = np.clip(v, t["clip"][0], t["clip"][1])
-    return v
+def number(name):
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def text(name):
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def side(name, s):
+    """One side of a pair cell (`terms::pair::Side`)."""
+    if "range" in s:
+        v = number(name)
+        lo, hi = s["range"]["from"], s["range"]["to"]
+        return (v >= (-np.inf if lo is None else lo)) & (v < (np.inf if hi is None else hi))
+    if "levels" in s:
+        return np.isin(text(name), s["levels"])
+    return ~np.isin(text(name), s["other_levels"])
+
+
+def raw(t):
+    """A term's raw value, each kind as `src/model/terms/` defines it."""
+    (kind, k), = t["kind"].items()
+    if kind == "level":
+        return (text(t["source"]) == k["level"]).astype(float)
+    if kind == "number":
+        v, shape = number(t["source"]), k["shape"]
+        if shape == "presence":
+            v = (v > 0).astype(float)
+        elif shape == "log":
+            v = np.log1p(np.maximum(v, 0))
+        elif isinstance(shape, dict) and "within" in shape:
+            w = shape["within"]
+            v = ((v <= w["days"]) & (v < w["cap"])).astype(float)
+        if k.get("clip"):
+            v = np.clip(v, k["clip"][0], k["clip"][1])
+        return v
+    if kind == "step":
+        return (number(t["source"]) >= k["at"]).astype(float)
+    if kind == "exact":
+        return (number(t["source"]) == k["value"]).astype(float)
+    if kind == "hinge":
+        return np.clip(number(t["source"]), k["at"], k["to"]) - k["at"]
+    if kind == "pair":
+        return (side(k["first"], k["a"]) & side(k["second"], k["b"])).astype(float)
+    sys.exit(f"term {t['name']}: kind {kind} reads a column `features --out` does not write; train with the extra columns' missing bins off")
 
 
 x = np.empty((table.num_rows, len(terms)))
 for j, t in enumerate(terms):
-    col = table.column(t["source"])
-    if t["level"] is not None:
-        raw = np.asarray(col.to_numpy(zero_copy_only=False) == t["level"], dtype=float)
-    else:
-        raw = shaped(np.asarray(col.to_numpy(zero_copy_only=False), dtype=float), t)
-    x[:, j] = (raw - t["mean"]) / t["std"]
+    x[:, j] = (raw(t) - t["mean"]) / t["std"]
 y = np.asarray(table.column("won").to_numpy(zero_copy_only=False), dtype=int)
 periods = {p["name"]: p["rows"] for p in model["training"]["periods"]}
 n_train = periods["train"]

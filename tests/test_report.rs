@@ -8,12 +8,7 @@ use std::path::Path;
 
 #[test]
 fn report_renders_in_headless_chromium() {
-    let Some(chromium) = browser() else {
-        assert!(
-            std::env::var("SCOREBOOK_REQUIRE_BROWSER").is_err(),
-            "SCOREBOOK_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("SKIPPED: no chromium on PATH (CI installs it)");
+    let Some(chromium) = browser_or_skip() else {
         return;
     };
     let t = tempdir();

@@ -333,12 +333,7 @@ fn models_lists_and_promote_names_the_champion() {
 /// has tick labels on both axes and a legend that covers no series.
 #[test]
 fn review_charts_have_axes_and_clear_legends() {
-    let Some(chromium) = browser() else {
-        assert!(
-            std::env::var("SCOREBOOK_REQUIRE_BROWSER").is_err(),
-            "SCOREBOOK_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("SKIPPED: no chromium on PATH (CI installs it)");
+    let Some(chromium) = browser_or_skip() else {
         return;
     };
     let q = quarter();

@@ -216,6 +216,20 @@ pub fn browser() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The browser, or None (said on stderr) where there is none and
+/// SCOREBOOK_REQUIRE_BROWSER is unset; with it set (CI), a failure.
+pub fn browser_or_skip() -> Option<PathBuf> {
+    let b = browser();
+    if b.is_none() {
+        assert!(
+            std::env::var("SCOREBOOK_REQUIRE_BROWSER").is_err(),
+            "SCOREBOOK_REQUIRE_BROWSER is set but no chromium was found"
+        );
+        eprintln!("SKIPPED: no chromium on PATH (CI installs it)");
+    }
+    b
+}
+
 pub fn headless(chromium: &Path, args: &[&str]) -> String {
     let out = Command::new(chromium)
         .args([
