@@ -354,10 +354,13 @@ fn planted_eta(truth: Truth, a: &Account, ev: &[Event], d: i32, prior_won: usize
         .map(|e| f64::from(e.date - d))
         .fold(365.0, f64::min);
     let has = |name: &str| f64::from(u8::from(a.techs.iter().any(|&t| TECHS[t].0 == name)));
-    let table = match truth {
-        Truth::Linear => PLANTED,
-        Truth::Shapes => PLANTED_SHAPES,
-        Truth::Curved => return curved_eta(a, &count, has, prior_won),
+    if truth == Truth::Curved {
+        return curved_eta(a, &count, has, prior_won);
+    }
+    let table = if truth == Truth::Linear {
+        PLANTED
+    } else {
+        PLANTED_SHAPES
     };
     let coef = |name: &str| {
         table
@@ -382,8 +385,8 @@ fn planted_eta(truth: Truth, a: &Account, ev: &[Event], d: i32, prior_won: usize
                 + coef("signal_funding_round_180d") * count("funding_round", 180)
                 + coef("days_until_competitor_renewal") * until
         }
-        Truth::Curved => unreachable!("returned above"),
-        Truth::Shapes => {
+        // (the curved truth returned above)
+        Truth::Shapes | Truth::Curved => {
             INTERCEPT_SHAPES
                 + firmographics
                 + coef("signal_demo_request_30d_any") * any(count("demo_request", 30))
