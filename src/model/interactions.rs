@@ -28,8 +28,9 @@ pub struct Fitted {
 }
 
 /// Adds up to `most` pairs to `f` (fitted on the first `n_train` rows of
-/// `f.x`, labels `y_tr` and `y_va`), trying the best `most + 2` candidates
-/// in order; `params` makes the penalized fit. The rows of `f.x` are
+/// `f.x`, labels `y_tr` and `y_va`), trying `most + 2` candidates, each
+/// the best untried one on the residuals of the fit so far; `params`
+/// makes the penalized fit. The rows of `f.x` are
 /// `rows` of `table`. Returns what was tried, for the report.
 pub fn add_pairs(
     f: &mut Fitted,
@@ -48,10 +49,10 @@ pub fn add_pairs(
     let step = train_rows.len().div_ceil(DETECTION_ROWS).max(1);
     let picked: Vec<usize> = (0..n_train).step_by(step).collect();
     let detect_rows: Vec<usize> = picked.iter().map(|&i| train_rows[i]).collect();
-    let p: Vec<f64> = {
-        let x_tr = f.x.slice(ndarray::s![..n_train, ..]);
-        let eta = f.fit.linear_predictor(&x_tr);
-        picked.iter().map(|&i| sigmoid(eta[i])).collect()
+    // the current fit's probabilities of the detection rows
+    let probabilities = |f: &Fitted| -> Vec<f64> {
+        let x = f.x.select(ndarray::Axis(0), &picked);
+        f.fit.linear_predictor(&x).iter().map(|e| sigmoid(*e)).collect()
     };
     let y_detect: Vec<u8> = picked.iter().map(|&i| y_tr[i]).collect();
     let mut sources: Vec<(String, Axis)> = vec![];
@@ -71,9 +72,21 @@ pub fn add_pairs(
             .find(|(n, _)| *n == s)
             .map_or(Axis::Fit, |x| x.1)
     };
-    let candidates = pair::detect(&sides, &detect_rows, &p, &y_detect);
     let mut kept = 0;
-    for c in candidates.iter().take(most + 2) {
+    let mut tried: Vec<(usize, usize)> = vec![];
+    // the best untried candidate on the current fit's residuals: after a
+    // pair is kept the others are ranked again, so one that restates it
+    // (the same interaction in another window) falls back
+    let mut candidates = pair::detect(&sides, &detect_rows, &probabilities(f), &y_detect);
+    while tried.len() < most + 2 {
+        let Some(c) = candidates
+            .iter()
+            .find(|c| !tried.contains(&(c.first, c.second)))
+            .cloned()
+        else {
+            break;
+        };
+        tried.push((c.first, c.second));
         let (a, b) = (&sides[c.first], &sides[c.second]);
         let key = format!("{} \u{d7} {}", a.source, b.source);
         // a fit × timing pair is timing: the timing that matters more for fit accounts
@@ -134,6 +147,7 @@ pub fn add_pairs(
             if kept == most {
                 break;
             }
+            candidates = pair::detect(&sides, &detect_rows, &probabilities(f), &y_detect);
         }
     }
     Ok(notes)
