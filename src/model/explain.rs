@@ -311,8 +311,10 @@ pub struct Effect {
 /// included: for a signal type, one event some days ago (in every window
 /// that holds it, and as the days since the last one) against none, and
 /// five against one; for a scheduled event, one due soon against none; for
-/// a flag, on against off; for a number, one standard deviation up from
-/// its training mean; for a category, each level against the most common.
+/// a flag, on against off; for a number with a learned shape, its best
+/// bin against its worst, else one standard deviation up from its
+/// training mean; for a category, each level against the average deal;
+/// for a pair, its largest cell.
 pub fn effects(model: &Model) -> Vec<Effect> {
     let spec = &model.spec;
     let cap = f64::from(spec.recency_cap_days);

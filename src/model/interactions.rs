@@ -52,7 +52,11 @@ pub fn add_pairs(
     // the current fit's probabilities of the detection rows
     let probabilities = |f: &Fitted| -> Vec<f64> {
         let x = f.x.select(ndarray::Axis(0), &picked);
-        f.fit.linear_predictor(&x).iter().map(|e| sigmoid(*e)).collect()
+        f.fit
+            .linear_predictor(&x)
+            .iter()
+            .map(|e| sigmoid(*e))
+            .collect()
     };
     let y_detect: Vec<u8> = picked.iter().map(|&i| y_tr[i]).collect();
     let mut sources: Vec<(String, Axis)> = vec![];
