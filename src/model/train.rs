@@ -180,7 +180,7 @@ fn leakage_warnings(
         let x: Vec<f64> = match (v, t.level()) {
             (features::Values::Text(v), Some(level)) => rows
                 .iter()
-                .map(|&r| f64::from(u8::from(&v[r] == level)))
+                .map(|&r| f64::from(u8::from(v[r] == level)))
                 .collect(),
             _ => rows.iter().map(|&r| v.num(r).unwrap_or(0.0)).collect(),
         };

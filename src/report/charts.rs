@@ -34,7 +34,8 @@ pub struct Scale<'a> {
 
 /// About `n` round tick values from `min` to `max`.
 pub fn nice_ticks(min: f64, max: f64, n: usize) -> Vec<f64> {
-    if !(max > min) {
+    // an empty or undefined range (NaN bounds) gets two ticks
+    if max.partial_cmp(&min) != Some(std::cmp::Ordering::Greater) {
         return vec![min, min + 1.0];
     }
     let raw = (max - min) / n.max(1) as f64;

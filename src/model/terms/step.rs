@@ -92,9 +92,9 @@ pub fn cuts(x: &[f64], y: &[u8], bins: usize, min_rows: usize) -> Vec<f64> {
         let whole = ll(rows, won);
         let (mut lr, mut lw) = (0, 0);
         let mut out: Option<(f64, usize)> = None;
-        for k in a..b - 1 {
-            lr += pre[k].1;
-            lw += pre[k].2;
+        for (k, p) in pre.iter().enumerate().take(b - 1).skip(a) {
+            lr += p.1;
+            lw += p.2;
             if lr < min_rows || rows - lr < min_rows {
                 continue;
             }
