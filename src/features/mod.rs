@@ -377,9 +377,10 @@ impl FeatureSpec {
 
     /// The display name of the technology whose flag is feature `name`.
     pub fn technology(&self, name: &str) -> Option<&str> {
+        let tech = name.strip_prefix("tech_")?;
         self.technologies
             .iter()
-            .find(|(n, _)| format!("tech_{n}") == name)
+            .find(|(n, _)| n == tech)
             .map(|(_, d)| d.as_str())
     }
 

@@ -63,14 +63,65 @@ pub fn names(spec: &FeatureSpec) -> Vec<String> {
     features(spec).into_iter().map(|(n, _)| n).collect()
 }
 
-/// What timing feature `name` is; None for every other feature.
+/// What timing feature `name` is; None for every other feature. Matched
+/// against the spec's types and windows in the forms `features` writes,
+/// without building the names (the reasons ask for every row).
 pub fn find<'a>(spec: &'a FeatureSpec, name: &str) -> Option<Signal<'a>> {
-    features(spec)
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, s)| s)
+    let days = |r: &str| r.strip_suffix('d').and_then(|w| w.parse::<u32>().ok());
+    let kind_of = |types: &'a [String], prefix: &str| {
+        let rest = name.strip_prefix(prefix)?;
+        types.iter().find(|t| *t == rest).map(String::as_str)
+    };
+    if let Some(rest) = name.strip_prefix("signal_") {
+        return spec.signal_types.iter().find_map(|t| {
+            let w = days(rest.strip_prefix(t.as_str())?.strip_prefix('_')?)?;
+            spec.windows
+                .contains(&w)
+                .then_some(Signal::Window { kind: t, days: w })
+        });
+    }
+    if let Some(kind) = kind_of(&spec.signal_types, "days_since_") {
+        return Some(Signal::Since { kind });
+    }
+    if let Some(kind) = kind_of(&spec.scheduled_types, "days_until_") {
+        return Some(Signal::Until { kind });
+    }
+    let distinct = name
+        .strip_prefix("distinct_signal_types_")
+        .and_then(days)
+        .filter(|d| !spec.signal_types.is_empty() && *d == max_window(spec));
+    distinct.map(|days| Signal::Distinct { days })
 }
 
 pub(crate) fn max_window(spec: &FeatureSpec) -> u32 {
     spec.windows.iter().copied().max().unwrap_or(90)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `find` knows every name `features` writes, as what it wrote, and
+    /// nothing else.
+    #[test]
+    fn find_reads_back_every_timing_name() {
+        let spec = FeatureSpec {
+            windows: vec![30, 90],
+            signal_types: vec!["web_visit".into(), "web".into()],
+            scheduled_types: vec!["renewal".into()],
+            ..Default::default()
+        };
+        for (name, signal) in features(&spec) {
+            assert_eq!(find(&spec, &name), Some(signal), "{name}");
+        }
+        for name in [
+            "signal_web_visit_60d",
+            "days_since_renewal",
+            "days_until_web",
+            "distinct_signal_types_30d",
+            "employees",
+        ] {
+            assert_eq!(find(&spec, name), None, "{name}");
+        }
+    }
 }

@@ -7,7 +7,7 @@ use ndarray::{concatenate, Array2, ArrayView2, Axis as NdAxis};
 
 use crate::error::Result;
 use crate::features::FeatureTable;
-use crate::model::design::{matrix, min_bin_rows};
+use crate::model::design::min_bin_rows;
 use crate::model::logistic::{self, sigmoid, FittedLogistic, LogisticParams};
 use crate::model::metrics;
 use crate::model::terms::pair::{self, Sides};
@@ -99,7 +99,9 @@ pub fn add_pairs(
         } else {
             Axis::Fit
         };
+        // each cell's column on `rows`, standardized as the design's
         let mut cells: Vec<Term> = vec![];
+        let mut columns: Vec<Vec<f64>> = vec![];
         let mut inputs = crate::model::terms::Inputs::new(table);
         for (i, j, kind) in pair::cells(a, b) {
             let mut t = Term::new(&key, Kind::Pair(kind), axis);
@@ -108,13 +110,14 @@ pub fn add_pairs(
             let x: Vec<f64> = rows.iter().map(|&r| v[r]).collect();
             if t.scale(&x) {
                 t.std = f.scale;
+                columns.push(x.iter().map(|v| (v - t.mean) / t.std).collect());
                 cells.push(t);
             }
         }
         if cells.is_empty() {
             continue;
         }
-        let extra = matrix(table, &cells, rows)?;
+        let extra = Array2::from_shape_fn((rows.len(), cells.len()), |(r, j)| columns[j][r]);
         let x = concatenate(NdAxis(1), &[f.x.view(), extra.view()])
             .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
         let (x_tr, x_va) = x.view().split_at(NdAxis(0), n_train);

@@ -266,6 +266,14 @@ impl Model {
                 Err(format!("{what} is {v}, not a finite number"))
             }
         };
+        // the feature-table columns a term may read
+        let features: std::collections::BTreeSet<String> = self
+            .spec
+            .list()
+            .into_iter()
+            .map(|(n, _)| n)
+            .chain(self.spec.nullable_sources())
+            .collect();
         for t in &self.terms {
             finite(&format!("term `{}` coefficient", t.name), t.coef)?;
             finite(&format!("term `{}` mean", t.name), t.mean)?;
@@ -287,11 +295,7 @@ impl Model {
                     return Err(format!("term `{}` has clip bounds [{lo}, {hi}]", t.name));
                 }
             }
-            let known = |f: &str| {
-                self.spec.list().iter().any(|(n, _)| n == f)
-                    || self.spec.nullable_sources().iter().any(|n| n == f)
-            };
-            if let Some(f) = t.inputs().into_iter().find(|f| !known(f)) {
+            if let Some(f) = t.inputs().into_iter().find(|f| !features.contains(*f)) {
                 return Err(format!(
                     "term `{}` reads `{f}`, which is no feature",
                     t.name
