@@ -386,21 +386,21 @@ impl Model {
                     outside[r].push(s);
                 }
             }
-            let part = match t.axis {
+            let (b, offset) = (t.coef / t.std, t.coef * t.mean / t.std);
+            for (c, x) in columns[s].iter_mut().zip(&raw) {
+                *c += b * x - offset;
+            }
+        }
+        // a source's terms share its axis: the parts and the whole from the
+        // sources' columns
+        for (k, c) in columns.iter().enumerate() {
+            let part = match self.terms[sources[k].start].axis {
                 Axis::Fit => &mut fit,
                 Axis::Timing => &mut timing,
             };
-            let source = &mut columns[s];
-            for (((x, e), p), s) in raw
-                .iter()
-                .zip(&mut eta)
-                .zip(part.iter_mut())
-                .zip(source.iter_mut())
-            {
-                let v = t.coef * (x - t.mean) / t.std;
+            for ((e, p), v) in eta.iter_mut().zip(part.iter_mut()).zip(c) {
                 *e += v;
                 *p += v;
-                *s += v;
             }
         }
         // row-major for the reasons, which read a row at a time: transposed
