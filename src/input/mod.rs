@@ -241,17 +241,14 @@ pub fn resolve_flat(cfg: &mut Config) -> Result<bool> {
 pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     conventions::set(cfg.input.conventions()?);
     let files = files(cfg)?;
-    for p in [
-        Some(&files.accounts),
-        Some(&files.opportunities),
-        files.signals.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for p in [&files.accounts, &files.opportunities] {
         if !p.is_file() {
             return Err(Error::data(p.display(), "file not found"));
         }
+    }
+    if let Some(p) = &files.signals {
+        // a file, a directory or a glob of files, as `score --signals` takes
+        read::expand_inputs(p)?;
     }
     let acc_file = files.accounts.display().to_string();
     let m = ColumnMap::new(

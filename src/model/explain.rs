@@ -8,11 +8,11 @@ use crate::model::terms::number::Number;
 use crate::model::terms::{Kind, Term};
 use crate::model::{Linear, Model};
 
-fn pretty(t: &str) -> String {
+pub(crate) fn pretty(t: &str) -> String {
     t.replace('_', " ")
 }
 
-fn count(x: f64) -> String {
+pub(crate) fn count(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 {
         format!("{}", x.round() as i64)
     } else {
@@ -154,7 +154,7 @@ fn uncapitalize(s: &str) -> String {
     }
 }
 
-fn capitalize(s: &str) -> String {
+pub(crate) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
@@ -174,7 +174,7 @@ pub struct Scratch {
 
 /// The `*_missing` flags behind a source: a reason never cites a value
 /// that was imputed (or a column the universe does not have).
-fn missing_flags(model: &Model, source: &str) -> &'static [&'static str] {
+pub(crate) fn missing_flags(model: &Model, source: &str) -> &'static [&'static str] {
     match source {
         s if model.spec.technology(s).is_some() => &["technologies_missing"],
         "log_employees" | "size_band" => &["employees_missing"],

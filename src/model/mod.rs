@@ -355,20 +355,28 @@ impl Model {
         self.terms.iter().any(|t| t.axis == Axis::Timing)
     }
 
-    pub fn linear(&self, table: &FeatureTable) -> Result<Linear> {
-        let n = table.rows();
-        let mut eta = vec![self.intercept; n];
-        let mut fit = vec![0.0; n];
-        let mut timing = vec![0.0; n];
-        // the terms of each source feature (a text feature's levels are adjacent)
+    /// The terms of each source feature, in order (a text feature's
+    /// levels, a number's bins and ramps are adjacent).
+    pub fn sources(&self) -> Vec<std::ops::Range<usize>> {
         let mut sources: Vec<std::ops::Range<usize>> = vec![];
-        let mut source_of = Vec::with_capacity(self.terms.len());
         for (j, t) in self.terms.iter().enumerate() {
             match sources.last_mut() {
                 Some(r) if self.terms[r.start].source == t.source => r.end = j + 1,
                 _ => sources.push(j..j + 1),
             }
-            source_of.push(sources.len() - 1);
+        }
+        sources
+    }
+
+    pub fn linear(&self, table: &FeatureTable) -> Result<Linear> {
+        let n = table.rows();
+        let mut eta = vec![self.intercept; n];
+        let mut fit = vec![0.0; n];
+        let mut timing = vec![0.0; n];
+        let sources = self.sources();
+        let mut source_of = Vec::with_capacity(self.terms.len());
+        for (k, r) in sources.iter().enumerate() {
+            source_of.extend(r.clone().map(|_| k));
         }
         let mut outside: Vec<Vec<usize>> = vec![vec![]; n];
         // each text feature's rows coded once: its levels' terms compare
@@ -386,7 +394,7 @@ impl Model {
                     outside[r].push(s);
                 }
             }
-            let (b, offset) = (t.coef / t.std, t.coef * t.mean / t.std);
+            let (b, offset) = t.addend();
             for (c, x) in columns[s].iter_mut().zip(&raw) {
                 *c += b * x - offset;
             }

@@ -91,6 +91,11 @@ pub trait TermKind {
     /// Standardized before the fit (ridge on a standard deviation's
     /// effect); false for 0/1 bins, penalized on their own jump so a bin
     /// few deals fall in is shrunk most.
+    /// Where the value is held to the training range (`Inputs::held`), in
+    /// SQL; None for kinds that never hold.
+    fn held_sql(&self, _source: &str, _sql: &Sql) -> Option<String> {
+        None
+    }
     fn standardized(&self) -> bool {
         false
     }
@@ -149,6 +154,22 @@ impl Term {
 
     pub fn at(&self, x: f64) -> Option<f64> {
         self.kind.get().at(x)
+    }
+
+    pub fn held_sql(&self, sql: &Sql) -> Option<String> {
+        self.kind.get().held_sql(&self.source, sql)
+    }
+
+    /// The term's addend to the linear predictor in SQL, as `Model::linear`
+    /// computes it: `coef / std * x - coef * mean / std`.
+    pub fn addend_sql(&self, sql: &Sql) -> String {
+        let (b, offset) = self.addend();
+        format!("{} * {} - {}", crate::model::sql::num(b), self.sql(sql), crate::model::sql::num(offset))
+    }
+
+    /// (slope, offset) of the term's addend `slope * x - offset`.
+    pub fn addend(&self) -> (f64, f64) {
+        (self.coef / self.std, self.coef * self.mean / self.std)
     }
 
     /// The term's contribution to the linear predictor at value `x` of its

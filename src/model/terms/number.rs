@@ -17,12 +17,33 @@ pub struct Number {
     pub clip: Option<[f64; 2]>,
 }
 
+impl Number {
+    /// Values beyond the clip by more than this are held to it (a
+    /// relative 1e-9, so a bound's own value is not).
+    fn tolerance(lo: f64, hi: f64) -> (f64, f64) {
+        (lo - 1e-9 * lo.abs(), hi + 1e-9 * hi.abs())
+    }
+
+    /// The shaped value in SQL, before the clip.
+    fn shaped_sql(&self, source: &str, sql: &Sql) -> String {
+        let v = sql.number(source);
+        match self.shape {
+            Shape::Linear => v,
+            Shape::Presence => Sql::indicator(&format!("{v} > 0")),
+            Shape::Log => format!("LN(1 + GREATEST({v}, 0))"),
+            Shape::Within { days, cap } => {
+                Sql::indicator(&format!("{v} <= {days} AND {v} < {cap}"))
+            }
+        }
+    }
+}
+
 impl TermKind for Number {
     fn values(&self, source: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
         let v = inputs.numbers(source)?;
         match self.clip {
             Some([lo, hi]) => {
-                let (lo_tol, hi_tol) = (lo - 1e-9 * lo.abs(), hi + 1e-9 * hi.abs());
+                let (lo_tol, hi_tol) = Self::tolerance(lo, hi);
                 for (r, x) in v.iter().enumerate() {
                     let x = self.shape.apply(*x);
                     if x < lo_tol || x > hi_tol {
@@ -37,19 +58,18 @@ impl TermKind for Number {
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {
-        let v = sql.number(source);
-        let v = match self.shape {
-            Shape::Linear => v,
-            Shape::Presence => Sql::indicator(&format!("{v} > 0")),
-            Shape::Log => format!("LN(1 + GREATEST({v}, 0))"),
-            Shape::Within { days, cap } => {
-                Sql::indicator(&format!("{v} <= {days} AND {v} < {cap}"))
-            }
-        };
+        let v = self.shaped_sql(source, sql);
         match self.clip {
             Some([lo, hi]) => format!("GREATEST(LEAST({v}, {}), {})", num(hi), num(lo)),
             None => v,
         }
+    }
+
+    fn held_sql(&self, source: &str, sql: &Sql) -> Option<String> {
+        let [lo, hi] = self.clip?;
+        let v = self.shaped_sql(source, sql);
+        let (lo_tol, hi_tol) = Self::tolerance(lo, hi);
+        Some(format!("({v} < {} OR {v} > {})", num(lo_tol), num(hi_tol)))
     }
 
     fn at(&self, x: f64) -> Option<f64> {

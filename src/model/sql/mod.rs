@@ -14,6 +14,8 @@ use crate::model::rules::{quoted, RuleSet, Target};
 use crate::model::terms::Sql;
 use crate::model::{Axis, Model};
 
+mod columns;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Ansi,
@@ -183,7 +185,7 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     s += &account_features_cte(m, o, uses_signals, !won.is_empty());
     s += &derived_features_cte(m, o);
     s += &linear_predictor_cte(m, o.dialect)?;
-    s += &scores_select(m);
+    s += &scores_select(m, o.dialect);
     Ok(s)
 }
 
@@ -372,6 +374,10 @@ fn account_features_cte(m: &Model, o: &SqlOptions, uses_signals: bool, has_won: 
         )
     );
     let mut f = vec![format!("{uid} AS account_id")];
+    f.push(format!(
+        "{} AS __status",
+        columns::feature_status(m, d, &uid, (&c("industry"), &ind), &c("employees"))
+    ));
     f.push(format!("{pooled} AS industry"));
     f.push(format!("{emp} AS employees"));
     f.push(format!("{rev} AS annual_revenue"));
@@ -513,25 +519,27 @@ fn derived_features_cte(m: &Model, o: &SqlOptions) -> String {
     s
 }
 
-/// CTE `lp`: the linear predictor (every term, through its kind's SQL),
-/// the rule points and the disqualification.
+/// CTEs `c` and `lp`: each source feature's contribution (its terms'
+/// addends through their kinds' SQL, summed as `Model::linear` sums them),
+/// the rules matched and the first disqualifier; then the linear predictor,
+/// its fit and timing parts, the rule points and the disqualification.
 fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
     let spec = &m.spec;
-    let mut s = String::new();
-    let mut terms = vec![num(m.intercept)];
     let is_flag = |f: &str| spec.is_flag(f);
     let sql = Sql {
         dialect: d,
         is_flag: &is_flag,
     };
-    for t in &m.terms {
-        terms.push(format!(
-            "{} * ({} - {}) / {}",
-            num(t.coef),
-            t.sql(&sql),
-            num(t.mean),
-            num(t.std)
-        ));
+    let mut c = vec![];
+    let (mut eta, mut fit, mut timing) = (vec![num(m.intercept)], vec![], vec![]);
+    for (k, r) in m.sources().iter().enumerate() {
+        let addends: Vec<String> = m.terms[r.clone()].iter().map(|t| t.addend_sql(&sql)).collect();
+        c.push(format!("{} AS __c{k}", addends.join("\n      + ")));
+        eta.push(format!("__c{k}"));
+        match m.terms[r.start].axis {
+            Axis::Fit => fit.push(format!("__c{k}")),
+            Axis::Timing => timing.push(format!("__c{k}")),
+        }
     }
     // rules read a feature as NULL where a value it comes from was missing
     let set = RuleSet::of(&m.config.rules, &m.config.disqualifiers, spec)?;
@@ -552,34 +560,48 @@ fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
         }
     };
     let mut pts = vec!["0".to_string()];
-    for (r, p) in set.rules() {
-        pts.push(format!(
-            "CASE WHEN {} THEN {} ELSE 0 END",
-            p.render(Target::Sql(d), &feature),
-            num(r.points)
+    for (i, (r, p)) in set.rules().enumerate() {
+        c.push(format!(
+            "COALESCE({}, FALSE) AS __r{i}",
+            p.render(Target::Sql(d), &feature)
         ));
+        pts.push(format!("CASE WHEN __r{i} THEN {} ELSE 0 END", num(r.points)));
     }
     let disq: Vec<String> = set
         .disqualifiers()
-        .map(|(_, p)| format!("COALESCE({}, FALSE)", p.render(Target::Sql(d), &feature)))
+        .map(|(x, p)| {
+            format!(
+                " WHEN COALESCE({}, FALSE) THEN {}",
+                p.render(Target::Sql(d), &feature),
+                q(&x.name)
+            )
+        })
         .collect();
-    let disq = if disq.is_empty() {
-        "FALSE".to_string()
+    c.push(if disq.is_empty() {
+        "CAST(NULL AS VARCHAR) AS __disqualified_by".to_string()
     } else {
-        disq.join(" OR ")
+        format!("CASE{} END AS __disqualified_by", disq.concat())
+    });
+    let sum = |v: &[String]| {
+        if v.is_empty() {
+            "0.0".to_string()
+        } else {
+            v.join(" + ")
+        }
     };
-    writeln!(
-        s,
-        "lp AS (\n  SELECT account_id,\n    {} AS eta,\n    {} AS rule_points,\n    ({disq}) AS disqualified\n  FROM f\n),",
-        terms.join("\n      + "),
+    Ok(format!(
+        "c AS (\n  SELECT *,\n    {}\n  FROM f\n),\nlp AS (\n  SELECT *,\n    {} AS eta,\n    {} AS fit_eta,\n    {} AS timing_eta,\n    {} AS rule_points,\n    __disqualified_by IS NOT NULL AS disqualified\n  FROM c\n),\n",
+        c.join(",\n    "),
+        eta.join(" + "),
+        sum(&fit),
+        sum(&timing),
         pts.join(" + ")
-    )
-    .ok();
-    Ok(s)
+    ))
 }
 
-/// CTE `p` and the final SELECT: probabilities, score and tier.
-fn scores_select(m: &Model) -> String {
+/// The probabilities, then every scored column in `score`'s order
+/// (`scoring::OUTPUT_COLUMNS`); ANSI SQL has no reasons (no sorted arrays).
+fn scores_select(m: &Model, d: Dialect) -> String {
     let mut s = String::new();
     let h = &m.hybrid;
     let z = format!(
@@ -610,15 +632,61 @@ fn scores_select(m: &Model) -> String {
             format!("LEAST(GREATEST({cases}, 1E-6), 1 - 1E-6)")
         }
     };
+    let timing_score = if m.has_timing() {
+        columns::percentile(&m.timing_quantiles, "timing_eta")
+    } else {
+        "0.0".to_string()
+    };
     writeln!(
         s,
-        "p AS (\n  SELECT account_id, rule_points, disqualified,\n    1.0 / (1.0 + EXP(-eta)) AS model_probability,\n    {prob} AS probability\n  FROM (SELECT *, {z} AS z FROM lp) lz\n)"
+        "p AS (\n  SELECT *,\n    1.0 / (1.0 + EXP(-eta)) AS model_probability,\n    {prob} AS probability,\n    {} AS fit_score,\n    {timing_score} AS timing_score\n  FROM (SELECT *, {z} AS z FROM lp) lz\n),",
+        columns::percentile(&m.fit_quantiles, "fit_eta"),
     )
     .ok();
+    let is_flag = |f: &str| m.spec.is_flag(f);
+    let sql = Sql {
+        dialect: d,
+        is_flag: &is_flag,
+    };
+    let mut from = "p";
+    let reasons = match columns::reasons(m, &sql) {
+        Some((weights, ranked, cols)) => {
+            writeln!(
+                s,
+                "w AS (\n  SELECT *,\n    {}\n  FROM p\n),\nt AS (\n  SELECT *,\n    {}\n  FROM w\n),\nx AS (\n  SELECT *,\n    {}\n  FROM t\n),",
+                weights.join(",\n    "),
+                ranked[0],
+                ranked[1]
+            )
+            .ok();
+            let mut prev = "x".to_string();
+            for (k, r) in cols.iter().enumerate() {
+                let name = format!("x{}", k + 1);
+                let sep = if k == 2 { "" } else { "," };
+                writeln!(s, "{name} AS (SELECT *, {r} AS __reason_{} FROM {prev}){sep}", k + 1).ok();
+                prev = name;
+            }
+            from = "x3";
+            "COALESCE(__reason_1, '') AS reason_1,\n  COALESCE(__reason_2, '') AS reason_2,\n  COALESCE(__reason_3, '') AS reason_3,\n  ".to_string()
+        }
+        None => {
+            // remove the trailing comma of `p`
+            s.truncate(s.trim_end().len() - 1);
+            s.push('\n');
+            s += "-- no reason_1..3: ANSI SQL cannot sort an array (use --dialect duckdb, spark or snowflake)\n";
+            String::new()
+        }
+    };
+    let q_cfg = &m.config.quadrant;
     writeln!(
         s,
-        "SELECT account_id, model_probability, probability, ROUND(probability * 100, 2) AS score, rule_points,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN probability >= {} THEN 'Tier 1' WHEN probability >= {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier\nFROM p",
-        num(m.tier_cutoffs[0]), num(m.tier_cutoffs[1])
+        "SELECT account_id, ROUND(probability * 100, 2) AS score, probability, model_probability, rule_points, fit_score, timing_score,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN probability >= {} THEN 'Tier 1' WHEN probability >= {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier,\n  CASE WHEN fit_score >= {ft} AND timing_score >= {tt} THEN 'Good Place' WHEN fit_score >= {ft} THEN 'Get Back To Me' WHEN timing_score >= {tt} THEN 'False Hope' ELSE 'Bad Place' END AS quadrant,\n  industry || ' / ' || size_band AS segment,\n  {reasons}{} AS status,\n  {} AS model_version\nFROM {from}",
+        num(m.tier_cutoffs[0]),
+        num(m.tier_cutoffs[1]),
+        columns::status(m, &sql),
+        q(&m.model_version),
+        ft = num(q_cfg.fit_threshold),
+        tt = num(q_cfg.timing_threshold),
     )
     .ok();
     s
