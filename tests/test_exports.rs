@@ -317,9 +317,7 @@ fn a_flat_semicolon_export_with_text_and_deal_columns() {
     );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["joined"].as_u64(), Some(4000), "{r}");
-    for k in ["model_probability", "probability"] {
-        assert!(r[k].as_f64().unwrap() <= 1e-9, "{k}: {r}");
-    }
+    assert_parity(&r);
 }
 
 /// `[input] delimiter` overrides the detected delimiter.

@@ -196,6 +196,25 @@ pub fn duckdb_parity(
     Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
+/// Every column of `score` is in the SQL's result, in order: numbers within
+/// 1e-9 (the score is rounded to 2 decimals on both sides), text identical.
+pub fn assert_parity(r: &serde_json::Value) {
+    assert_eq!(r["columns_missing_in_sql"], serde_json::json!([]), "{r}");
+    assert_eq!(r["columns_in_order"], serde_json::json!(true), "{r}");
+    for k in scorebook::scoring::OUTPUT_COLUMNS.iter().skip(1) {
+        match r.get(*k) {
+            Some(d) => {
+                let d = d.as_f64().unwrap();
+                assert!(d <= 1e-9, "{k} differs by {d}: {r}");
+            }
+            None => {
+                let m = &r[format!("{k}_mismatches")];
+                assert_eq!(m.as_u64(), Some(0), "{k} differs: {r}");
+            }
+        }
+    }
+}
+
 // ---- the pages in a real browser (report.html, review.html) ----
 
 pub fn browser() -> Option<PathBuf> {

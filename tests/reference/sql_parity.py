@@ -2,8 +2,9 @@
 
 usage: sql_parity.py QUERY.sql UNIVERSE.parquet SIGNALS.parquet SCORES.parquet
 
-Prints one JSON object: row counts, ids missing on either side, the largest
-absolute difference of each number, and how many tiers differ.
+Prints one JSON object: row counts, ids missing on either side, the columns
+the SQL lacks, the largest absolute difference of each number column, and
+for each text column how many rows differ (and the first that does).
 """
 import json
 import sys
@@ -36,19 +37,30 @@ out = {
         "SELECT count(*) FROM exported e ANTI JOIN native n USING (account_id)"
     ).fetchone()[0],
 }
-diffs = con.execute(
-    """SELECT max(abs(n.model_probability - e.model_probability)),
-              max(abs(n.probability - e.probability)),
-              max(abs(n.score - e.score)),
-              max(abs(n.rule_points - e.rule_points)),
-              sum(CASE WHEN n.tier <> e.tier THEN 1 ELSE 0 END),
-              count(*)
-       FROM native n JOIN exported e USING (account_id)"""
-).fetchone()
-out.update(
-    zip(
-        ["model_probability", "probability", "score", "rule_points", "tier_mismatches", "joined"],
-        diffs,
-    )
-)
+# every column of the scored file: numbers by their largest absolute
+# difference, text by the rows that differ (with the first such row)
+columns = [r[0] for r in con.execute("DESCRIBE native").fetchall()]
+exported = [r[0] for r in con.execute("DESCRIBE exported").fetchall()]
+out["columns_missing_in_sql"] = [c for c in columns if c not in exported]
+out["columns_in_order"] = exported == columns
+out["joined"] = con.execute(
+    "SELECT count(*) FROM native n JOIN exported e USING (account_id)"
+).fetchone()[0]
+types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE native)").fetchall())
+for c in columns:
+    if c == "account_id" or c not in exported:
+        continue
+    if types[c] == "DOUBLE":
+        out[c] = con.execute(
+            f'SELECT max(abs(n."{c}" - e."{c}")) FROM native n JOIN exported e USING (account_id)'
+        ).fetchone()[0]
+    else:
+        out[f"{c}_mismatches"] = con.execute(
+            f'SELECT count(*) FROM native n JOIN exported e USING (account_id) WHERE n."{c}" IS DISTINCT FROM e."{c}"'
+        ).fetchone()[0]
+        first = con.execute(
+            f'SELECT account_id, n."{c}", e."{c}" FROM native n JOIN exported e USING (account_id) WHERE n."{c}" IS DISTINCT FROM e."{c}" ORDER BY account_id LIMIT 1'
+        ).fetchone()
+        if first:
+            out[f"{c}_first_mismatch"] = list(first)
 print(json.dumps(out))

@@ -13,22 +13,35 @@ use crate::model::explain::{capitalize, missing_flags, pretty};
 use crate::model::terms::{Sql, Term};
 use crate::model::Model;
 
-/// `model::percentile` of `x` among the 101 points `q`, in SQL.
+/// How far below a cut-off `t` (a quantile of the universe's native
+/// values) a value computed in SQL still counts as at it: many accounts
+/// can share one value, which the SQL's logs and sums may miss by an ulp.
+pub(super) fn slack(t: f64) -> f64 {
+    1e-12 * t.abs().max(1.0)
+}
+
+/// `x` is at least cut-off `t` (with its `slack`).
+pub(super) fn at_least(x: &str, t: f64) -> String {
+    format!("{x} >= {}", num(t - slack(t)))
+}
+
+/// `model::percentile` of `x` among the 101 points `q`, in SQL: the last
+/// point at or below x (with its `slack`) opens x's interval.
 pub(super) fn percentile(q: &[f64], x: &str) -> String {
     if q.len() < 2 {
         return "50.0".into();
     }
     let last = q.len() - 1;
     let mut s = format!(
-        "CASE WHEN {x} <= {} THEN 0.0 WHEN {x} >= {} THEN 100.0",
-        num(q[0]),
-        num(q[last])
+        "CASE WHEN {x} <= {} THEN 0.0 WHEN {} THEN 100.0",
+        num(q[0] + slack(q[0])),
+        at_least(x, q[last])
     );
-    // the first point above x closes its interval (`partition_point`)
     for k in 0..last {
         if q[k + 1] > q[k] {
             s += &format!(
-                " WHEN {x} < {hi} THEN ({k}.0 + ({x} - {lo}) / ({hi} - {lo})) * 100.0 / {last}.0",
+                " WHEN NOT {} THEN ({k}.0 + ({x} - {lo}) / ({hi} - {lo})) * 100.0 / {last}.0",
+                at_least(x, q[k + 1]),
                 hi = num(q[k + 1]),
                 lo = num(q[k])
             );
@@ -188,7 +201,10 @@ fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
             Signal::Window { kind, days } => format!(
                 "CASE WHEN {v} > 0 THEN {} || {} ELSE {} END",
                 w.count(&v),
-                q(&format!(" {} signal(s) in the last {days} days", pretty(kind))),
+                q(&format!(
+                    " {} signal(s) in the last {days} days",
+                    pretty(kind)
+                )),
                 q(&format!("No {} in the last {days} days", pretty(kind)))
             ),
             Signal::Since { kind } => format!(
@@ -303,10 +319,7 @@ fn candidates(m: &Model, sql: &Sql) -> (Vec<String>, Vec<(String, String, String
     let mut cands = vec![];
     for (k, r) in m.sources().iter().enumerate() {
         let t = &m.terms[r.start];
-        weights.push(format!(
-            "__c{k} * {} AS __w{k}",
-            num(m.hybrid.model_weight)
-        ));
+        weights.push(format!("__c{k} * {} AS __w{k}", num(m.hybrid.model_weight)));
         let flags: Vec<String> = missing_flags(m, &t.source)
             .iter()
             .filter(|f| names.iter().any(|n| n == *f))
@@ -424,6 +437,6 @@ mod tests {
         // tests/test_score.rs; here, its cases name every interval once
         let q: Vec<f64> = vec![0.0, 1.0, 1.0, 3.0];
         let s = super::percentile(&q, "x");
-        assert_eq!(s.matches(" WHEN x < ").count(), 2, "{s}");
+        assert_eq!(s.matches(" WHEN NOT x >= ").count(), 2, "{s}");
     }
 }

@@ -533,7 +533,10 @@ fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
     let mut c = vec![];
     let (mut eta, mut fit, mut timing) = (vec![num(m.intercept)], vec![], vec![]);
     for (k, r) in m.sources().iter().enumerate() {
-        let addends: Vec<String> = m.terms[r.clone()].iter().map(|t| t.addend_sql(&sql)).collect();
+        let addends: Vec<String> = m.terms[r.clone()]
+            .iter()
+            .map(|t| t.addend_sql(&sql))
+            .collect();
         c.push(format!("{} AS __c{k}", addends.join("\n      + ")));
         eta.push(format!("__c{k}"));
         match m.terms[r.start].axis {
@@ -565,7 +568,10 @@ fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
             "COALESCE({}, FALSE) AS __r{i}",
             p.render(Target::Sql(d), &feature)
         ));
-        pts.push(format!("CASE WHEN __r{i} THEN {} ELSE 0 END", num(r.points)));
+        pts.push(format!(
+            "CASE WHEN __r{i} THEN {} ELSE 0 END",
+            num(r.points)
+        ));
     }
     let disq: Vec<String> = set
         .disqualifiers()
@@ -663,7 +669,12 @@ fn scores_select(m: &Model, d: Dialect) -> String {
             for (k, r) in cols.iter().enumerate() {
                 let name = format!("x{}", k + 1);
                 let sep = if k == 2 { "" } else { "," };
-                writeln!(s, "{name} AS (SELECT *, {r} AS __reason_{} FROM {prev}){sep}", k + 1).ok();
+                writeln!(
+                    s,
+                    "{name} AS (SELECT *, {r} AS __reason_{} FROM {prev}){sep}",
+                    k + 1
+                )
+                .ok();
                 prev = name;
             }
             from = "x3";
@@ -680,13 +691,13 @@ fn scores_select(m: &Model, d: Dialect) -> String {
     let q_cfg = &m.config.quadrant;
     writeln!(
         s,
-        "SELECT account_id, ROUND(probability * 100, 2) AS score, probability, model_probability, rule_points, fit_score, timing_score,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN probability >= {} THEN 'Tier 1' WHEN probability >= {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier,\n  CASE WHEN fit_score >= {ft} AND timing_score >= {tt} THEN 'Good Place' WHEN fit_score >= {ft} THEN 'Get Back To Me' WHEN timing_score >= {tt} THEN 'False Hope' ELSE 'Bad Place' END AS quadrant,\n  industry || ' / ' || size_band AS segment,\n  {reasons}{} AS status,\n  {} AS model_version\nFROM {from}",
-        num(m.tier_cutoffs[0]),
-        num(m.tier_cutoffs[1]),
+        "SELECT account_id, ROUND(probability * 100, 2) AS score, probability, model_probability, rule_points, fit_score, timing_score,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN {} THEN 'Tier 1' WHEN {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier,\n  CASE WHEN {ft} AND {tt} THEN 'Good Place' WHEN {ft} THEN 'Get Back To Me' WHEN {tt} THEN 'False Hope' ELSE 'Bad Place' END AS quadrant,\n  industry || ' / ' || size_band AS segment,\n  {reasons}{} AS status,\n  {} AS model_version\nFROM {from}",
+        columns::at_least("probability", m.tier_cutoffs[0]),
+        columns::at_least("probability", m.tier_cutoffs[1]),
         columns::status(m, &sql),
         q(&m.model_version),
-        ft = num(q_cfg.fit_threshold),
-        tt = num(q_cfg.timing_threshold),
+        ft = columns::at_least("fit_score", q_cfg.fit_threshold),
+        tt = columns::at_least("timing_score", q_cfg.timing_threshold),
     )
     .ok();
     s

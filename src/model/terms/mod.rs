@@ -164,7 +164,12 @@ impl Term {
     /// computes it: `coef / std * x - coef * mean / std`.
     pub fn addend_sql(&self, sql: &Sql) -> String {
         let (b, offset) = self.addend();
-        format!("{} * {} - {}", crate::model::sql::num(b), self.sql(sql), crate::model::sql::num(offset))
+        format!(
+            "{} * {} - {}",
+            crate::model::sql::num(b),
+            self.sql(sql),
+            crate::model::sql::num(offset)
+        )
     }
 
     /// (slope, offset) of the term's addend `slope * x - offset`.
