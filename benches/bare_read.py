@@ -1,7 +1,7 @@
 """The floor: read the columns `score` needs from the universe and the
 signals, batch by batch, and touch every value (pyarrow, all cores).
 
-usage: bare_read.py UNIVERSE.parquet SIGNALS.parquet (SIGNALS may be a glob)
+usage: bare_read.py UNIVERSE SIGNALS (each a file or a glob)
 """
 import glob
 import sys
@@ -10,10 +10,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 universe, signals = sys.argv[1:3]
-cols = {
-    universe: ["account_id", "industry", "employees", "annual_revenue", "founded_year",
-               "technologies", "jobs_posted_30d", "hires_12m"],
-}
+cols = {}
+for path in sorted(glob.glob(universe)):
+    cols[path] = ["account_id", "industry", "employees", "annual_revenue", "founded_year",
+                  "technologies", "jobs_posted_30d", "hires_12m"]
 for path in sorted(glob.glob(signals)):
     cols[path] = ["account_id", "date", "recorded_date", "signal", "value"]
 rows = 0

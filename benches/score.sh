@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# The scoring benchmark, in one run on one machine, on a synthetic universe
-# of N accounts with signals:
-#   synth   writes the universe and signals (parquet)
-#   train   fits the model (5,000 accounts with history, ~20k closed deals)
+# The scoring benchmark, in one run on one machine, on two layouts of a
+# synthetic universe of N accounts:
+#   synth   one universe file, the signals as an unsorted glob of 4 files
+#           (rows shuffled: benches/split_signals.py), 11 signal types
+#   files   10 universe files and 10 signal files, both sorted by account
+#           id, 6 signal types, no web visits (benches/layout.py)
+# Per layout:
+#   train   fits the model on the layout's signals (5,000 accounts with
+#           history), tiers cut on the universe that is scored
 #   score   scorebook score: universe + signals -> scores.parquet
-#   duckdb  DuckDB running `export-sql --dialect duckdb` on the same files,
-#           writing parquet (zstd) too
-#   read    a bare read of the columns score needs from both files
-#           (pyarrow), the floor
+#   duckdb  DuckDB running `export-sql --dialect duckdb` (every column score
+#           writes, reasons included) on the same files, to parquet (zstd)
+#   polars  Python Polars computing the feature table only (no model,
+#           benches/polars_features.py), to parquet: a floor for Python
+#   read    a bare read of the columns score needs (pyarrow), the floor
 # and prints wall time, rows/s, peak RSS (kernel rusage via os.wait4) and
-# the ratios score/duckdb and score/read. The signals are given as an
-# unsorted glob of SIGNAL_PARTS files (default 4, rows shuffled:
-# benches/split_signals.py), as exports usually come; SIGNAL_PARTS=0 uses
-# the single sorted file synth writes.
+# the ratios to score, all from the same run.
 #
 #   cargo build --release && benches/score.sh 1000000 && benches/score.sh 10000000
 #
@@ -20,34 +23,50 @@
 # under the target directory on first use.
 set -euo pipefail
 N=${1:-1000000}
-DIR=${BENCH_DIR:-/tmp/scorebook-bench}/n$N
+ROOT=${BENCH_DIR:-/tmp/scorebook-bench}/n$N
+DIR=$ROOT
 source "$(dirname "$0")/common.sh"
+AS_OF=2025-07-01
 
-[ -f "$DIR/data/universe.parquet" ] || measure synth "$N" "$BIN" synth --out "$DIR/data" --accounts "$N" --history-accounts 5000
-SIGNALS="$DIR/data/signals.parquet"
-PARTS=${SIGNAL_PARTS:-4}
-if [ "$PARTS" -gt 0 ]; then
-  [ -f "$DIR/parts$PARTS/signals-0.parquet" ] || "$PY" "$HERE/split_signals.py" "$DIR/data/signals.parquet" "$DIR/parts$PARTS" "$PARTS" > /dev/null
-  SIGNALS="$DIR/parts$PARTS/signals-*.parquet"
-fi
-rm -rf "$DIR/model" "$DIR/scores.parquet"
-# tiers cut on the universe that is scored (train --universe)
-measure train 0 "$BIN" train --config "$DIR/data/scorebook.toml" --out "$DIR/model" \
-  --universe "$DIR/data/universe.parquet" --universe-signals "$SIGNALS"
-measure score "$N" "$BIN" score --model "$DIR/model" --universe "$DIR/data/universe.parquet" \
-  --signals "$SIGNALS" --as-of 2025-07-01 --out "$DIR/scores.parquet"
-"$BIN" export-sql --model "$DIR/model" --dialect duckdb --as-of 2025-07-01 > "$DIR/score.sql"
-measure duckdb "$N" "$PY" "$HERE/duckdb_score.py" "$DIR/score.sql" "$DIR/data/universe.parquet" \
-  "$SIGNALS" "$DIR/duckdb.parquet"
-measure read "$N" "$PY" "$HERE/bare_read.py" "$DIR/data/universe.parquet" "$SIGNALS"
-"$PY" - "$RESULTS" "$DIR/scores.parquet" <<'PY'
+[ -f "$ROOT/data/universe.parquet" ] || measure synth "$N" "$BIN" synth --out "$ROOT/data" --accounts "$N" --history-accounts 5000
+[ -f "$ROOT/synth/signals/signals-0.parquet" ] || {
+  mkdir -p "$ROOT/synth"
+  "$PY" "$HERE/split_signals.py" "$ROOT/data/signals.parquet" "$ROOT/synth/signals" 4 > /dev/null
+  sed 's|^signals = .*|signals = "'"$ROOT"'/synth/signals"|; s|^accounts = "|accounts = "'"$ROOT"'/data/|; s|^opportunities = "|opportunities = "'"$ROOT"'/data/|' \
+    "$ROOT/data/scorebook.toml" > "$ROOT/synth/scorebook.toml"
+  ln -sf "$ROOT/data/universe.parquet" "$ROOT/synth/universe.parquet"
+}
+[ -f "$ROOT/files/universe/universe-00.parquet" ] || "$PY" "$HERE/layout.py" "$ROOT/data" "$ROOT/files" 10 6
+
+for SHAPE in synth files; do
+  DIR=$ROOT/$SHAPE
+  RESULTS=$DIR/results.tsv
+  : > "$RESULTS"
+  case $SHAPE in
+    synth) UNIVERSE=$DIR/universe.parquet; UGLOB=$UNIVERSE ;;
+    files) UNIVERSE=$DIR/universe; UGLOB="$DIR/universe/*.parquet" ;;
+  esac
+  SIGNALS=$DIR/signals
+  SGLOB="$DIR/signals/*.parquet"
+  echo "== $SHAPE: $("$PY" -c "import glob,sys; print(len(glob.glob(sys.argv[1])))" "$UGLOB") universe file(s), $("$PY" -c "import glob,sys; print(len(glob.glob(sys.argv[1])))" "$SGLOB") signal files"
+  rm -rf "$DIR/model" "$DIR/scores.parquet"
+  measure train 0 "$BIN" train --config "$DIR/scorebook.toml" --out "$DIR/model" \
+    --universe "$UNIVERSE" --universe-signals "$SIGNALS" > /dev/null
+  measure score "$N" "$BIN" score --model "$DIR/model" --universe "$UNIVERSE" \
+    --signals "$SIGNALS" --as-of $AS_OF --out "$DIR/scores.parquet"
+  "$BIN" export-sql --model "$DIR/model" --dialect duckdb --as-of $AS_OF > "$DIR/score.sql"
+  measure duckdb "$N" "$PY" "$HERE/duckdb_score.py" "$DIR/score.sql" "$UGLOB" "$SGLOB" "$DIR/duckdb.parquet"
+  measure polars "$N" "$PY" "$HERE/polars_features.py" "$DIR/model" "$UGLOB" "$SGLOB" $AS_OF "$DIR/polars.parquet"
+  measure read "$N" "$PY" "$HERE/bare_read.py" "$UGLOB" "$SGLOB"
+  "$PY" - "$RESULTS" "$DIR/scores.parquet" <<'PY'
 import sys
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 r = {l.split("\t")[0]: float(l.split("\t")[1]) for l in open(sys.argv[1])}
-print(f"score / duckdb time: {r['score'] / r['duckdb']:.2f}x   score / bare read time: {r['score'] / r['read']:.2f}x")
+print(f"score / duckdb: {r['score'] / r['duckdb']:.2f}x   score / polars features: {r['score'] / r['polars']:.2f}x   score / bare read: {r['score'] / r['read']:.2f}x")
 tiers = pc.value_counts(pq.read_table(sys.argv[2], columns=["tier"])["tier"]).to_pylist()
 counts = {t["values"]: t["counts"] for t in tiers}
 eligible = sum(counts.values()) - counts.get("Disqualified", 0)
 print("tier shares of the scored universe: " + ", ".join(f"{k} {100 * counts.get(k, 0) / eligible:.1f}%" for k in ("Tier 1", "Tier 2", "Tier 3")))
 PY
+done

@@ -35,122 +35,316 @@ fn thousands(x: f64) -> String {
 /// The sentence for one term at one row: its source's value in words (a
 /// pair's two values), or that it was unknown.
 pub fn describe(model: &Model, table: &FeatureTable, t: &Term, row: usize) -> String {
-    match t.inputs().as_slice() {
-        [a, b] => format!(
-            "{} with {}",
-            describe_source(model, table, a, row),
-            uncapitalize(&describe_source(model, table, b, row))
-        ),
-        _ => describe_source(model, table, &t.source, row),
-    }
+    let mut out = String::new();
+    Phrase::of_term(model, table, t).render(table, row, &mut out);
+    out
 }
 
-/// Feature `src`'s value at one row in words.
-fn describe_source(model: &Model, table: &FeatureTable, src: &str, row: usize) -> String {
-    let num = |n: &str| table.get(n).and_then(|v| v.num(row)).unwrap_or(0.0);
-    let text = |n: &str| {
-        table
-            .get(n)
-            .and_then(|v| {
-                if let crate::features::Values::Text(v) = v {
-                    Some(v[row].clone())
-                } else {
-                    None
+/// How a source's value at a row is worded, resolved once against a
+/// table (its columns by position, its fixed words written out), so that
+/// `render` only formats the row's numbers.
+enum Phrase {
+    /// A pair's two values: "A with b".
+    Pair(Box<Phrase>, Box<Phrase>),
+    /// `text` where the mask column is set, else the inner phrase.
+    Unknown {
+        mask: Option<usize>,
+        text: String,
+        then: Box<Phrase>,
+    },
+    /// `before` + the text value + `after` (`_` as spaces if `spaced`).
+    Text {
+        col: Option<usize>,
+        before: String,
+        after: &'static str,
+        spaced: bool,
+    },
+    /// `before` + count(value) + `after` when the value passes `when`,
+    /// else `otherwise`.
+    Count {
+        col: Option<usize>,
+        when: When,
+        before: String,
+        after: String,
+        otherwise: String,
+    },
+    /// `yes` when the value is over 0.5, else `no`.
+    Flag {
+        col: Option<usize>,
+        yes: String,
+        no: String,
+    },
+    RevenuePerEmployee {
+        ratio: Option<usize>,
+        industry: Option<usize>,
+    },
+    Employees(Option<usize>),
+    Revenue(Option<usize>),
+    Hiring {
+        hires: Option<usize>,
+        intensity: Option<usize>,
+    },
+}
+
+#[derive(Clone, Copy)]
+enum When {
+    Always,
+    Positive,
+    Below(f64),
+}
+
+impl Phrase {
+    fn of_term(model: &Model, table: &FeatureTable, t: &Term) -> Phrase {
+        match t.inputs().as_slice() {
+            [a, b] => Phrase::Pair(
+                Box::new(Phrase::of_source(model, table, a)),
+                Box::new(Phrase::of_source(model, table, b)),
+            ),
+            _ => Phrase::of_source(model, table, &t.source),
+        }
+    }
+
+    /// Feature `src`'s wording (`export-sql` words it the same in
+    /// `sql::columns::describe_source`).
+    fn of_source(model: &Model, table: &FeatureTable, src: &str) -> Phrase {
+        let at = |n: &str| table.names.iter().position(|x| x == n);
+        let spec = &model.spec;
+        let cap = spec.recency_cap_days as f64;
+        let mask = crate::features::FeatureSpec::null_mask(src);
+        let words = Self::words(model, table, src, at(src), cap);
+        match at(&mask) {
+            Some(m) => Phrase::Unknown {
+                mask: Some(m),
+                text: format!("{} unknown", capitalize(&pretty(src))),
+                then: Box::new(words),
+            },
+            None => words,
+        }
+    }
+
+    fn words(
+        model: &Model,
+        table: &FeatureTable,
+        src: &str,
+        col: Option<usize>,
+        cap: f64,
+    ) -> Phrase {
+        let at = |n: &str| table.names.iter().position(|x| x == n);
+        let spec = &model.spec;
+        let count_of = |when, before: String, after: String, otherwise: String| Phrase::Count {
+            col,
+            when,
+            before,
+            after,
+            otherwise,
+        };
+        if let Some(crate::features::Values::Text(_)) = col.map(|c| &table.columns[c]) {
+            return match src {
+                "industry" => Phrase::Text {
+                    col,
+                    before: "Industry: ".into(),
+                    after: "",
+                    spaced: false,
+                },
+                "size_band" => Phrase::Text {
+                    col,
+                    before: "Size band: ".into(),
+                    after: " for its industry",
+                    spaced: true,
+                },
+                _ => Phrase::Text {
+                    col,
+                    before: format!("{}: ", pretty(src)),
+                    after: "",
+                    spaced: false,
+                },
+            };
+        }
+        if let Some(signal) = signals::find(spec, src) {
+            return match signal {
+                Signal::Window { kind, days } => count_of(
+                    When::Positive,
+                    String::new(),
+                    format!(" {} signal(s) in the last {days} days", pretty(kind)),
+                    format!("No {} in the last {days} days", pretty(kind)),
+                ),
+                Signal::Since { kind } => count_of(
+                    When::Below(cap),
+                    format!("Last {} ", pretty(kind)),
+                    " days ago".into(),
+                    format!("No {} in the last {} days", pretty(kind), count(cap)),
+                ),
+                Signal::Until { kind } => count_of(
+                    When::Below(cap),
+                    format!("{} in ", capitalize(&pretty(kind))),
+                    " days".into(),
+                    format!("No {} scheduled", pretty(kind)),
+                ),
+                Signal::Distinct { days } => count_of(
+                    When::Always,
+                    String::new(),
+                    format!(" different signal types in the last {days} days"),
+                    String::new(),
+                ),
+            };
+        }
+        if let Some(disp) = spec.technology(src) {
+            return Phrase::Flag {
+                col,
+                yes: format!("Uses {disp}"),
+                no: format!("Does not use {disp}"),
+            };
+        }
+        match src {
+            "log_rpe_industry_ratio" => Phrase::RevenuePerEmployee {
+                ratio: at("rpe_industry_ratio"),
+                industry: at("industry"),
+            },
+            "log_employees" => Phrase::Employees(at("employees")),
+            "log_revenue" => Phrase::Revenue(at("annual_revenue")),
+            "company_age" => count_of(
+                When::Always,
+                "Company age ".into(),
+                " years".into(),
+                String::new(),
+            ),
+            "hiring_intensity" => Phrase::Hiring {
+                hires: at("hires_12m"),
+                intensity: col,
+            },
+            "log_jobs_posted_30d" => Phrase::Count {
+                col: at("jobs_posted_30d"),
+                when: When::Always,
+                before: String::new(),
+                after: " jobs posted in the last 30 days".into(),
+                otherwise: String::new(),
+            },
+            "prior_won_deals" => count_of(
+                When::Positive,
+                String::new(),
+                " earlier won deal(s)".into(),
+                "No earlier won deals".into(),
+            ),
+            s if s.ends_with("_missing") => {
+                let c = capitalize(&pretty(s.trim_end_matches("_missing")));
+                Phrase::Flag {
+                    col,
+                    yes: format!("{c} unknown (imputed)"),
+                    no: format!("{c} known"),
                 }
-            })
-            .unwrap_or_default()
-    };
-    let spec = &model.spec;
-    let cap = spec.recency_cap_days as f64;
-    let unknown = table
-        .get(&crate::features::FeatureSpec::null_mask(src))
-        .and_then(|v| v.num(row))
-        .is_some_and(|v| v > 0.5);
-    if unknown {
-        return format!("{} unknown", capitalize(&pretty(src)));
-    }
-    if let Some(crate::features::Values::Text(_)) = table.get(src) {
-        return match src {
-            "industry" => format!("Industry: {}", text(src)),
-            "size_band" => format!("Size band: {} for its industry", pretty(&text(src))),
-            _ => format!("{}: {}", pretty(src), text(src)),
-        };
-    }
-    if let Some(signal) = signals::find(spec, src) {
-        let v = num(src);
-        return match signal {
-            Signal::Window { kind, days } if v > 0.0 => format!(
-                "{} {} signal(s) in the last {days} days",
-                count(v),
-                pretty(kind)
+            }
+            s => count_of(
+                When::Always,
+                format!("{} = ", pretty(s)),
+                String::new(),
+                String::new(),
             ),
-            Signal::Window { kind, days } => format!("No {} in the last {days} days", pretty(kind)),
-            Signal::Since { kind } if v < cap => {
-                format!("Last {} {} days ago", pretty(kind), count(v))
-            }
-            Signal::Since { kind } => {
-                format!("No {} in the last {} days", pretty(kind), count(cap))
-            }
-            Signal::Until { kind } if v < cap => {
-                format!("{} in {} days", capitalize(&pretty(kind)), count(v))
-            }
-            Signal::Until { kind } => format!("No {} scheduled", pretty(kind)),
-            Signal::Distinct { days } => format!(
-                "{} different signal types in the last {days} days",
-                count(v)
-            ),
-        };
+        }
     }
-    if let Some(disp) = spec.technology(src) {
-        return if num(src) > 0.5 {
-            format!("Uses {disp}")
-        } else {
-            format!("Does not use {disp}")
+
+    /// The phrase at `row`, appended to `out`.
+    fn render(&self, table: &FeatureTable, row: usize, out: &mut String) {
+        use std::fmt::Write;
+        let num = |c: &Option<usize>| c.and_then(|c| table.columns[c].num(row)).unwrap_or(0.0);
+        let text = |c: &Option<usize>| match c.map(|c| &table.columns[c]) {
+            Some(crate::features::Values::Text(v)) => v[row].as_str(),
+            _ => "",
         };
-    }
-    match src {
-        "log_rpe_industry_ratio" => format!(
-            "Revenue per employee {:.1}x the {} median",
-            num("rpe_industry_ratio"),
-            text("industry")
-        ),
-        "log_employees" => format!("{} employees", thousands(num("employees"))),
-        "log_revenue" => format!("Annual revenue ${:.1}M", num("annual_revenue") / 1e6),
-        "company_age" => format!("Company age {} years", count(num(src))),
-        "hiring_intensity" => format!(
-            "Hired {} people in 12 months ({:.1}% of headcount)",
-            count(num("hires_12m")),
-            100.0 * num(src)
-        ),
-        "log_jobs_posted_30d" => format!(
-            "{} jobs posted in the last 30 days",
-            count(num("jobs_posted_30d"))
-        ),
-        "prior_won_deals" => {
-            let v = num(src);
-            if v > 0.0 {
-                format!("{} earlier won deal(s)", count(v))
-            } else {
-                "No earlier won deals".to_string()
+        match self {
+            Phrase::Pair(a, b) => {
+                a.render(table, row, out);
+                out.push_str(" with ");
+                let start = out.len();
+                b.render(table, row, out);
+                let first = out[start..].chars().next();
+                if let Some(f) = first.filter(|f| !f.is_lowercase()) {
+                    let lower: String = f.to_lowercase().collect();
+                    out.replace_range(start..start + f.len_utf8(), &lower);
+                }
+            }
+            Phrase::Unknown {
+                mask,
+                text: t,
+                then,
+            } => {
+                if num(mask) > 0.5 {
+                    out.push_str(t);
+                } else {
+                    then.render(table, row, out);
+                }
+            }
+            Phrase::Text {
+                col,
+                before,
+                after,
+                spaced,
+            } => {
+                out.push_str(before);
+                if *spaced {
+                    out.push_str(&pretty(text(col)));
+                } else {
+                    out.push_str(text(col));
+                }
+                out.push_str(after);
+            }
+            Phrase::Count {
+                col,
+                when,
+                before,
+                after,
+                otherwise,
+            } => {
+                let v = num(col);
+                let yes = match when {
+                    When::Always => true,
+                    When::Positive => v > 0.0,
+                    When::Below(cap) => v < *cap,
+                };
+                if yes {
+                    out.push_str(before);
+                    write_count(out, v);
+                    out.push_str(after);
+                } else {
+                    out.push_str(otherwise);
+                }
+            }
+            Phrase::Flag { col, yes, no } => out.push_str(if num(col) > 0.5 { yes } else { no }),
+            Phrase::RevenuePerEmployee { ratio, industry } => {
+                write!(
+                    out,
+                    "Revenue per employee {:.1}x the {} median",
+                    num(ratio),
+                    text(industry)
+                )
+                .ok();
+            }
+            Phrase::Employees(c) => {
+                write!(out, "{} employees", thousands(num(c))).ok();
+            }
+            Phrase::Revenue(c) => {
+                write!(out, "Annual revenue ${:.1}M", num(c) / 1e6).ok();
+            }
+            Phrase::Hiring { hires, intensity } => {
+                out.push_str("Hired ");
+                write_count(out, num(hires));
+                write!(
+                    out,
+                    " people in 12 months ({:.1}% of headcount)",
+                    100.0 * num(intensity)
+                )
+                .ok();
             }
         }
-        s if s.ends_with("_missing") => {
-            let col = s.trim_end_matches("_missing");
-            if num(s) > 0.5 {
-                format!("{} unknown (imputed)", capitalize(&pretty(col)))
-            } else {
-                format!("{} known", capitalize(&pretty(col)))
-            }
-        }
-        s => format!("{} = {}", pretty(s), count(num(s))),
     }
 }
 
-fn uncapitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-        None => String::new(),
+/// `count(x)` appended to `out`.
+fn write_count(out: &mut String, x: f64) {
+    use std::fmt::Write;
+    if (x - x.round()).abs() < 1e-9 {
+        write!(out, "{}", x.round() as i64).ok();
+    } else {
+        write!(out, "{x:.1}").ok();
     }
 }
 
@@ -170,6 +364,9 @@ pub struct Scratch {
     /// Per source of the linear predictor, the boolean columns that, when
     /// true for a row, mean its value was imputed (not cited then).
     imputed: Option<Vec<Vec<usize>>>,
+    /// Each term's wording, resolved when first cited.
+    phrases: Vec<Option<Phrase>>,
+    sentence: String,
 }
 
 /// The `*_missing` flags behind a source: a reason never cites a value
@@ -272,13 +469,25 @@ pub fn reasons(
             complete = true;
         }
         let (c, which) = cands[order[k].1];
-        let sign = if c > 0.0 { "Raises" } else { "Lowers" };
-        let s = match which {
-            Ok(j) => format!("{sign}: {}", describe(model, table, &model.terms[j], row)),
-            Err(m) => format!("{sign}: rule {} ({:+} points)", matched[m].0, matched[m].1),
-        };
-        if !out.contains(&s) {
-            out.push(s);
+        let s = &mut scratch.sentence;
+        s.clear();
+        s.push_str(if c > 0.0 { "Raises: " } else { "Lowers: " });
+        match which {
+            Ok(j) => {
+                if scratch.phrases.len() < model.terms.len() {
+                    scratch.phrases.resize_with(model.terms.len(), || None);
+                }
+                scratch.phrases[j]
+                    .get_or_insert_with(|| Phrase::of_term(model, table, &model.terms[j]))
+                    .render(table, row, s);
+            }
+            Err(m) => {
+                use std::fmt::Write;
+                write!(s, "rule {} ({:+} points)", matched[m].0, matched[m].1).ok();
+            }
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.clone());
         }
         k += 1;
     }
