@@ -283,11 +283,17 @@ fn score_with_signals<T>(
         (Some(n), None) | (None, Some(n)) => n <= o.snapshot_accounts,
         (None, None) => false,
     };
+    let started = std::time::Instant::now();
     let sample = if fits {
         None
     } else {
         sorted_sample(&universe)?
     };
+    tracing::info!(
+        sorted = sample.is_some(),
+        secs = started.elapsed().as_secs_f64(),
+        "universe order checked"
+    );
     let Some(sample) = sample else {
         let batches = tables::signal_batches(p, &cfg.columns.signals, SNAPSHOT_BATCH)?;
         let snapshot = read_ahead(batches, |batches| {

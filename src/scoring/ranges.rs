@@ -46,6 +46,21 @@ fn range_of(bounds: &[String], id: &str) -> usize {
     bounds.partition_point(|b| b.as_str() <= id)
 }
 
+/// The range of each id; an id in the previous one's range (a sorted
+/// run) is placed without a search.
+fn ranges_of<'a>(bounds: &[String], ids: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    let mut k = 0usize;
+    ids.map(|id| {
+        let in_k = (k == 0 || bounds[k - 1].as_str() <= id)
+            && bounds.get(k).is_none_or(|b| id < b.as_str());
+        if !in_k {
+            k = range_of(bounds, id);
+        }
+        k as u32
+    })
+    .collect()
+}
+
 impl Ranges {
     /// Writes the signals of `path` that can change a feature as of
     /// `as_of` into the files of the ranges starting at `bounds`
@@ -58,6 +73,7 @@ impl Ranges {
         bounds: Vec<String>,
         dir: PathBuf,
     ) -> Result<Ranges> {
+        let started = std::time::Instant::now();
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let files: Vec<PathBuf> = (0..=bounds.len())
@@ -73,10 +89,7 @@ impl Ranges {
                 let relevant = plan::relevant_signals(&s?, as_of, spec)?;
                 // the rows in order of their range (one gather), then a slice per range
                 let ids = relevant.column("account_id")?.str()?;
-                let range: Vec<u32> = ids
-                    .iter()
-                    .map(|id| range_of(&bounds, id.unwrap_or("")) as u32)
-                    .collect();
+                let range = ranges_of(&bounds, ids.iter().map(|id| id.unwrap_or("")));
                 let mut start = vec![0usize; ranges.files.len() + 1];
                 for &k in &range {
                     start[k as usize + 1] += 1;
@@ -84,13 +97,18 @@ impl Ranges {
                 for k in 1..start.len() {
                     start[k] += start[k - 1];
                 }
-                let mut order = vec![0 as IdxSize; range.len()];
-                let mut next = start.clone();
-                for (i, &k) in range.iter().enumerate() {
-                    order[next[k as usize]] = i as IdxSize;
-                    next[k as usize] += 1;
-                }
-                let sorted = relevant.take(&IdxCa::from_vec("order".into(), order))?;
+                // signals sorted by account come in range order already
+                let sorted = if range.is_sorted() {
+                    relevant
+                } else {
+                    let mut order = vec![0 as IdxSize; range.len()];
+                    let mut next = start.clone();
+                    for (i, &k) in range.iter().enumerate() {
+                        order[next[k as usize]] = i as IdxSize;
+                        next[k as usize] += 1;
+                    }
+                    relevant.take(&IdxCa::from_vec("order".into(), order))?
+                };
                 for k in 0..ranges.files.len() {
                     let len = start[k + 1] - start[k];
                     if len == 0 {
@@ -111,6 +129,7 @@ impl Ranges {
         }
         tracing::info!(
             ranges = ranges.files.len(),
+            secs = started.elapsed().as_secs_f64(),
             "signals written into ranges of accounts"
         );
         Ok(ranges)
@@ -155,5 +174,10 @@ mod tests {
             .map(|id| range_of(&bounds, id))
             .collect();
         assert_eq!(ranges, [0, 0, 1, 1, 1, 2, 2]);
+        // in runs or not, the same ranges as the search
+        let ids = ["e", "a", "a", "b", "d", "c", "", "bz", "d", "d"];
+        let searched: Vec<u32> = ids.iter().map(|id| range_of(&bounds, id) as u32).collect();
+        assert_eq!(ranges_of(&bounds, ids.into_iter()), searched);
+        assert_eq!(ranges_of(&[], ids.into_iter()), vec![0; ids.len()]);
     }
 }

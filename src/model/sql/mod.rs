@@ -2,8 +2,11 @@
 //!
 //! CTE `f` computes every feature the model uses under its feature-table
 //! name (so rule predicates, which are SQL over those names, drop in
-//! verbatim); the final SELECT applies standardization, coefficients, the
-//! hybrid and the tier cut-offs. The as-of date is a literal.
+//! verbatim); `c` and `lp` each source's contribution, the rules and the
+//! linear predictor with its fit and timing parts; `p` the probabilities
+//! and percentiles; the final SELECT the tier, quadrant, segment, reasons
+//! and status (`columns`), in `score`'s column order. The as-of date is a
+//! literal.
 
 use std::fmt::Write;
 
