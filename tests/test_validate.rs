@@ -408,13 +408,25 @@ fn signals_as_a_folder_of_files() {
     dataset(t.path(), ACCOUNTS, &opportunities());
     let dir = t.path().join("signals");
     std::fs::create_dir(&dir).unwrap();
-    std::fs::write(dir.join("a.csv"), "account_id,date,signal\nA1,2024-01-01,web_visit\n").unwrap();
-    std::fs::write(dir.join("b.csv"), "account_id,date,signal\nA2,2024-01-02,demo_request\nA1,2024-01-03,demo_request\n").unwrap();
+    std::fs::write(
+        dir.join("a.csv"),
+        "account_id,date,signal\nA1,2024-01-01,web_visit\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.csv"),
+        "account_id,date,signal\nA2,2024-01-02,demo_request\nA1,2024-01-03,demo_request\n",
+    )
+    .unwrap();
     let cfg = t.path().join("scorebook.toml");
     std::fs::write(&cfg, "[input]\nsignals = \"signals\"\n").unwrap();
-    run(&["validate", "--config", s(&cfg)]).ok().stdout_has("3 signals");
+    run(&["validate", "--config", s(&cfg)])
+        .ok()
+        .stdout_has("3 signals");
     std::fs::write(&cfg, "[input]\nsignals = \"signals/*.csv\"\n").unwrap();
-    run(&["validate", "--config", s(&cfg)]).ok().stdout_has("3 signals");
+    run(&["validate", "--config", s(&cfg)])
+        .ok()
+        .stdout_has("3 signals");
     std::fs::remove_file(dir.join("a.csv")).unwrap();
     std::fs::remove_file(dir.join("b.csv")).unwrap();
     std::fs::write(&cfg, "[input]\nsignals = \"signals\"\n").unwrap();

@@ -354,20 +354,11 @@ fn account_features_cte(m: &Model, o: &SqlOptions, uses_signals: bool, has_won: 
         imp("annual_revenue"),
         r = c("annual_revenue")
     );
-    let fy = format!(
-        "COALESCE(CAST({} AS DOUBLE), {})",
-        c("founded_year"),
-        imp("founded_year")
-    );
-    let jobs = format!(
-        "COALESCE(CAST({} AS DOUBLE), {})",
-        c("jobs_posted_30d"),
-        imp("jobs_posted_30d")
-    );
-    let hires = format!(
-        "COALESCE(CAST({} AS DOUBLE), {})",
-        c("hires_12m"),
-        imp("hires_12m")
+    let imputed_number = |k: &str| format!("COALESCE(CAST({} AS DOUBLE), {})", c(k), imp(k));
+    let (fy, jobs, hires) = (
+        imputed_number("founded_year"),
+        imputed_number("jobs_posted_30d"),
+        imputed_number("hires_12m"),
     );
     let uid = format!(
         "u.{}",
