@@ -6,7 +6,7 @@
 //! DuckDB, Spark and Snowflake have one; ANSI SQL has none, so its export
 //! leaves the reasons out and says so.
 
-use super::{ident, num, q, Dialect};
+use super::{ident, num, q, text_type, Dialect};
 use crate::features::signals::{self, Signal};
 use crate::features::FeatureSpec;
 use crate::model::explain::{capitalize, missing_flags, pretty};
@@ -54,7 +54,7 @@ pub(super) fn percentile(q: &[f64], x: &str) -> String {
 /// NULL when all are.
 pub(super) fn join(d: Dialect, parts: &[String], sep: &str) -> String {
     if parts.is_empty() {
-        return "CAST(NULL AS VARCHAR)".into();
+        return format!("CAST(NULL AS {})", text_type(d));
     }
     let glued: Vec<String> = parts
         .iter()
@@ -141,16 +141,8 @@ struct Words {
 }
 
 impl Words {
-    fn text(&self) -> &'static str {
-        if self.d == Dialect::Spark {
-            "STRING"
-        } else {
-            "VARCHAR"
-        }
-    }
-
     fn whole(&self, x: &str) -> String {
-        format!("CAST(CAST(ROUND({x}) AS BIGINT) AS {})", self.text())
+        format!("CAST(CAST(ROUND({x}) AS BIGINT) AS {})", text_type(self.d))
     }
 
     fn one_decimal(&self, x: &str) -> String {

@@ -49,6 +49,15 @@ pub(crate) fn ident(d: Dialect, name: &str) -> String {
     quoted(name, if d == Dialect::Spark { '`' } else { '"' })
 }
 
+/// The text type in casts: Spark's VARCHAR needs a length, STRING does not.
+pub(crate) fn text_type(d: Dialect) -> &'static str {
+    if d == Dialect::Spark {
+        "STRING"
+    } else {
+        "VARCHAR"
+    }
+}
+
 /// A string literal.
 pub(crate) fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -420,7 +429,7 @@ fn account_features_cte(m: &Model, o: &SqlOptions, uses_signals: bool, has_won: 
     }
     f.extend(typed_columns(d, &spec.extra, &c, &imp));
     // deal columns are not in a universe: imputed, `Missing`, unflagged
-    let none = |_: &str| "CAST(NULL AS VARCHAR)".to_string();
+    let none = |_: &str| format!("CAST(NULL AS {})", text_type(d));
     f.extend(typed_columns(d, &spec.deal, &none, &imp));
     let tech_norm = norm_text(d, &c("technologies"), true);
     for (t, _) in &spec.technologies {
@@ -578,7 +587,7 @@ fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
         })
         .collect();
     c.push(if disq.is_empty() {
-        "CAST(NULL AS VARCHAR) AS __disqualified_by".to_string()
+        format!("CAST(NULL AS {}) AS __disqualified_by", text_type(d))
     } else {
         format!("CASE{} END AS __disqualified_by", disq.concat())
     });
