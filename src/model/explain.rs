@@ -32,14 +32,6 @@ fn thousands(x: f64) -> String {
     out
 }
 
-/// The sentence for one term at one row: its source's value in words (a
-/// pair's two values), or that it was unknown.
-pub fn describe(model: &Model, table: &FeatureTable, t: &Term, row: usize) -> String {
-    let mut out = String::new();
-    Phrase::of_term(model, table, t).render(table, row, &mut out);
-    out
-}
-
 /// How a source's value at a row is worded, resolved once against a
 /// table (its columns by position, its fixed words written out), so that
 /// `render` only formats the row's numbers.

@@ -2,7 +2,7 @@
 //! native scorer computes it: the fit and timing scores (`Model::quadrant`'s
 //! percentiles) and the quadrant, the status (`plan`'s feature status and
 //! `Model::score_table`'s notes) and the three reasons (`explain::reasons`
-//! and `explain::describe`, worded the same). Reasons need a sorted array:
+//! and `explain::Phrase`, worded the same). Reasons need a sorted array:
 //! DuckDB, Spark and Snowflake have one; ANSI SQL has none, so its export
 //! leaves the reasons out and says so.
 
@@ -171,7 +171,7 @@ impl Words {
     }
 }
 
-/// `explain::describe_source` in SQL: feature `src`'s value in words.
+/// `explain::Phrase::of_source` in SQL: feature `src`'s value in words.
 fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
     let spec = &m.spec;
     let n = |c: &str| sql.number(c);
@@ -280,7 +280,7 @@ fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
     }
 }
 
-/// `explain::describe` in SQL: a term's sentence (a pair's two values).
+/// `explain::Phrase::of_term` in SQL: a term's sentence (a pair's two values).
 fn describe(m: &Model, sql: &Sql, w: &Words, t: &Term) -> String {
     match t.inputs().as_slice() {
         [a, b] => {
