@@ -288,17 +288,7 @@ fn a_flat_semicolon_export_with_text_and_deal_columns() {
         s(&universe_scores),
     ])
     .ok();
-    let sql = run(&[
-        "export-sql",
-        "--model",
-        s(&model),
-        "--dialect",
-        "duckdb",
-        "--as-of",
-        "2024-01-01",
-    ])
-    .ok()
-    .stdout;
+    let sql = export_sql(&model, "duckdb", "2024-01-01");
     let query = dir.join("score.sql");
     std::fs::write(&query, sql).unwrap();
     let deals = dir.join("deals.csv");

@@ -334,31 +334,18 @@ fn bad_value_names_file_column_and_row() {
 fn export_sql_prints_one_select() {
     let (_, _, model) = trained();
     for d in ["ansi", "duckdb", "spark", "snowflake"] {
-        let r = run(&[
-            "export-sql",
-            "--model",
-            s(model),
-            "--dialect",
-            d,
-            "--as-of",
-            "2025-07-01",
-        ])
-        .ok();
+        let sql = export_sql(model, d, "2025-07-01");
         assert!(
-            r.stdout.contains("WITH") && r.stdout.contains("FROM universe u"),
-            "{}",
-            r.stdout
+            sql.contains("WITH") && sql.contains("FROM universe u"),
+            "{sql}"
         );
         // every column `score` writes, but the reasons in ANSI SQL, which says why
         for c in scorebook::scoring::OUTPUT_COLUMNS {
-            let has = r.stdout.contains(&format!("AS {c}")) || c == "account_id";
+            let has = sql.contains(&format!("AS {c}")) || c == "account_id";
             let reason = c.starts_with("reason_");
             assert_eq!(has, !(reason && d == "ansi"), "{d}: {c}");
         }
-        assert_eq!(
-            r.stdout.contains("ANSI SQL cannot sort an array"),
-            d == "ansi"
-        );
+        assert_eq!(sql.contains("ANSI SQL cannot sort an array"), d == "ansi");
     }
     run(&["export-sql", "--model", s(model), "--dialect", "oracle"])
         .fails_with(1, "unknown SQL dialect");
@@ -382,17 +369,7 @@ fn each_dialect_parses_in_its_own_grammar() {
         ("snowflake", &SnowflakeDialect {}),
     ];
     for (d, grammar) in dialects {
-        let sql = run(&[
-            "export-sql",
-            "--model",
-            s(model),
-            "--dialect",
-            d,
-            "--as-of",
-            "2025-07-01",
-        ])
-        .ok()
-        .stdout;
+        let sql = export_sql(model, d, "2025-07-01");
         let parsed = sqlparser::parser::Parser::parse_sql(grammar, &sql)
             .unwrap_or_else(|e| panic!("{d}: {e}"));
         assert_eq!(parsed.len(), 1, "{d}");

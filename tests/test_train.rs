@@ -135,14 +135,7 @@ fn recovers_planted_shapes() {
     let t = tempdir();
     let data = synth_truth(t.path(), 5000, 5000, 19, "shapes");
     let out = t.path().join("models/shapes");
-    let r = run(&[
-        "train",
-        "--config",
-        s(&data.join("scorebook.toml")),
-        "--out",
-        s(&out),
-    ])
-    .ok();
+    let r = train_sample(&data, &out);
     assert!(
         !r.stderr
             .contains("`competitor_renewal` gave no usable feature"),
@@ -226,14 +219,7 @@ fn recovers_a_curved_truth() {
     let t = tempdir();
     let data = synth_truth(t.path(), 20000, 20000, 23, "curved");
     let out = t.path().join("models/curved");
-    run(&[
-        "train",
-        "--config",
-        s(&data.join("scorebook.toml")),
-        "--out",
-        s(&out),
-    ])
-    .ok();
+    train_sample(&data, &out);
     let (got, oracle, mae) = against_truth(&data, &out);
     eprintln!(
         "held-out AUC {got:.4}, planted model's own {oracle:.4}; MAE against the truth {mae:.4}"

@@ -128,7 +128,7 @@ pub fn numbers(batches: &[arrow::array::RecordBatch], col: &str) -> Vec<f64> {
 }
 
 /// Trains on a synth data directory with its sample config.
-pub fn train_sample(data: &Path, out: &Path) {
+pub fn train_sample(data: &Path, out: &Path) -> Run {
     run(&[
         "train",
         "--config",
@@ -136,7 +136,22 @@ pub fn train_sample(data: &Path, out: &Path) {
         "--out",
         s(out),
     ])
-    .ok();
+    .ok()
+}
+
+/// `export-sql` of `model` in `dialect` as of `as_of`: the SQL.
+pub fn export_sql(model: &Path, dialect: &str, as_of: &str) -> String {
+    run(&[
+        "export-sql",
+        "--model",
+        s(model),
+        "--dialect",
+        dialect,
+        "--as-of",
+        as_of,
+    ])
+    .ok()
+    .stdout
 }
 
 /// The Python with duckdb for the parity test: SCOREBOOK_PYTHON (set by
@@ -167,17 +182,7 @@ pub fn duckdb_parity(
         eprintln!("SKIPPED: no python with duckdb (CI installs one; see .ci/run)");
         return None;
     };
-    let sql = run(&[
-        "export-sql",
-        "--model",
-        s(model),
-        "--dialect",
-        "duckdb",
-        "--as-of",
-        "2025-07-01",
-    ])
-    .ok()
-    .stdout;
+    let sql = export_sql(model, "duckdb", "2025-07-01");
     let query = work.join("score.sql");
     std::fs::write(&query, sql).unwrap();
     let out = std::process::Command::new(python)

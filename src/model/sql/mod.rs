@@ -646,9 +646,9 @@ fn scores_select(m: &Model, d: Dialect) -> String {
     } else {
         "0.0".to_string()
     };
-    writeln!(
+    write!(
         s,
-        "p AS (\n  SELECT *,\n    1.0 / (1.0 + EXP(-eta)) AS model_probability,\n    {prob} AS probability,\n    {} AS fit_score,\n    {timing_score} AS timing_score\n  FROM (SELECT *, {z} AS z FROM lp) lz\n),",
+        "p AS (\n  SELECT *,\n    1.0 / (1.0 + EXP(-eta)) AS model_probability,\n    {prob} AS probability,\n    {} AS fit_score,\n    {timing_score} AS timing_score\n  FROM (SELECT *, {z} AS z FROM lp) lz\n)",
         columns::percentile(&m.fit_quantiles, "fit_eta"),
     )
     .ok();
@@ -662,7 +662,7 @@ fn scores_select(m: &Model, d: Dialect) -> String {
         Some((weights, ranked, cols)) => {
             writeln!(
                 s,
-                "w AS (\n  SELECT *,\n    {}\n  FROM p\n),\nt AS (\n  SELECT *,\n    {}\n  FROM w\n),\nx AS (\n  SELECT *,\n    {}\n  FROM t\n),",
+                ",\nw AS (\n  SELECT *,\n    {}\n  FROM p\n),\nt AS (\n  SELECT *,\n    {}\n  FROM w\n),\nx AS (\n  SELECT *,\n    {}\n  FROM t\n),",
                 weights.join(",\n    "),
                 ranked[0],
                 ranked[1]
@@ -671,7 +671,7 @@ fn scores_select(m: &Model, d: Dialect) -> String {
             let mut prev = "x".to_string();
             for (k, r) in cols.iter().enumerate() {
                 let name = format!("x{}", k + 1);
-                let sep = if k == 2 { "" } else { "," };
+                let sep = if k + 1 == cols.len() { "" } else { "," };
                 writeln!(
                     s,
                     "{name} AS (SELECT *, {r} AS __reason_{} FROM {prev}){sep}",
@@ -684,10 +684,7 @@ fn scores_select(m: &Model, d: Dialect) -> String {
             "COALESCE(__reason_1, '') AS reason_1,\n  COALESCE(__reason_2, '') AS reason_2,\n  COALESCE(__reason_3, '') AS reason_3,\n  ".to_string()
         }
         None => {
-            // remove the trailing comma of `p`
-            s.truncate(s.trim_end().len() - 1);
-            s.push('\n');
-            s += "-- no reason_1..3: ANSI SQL cannot sort an array (use --dialect duckdb, spark or snowflake)\n";
+            s += "\n-- no reason_1..3: ANSI SQL cannot sort an array (use --dialect duckdb, spark or snowflake)\n";
             String::new()
         }
     };
