@@ -33,6 +33,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Print the fitted scoring function as one SQL SELECT.
     ExportSql(ExportSqlArgs),
+    /// Write a scored parquet as a Salesforce or HubSpot import file (CSV).
+    ExportCrm(ExportCrmArgs),
     /// The quarterly review: champion vs challenger on the same unseen deals,
     /// drift, tier migration, backtest.
     Review(ReviewArgs),
@@ -206,6 +208,45 @@ pub struct ReportArgs {
     /// Another model directory to compare with (champion vs challenger)
     #[arg(long)]
     pub compare: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCrmArgs {
+    /// A scored parquet (`scorebook score --out`)
+    #[arg(long)]
+    pub scores: PathBuf,
+    /// salesforce: a Bulk API 2.0 / Data Loader upsert CSV; hubspot: a
+    /// company import CSV
+    #[arg(long, value_enum)]
+    pub target: CrmTargetArg,
+    /// The CSV to write; an export over the size limit is split into
+    /// NAME-1.csv, NAME-2.csv, ... (each with the header), listed on stdout
+    #[arg(long)]
+    pub out: PathBuf,
+    /// An earlier scored parquet: write only the accounts that are new or
+    /// whose tier, quadrant or score band ([crm] score_band) changed
+    #[arg(long)]
+    pub changed_since: Option<PathBuf>,
+    /// A scorebook.toml whose [crm] section names the key and fields
+    /// (default: the model's, with --model; else the defaults)
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The model that scored the file: its config's [crm] section
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// The accounts (file, directory or glob), for a HubSpot export keyed
+    /// by Company Domain Name: each account's `domain`
+    #[arg(long)]
+    pub universe: Option<PathBuf>,
+    /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CrmTargetArg {
+    Salesforce,
+    Hubspot,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub struct Config {
     pub quadrant: QuadrantConfig,
     pub capacity: CapacityConfig,
     pub split: SplitConfig,
+    pub crm: CrmConfig,
     pub rules: Vec<Rule>,
     pub disqualifiers: Vec<Disqualifier>,
 }
@@ -367,6 +368,50 @@ impl CapacityConfig {
     }
 }
 
+/// `export-crm`: how scores are written back into Salesforce and HubSpot.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrmConfig {
+    /// The reasons field's length in characters (a longer join is cut).
+    pub reasons_length: usize,
+    /// Points of score per band: `--changed-since` keeps an account whose
+    /// band (score / score_band, rounded down) changed.
+    pub score_band: f64,
+    /// Write blank values as `#N/A`, which clears the field in Salesforce
+    /// (else a blank leaves the field as it was).
+    pub clear_blanks: bool,
+    pub salesforce: CrmTarget,
+    pub hubspot: CrmTarget,
+}
+
+impl Default for CrmConfig {
+    fn default() -> Self {
+        CrmConfig {
+            reasons_length: 1024,
+            score_band: 10.0,
+            clear_blanks: false,
+            salesforce: CrmTarget::default(),
+            hubspot: CrmTarget::default(),
+        }
+    }
+}
+
+/// One CRM's match key and field names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrmTarget {
+    /// The match key's header: Salesforce `Id` (default) or an External ID
+    /// field's API name; HubSpot `Record ID` (default) or `Company Domain
+    /// Name` (the domain is looked up in `--universe`).
+    pub key: Option<String>,
+    /// Scored column -> field name, replacing a default name or adding a
+    /// column (e.g. `fit_score = "Scorebook_Fit__c"`).
+    pub fields: BTreeMap<String, String>,
+    /// Largest file in MB before the export is split (Salesforce 100,
+    /// HubSpot 512 by default).
+    pub max_file_mb: Option<f64>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
@@ -538,6 +583,33 @@ impl Config {
                 "capacity.reps and capacity.accounts_per_rep_per_quarter must be positive, got {} and {}",
                 self.capacity.reps, self.capacity.accounts_per_rep_per_quarter
             ));
+        }
+        let crm = &self.crm;
+        if crm.reasons_length == 0 || !(crm.score_band.is_finite() && crm.score_band > 0.0) {
+            return bad(format!(
+                "crm.reasons_length must be at least 1 and crm.score_band a positive number, got {} and {}",
+                crm.reasons_length, crm.score_band
+            ));
+        }
+        for (name, t) in [("salesforce", &crm.salesforce), ("hubspot", &crm.hubspot)] {
+            if let Some(mb) = t.max_file_mb.filter(|mb| !(mb.is_finite() && *mb >= 0.01)) {
+                return bad(format!(
+                    "crm.{name}.max_file_mb must be at least 0.01, got {mb}"
+                ));
+            }
+            for (column, field) in &t.fields {
+                if !crate::crm::FIELD_SOURCES.contains(&column.as_str()) {
+                    return bad(format!(
+                        "crm.{name}.fields.{column}: not a scored column; use one of {}",
+                        crate::crm::FIELD_SOURCES.join(", ")
+                    ));
+                }
+                if field.trim().is_empty() || field.contains([',', '"', '\n', '\r']) {
+                    return bad(format!(
+                        "crm.{name}.fields.{column} = {field:?}: a field name cannot be blank or hold a comma, quote or line break"
+                    ));
+                }
+            }
         }
         for r in &self.rules {
             if !r.points.is_finite() {

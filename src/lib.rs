@@ -11,6 +11,7 @@
 //! library, which knows nothing of clap) only turn flags into calls of these.
 
 pub mod config;
+pub mod crm;
 pub mod error;
 pub mod features;
 pub mod input;

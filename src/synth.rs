@@ -760,4 +760,12 @@ axis = "timing"
 [[disqualifiers]]
 name = "Fewer than 10 employees"
 when = "employees < 10"
+
+# export-crm: synthetic account ids are no CRM's record ids, so Salesforce
+# matches accounts on an External ID field and HubSpot on the company domain
+[crm.salesforce]
+key = "Scorebook_Account_Key__c"
+
+[crm.hubspot]
+key = "Company Domain Name"
 "#;

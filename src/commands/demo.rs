@@ -2,6 +2,7 @@ use std::path::Path;
 
 use crate::cli::DemoArgs;
 use scorebook::config::Config;
+use scorebook::crm;
 use scorebook::error::Result;
 use scorebook::input::read::parse_date;
 use scorebook::model::Model;
@@ -70,7 +71,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     eprintln!("5/7 train this quarter's model, the challenger");
     let (m, e) = super::train::train_loaded(&ds, &cfg, &this, true, Some(&universe))?;
     super::train::print_summary(&m, &e, &this);
-    eprintln!("6/7 score the universe with both");
+    eprintln!("6/7 score the universe with both; write the CRM import files");
     let before = a.dir.join("scores-last-quarter.parquet");
     let after = a.dir.join("scores.parquet");
     let champion = Model::load(&last)?;
@@ -82,6 +83,25 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         parse_date(synth::AS_OF).unwrap_or_default(),
         &after,
     )?;
+    let crm_dir = a.dir.join("crm");
+    let mut crm_files = vec![];
+    for (target, name) in [
+        (crm::Target::Salesforce, "salesforce.csv"),
+        (crm::Target::Hubspot, "hubspot.csv"),
+    ] {
+        std::fs::create_dir_all(&crm_dir).map_err(|e| scorebook::error::Error::io(&crm_dir, e))?;
+        let s = crm::export(
+            &cfg,
+            &crm::CrmOptions {
+                scores: after.clone(),
+                target,
+                out: crm_dir.join(name),
+                changed_since: None,
+                universe: Some(data.join("universe.parquet")),
+            },
+        )?;
+        crm_files.extend(s.files);
+    }
     eprintln!("7/7 review: champion vs challenger, drift, migration, backtest");
     let (b, f) = (Scores::read(&before)?, Scores::read(&after)?);
     let r = review::review(&ReviewInput {
@@ -110,6 +130,8 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         after.display(),
         before.display()
     );
+    let crm_files: Vec<String> = crm_files.iter().map(|f| f.display().to_string()).collect();
+    println!("crm:      {}", crm_files.join(", "));
     println!("review:   {}", review_dir.join("review.html").display());
     println!("notebooks: notebooks/quarterly_review.ipynb, notebooks/feature_importance.ipynb (see notebooks/README.md)");
     eprintln!("demo finished in {:.1}s", started.elapsed().as_secs_f64());

@@ -1,6 +1,7 @@
 //! One module per subcommand: each turns its arguments into library calls.
 
 pub mod demo;
+pub mod export_crm;
 pub mod export_sql;
 pub mod features;
 pub mod models;

@@ -467,7 +467,8 @@ impl Timing<'_> {
 }
 
 /// The scored file's parquet properties: zstd, and the model version, its
-/// fingerprint and the as-of day in the key-value metadata.
+/// fingerprint, the as-of day and the time of scoring (UTC, the CRM's
+/// "scored at") in the key-value metadata.
 fn writer_properties(model: &Model, as_of: i32) -> Result<WriterProperties> {
     let model_json = serde_json::to_vec(model).map_err(|e| Error::Internal(e.to_string()))?;
     Ok(WriterProperties::builder()
@@ -482,6 +483,10 @@ fn writer_properties(model: &Model, as_of: i32) -> Result<WriterProperties> {
                 format!("{:016x}", fnv64(&model_json)),
             ),
             KeyValue::new("scorebook.as_of".to_string(), read::format_days(as_of)),
+            KeyValue::new(
+                crate::crm::SCORED_AT_KEY.to_string(),
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ),
         ]))
         .build())
 }
