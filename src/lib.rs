@@ -13,6 +13,7 @@
 pub mod config;
 pub mod crm;
 pub mod error;
+pub mod expected;
 pub mod features;
 pub mod input;
 pub mod model;

@@ -20,6 +20,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::expected::{self, Expected};
 use crate::features::{self, Values};
 use crate::input::{read, Dataset};
 use crate::model::metrics::{self, Metrics};
@@ -39,6 +40,10 @@ pub struct Review {
     pub migration: Option<Migration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backtest: Option<Backtest>,
+    /// With `--before`: the wins its open pipeline should have brought, and
+    /// those it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Expected>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -198,7 +203,10 @@ pub struct Group {
 pub struct Scores {
     pub as_of: Option<String>,
     pub account_id: Vec<String>,
+    /// A scored file of open deals (`score --opportunities`): their ids.
+    pub opportunity_id: Option<Vec<String>>,
     pub score: Vec<f64>,
+    pub probability: Vec<f64>,
     pub tier: Vec<String>,
     pub quadrant: Vec<String>,
     pub reasons: Vec<[String; 3]>,
@@ -220,7 +228,9 @@ impl Scores {
         let mut s = Scores {
             as_of,
             account_id: vec![],
+            opportunity_id: None,
             score: vec![],
+            probability: vec![],
             tier: vec![],
             quadrant: vec![],
             reasons: vec![],
@@ -249,16 +259,20 @@ impl Scores {
             let (r1, r2, r3) = (text("reason_1")?, text("reason_2")?, text("reason_3")?);
             s.reasons
                 .extend(r1.into_iter().zip(r2).zip(r3).map(|((a, b), c)| [a, b, c]));
-            let score = arrow::compute::cast(col("score")?, &arrow::datatypes::DataType::Float64)
-                .map_err(|e| Error::data(path.display(), format!("column `score`: {e}")))?;
-            let score = score.as_primitive::<arrow::datatypes::Float64Type>();
-            s.score.extend((0..score.len()).map(|i| {
-                if score.is_null(i) {
-                    f64::NAN
-                } else {
-                    score.value(i)
-                }
-            }));
+            if b.column_by_name("opportunity_id").is_some() {
+                let ids = text("opportunity_id")?;
+                s.opportunity_id.get_or_insert_with(Vec::new).extend(ids);
+            }
+            let number = |name: &str| -> Result<Vec<f64>> {
+                let a = arrow::compute::cast(col(name)?, &arrow::datatypes::DataType::Float64)
+                    .map_err(|e| Error::data(path.display(), format!("column `{name}`: {e}")))?;
+                let a = a.as_primitive::<arrow::datatypes::Float64Type>();
+                Ok((0..a.len())
+                    .map(|i| if a.is_null(i) { f64::NAN } else { a.value(i) })
+                    .collect())
+            };
+            s.score.extend(number("score")?);
+            s.probability.extend(number("probability")?);
         }
         Ok(s)
     }
@@ -409,6 +423,10 @@ pub fn review(i: &ReviewInput) -> Result<Review> {
             _ => None,
         },
         backtest: i.before.map(|b| backtest(b, i.data)).transpose()?,
+        expected: i
+            .before
+            .map(|b| expected_of(champ, b, i.data))
+            .transpose()?,
     })
 }
 
@@ -536,12 +554,92 @@ pub fn migration(before: &Scores, after: &Scores) -> Migration {
     }
 }
 
-pub fn backtest(before: &Scores, ds: &Dataset) -> Result<Backtest> {
-    let as_of_text = before.as_of.clone().ok_or_else(|| {
+/// A scored file's as-of day, as written and as a day number.
+fn as_of_of(before: &Scores) -> Result<(String, i32)> {
+    let text = before.as_of.clone().ok_or_else(|| {
         Error::data("--before", "the scored file has no scorebook.as_of metadata: pass a file written by `scorebook score`")
     })?;
-    let as_of = read::parse_date(&as_of_text)
-        .ok_or_else(|| Error::data("--before", format!("bad scorebook.as_of {as_of_text:?}")))?;
+    let day = read::parse_date(&text)
+        .ok_or_else(|| Error::data("--before", format!("bad scorebook.as_of {text:?}")))?;
+    Ok((text, day))
+}
+
+/// The open pipeline on a scored file's as-of day and how it has ended in
+/// the export `ds`: the deals of the file when it holds scored deals
+/// (`score --opportunities`), else every deal of the export open that day
+/// (created before it, closed on it or later, or still open). Each deal's
+/// probability, tier and quadrant are the champion's, as of its created
+/// date (the point in time the probabilities are calibrated for). Deals
+/// closed before the day, missing from the export, or closed without a
+/// close date are left out.
+pub fn expected_of(champion: &Model, before: &Scores, ds: &Dataset) -> Result<Expected> {
+    let (as_of_text, as_of) = as_of_of(before)?;
+    let o = &ds.opportunities;
+    let wanted: Option<std::collections::HashSet<&str>> = before
+        .opportunity_id
+        .as_ref()
+        .map(|ids| ids.iter().map(String::as_str).collect());
+    // open on the day: created before it, and not closed before it
+    let open: Vec<bool> = (0..o.label.len())
+        .map(|k| {
+            o.created_date[k].is_some_and(|c| c < as_of)
+                && match (o.label[k], o.close_date[k]) {
+                    (None, _) => true,
+                    (Some(_), Some(c)) => c >= as_of,
+                    (Some(_), None) => false,
+                }
+                && wanted.as_ref().is_none_or(|w| {
+                    o.opportunity_id[k]
+                        .as_deref()
+                        .is_some_and(|id| w.contains(id))
+                })
+        })
+        .collect();
+    // the deals still open enter the point-in-time table under a placeholder
+    // label (features never read an open deal's outcome)
+    let mut with_open = ds.clone();
+    let still_open: std::collections::HashSet<String> = (0..o.label.len())
+        .filter(|&k| open[k] && o.label[k].is_none())
+        .filter_map(|k| o.opportunity_id[k].clone())
+        .collect();
+    for (k, l) in with_open.opportunities.label.iter_mut().enumerate() {
+        if open[k] && l.is_none() {
+            *l = Some(0);
+        }
+    }
+    let outcome_of: HashMap<&str, Option<bool>> = (0..o.label.len())
+        .filter(|&k| open[k])
+        .filter_map(|k| {
+            let id = o.opportunity_id[k].as_deref()?;
+            Some((id, o.label[k].map(|l| l == 1)))
+        })
+        .collect();
+    let tt = features::training_table(&with_open, &champion.spec)?;
+    let prediction = champion.predict(&tt.features)?;
+    let deals = expected::deals(champion, &prediction, true, |r| {
+        outcome_of.get(tt.opportunity_id[r].as_str()).copied()
+    });
+    let source = match &wanted {
+        Some(w) => format!(
+            "the scored file's {} deals, {} of them open on the day in the export ({} still open now)",
+            w.len(),
+            deals.len(),
+            still_open.len()
+        ),
+        None => format!(
+            "the export's deals open on the day ({} still open now)",
+            still_open.len()
+        ),
+    };
+    Ok(expected::expected(
+        &deals,
+        &as_of_text,
+        format!("{source}; each deal's probability is the champion's, as of its created date"),
+    ))
+}
+
+pub fn backtest(before: &Scores, ds: &Dataset) -> Result<Backtest> {
+    let (as_of_text, as_of) = as_of_of(before)?;
     // new opportunities per scored account: (count, won, lost)
     let index: HashMap<&str, usize> = before
         .account_id
@@ -756,6 +854,9 @@ pub fn html(r: &Review) -> String {
             }
             s += "</table>";
         }
+    }
+    if let Some(e) = &r.expected {
+        s += &expected::html(e);
     }
     s + "</body></html>"
 }

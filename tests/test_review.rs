@@ -261,6 +261,53 @@ fn backtest_tier_1_converts_more_than_tier_3() {
     );
 }
 
+/// The deals open on the champion's day (2025-01-01) in the export: the
+/// wins its probabilities expected of them against the wins they brought.
+#[test]
+fn expected_wins_of_the_open_pipeline_hold_per_tier() {
+    let q = quarter();
+    let e = &q.review["expected"];
+    assert_eq!(e["as_of"], "2025-01-01");
+    // the deals open that day, counted from the export itself
+    let text = std::fs::read_to_string(q.data.join("opportunities.csv")).unwrap();
+    let open = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|v| {
+            v[2] < "2025-01-01"
+                && (!v[4].to_lowercase().starts_with("closed") || v[3] >= "2025-01-01")
+        })
+        .count();
+    assert_eq!(e["opportunities"].as_u64().unwrap() as usize, open);
+    let tiers = e["tiers"].as_array().unwrap();
+    let total: u64 = tiers
+        .iter()
+        .map(|g| g["opportunities"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, open, "every open deal is in a tier");
+    let mut checked = 0;
+    for g in tiers {
+        let (lo, hi) = (
+            g["ci_low"].as_u64().unwrap(),
+            g["ci_high"].as_u64().unwrap(),
+        );
+        let expected = g["expected_won"].as_f64().unwrap();
+        assert!(lo as f64 <= expected && expected <= hi as f64);
+        if g["opportunities"].as_u64().unwrap() >= 30 {
+            let won = g["won"].as_u64().unwrap();
+            assert!(
+                lo <= won && won <= hi,
+                "{}: {won} won, {expected:.1} expected ({lo}-{hi})",
+                g["name"]
+            );
+            assert_eq!(g["verdict"], "as expected");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "Tiers 1-3 hold enough deals to check");
+}
+
 #[test]
 fn models_lists_and_promote_names_the_champion() {
     let q = quarter();

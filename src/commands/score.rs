@@ -67,6 +67,15 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
             started.elapsed().as_secs_f64(),
             a.out.display()
         );
+        if let Some(e) = &s.expected {
+            eprintln!(
+                "  if the probabilities are right, the {} open deals bring {:.0} wins (95% interval {}-{}):",
+                e.opportunities, e.expected_won, e.ci_low, e.ci_high
+            );
+            for g in e.tiers.iter().chain(&e.quadrants) {
+                eprintln!("  {}", g.sentence());
+            }
+        }
         return Ok(());
     }
     let Some(universe) = &a.universe else {

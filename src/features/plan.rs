@@ -364,6 +364,7 @@ fn wide(combined: DataFrame, spec: &FeatureSpec) -> Result<DataFrame> {
 
 /// Where a plan's signals come from.
 #[allow(clippy::large_enum_variant)] // one per batch, moved once
+#[derive(Clone)]
 pub enum Timing {
     /// No signals: every row has the defaults.
     None,

@@ -58,6 +58,8 @@ pub struct Summary {
     pub revenue_implausible: usize,
     /// Whether one shard of the universe was scored (its shares are not the universe's).
     pub shard: bool,
+    /// Scored open deals (`score --opportunities`): the wins they should bring.
+    pub expected: Option<crate::expected::Expected>,
 }
 
 impl Summary {

@@ -115,18 +115,22 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
     };
     let mut frame = plan::account_frame(&accounts)?;
     plan::add_deal_columns(&mut frame, &deals.deal, &deals.deal_text)?;
-    let n = frame.height();
-    frame.with_column(polars::prelude::Column::new(
-        plan::AS_OF.into(),
-        vec![o.as_of; n],
-    ))?;
-    let (table, status) = plan::features(
-        frame,
-        timing,
-        plan::won_frame(&model.won_history)?,
-        spec,
-        "account_id",
-    )?;
+    let won = plan::won_frame(&model.won_history)?;
+    let features_as_of = |days: Vec<i32>, timing: plan::Timing| {
+        let mut f = frame.clone();
+        f.with_column(polars::prelude::Column::new(plan::AS_OF.into(), days))?;
+        plan::features(f, timing, won.clone(), spec, "account_id")
+    };
+    // the wins expected of the open deals: each as of its created date, the
+    // point in time the model's probabilities are calibrated for
+    let created: Vec<i32> = deals
+        .created_date
+        .iter()
+        .map(|c| c.map_or(o.as_of, |c| c.min(o.as_of)))
+        .collect();
+    let (at_creation, _) = features_as_of(created, timing.clone())?;
+    let expected = expected_wins(model, &at_creation, &deals.label, o.as_of)?;
+    let (table, status) = features_as_of(vec![o.as_of; frame.height()], timing)?;
     let status: Vec<String> = status
         .into_iter()
         .enumerate()
@@ -160,6 +164,7 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
         .collect();
     fields.insert(1, Field::new("opportunity_id", DataType::Utf8, true));
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
+    summary.expected = Some(expected);
 
     if let Some(parent) = o.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -186,6 +191,28 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
         }
     }
     Ok(summary)
+}
+
+/// The wins the open deals (closed ones left out) should bring per tier
+/// and quadrant, from their features `table`.
+fn expected_wins(
+    model: &Model,
+    table: &features::FeatureTable,
+    label: &[Option<u8>],
+    as_of: i32,
+) -> Result<crate::expected::Expected> {
+    let prediction = model.predict(table)?;
+    let deals = crate::expected::deals(model, &prediction, false, |i| {
+        label[i].is_none().then_some(None)
+    });
+    let closed = label.len() - deals.len();
+    Ok(crate::expected::expected(
+        &deals,
+        &read::format_days(as_of),
+        format!(
+            "the open deals scored, each as of its created date ({closed} already closed left out)"
+        ),
+    ))
 }
 
 /// The universe rows of the accounts in `wanted`.
