@@ -12,6 +12,7 @@ pub mod logistic;
 pub mod metrics;
 pub mod planning;
 pub mod rules;
+pub mod segments;
 pub mod shapes;
 pub mod smoothing;
 pub mod sql;

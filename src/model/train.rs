@@ -24,7 +24,7 @@ use crate::model::{
     fnv64, quantiles, rules, FileInfo, Hybrid, Model, Period, Prediction, TrainingInfo,
     FORMAT_VERSION,
 };
-use crate::model::{interactions, shapes, smoothing};
+use crate::model::{interactions, segments, shapes, smoothing};
 
 /// What training measured, for `metrics.json` and the report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +42,10 @@ pub struct Evaluation {
     /// Tiers, quadrants and segments of the training universe, held-out win
     /// rates per tier and quadrant, capacity.
     pub planning: Planning,
+    /// Whether the segments' win rates differ on the closed deals, their
+    /// shrunk rates and a merge suggestion.
+    #[serde(default)]
+    pub segment_tests: crate::model::segments::SegmentTests,
     /// Reliability of the hybrid on the held-out period.
     pub calibration: Vec<metrics::Bin>,
     /// Per feature: how much the model's held-out AUC drops and log loss
@@ -815,7 +819,10 @@ pub fn train_on(
         &cfg.capacity,
     );
 
+    let (names, counts) = segments::tally((0..n).map(|r| (deal_segment[r].as_str(), y[r] == 1)));
+    let segment_tests = segments::analyze(&names, &counts);
     let eval = Evaluation {
+        segment_tests,
         rules: metrics::evaluate(&p_rules, &y_te),
         model: metrics::evaluate(&p_model, &y_te),
         hybrid: metrics::evaluate(&p_hybrid, &y_te),

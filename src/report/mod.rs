@@ -493,29 +493,136 @@ fn segments_section(e: &Evaluation) -> String {
     s
 }
 
+/// `segments.csv`: each segment of the training universe (accounts,
+/// expected wins and pipeline, capacity) beside its closed deals' tests
+/// (win rate, shrunk rate and interval, Holm-adjusted p against the rest,
+/// `yes` or `not useful`, suggested group); segments with deals and no
+/// universe accounts last.
 pub fn segments_csv(e: &Evaluation) -> Vec<u8> {
-    let mut s = String::from("segment,accounts,disqualified,expected_wins,avg_won_amount,expected_pipeline,tier1,tier2,quarters\n");
+    let tests = &e.segment_tests.segments;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(vec![]);
+    let _ = w.write_record([
+        "segment",
+        "accounts",
+        "disqualified",
+        "expected_wins",
+        "avg_won_amount",
+        "expected_pipeline",
+        "tier1",
+        "tier2",
+        "quarters",
+        "deals",
+        "won",
+        "win_rate",
+        "shrunk_win_rate",
+        "shrunk_low",
+        "shrunk_high",
+        "p_vs_rest",
+        "useful",
+        "group",
+    ]);
+    let test_cells = |name: &str| -> Vec<String> {
+        match tests.iter().find(|t| t.segment == name) {
+            Some(t) => vec![
+                t.deals.to_string(),
+                t.won.to_string(),
+                format!("{:.6}", t.win_rate),
+                format!("{:.6}", t.shrunk_win_rate),
+                format!("{:.6}", t.shrunk_low),
+                format!("{:.6}", t.shrunk_high),
+                format!("{:.6e}", t.p_vs_rest),
+                if t.useful { "yes" } else { "not useful" }.to_string(),
+                t.group.clone(),
+            ],
+            None => vec![String::new(); 9],
+        }
+    };
     for g in &e.planning.segments {
-        let name = if g.segment.contains([',', '"']) {
-            format!("\"{}\"", g.segment.replace('"', "\"\""))
-        } else {
-            g.segment.clone()
-        };
-        writeln!(
-            s,
-            "{name},{},{},{:.6},{:.2},{:.2},{},{},{:.4}",
-            g.accounts,
-            g.disqualified,
-            g.expected_wins,
-            g.avg_won_amount,
-            g.expected_pipeline,
-            g.tier1,
-            g.tier2,
-            g.quarters
-        )
-        .ok();
+        let mut row = vec![
+            g.segment.clone(),
+            g.accounts.to_string(),
+            g.disqualified.to_string(),
+            format!("{:.6}", g.expected_wins),
+            format!("{:.2}", g.avg_won_amount),
+            format!("{:.2}", g.expected_pipeline),
+            g.tier1.to_string(),
+            g.tier2.to_string(),
+            format!("{:.4}", g.quarters),
+        ];
+        row.extend(test_cells(&g.segment));
+        let _ = w.write_record(&row);
     }
-    s.into_bytes()
+    for t in tests
+        .iter()
+        .filter(|t| !e.planning.segments.iter().any(|g| g.segment == t.segment))
+    {
+        let mut row = vec![t.segment.clone()];
+        row.extend(["0", "0", "0", "0", "0", "0", "0", "0"].map(String::from));
+        row.extend(test_cells(&t.segment));
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// "Segments that matter": the G-test, the merge suggestion and each
+/// segment's shrunk win rate, the noise labelled not useful.
+fn segment_tests_section(e: &Evaluation) -> String {
+    let t = &e.segment_tests;
+    if t.segments.is_empty() {
+        return String::new();
+    }
+    let differ = t.p_value <= crate::model::segments::ALPHA;
+    let useful = t.segments.iter().filter(|s| s.useful).count();
+    let mut s = format!(
+        "<h2>Segments that matter</h2><p>On {} closed deals ({} won) in {} industry / size-band segments, win rates {} (G-test: G = {:.1}, {} degrees of freedom, p = {:.2e}). {} of the segments differ from the rest (G-test against all others, Holm-adjusted p &le; 5%); the others are <b>not useful</b>: their difference is noise. Win rates are shrunk toward the overall {:.1}% by empirical Bayes (a beta prior worth {:.0} deals), with 95% intervals.</p>",
+        t.deals,
+        t.won,
+        t.segments.len(),
+        if differ { "<b>differ</b> between segments" } else { "<b>do not differ</b> measurably between segments: the segmentation does not change the win rate" },
+        t.g,
+        t.df,
+        t.p_value,
+        useful,
+        100.0 * t.won as f64 / t.deals.max(1) as f64,
+        t.prior_strength
+    );
+    write!(s, "<h3>Suggested segments: {} groups</h3><p>Segments merged while the least different pair of groups does not differ (G-test p &gt; 5%) or more than {} remain (CHAID-style); the groups left differ pairwise.</p><table><tr><th>group</th><th>deals</th><th>won</th><th>win rate</th><th>segments</th></tr>", t.groups.len(), crate::model::segments::MAX_GROUPS).ok();
+    for g in &t.groups {
+        const LISTED: usize = 12;
+        let mut names: Vec<String> = g.segments.iter().take(LISTED).map(|n| esc(n)).collect();
+        if g.segments.len() > LISTED {
+            names.push(format!("and {} more", g.segments.len() - LISTED));
+        }
+        write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td style=\"text-align:left\">{}</td></tr>", g.name, g.deals, g.won, 100.0 * g.win_rate, names.join(", ")).ok();
+    }
+    s += "</table>";
+    let mut rows: Vec<&crate::model::segments::SegmentTest> = t.segments.iter().collect();
+    rows.sort_by(|a, b| b.deals.cmp(&a.deals));
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|x| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{:.1}%</td><td>{:.1}% ({:.1}&ndash;{:.1}%)</td><td>{:.2e}</td><td>{}</td><td>{}</td></tr>",
+                esc(&x.segment),
+                x.deals,
+                100.0 * x.win_rate,
+                100.0 * x.shrunk_win_rate,
+                100.0 * x.shrunk_low,
+                100.0 * x.shrunk_high,
+                x.p_vs_rest,
+                if x.useful { "yes" } else { "not useful" },
+                x.group
+            )
+        })
+        .collect();
+    s += &folded_table(
+        "<tr><th>segment</th><th>closed deals</th><th>win rate</th><th>shrunk win rate (95%)</th><th>p against the rest (Holm)</th><th>useful</th><th>group</th></tr>",
+        &rows,
+        "segments, smaller",
+    );
+    s
 }
 
 pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -> String {
@@ -579,6 +686,7 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
     s += &tiers_section(m, e);
     s += &quadrant_section(m, e);
     s += &segments_section(e);
+    s += &segment_tests_section(e);
     let mut coefs: Vec<(String, f64)> = m.terms.iter().map(|t| (t.name.clone(), t.coef)).collect();
     coefs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     coefs.truncate(25);
