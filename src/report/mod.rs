@@ -599,7 +599,7 @@ fn segment_tests_section(e: &Evaluation) -> String {
     }
     s += "</table>";
     let mut rows: Vec<&crate::model::segments::SegmentTest> = t.segments.iter().collect();
-    rows.sort_by(|a, b| b.deals.cmp(&a.deals));
+    rows.sort_by_key(|x| std::cmp::Reverse(x.deals));
     let rows: Vec<String> = rows
         .iter()
         .map(|x| {
