@@ -114,6 +114,10 @@ pub struct SynthArgs {
     /// saturation, a near renewal known in advance; no recorded_date column)
     #[arg(long, value_enum, default_value_t = TruthArg::Linear)]
     pub truth: TruthArg,
+    /// Plant champions who move: a contacts table whose won deals' contacts
+    /// start at other accounts and raise the odds of their deals there
+    #[arg(long)]
+    pub champions: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -128,11 +132,16 @@ pub struct FeaturesArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Output file (.parquet or .csv)
-    #[arg(long, required_unless_present = "list")]
+    #[arg(long, required_unless_present_any = ["list", "moves"])]
     pub out: Option<PathBuf>,
     /// List the feature names (usable in rule predicates) and exit
     #[arg(long)]
     pub list: bool,
+    /// Also write the champion-move signals derived from [input] contacts
+    /// (account_id, date, recorded_date, signal, value) to this .parquet or
+    /// .csv: add them to a warehouse's signals table for `export-sql`
+    #[arg(long)]
+    pub moves: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +187,11 @@ pub struct ScoreArgs {
     /// Signals for timing features: a .parquet/.csv file, a directory of them, or a glob
     #[arg(long)]
     pub signals: Option<PathBuf>,
+    /// Contacts over time (a model trained with [input] contacts): people
+    /// who were contacts on deals and start at another account give it a
+    /// timing signal (champions who move)
+    #[arg(long)]
+    pub contacts: Option<PathBuf>,
     /// As-of date (YYYY-MM-DD) of the timing features; default today
     #[arg(long)]
     pub as_of: Option<String>,

@@ -65,6 +65,11 @@ pub struct InputConfig {
     pub accounts: Option<PathBuf>,
     pub opportunities: Option<PathBuf>,
     pub signals: Option<PathBuf>,
+    /// People at accounts over time (contact_id, account_id, email, title,
+    /// start_date, end_date, role): champions who move become a timing
+    /// feature of their new account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<PathBuf>,
     /// Multiplier applied to `annual_revenue` (1e6 when the export is in millions).
     pub revenue_multiplier: f64,
     /// Industry spellings mapped to a canonical name, e.g. `technolgy = "technology"`.
@@ -130,6 +135,7 @@ impl Default for InputConfig {
             accounts: None,
             opportunities: None,
             signals: None,
+            contacts: None,
             revenue_multiplier: 1.0,
             industry_aliases: BTreeMap::new(),
             delimiter: None,
@@ -147,6 +153,8 @@ pub struct ColumnsConfig {
     pub accounts: BTreeMap<String, String>,
     pub opportunities: BTreeMap<String, String>,
     pub signals: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub contacts: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

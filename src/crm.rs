@@ -309,7 +309,7 @@ fn domains(universe: &Path, cfg: &Config) -> Result<FxHashMap<String, String>> {
 
 /// A domain as HubSpot matches it: lower case, without scheme, `www.`,
 /// path or spaces.
-fn normalize_domain(d: &str) -> String {
+pub(crate) fn normalize_domain(d: &str) -> String {
     let d = d.trim().to_lowercase();
     let d = d.split("://").last().unwrap_or("");
     let d = d.split(['/', '?', '#']).next().unwrap_or("");

@@ -178,7 +178,17 @@ pub struct SynthOptions {
     pub history_accounts: usize,
     pub seed: u64,
     pub truth: Truth,
+    /// Plant champions who move: a contacts table in which contacts of
+    /// deals at some accounts start at others, and a won deal's contact
+    /// joining an account raises its deals' odds (`MOVER_EFFECT`).
+    pub champions: bool,
 }
+
+/// The planted effect of a former contact on a won deal joining an
+/// account: its deals created within `MOVER_DAYS` days after the start
+/// have this much more log-odds (moves from lost or open deals: none).
+pub const MOVER_EFFECT: f64 = 1.2;
+pub const MOVER_DAYS: i32 = 180;
 
 #[derive(Debug, Default)]
 pub struct SynthSummary {
@@ -557,6 +567,11 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
     let mut uni = parquet_writer(&dir.join("universe.parquet"), account_schema())?;
     let batch = 100_000;
     let mut opp_no = 0usize;
+    let (joined, contacts) = if o.champions {
+        plan_movers(o.seed, hist, start, end, o.truth)
+    } else {
+        (vec![], vec![])
+    };
     for lo in (0..o.accounts).step_by(batch) {
         let hi = (lo + batch).min(o.accounts);
         let accs: Vec<Account> = (lo..hi).map(|i| account(o.seed, i)).collect();
@@ -604,8 +619,10 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
                     (start, end),
                     opp_no,
                     o.truth,
+                    joined.get(i).map_or(&[][..], Vec::as_slice),
                 )
-                .map_err(|e| Error::io(&opp_path, e))?;
+                .map_err(|e| Error::io(&opp_path, e))?
+                .len();
             }
             // without recorded dates (shapes), scheduled events up to a year
             // ahead are in the export, as a CRM holds renewal dates
@@ -643,8 +660,22 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
     opp_csv.flush().map_err(|e| Error::io(&opp_path, e))?;
     truth.flush().map_err(|e| Error::io(&truth_path, e))?;
     summary.opportunities = opp_no;
+    let mut config = SAMPLE_CONFIG.to_string();
+    if o.champions {
+        let path = dir.join("contacts.csv");
+        let mut text = String::from("contact_id,account_id,email,title,start_date,end_date,role\n");
+        for r in &contacts {
+            text += r;
+            text.push('\n');
+        }
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        config = config.replace(
+            "signals = \"signals.parquet\"\n",
+            "signals = \"signals.parquet\"\ncontacts = \"contacts.csv\"\n",
+        );
+    }
     let cfg_path = dir.join("scorebook.toml");
-    std::fs::write(&cfg_path, SAMPLE_CONFIG).map_err(|e| Error::io(&cfg_path, e))?;
+    std::fs::write(&cfg_path, config).map_err(|e| Error::io(&cfg_path, e))?;
     Ok(summary)
 }
 
@@ -661,7 +692,8 @@ fn write_opportunities(
     (start, end): (i32, i32),
     first_no: usize,
     planted: Truth,
-) -> std::io::Result<usize> {
+    joined: &[i32],
+) -> std::io::Result<Vec<Deal>> {
     let r = &mut rng_for(seed, i, 4);
     // accounts with more buyer intent open more deals (a backtest's
     // conversion follows timing); 4 a year and a half on average
@@ -669,6 +701,7 @@ fn write_opportunities(
     let mut created: Vec<i32> = (0..n).map(|_| r.gen_range(start + 60..end - 30)).collect();
     created.sort_unstable();
     let mut won_closes: Vec<i32> = vec![];
+    let mut deals = vec![];
     for (k, &c) in created.iter().enumerate() {
         let close = c + r.gen_range(14..180);
         let amount = ((a.employees.ln() * 0.6 + 8.0) + 0.5 * normal(r))
@@ -676,6 +709,7 @@ fn write_opportunities(
             .round();
         let id = format!("O{:09}", first_no + k + 1);
         if close > end {
+            deals.push(Deal { close, won: None });
             let stage =
                 ["Prospecting", "Qualification", "Proposal", "Negotiation"][r.gen_range(0..4)];
             writeln!(
@@ -687,7 +721,10 @@ fn write_opportunities(
             continue;
         }
         let prior = won_closes.iter().filter(|x| **x < c).count();
-        let p = sigmoid(planted_eta(planted, a, ev, c, prior));
+        // a former contact on a won deal joined in the window before
+        let mover = joined.iter().any(|&m| m < c && c - m <= MOVER_DAYS);
+        let p =
+            sigmoid(planted_eta(planted, a, ev, c, prior) + if mover { MOVER_EFFECT } else { 0.0 });
         let won = r.gen::<f64>() < p;
         writeln!(
             truth,
@@ -698,6 +735,10 @@ fn write_opportunities(
         if won {
             won_closes.push(close);
         }
+        deals.push(Deal {
+            close,
+            won: Some(won),
+        });
         let spelled = r.gen::<f64>() < 0.2;
         let stage = match (won, spelled) {
             (true, false) => "Closed Won",
@@ -713,7 +754,111 @@ fn write_opportunities(
             crate::input::read::format_days(close)
         )?;
     }
-    Ok(n)
+    Ok(deals)
+}
+
+/// A synthetic deal's close day and outcome (None: open at the export).
+struct Deal {
+    close: i32,
+    won: Option<bool>,
+}
+
+/// The contacts of a synthetic CRM with champions who move: two people at
+/// each even history account (a source), one at each odd one; at a source
+/// with a closed deal, the first person moves, with probability 0.7, to an
+/// odd history account, 10 to 300 days after the source's first won deal
+/// closed (else its first lost one). The moves of won deals' contacts,
+/// by destination, for the planted effect; the contacts CSV rows.
+fn plan_movers(
+    seed: u64,
+    hist: usize,
+    start: i32,
+    end: i32,
+    planted: Truth,
+) -> (Vec<Vec<i32>>, Vec<String>) {
+    let mut joined: Vec<Vec<i32>> = vec![vec![]; hist];
+    let mut rows = vec![];
+    let day = crate::input::read::format_days;
+    let odd = hist / 2;
+    for i in (0..hist).step_by(2) {
+        let a = account(seed, i);
+        let ev = events(seed, i, &a, start, end, 1.0);
+        let deals = write_opportunities(
+            &mut std::io::sink(),
+            &mut std::io::sink(),
+            seed,
+            i,
+            &a,
+            &ev,
+            (start, end),
+            0,
+            planted,
+            &[],
+        )
+        .unwrap_or_default();
+        let r = &mut rng_for(seed, i, 7);
+        let first = |won: bool| {
+            deals
+                .iter()
+                .filter(|d| d.won == Some(won))
+                .map(|d| d.close)
+                .min()
+        };
+        let from = first(true)
+            .map(|c| (c, true))
+            .or_else(|| first(false).map(|c| (c, false)));
+        let moves = odd > 0 && r.gen::<f64>() < 0.7;
+        for k in 0..2 {
+            let id = format!("C{i:08}-{k}");
+            let begun = start - r.gen_range(0..700);
+            let role = if k == 0 && r.gen::<f64>() < 0.5 {
+                "Champion"
+            } else {
+                "User"
+            };
+            let moved = match from {
+                Some((close, won)) if k == 0 && moves => {
+                    let m = close + r.gen_range(10..300);
+                    (m < end - 30).then(|| (m, won, 2 * r.gen_range(0..odd) + 1))
+                }
+                _ => None,
+            };
+            let end_day = moved.map(|(m, _, _)| day(m - 1)).unwrap_or_default();
+            rows.push(format!(
+                "{id},{},p{i}.{k}@{},Director,{},{end_day},{role}",
+                a.id,
+                a.domain,
+                day(begun)
+            ));
+            if let Some((m, won, j)) = moved {
+                let b = account(seed, j);
+                // one in four new rows lacks the account id: matched by the email's domain
+                let acc = if r.gen::<f64>() < 0.25 {
+                    String::new()
+                } else {
+                    b.id.clone()
+                };
+                rows.push(format!(
+                    "{id},{acc},p{i}.{k}@{},VP,{},,User",
+                    b.domain,
+                    day(m)
+                ));
+                if won {
+                    joined[j].push(m);
+                }
+            }
+        }
+    }
+    for j in (1..hist).step_by(2) {
+        let b = account(seed, j);
+        rows.push(format!(
+            "C{j:08}-0,{},p{j}.0@{},Manager,{},,User",
+            b.id,
+            b.domain,
+            day(start - 100)
+        ));
+    }
+    (joined, rows)
 }
 
 pub const SAMPLE_CONFIG: &str = r#"# scorebook.toml written by `scorebook synth`: every key is optional.

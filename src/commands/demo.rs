@@ -28,6 +28,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
             history_accounts: 2_500,
             seed: 7,
             truth: synth::Truth::Linear,
+            champions: false,
         },
     )?;
     eprintln!(
@@ -141,7 +142,9 @@ pub fn run(a: &DemoArgs) -> Result<()> {
 fn score(model: &Model, data: &Path, as_of: i32, out: &Path) -> Result<()> {
     let o = ScoreOptions {
         universe: data.join("universe.parquet"),
-        signals: Some(data.join("signals.parquet")),
+        signals: Some(scorebook::input::SignalSource::files(
+            &data.join("signals.parquet"),
+        )),
         as_of,
         out: out.to_path_buf(),
         batch_size: 65_536,

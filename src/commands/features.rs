@@ -18,11 +18,23 @@ pub fn run(a: &FeaturesArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let out = a
-        .out
-        .as_deref()
-        .ok_or_else(|| Error::config("arguments", "pass --out FILE"))?;
-    scorebook::output::check_not_input("--out", out, &scorebook::input::files(&cfg)?.all())?;
+    let inputs = scorebook::input::files(&cfg)?.all();
+    if let Some(moves) = &a.moves {
+        scorebook::output::check_not_input("--moves", moves, &inputs)?;
+        if ds.files.contacts.is_none() {
+            return Err(Error::config(
+                "--moves",
+                "the config has no [input] contacts (nor a contacts file in the data folder): no move can be derived",
+            ));
+        }
+        let mut df = move_frame(&ds.signals)?;
+        write_frame(&mut df, moves)?;
+        eprintln!("wrote {}: {} move signals", moves.display(), df.height());
+    }
+    let Some(out) = a.out.as_deref() else {
+        return Ok(());
+    };
+    scorebook::output::check_not_input("--out", out, &inputs)?;
     let tt = training_table(&ds, &spec)?;
     let mut df = tt.to_frame()?;
     write_frame(&mut df, out)?;
@@ -33,6 +45,44 @@ pub fn run(a: &FeaturesArgs) -> Result<()> {
         df.width()
     );
     Ok(())
+}
+
+/// The champion-move signals of a signal table, in the signals contract's columns.
+fn move_frame(t: &scorebook::input::SignalTable) -> Result<DataFrame> {
+    let kinds = scorebook::features::movers::KINDS;
+    let rows: Vec<usize> = (0..t.len())
+        .filter(|&i| kinds.contains(&t.types[t.kind[i] as usize].as_str()))
+        .collect();
+    let dates = |name: &str, of: &dyn Fn(usize) -> i32| -> Result<Column> {
+        Ok(Column::new(
+            name.into(),
+            rows.iter().map(|&i| of(i)).collect::<Vec<i32>>(),
+        )
+        .cast(&DataType::Date)?)
+    };
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "account_id".into(),
+                rows.iter()
+                    .map(|&i| t.accounts[t.account[i] as usize].clone())
+                    .collect::<Vec<_>>(),
+            ),
+            dates("date", &|i| t.date[i])?,
+            dates("recorded_date", &|i| t.recorded[i])?,
+            Column::new(
+                "signal".into(),
+                rows.iter()
+                    .map(|&i| t.types[t.kind[i] as usize].clone())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "value".into(),
+                rows.iter().map(|&i| t.value[i]).collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
 }
 
 /// Writes a frame to .parquet or .csv, atomically.

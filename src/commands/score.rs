@@ -19,7 +19,7 @@ fn parse_shard(s: &str) -> Result<(usize, usize)> {
 pub fn run(a: &ScoreArgs) -> Result<()> {
     let model_dir = scorebook::model_dir::resolve(&a.model)?;
     let mut inputs = vec![];
-    for p in [&a.universe, &a.signals, &a.opportunities]
+    for p in [&a.universe, &a.signals, &a.opportunities, &a.contacts]
         .into_iter()
         .flatten()
     {
@@ -50,13 +50,27 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
     }
     let as_of = super::as_of(&a.as_of)?;
     let started = std::time::Instant::now();
+    let moves_in_model = model
+        .spec
+        .signal_types
+        .iter()
+        .any(|t| scorebook::features::movers::KINDS.contains(&t.as_str()));
+    if moves_in_model && a.contacts.is_none() {
+        eprintln!("note: the model has champion-move features (trained with contacts): pass --contacts to score them; without it no account has a move");
+    }
+    let signals = scoring::signal_source(
+        &model,
+        a.signals.as_deref(),
+        a.contacts.as_deref(),
+        a.universe.as_deref(),
+    )?;
     if let Some(opportunities) = &a.opportunities {
         let s = scoring::score_opportunities(
             &model,
             &OpportunityOptions {
                 opportunities: opportunities.clone(),
                 universe: a.universe.clone(),
-                signals: a.signals.clone(),
+                signals: signals.clone(),
                 as_of,
                 out: a.out.clone(),
             },
@@ -89,7 +103,7 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
     }
     let o = ScoreOptions {
         universe: universe.clone(),
-        signals: a.signals.clone(),
+        signals,
         as_of,
         out: a.out.clone(),
         batch_size: a.batch_size,

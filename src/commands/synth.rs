@@ -7,6 +7,7 @@ pub fn run(a: &SynthArgs) -> Result<()> {
         accounts: a.accounts,
         history_accounts: a.history_accounts.unwrap_or(a.accounts.min(5000)),
         seed: a.seed,
+        champions: a.champions,
         truth: match a.truth {
             crate::cli::TruthArg::Linear => synth::Truth::Linear,
             crate::cli::TruthArg::Shapes => synth::Truth::Shapes,

@@ -98,11 +98,18 @@ pub fn train_loaded(
     // the universe is scored by the scorer's own path, as of the training date
     let score_universe = universe.map(|u| {
         move |m: &Model| {
+            // the training contacts' moves into the universe's accounts too
+            let signals = scoring::signal_source(
+                m,
+                u.signals.as_deref(),
+                ds.files.contacts.as_deref(),
+                Some(&u.accounts),
+            )?;
             scoring::universe_scores(
                 m,
                 &ScoreOptions {
                     universe: u.accounts.clone(),
-                    signals: u.signals.clone(),
+                    signals,
                     as_of: ds.as_of(),
                     // the signal ranges of a large universe go beside the model
                     out: out.with_file_name(format!("{name}.universe")),

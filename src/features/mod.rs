@@ -7,6 +7,7 @@
 //! recorded before the as-of day through one layout (`signals`), per deal in
 //! training and streamed in scoring.
 
+pub mod movers;
 pub mod plan;
 mod shape;
 pub mod signals;

@@ -31,6 +31,31 @@ impl Signal<'_> {
     }
 }
 
+/// How a signal type reads in a reason (`explain` and the exported SQL
+/// word it alike): "Last {since}12 days ago", "3{counted} in the last 30
+/// days", "{none} in the last 30 days".
+pub struct Wording {
+    pub since: String,
+    pub counted: String,
+    pub none: String,
+}
+
+pub fn wording(kind: &str) -> Wording {
+    let pretty = kind.replace('_', " ");
+    match crate::features::movers::phrase(kind) {
+        Some((one, many)) => Wording {
+            since: format!("{} joined ", crate::model::explain::capitalize(one)),
+            counted: format!(" {many} joined"),
+            none: format!("No {one} joined"),
+        },
+        None => Wording {
+            since: format!("Last {pretty} "),
+            counted: format!(" {pretty} signal(s)"),
+            none: format!("No {pretty}"),
+        },
+    }
+}
+
 /// Every timing feature with its name, in table order.
 pub fn features(spec: &FeatureSpec) -> Vec<(String, Signal<'_>)> {
     let mut v = vec![];

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-pub use tables::{Accounts, ColumnMap, Opportunities, SignalTable, Signals};
+pub use tables::{Accounts, ColumnMap, Opportunities, SignalSource, SignalTable, Signals};
 
 /// The training data: accounts, opportunities and (optional) signals.
 #[derive(Debug, Clone)]
@@ -73,6 +73,7 @@ pub struct Files {
     pub accounts: PathBuf,
     pub opportunities: PathBuf,
     pub signals: Option<PathBuf>,
+    pub contacts: Option<PathBuf>,
 }
 
 impl Dataset {
@@ -102,6 +103,7 @@ impl Files {
     /// Every input path (a signals glob as its files).
     pub fn all(&self) -> Vec<PathBuf> {
         let mut v = vec![self.accounts.clone(), self.opportunities.clone()];
+        v.extend(self.contacts.clone());
         if let Some(s) = &self.signals {
             match read::expand_inputs(s) {
                 Ok(f) => v.extend(f),
@@ -187,6 +189,7 @@ pub fn files(cfg: &Config) -> Result<Files> {
             find_file(cfg, &cfg.input.opportunities, "opportunities"),
         )?,
         signals: find_file(cfg, &cfg.input.signals, "signals"),
+        contacts: find_file(cfg, &cfg.input.contacts, "contacts"),
     })
 }
 
@@ -316,10 +319,15 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     }
     check_accounts(&accounts, &acc_file, &mut q);
     check_opportunities(&opportunities, &accounts, &opp_file, cfg, &mut q);
-    let (signals, signal_rows) = match &files.signals {
+    let (mut signals, signal_rows) = match &files.signals {
         Some(p) => load_signals(p, cfg, &accounts, &mut q)?,
         None => (SignalTable::default(), 0),
     };
+    if let Some(p) = &files.contacts {
+        let domains = account_domains(&acc_file, cfg, &files.accounts)?.unwrap_or_default();
+        let moves = load_contacts(p, cfg, &accounts, &opportunities, &domains, &mut q)?;
+        signals.extend(&moves, |_| true);
+    }
     Ok((
         Dataset {
             accounts,
@@ -332,6 +340,109 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         },
         q,
     ))
+}
+
+/// The accounts by normalized domain (domain -> account id, the first
+/// account of a domain), or None without a `domain` column.
+fn account_domains(
+    file: &str,
+    cfg: &Config,
+    path: &std::path::Path,
+) -> Result<Option<HashMap<String, String>>> {
+    let m = ColumnMap::new(
+        "accounts",
+        file.to_string(),
+        &cfg.columns.accounts,
+        read::column_names(path)?,
+    );
+    let (Some(id), Some(dom)) = (m.source("account_id"), m.source("domain")) else {
+        return Ok(None);
+    };
+    let b = read::read_all(path)?;
+    let (Some(ic), Some(dc)) = (b.column_by_name(&id), b.column_by_name(&dom)) else {
+        return Ok(None);
+    };
+    let loc = |column| read::Loc {
+        file,
+        column,
+        first_row: 1,
+        decimal: None,
+    };
+    let ids = read::strings(ic, &loc(id.as_str()))?;
+    let doms = read::strings(dc, &loc(dom.as_str()))?;
+    let mut out = HashMap::new();
+    for (i, d) in ids.into_iter().zip(doms) {
+        if let (Some(i), Some(d)) = (i, d) {
+            let d = crate::crm::normalize_domain(&d);
+            if !d.is_empty() {
+                out.entry(d).or_insert(i);
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Reads and checks the contacts table and derives its move signals
+/// (`features::movers`), with what `validate` reports about them.
+fn load_contacts(
+    path: &std::path::Path,
+    cfg: &Config,
+    accounts: &Accounts,
+    opportunities: &Opportunities,
+    domains: &HashMap<String, String>,
+    q: &mut Quality,
+) -> Result<Signals> {
+    let file = path.display().to_string();
+    let c = tables::Contacts::read(path, &cfg.columns.contacts)?;
+    let ids: rustc_hash::FxHashSet<&str> = accounts
+        .account_id
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let no_id: Vec<usize> = (0..c.len())
+        .filter(|&i| c.contact_id[i].is_none() && c.email[i].is_none())
+        .map(|i| i + 1)
+        .collect();
+    if !no_id.is_empty() {
+        q.errors.push(format!(
+            "{file}: rows {} have neither contact_id nor email: a person cannot be followed across accounts; fill contact_id",
+            rows(&no_id)
+        ));
+    }
+    let backwards: Vec<usize> = (0..c.len())
+        .filter(|&i| matches!((c.start_date[i], c.end_date[i]), (Some(s), Some(e)) if e < s))
+        .map(|i| i + 1)
+        .collect();
+    if !backwards.is_empty() {
+        q.errors.push(format!(
+            "{file}: end_date is before start_date in rows {}; fix the dates (a tenure cannot end before it starts)",
+            rows(&backwards)
+        ));
+    }
+    let deals = crate::features::movers::deal_history(opportunities);
+    let (signals, r) = crate::features::movers::moves(&c, &|a| ids.contains(a), domains, &deals);
+    q.facts.push(format!(
+        "{file}: {} contact rows ({} matched by account_id, {} by email domain); {} moves of former deal contacts to another account",
+        c.len(),
+        r.by_id,
+        r.by_domain,
+        r.moves
+    ));
+    if r.unresolved.1 > 0 {
+        q.warnings.push(format!(
+            "{file}: {} contact rows match no account (neither account_id nor the email's domain is in the accounts table), rows {}; they are not used",
+            r.unresolved.1,
+            rows_of(&r.unresolved.0, r.unresolved.1)
+        ));
+    }
+    if r.undated > 0 {
+        q.warnings.push(format!(
+            "{file}: {} contact rows have no start_date: a move to their account cannot be dated, so it is not used",
+            r.undated
+        ));
+    }
+    Ok(signals)
 }
 
 /// Row numbers for a message: the first five, then how many more.
@@ -689,7 +800,11 @@ fn load_signals(
         }
         *count += 1;
     };
-    for s in tables::signal_batches(path, &cfg.columns.signals, 262_144)? {
+    for s in tables::signal_batches(
+        &tables::SignalSource::files(path),
+        &cfg.columns.signals,
+        262_144,
+    )? {
         let s = s?;
         for (i, sig) in s.signal.iter().enumerate() {
             if s.date[i].is_none() {

@@ -34,6 +34,7 @@ pub const ACCOUNT_NUMERIC: &[&str] = &[
 pub const OPPORTUNITY_REQUIRED: &[&str] =
     &["opportunity_id", "account_id", "created_date", "stage"];
 pub const SIGNAL_REQUIRED: &[&str] = &["account_id", "date", "signal"];
+pub const CONTACT_REQUIRED: &[&str] = &["contact_id", "account_id"];
 
 /// Accounts, or one batch of a universe: same shape.
 #[derive(Debug, Clone, Default)]
@@ -624,6 +625,54 @@ impl Opportunities {
     }
 }
 
+/// People at accounts, over time (for champions who move): one row per
+/// person and account.
+#[derive(Debug, Clone, Default)]
+pub struct Contacts {
+    pub contact_id: Vec<Option<String>>,
+    /// Blank when unknown: the email's domain then names the account.
+    pub account_id: Vec<Option<String>>,
+    pub email: Vec<Option<String>>,
+    pub title: Vec<Option<String>>,
+    pub start_date: Vec<Option<i32>>,
+    pub end_date: Vec<Option<i32>>,
+    pub role: Vec<Option<String>>,
+}
+
+impl Contacts {
+    pub fn from_batch(b: &RecordBatch, m: &ColumnMap) -> Result<Contacts> {
+        m.require_all(CONTACT_REQUIRED)?;
+        Ok(Contacts {
+            contact_id: col_strings(b, m, "contact_id", 1)?,
+            account_id: col_strings(b, m, "account_id", 1)?,
+            email: col_strings(b, m, "email", 1)?,
+            title: col_strings(b, m, "title", 1)?,
+            start_date: col_dates(b, m, "start_date", 1)?,
+            end_date: col_dates(b, m, "end_date", 1)?,
+            role: col_strings(b, m, "role", 1)?,
+        })
+    }
+
+    /// Reads a contacts file (CSV or parquet) through the `[columns.contacts]` mapping.
+    pub fn read(path: &std::path::Path, map: &BTreeMap<String, String>) -> Result<Contacts> {
+        let m = ColumnMap::new(
+            "contacts",
+            path.display().to_string(),
+            map,
+            read::column_names(path)?,
+        );
+        Contacts::from_batch(&read::read_all(path)?, &m)
+    }
+
+    pub fn len(&self) -> usize {
+        self.contact_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.contact_id.is_empty()
+    }
+}
+
 impl Signals {
     pub fn from_batch(b: &RecordBatch, m: &ColumnMap, first_row: usize) -> Result<Signals> {
         m.require_all(SIGNAL_REQUIRED)?;
@@ -690,15 +739,50 @@ impl Signals {
     }
 }
 
-/// Streams a signals file in batches of at most `batch_size` rows.
+/// Where signals come from: files (a file, a directory or a glob), and
+/// signals derived in memory (champions who move), read after them.
+#[derive(Debug, Clone, Default)]
+pub struct SignalSource {
+    pub files: Option<std::path::PathBuf>,
+    pub derived: Signals,
+}
+
+impl SignalSource {
+    pub fn files(path: &std::path::Path) -> SignalSource {
+        SignalSource {
+            files: Some(path.to_path_buf()),
+            derived: Signals::default(),
+        }
+    }
+
+    /// Rows in all, when the files are parquet (their footers tell).
+    pub fn rows(&self) -> Result<Option<usize>> {
+        let files: Option<usize> = match &self.files {
+            Some(p) => read::expand_inputs(p)?
+                .iter()
+                .map(|f| read::parquet_rows(f))
+                .sum(),
+            None => Some(0),
+        };
+        Ok(files.map(|n| n + self.derived.len()))
+    }
+}
+
+/// Streams signals in batches of at most `batch_size` rows: each file's,
+/// then the derived ones.
 pub fn signal_batches<'a>(
-    path: &std::path::Path,
+    source: &SignalSource,
     map: &'a BTreeMap<String, String>,
     batch_size: usize,
 ) -> Result<impl Iterator<Item = Result<Signals>> + Send + 'a> {
     // every file's columns are checked before any is read
     let mut files = vec![];
-    for f in read::expand_inputs(path)? {
+    let paths = match &source.files {
+        Some(p) => read::expand_inputs(p)?,
+        None => vec![],
+    };
+    let derived = (!source.derived.is_empty()).then(|| Ok(source.derived.clone()));
+    for f in paths {
         let m = ColumnMap::new(
             "signals",
             f.display().to_string(),
@@ -709,22 +793,25 @@ pub fn signal_batches<'a>(
         files.push((f, m));
     }
     // each file is opened when the previous one is done
-    Ok(files.into_iter().flat_map(move |(f, m)| {
-        let mut cols = m.sources(&["account_id", "date", "recorded_date", "signal", "value"]);
-        cols.dedup();
-        let batches: Box<dyn Iterator<Item = Result<Signals>> + Send + 'a> =
-            match read::read_batches(&f, Some(&cols), batch_size) {
-                Ok(it) => {
-                    let mut row = 1;
-                    Box::new(it.map(move |b| {
-                        let b = b?;
-                        let s = Signals::from_batch(&b, &m, row)?;
-                        row += b.num_rows();
-                        Ok(s)
-                    }))
-                }
-                Err(e) => Box::new(std::iter::once(Err(e))),
-            };
-        batches
-    }))
+    Ok(files
+        .into_iter()
+        .flat_map(move |(f, m)| {
+            let mut cols = m.sources(&["account_id", "date", "recorded_date", "signal", "value"]);
+            cols.dedup();
+            let batches: Box<dyn Iterator<Item = Result<Signals>> + Send + 'a> =
+                match read::read_batches(&f, Some(&cols), batch_size) {
+                    Ok(it) => {
+                        let mut row = 1;
+                        Box::new(it.map(move |b| {
+                            let b = b?;
+                            let s = Signals::from_batch(&b, &m, row)?;
+                            row += b.num_rows();
+                            Ok(s)
+                        }))
+                    }
+                    Err(e) => Box::new(std::iter::once(Err(e))),
+                };
+            batches
+        })
+        .chain(derived))
 }

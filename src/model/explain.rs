@@ -154,18 +154,24 @@ impl Phrase {
         }
         if let Some(signal) = signals::find(spec, src) {
             return match signal {
-                Signal::Window { kind, days } => count_of(
-                    When::Positive,
-                    String::new(),
-                    format!(" {} signal(s) in the last {days} days", pretty(kind)),
-                    format!("No {} in the last {days} days", pretty(kind)),
-                ),
-                Signal::Since { kind } => count_of(
-                    When::Below(cap),
-                    format!("Last {} ", pretty(kind)),
-                    " days ago".into(),
-                    format!("No {} in the last {} days", pretty(kind), count(cap)),
-                ),
+                Signal::Window { kind, days } => {
+                    let w = signals::wording(kind);
+                    count_of(
+                        When::Positive,
+                        String::new(),
+                        format!("{} in the last {days} days", w.counted),
+                        format!("{} in the last {days} days", w.none),
+                    )
+                }
+                Signal::Since { kind } => {
+                    let w = signals::wording(kind);
+                    count_of(
+                        When::Below(cap),
+                        w.since,
+                        " days ago".into(),
+                        format!("{} in the last {} days", w.none, count(cap)),
+                    )
+                }
                 Signal::Until { kind } => count_of(
                     When::Below(cap),
                     format!("{} in ", capitalize(&pretty(kind))),
@@ -566,11 +572,13 @@ pub fn effects(model: &Model) -> Vec<Effect> {
             format!(" ({})", older.join(", "))
         };
         let (one, five) = (event(first, 1.0), event(first, 5.0) - event(first, 1.0));
+        // a move reads as the person who moved
+        let noun = crate::features::movers::phrase(ty)
+            .map_or_else(|| pretty(ty), |(person, _)| format!("{person} joined"));
         out.push(Effect {
             sentence: format!(
-                "{} {} in the last {first} days: {} against none in {} days{older}; five rather than one: {}",
-                article(&pretty(ty)),
-                pretty(ty),
+                "{} {noun} in the last {first} days: {} against none in {} days{older}; five rather than one: {}",
+                article(&noun),
                 odds(one),
                 count(cap),
                 odds(five)

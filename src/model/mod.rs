@@ -54,6 +54,11 @@ pub struct Model {
     pub fit_quantiles: Vec<f64>,
     pub timing_quantiles: Vec<f64>,
     pub won_history: WonHistory,
+    /// Every account's deals (created, closed, outcome), kept when the
+    /// model was trained with contacts: `score --contacts` judges the
+    /// strength of a mover's past relationship by them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub deal_history: crate::features::movers::DealHistory,
     pub training: TrainingInfo,
 }
 

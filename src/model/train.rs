@@ -697,6 +697,11 @@ pub fn train_on(
         fit_quantiles: vec![],
         timing_quantiles: vec![],
         won_history: features::won_history(ds),
+        deal_history: if ds.files.contacts.is_some() {
+            features::movers::deal_history(&ds.opportunities)
+        } else {
+            Default::default()
+        },
         training: TrainingInfo {
             created_at: chrono::Utc::now().to_rfc3339(),
             fingerprint: String::new(),

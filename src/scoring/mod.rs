@@ -23,7 +23,7 @@ use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
 use crate::features::{self, plan, FeatureTable, Values};
-use crate::input::{read, tables, Accounts, ColumnMap};
+use crate::input::{read, tables, Accounts, ColumnMap, SignalSource};
 use crate::model::train::UniverseScores;
 use crate::model::{fnv64, Model};
 
@@ -34,7 +34,8 @@ pub use opportunities::{score_opportunities, OpportunityOptions};
 
 pub struct ScoreOptions {
     pub universe: PathBuf,
-    pub signals: Option<PathBuf>,
+    /// Signal files and derived signals (champions who move), if any.
+    pub signals: Option<SignalSource>,
     pub as_of: i32,
     pub out: PathBuf,
     pub batch_size: usize,
@@ -206,6 +207,87 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
     }
 }
 
+/// The signals a scoring run reads: the files at `signals`, and the moves
+/// of the people in the contacts table at `contacts` (champions who move,
+/// `features::movers`), judged by the deal history the model was trained
+/// on; a contact without an account id is matched by its email's domain
+/// to an account of `universe`. None when there are neither.
+pub fn signal_source(
+    model: &Model,
+    signals: Option<&Path>,
+    contacts: Option<&Path>,
+    universe: Option<&Path>,
+) -> Result<Option<SignalSource>> {
+    use crate::features::movers;
+    let Some(c) = contacts else {
+        return Ok(signals.map(SignalSource::files));
+    };
+    if !model
+        .spec
+        .signal_types
+        .iter()
+        .any(|t| movers::KINDS.contains(&t.as_str()))
+    {
+        return Err(Error::data(
+            c.display(),
+            "the model has no champion-move features (it was trained without contacts): retrain with [input] contacts, or score without --contacts",
+        ));
+    }
+    let contacts = tables::Contacts::read(c, &model.config.columns.contacts)?;
+    // the domains of the rows without an account id, looked up in the universe
+    let wanted: rustc_hash::FxHashSet<String> = (0..contacts.len())
+        .filter(|&i| contacts.account_id[i].is_none())
+        .filter_map(|i| contacts.email[i].as_deref().and_then(movers::email_domain))
+        .collect();
+    let mut by_domain = std::collections::HashMap::new();
+    if let (Some(u), false) = (universe, wanted.is_empty()) {
+        for f in read::expand_inputs(u)? {
+            let m = ColumnMap::new(
+                "universe",
+                f.display().to_string(),
+                &model.config.columns.accounts,
+                read::column_names(&f)?,
+            );
+            let (Some(id), Some(dom)) = (m.source("account_id"), m.source("domain")) else {
+                continue;
+            };
+            for b in read::read_batches(&f, Some(&[id.clone(), dom.clone()]), 262_144)? {
+                let b = b?;
+                let text = |c: &str| -> Result<Vec<Option<String>>> {
+                    let a = b
+                        .column_by_name(c)
+                        .ok_or_else(|| Error::Internal(format!("column {c} was not read")))?;
+                    let loc = read::Loc {
+                        file: &m.file,
+                        column: c,
+                        first_row: 1,
+                        decimal: None,
+                    };
+                    read::strings(a, &loc)
+                };
+                for (i, d) in text(&id)?.into_iter().zip(text(&dom)?) {
+                    if let (Some(i), Some(d)) = (i, d.map(|d| crate::crm::normalize_domain(&d))) {
+                        if wanted.contains(&d) {
+                            by_domain.entry(d).or_insert(i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let (derived, r) = movers::moves(&contacts, &|_| true, &by_domain, &model.deal_history);
+    tracing::info!(
+        moves = r.moves,
+        by_domain = r.by_domain,
+        unresolved = r.unresolved.1,
+        "contacts"
+    );
+    Ok(Some(SignalSource {
+        files: signals.map(Path::to_path_buf),
+        derived,
+    }))
+}
+
 /// Each universe file's column mapping, checked before anything is written.
 fn plans(model: &Model, files: Vec<PathBuf>) -> Result<Vec<Plan<'_>>> {
     let cfg = &model.config;
@@ -267,7 +349,7 @@ fn score_with_signals<T>(
     model: &Model,
     o: &ScoreOptions,
     plans: &[Plan],
-    p: &Path,
+    p: &SignalSource,
     write: impl FnOnce(&mut Timing) -> Result<T>,
 ) -> Result<T> {
     let cfg = &model.config;
@@ -275,10 +357,7 @@ fn score_with_signals<T>(
         .iter()
         .map(|p| Ok((p.path.as_path(), p.map.require("account_id")?)))
         .collect::<Result<_>>()?;
-    let signal_rows: Option<usize> = read::expand_inputs(p)?
-        .iter()
-        .map(|f| read::parquet_rows(f))
-        .sum();
+    let signal_rows: Option<usize> = p.rows()?;
     let universe_rows: Option<usize> = universe.iter().map(|(f, _)| read::parquet_rows(f)).sum();
     let fits = match (universe_rows, signal_rows) {
         (Some(u), Some(s)) => u.min(s) <= o.snapshot_accounts,

@@ -24,7 +24,7 @@ pub struct OpportunityOptions {
     pub opportunities: PathBuf,
     /// Their accounts; None: each deal's row is its account (a flat export).
     pub universe: Option<PathBuf>,
-    pub signals: Option<PathBuf>,
+    pub signals: Option<crate::input::SignalSource>,
     pub as_of: i32,
     pub out: PathBuf,
 }

@@ -66,7 +66,7 @@ impl Ranges {
     /// `as_of` into the files of the ranges starting at `bounds`
     /// (ascending), in `dir` (cleared first: a killed run may have left it).
     pub fn write(
-        path: &Path,
+        source: &crate::input::SignalSource,
         map: &std::collections::BTreeMap<String, String>,
         as_of: i32,
         spec: &FeatureSpec,
@@ -83,7 +83,7 @@ impl Ranges {
         ends.push(None);
         let ranges = Ranges { dir, files, ends };
         let mut writers: Vec<Option<Writer>> = (0..ranges.files.len()).map(|_| None).collect();
-        let batches = tables::signal_batches(path, map, READ_ROWS)?;
+        let batches = tables::signal_batches(source, map, READ_ROWS)?;
         super::read_ahead(batches, |batches| -> Result<()> {
             for s in batches {
                 let relevant = plan::relevant_signals(&s?, as_of, spec)?;

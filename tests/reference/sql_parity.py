@@ -16,10 +16,11 @@ con = duckdb.connect()
 
 
 def read(path):
-    """A parquet file, or a CSV (its delimiter and types detected)."""
+    """A parquet file (or a glob of them, columns matched by name), or a
+    CSV (its delimiter and types detected)."""
     if path.endswith(".csv"):
         return f"read_csv('{path}', all_varchar = true)"
-    return f"read_parquet('{path}')"
+    return f"read_parquet('{path}', union_by_name = true)"
 
 
 con.execute(f"CREATE VIEW universe AS SELECT * FROM {read(universe)}")

@@ -190,26 +190,29 @@ fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
     } else if let Some(signal) = signals::find(spec, src) {
         let v = n(src);
         match signal {
-            Signal::Window { kind, days } => format!(
-                "CASE WHEN {v} > 0 THEN {} || {} ELSE {} END",
-                w.count(&v),
-                q(&format!(
-                    " {} signal(s) in the last {days} days",
-                    pretty(kind)
-                )),
-                q(&format!("No {} in the last {days} days", pretty(kind)))
-            ),
-            Signal::Since { kind } => format!(
-                "CASE WHEN {v} < {} THEN {} || {} || ' days ago' ELSE {} END",
-                num(cap),
-                q(&format!("Last {} ", pretty(kind))),
-                w.count(&v),
-                q(&format!(
-                    "No {} in the last {} days",
-                    pretty(kind),
-                    crate::model::explain::count(cap)
-                ))
-            ),
+            Signal::Window { kind, days } => {
+                let words = signals::wording(kind);
+                format!(
+                    "CASE WHEN {v} > 0 THEN {} || {} ELSE {} END",
+                    w.count(&v),
+                    q(&format!("{} in the last {days} days", words.counted)),
+                    q(&format!("{} in the last {days} days", words.none))
+                )
+            }
+            Signal::Since { kind } => {
+                let words = signals::wording(kind);
+                format!(
+                    "CASE WHEN {v} < {} THEN {} || {} || ' days ago' ELSE {} END",
+                    num(cap),
+                    q(&words.since),
+                    w.count(&v),
+                    q(&format!(
+                        "{} in the last {} days",
+                        words.none,
+                        crate::model::explain::count(cap)
+                    ))
+                )
+            }
             Signal::Until { kind } => format!(
                 "CASE WHEN {v} < {} THEN {} || {} || ' days' ELSE {} END",
                 num(cap),
