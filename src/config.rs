@@ -198,6 +198,11 @@ pub struct FeaturesConfig {
     /// region, amount...) used as fit features, of the same types; a model
     /// with them scores open deals (`score --opportunities`).
     pub deal: Vec<String>,
+    /// Categorical `extra` columns that refine the report's segments
+    /// (industry / size band / each axis's level): the segment tests,
+    /// planning table and `segments.csv` split by them too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segment_axes: Vec<String>,
     /// Cap, in days, of days-since / days-until features when there is no event.
     pub recency_cap_days: u32,
     /// Axis (`fit` or `timing`) of a feature, by feature name, overriding the
@@ -267,6 +272,7 @@ impl Default for FeaturesConfig {
             industry_size_bands: bands,
             extra: vec![],
             deal: vec![],
+            segment_axes: vec![],
             recency_cap_days: 365,
             axes: BTreeMap::new(),
             signal_shapes: vec![SignalShape::Presence, SignalShape::Log],
@@ -590,6 +596,16 @@ impl Config {
             return bad(format!(
                 "capacity.reps and capacity.accounts_per_rep_per_quarter must be positive, got {} and {}",
                 self.capacity.reps, self.capacity.accounts_per_rep_per_quarter
+            ));
+        }
+        if let Some(a) = self
+            .features
+            .segment_axes
+            .iter()
+            .find(|a| !self.features.extra.contains(a))
+        {
+            return bad(format!(
+                "features.segment_axes names {a:?}, which is not in features.extra: add it there (a categorical account column)"
             ));
         }
         let crm = &self.crm;

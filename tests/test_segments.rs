@@ -200,3 +200,70 @@ fn beta_quantiles_match_scipy() {
         1e-10
     ));
 }
+
+/// A categorical extra named as a segment axis splits the report's
+/// segments by its levels too; an axis that is not a categorical extra is
+/// refused, naming it.
+#[test]
+fn a_segment_axis_refines_the_segments() {
+    let t = tempdir();
+    let data = synth(t.path(), 1500, 1500, 8);
+    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
+    let with = |extra: &str| base.replace("[features]\n", &format!("[features]\n{extra}\n"));
+    let cfg = data.join("axes.toml");
+    std::fs::write(
+        &cfg,
+        with("extra = [\"country\"]\nsegment_axes = [\"country\"]"),
+    )
+    .unwrap();
+    let m = t.path().join("m");
+    run(&["train", "--config", s(&cfg), "--out", s(&m)]).ok();
+    let csv = std::fs::read_to_string(m.join("segments.csv")).unwrap();
+    let first = csv.lines().nth(1).unwrap();
+    assert_eq!(
+        first.split(',').next().unwrap().matches(" / ").count(),
+        2,
+        "industry / size band / country: {first}"
+    );
+    let html = std::fs::read_to_string(m.join("report.html")).unwrap();
+    assert!(html.contains("segments (industry / size band / country)"));
+    std::fs::write(&cfg, with("segment_axes = [\"country\"]")).unwrap();
+    run(&[
+        "train",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&t.path().join("m2")),
+    ])
+    .fails_with(
+        1,
+        "features.segment_axes names \"country\", which is not in features.extra",
+    );
+    // a numeric extra cannot be an axis
+    let accounts = std::fs::read_to_string(data.join("accounts.csv")).unwrap();
+    let numbered: Vec<String> = accounts
+        .lines()
+        .enumerate()
+        .map(|(k, l)| {
+            if k == 0 {
+                format!("{l},seats")
+            } else {
+                format!("{l},{}", k % 17)
+            }
+        })
+        .collect();
+    std::fs::write(data.join("accounts.csv"), numbered.join("\n") + "\n").unwrap();
+    std::fs::write(
+        &cfg,
+        with("extra = [\"seats\"]\nsegment_axes = [\"seats\"]"),
+    )
+    .unwrap();
+    run(&[
+        "train",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&t.path().join("m3")),
+    ])
+    .fails_with(1, "is not a categorical column of [features] extra");
+}

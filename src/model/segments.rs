@@ -49,6 +49,9 @@ pub struct MergedGroup {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SegmentTests {
+    /// What a segment is: industry / size band, then these axes' levels.
+    #[serde(default)]
+    pub axes: Vec<String>,
     pub deals: usize,
     pub won: usize,
     /// The k × 2 G-test of independence.
@@ -375,6 +378,7 @@ pub fn analyze(names: &[String], rows: &[(usize, usize)]) -> SegmentTests {
         })
         .collect();
     SegmentTests {
+        axes: vec![],
         deals,
         won,
         g,

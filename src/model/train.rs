@@ -26,6 +26,25 @@ use crate::model::{
 };
 use crate::model::{interactions, segments, shapes, smoothing};
 
+/// Each row's segment for the report: industry / size band, then the
+/// level of each `[features] segment_axes` column.
+fn segment_keys(t: &FeatureTable, axes: &[String]) -> Result<Vec<String>> {
+    let mut keys = t.text("segment")?.to_vec();
+    for a in axes {
+        let v = t.text(a).map_err(|_| {
+            Error::config(
+                "features.segment_axes",
+                format!("{a:?} is not a categorical column of [features] extra: a segment axis must be a text extra (set [features.types] {a} = \"text\" if it looks numeric)"),
+            )
+        })?;
+        for (k, l) in keys.iter_mut().zip(v) {
+            k.push_str(" / ");
+            k.push_str(l);
+        }
+    }
+    Ok(keys)
+}
+
 /// What training measured, for `metrics.json` and the report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -804,7 +823,8 @@ pub fn train_on(
             )
         })
         .collect();
-    let deal_segment = tt.features.text("segment")?;
+    let deal_segment = segment_keys(&tt.features, &cfg.features.segment_axes)?;
+    let universe_segment = segment_keys(&table, &cfg.features.segment_axes)?;
     let amounts = planning::won_amounts((0..n).map(|r| {
         (
             deal_segment[r].as_str(),
@@ -814,7 +834,7 @@ pub fn train_on(
     }));
     let plan = planning::plan(
         &planning::UniverseRows {
-            segment: table.text("segment")?,
+            segment: &universe_segment,
             probability: probs,
             tier: &tiers,
             quadrant: &quadrants,
@@ -825,7 +845,10 @@ pub fn train_on(
     );
 
     let (names, counts) = segments::tally((0..n).map(|r| (deal_segment[r].as_str(), y[r] == 1)));
-    let segment_tests = segments::analyze(&names, &counts);
+    let segment_tests = segments::SegmentTests {
+        axes: cfg.features.segment_axes.clone(),
+        ..segments::analyze(&names, &counts)
+    };
     let eval = Evaluation {
         segment_tests,
         rules: metrics::evaluate(&p_rules, &y_te),

@@ -465,6 +465,15 @@ fn quadrant_section(m: &Model, e: &Evaluation) -> String {
     )
 }
 
+/// What a segment is made of: industry, size band, then the configured axes.
+fn segment_axes(t: &crate::model::segments::SegmentTests) -> Vec<String> {
+    ["industry", "size band"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(t.axes.iter().cloned())
+        .collect()
+}
+
 fn segments_section(e: &Evaluation) -> String {
     let p = &e.planning;
     let c = &p.capacity;
@@ -476,7 +485,13 @@ fn segments_section(e: &Evaluation) -> String {
         c.tier12_accounts,
         c.quarters
     );
-    s += "<table><tr><th>segment (industry / size band)</th><th>accounts</th><th>disqualified</th><th>expected wins</th><th>average won amount</th><th>expected pipeline</th><th>Tier 1</th><th>Tier 2</th><th>quarters of capacity</th></tr>";
+    write!(
+        s,
+        "<table><tr><th>segment ({})</th>",
+        esc(&segment_axes(&e.segment_tests).join(" / "))
+    )
+    .ok();
+    s += "<th>accounts</th><th>disqualified</th><th>expected wins</th><th>average won amount</th><th>expected pipeline</th><th>Tier 1</th><th>Tier 2</th><th>quarters of capacity</th></tr>";
     const SHOWN: usize = 40;
     for g in p.segments.iter().take(SHOWN) {
         write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>", esc(&g.segment), g.accounts, g.disqualified, g.expected_wins, money(g.avg_won_amount), money(g.expected_pipeline), g.tier1, g.tier2, g.quarters).ok();
@@ -576,10 +591,11 @@ fn segment_tests_section(e: &Evaluation) -> String {
     let differ = t.p_value <= crate::model::segments::ALPHA;
     let useful = t.segments.iter().filter(|s| s.useful).count();
     let mut s = format!(
-        "<h2>Segments that matter</h2><p>On {} closed deals ({} won) in {} industry / size-band segments, win rates {} (G-test: G = {:.1}, {} degrees of freedom, p = {:.2e}). {} of the segments differ from the rest (G-test against all others, Holm-adjusted p &le; 5%); the others are <b>not useful</b>: their difference is noise. Win rates are shrunk toward the overall {:.1}% by empirical Bayes (a beta prior worth {:.0} deals), with 95% intervals.</p>",
+        "<h2>Segments that matter</h2><p>On {} closed deals ({} won) in {} segments ({}), win rates {} (G-test: G = {:.1}, {} degrees of freedom, p = {:.2e}). {} of the segments differ from the rest (G-test against all others, Holm-adjusted p &le; 5%); the others are <b>not useful</b>: their difference is noise. Win rates are shrunk toward the overall {:.1}% by empirical Bayes (a beta prior worth {:.0} deals), with 95% intervals.</p>",
         t.deals,
         t.won,
         t.segments.len(),
+        esc(&segment_axes(t).join(" / ")),
         if differ { "<b>differ</b> between segments" } else { "<b>do not differ</b> measurably between segments: the segmentation does not change the win rate" },
         t.g,
         t.df,
