@@ -1,5 +1,7 @@
 //! `export-crm`: a scored parquet written as the file a CRM imports, so
-//! that sellers see the score, tier, quadrant and reasons on the account.
+//! that sellers see the score, tier, quadrant and reasons on the account
+//! (or on the deal: a file of `score --opportunities` is keyed by
+//! `opportunity_id`, for an Opportunity or deal import).
 //!
 //! - Salesforce (Bulk API 2.0 ingest or Data Loader upsert): UTF-8 without
 //!   a BOM, LF line endings, a header of field API names, the match key
@@ -253,16 +255,17 @@ fn numbers(b: &RecordBatch, i: usize) -> Result<Vec<f64>> {
         .collect())
 }
 
-/// Each account's (tier, quadrant, score band) in an earlier scored file,
-/// by a 64-bit hash of its id (10M accounts in about 300 MB).
-fn earlier(path: &Path, width: f64) -> Result<FxHashMap<u64, (u64, u64, i64)>> {
-    let cols = scored_columns(path, &["account_id", "tier", "quadrant", "score"])?;
+/// Each record's (tier, quadrant, score band) in an earlier scored file,
+/// by a 64-bit hash of its id (`id`: account_id, or opportunity_id for
+/// scored deals; 10M accounts in about 300 MB).
+fn earlier(path: &Path, width: f64, id: &str) -> Result<FxHashMap<u64, (u64, u64, i64)>> {
+    let cols = scored_columns(path, &[id, "tier", "quadrant", "score"])?;
     let mut out = FxHashMap::default();
     for b in read::read_batches(path, Some(&cols), 65_536)? {
         let b = b?;
         let at = |c: &str| b.schema().index_of(c).unwrap_or(0);
         let (ids, tiers, quads, scores) = (
-            texts(&b, at("account_id"))?,
+            texts(&b, at(id))?,
             texts(&b, at("tier"))?,
             texts(&b, at("quadrant"))?,
             numbers(&b, at("score"))?,
@@ -471,7 +474,22 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
         .clone()
         .unwrap_or_else(|| o.target.default_key().to_string());
     let fields = fields(o.target, settings)?;
+    // a file of scored deals (`score --opportunities`) updates the deals
+    let deals = read::column_names(&o.scores)?
+        .iter()
+        .any(|c| c == "opportunity_id");
+    let id_col = if deals {
+        "opportunity_id"
+    } else {
+        "account_id"
+    };
     let by_domain = o.target == Target::Hubspot && key.eq_ignore_ascii_case("Company Domain Name");
+    if deals && by_domain {
+        return Err(Error::config(
+            "[crm.hubspot] key",
+            "a file of scored deals updates HubSpot deals, which have no company domain: key them by Record ID (the opportunity_id)",
+        ));
+    }
     let domains = match (&o.universe, by_domain) {
         (Some(u), true) => Some(domains(u, cfg)?),
         (None, true) => {
@@ -490,10 +508,10 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
     let earlier = o
         .changed_since
         .as_deref()
-        .map(|p| earlier(p, crm.score_band))
+        .map(|p| earlier(p, crm.score_band, id_col))
         .transpose()?;
     // the columns read: the key, the change test's, then each field's
-    let mut want: Vec<&str> = vec!["account_id", "tier", "quadrant", "score"];
+    let mut want: Vec<&str> = vec![id_col, "tier", "quadrant", "score"];
     for f in &fields {
         let cols: &[&str] = match f.source.as_str() {
             "reasons" => &["reason_1", "reason_2", "reason_3"],
@@ -556,7 +574,7 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
             |i: usize, r: usize| -> Option<&str> { text[i].as_ref().and_then(|c| c[r].as_deref()) };
         for r in 0..b.num_rows() {
             s.rows += 1;
-            let id = cell(at("account_id"), r);
+            let id = cell(at(id_col), r);
             let key_value = match (&domains, id) {
                 (_, None) => None,
                 (Some(d), Some(id)) => d.get(id).map(String::as_str),
@@ -570,7 +588,7 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
                             "account {id} (row {}) has no domain in the universe",
                             s.rows
                         ),
-                        None => format!("row {} has no account_id", s.rows),
+                        None => format!("row {} has no {id_col}", s.rows),
                     });
                 }
                 continue;

@@ -551,3 +551,56 @@ fn blanks_clear_salesforce_fields_only_when_asked() {
         "RFC 4180 quoting: {text}"
     );
 }
+
+/// A file of scored deals updates the deals: keyed by opportunity id.
+#[test]
+fn scored_deals_are_keyed_by_opportunity() {
+    let q = quarters();
+    let deals = q.dir.join("deals.parquet");
+    run(&[
+        "score",
+        "--model",
+        s(&q.dir.join("../after")),
+        "--opportunities",
+        s(&q.data.join("opportunities.csv")),
+        "--universe",
+        s(&q.data.join("universe.parquet")),
+        "--as-of",
+        "2025-04-01",
+        "--out",
+        s(&deals),
+    ])
+    .ok();
+    let out = q.dir.join("deals.csv");
+    export(&[
+        "--scores",
+        s(&deals),
+        "--target",
+        "salesforce",
+        "--out",
+        s(&out),
+    ])
+    .ok();
+    let (header, rows) = parse(&out);
+    assert_eq!(header[0], "Id");
+    let b = read_parquet(&deals);
+    let want: Vec<String> = strings(&b, "opportunity_id")
+        .into_iter()
+        .flatten()
+        .collect();
+    let got: Vec<String> = rows.iter().map(|r| r[0].clone()).collect();
+    assert_eq!(got, want, "a row per deal, keyed by its id, in order");
+    export(&[
+        "--scores",
+        s(&deals),
+        "--target",
+        "hubspot",
+        "--out",
+        s(&q.dir.join("deals-hub.csv")),
+        "--config",
+        s(&q.data.join("scorebook.toml")),
+        "--universe",
+        s(&q.data.join("universe.parquet")),
+    ])
+    .fails_with(1, "key them by Record ID");
+}

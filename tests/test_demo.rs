@@ -54,12 +54,23 @@ fn demo_runs_end_to_end() {
             .unwrap();
     // the CRM import files of the demo's scores: a row per account each
     for (f, key) in [
-        ("crm/salesforce.csv", "Scorebook_Account_Key__c,Scorebook_Score__c,"),
+        (
+            "crm/salesforce.csv",
+            "Scorebook_Account_Key__c,Scorebook_Score__c,",
+        ),
         ("crm/hubspot.csv", "Company Domain Name,scorebook_score,"),
     ] {
         let text = std::fs::read_to_string(dir.join(f)).unwrap();
-        assert!(text.starts_with(key), "{f}: {}", text.lines().next().unwrap_or(""));
-        assert_eq!(text.lines().count(), 20_001, "{f}: a header and a row per account");
+        assert!(
+            text.starts_with(key),
+            "{f}: {}",
+            text.lines().next().unwrap_or("")
+        );
+        assert_eq!(
+            text.lines().count(),
+            20_001,
+            "{f}: a header and a row per account"
+        );
     }
     for k in [
         "comparison",
