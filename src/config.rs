@@ -622,10 +622,11 @@ impl Config {
                 ));
             }
             for (column, field) in &t.fields {
-                if !crate::crm::FIELD_SOURCES.contains(&column.as_str()) {
+                let sources = crate::crm::field_sources();
+                if !sources.contains(&column.as_str()) {
                     return bad(format!(
                         "crm.{name}.fields.{column}: not a scored column; use one of {}",
-                        crate::crm::FIELD_SOURCES.join(", ")
+                        sources.join(", ")
                     ));
                 }
                 if field.trim().is_empty() || field.contains([',', '"', '\n', '\r']) {

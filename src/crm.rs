@@ -25,29 +25,23 @@ use rustc_hash::FxHashMap;
 
 use crate::config::{Config, CrmConfig, CrmTarget};
 use crate::error::{Error, Result};
-use crate::input::{read, tables::ColumnMap};
+use crate::input::read;
 use crate::model::fnv64;
 
 /// The scored file's key-value metadata entry with the time it was scored.
 pub const SCORED_AT_KEY: &str = "scorebook.scored_at";
 
-/// What a CRM field can take its value from: a scored column, `reasons`
-/// (the three reasons joined with `; `) or `scored_at`.
-pub const FIELD_SOURCES: &[&str] = &[
-    "score",
-    "probability",
-    "model_probability",
-    "rule_points",
-    "fit_score",
-    "timing_score",
-    "tier",
-    "quadrant",
-    "segment",
-    "reasons",
-    "status",
-    "model_version",
-    "scored_at",
-];
+/// What a CRM field can take its value from: a scored column (but the
+/// account id, the key, and the three reasons, which are one field),
+/// `reasons` (the three joined with `; `) or `scored_at`.
+pub fn field_sources() -> Vec<&'static str> {
+    crate::scoring::OUTPUT_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| *c != "account_id" && !c.starts_with("reason_"))
+        .chain(["reasons", "scored_at"])
+        .collect()
+}
 
 /// The fields written by default, in order (each CRM's names below).
 const DEFAULT_FIELDS: [&str; 7] = [
@@ -283,42 +277,6 @@ fn earlier(path: &Path, width: f64, id: &str) -> Result<FxHashMap<u64, (u64, u64
     Ok(out)
 }
 
-/// Each account's domain in the universe, for a HubSpot export keyed by
-/// company domain.
-fn domains(universe: &Path, cfg: &Config) -> Result<FxHashMap<String, String>> {
-    let mut out = FxHashMap::default();
-    for f in read::expand_inputs(universe)? {
-        let m = ColumnMap::new(
-            "universe",
-            f.display().to_string(),
-            &cfg.columns.accounts,
-            read::column_names(&f)?,
-        );
-        let cols = vec![m.require("account_id")?, m.require("domain")?];
-        for b in read::read_batches(&f, Some(&cols), 65_536)? {
-            let b = b?;
-            let at = |c: &str| b.schema().index_of(c).unwrap_or(0);
-            let (ids, doms) = (texts(&b, at(&cols[0]))?, texts(&b, at(&cols[1]))?);
-            for (id, d) in ids.into_iter().zip(doms) {
-                let d = d.map(|d| normalize_domain(&d)).filter(|d| !d.is_empty());
-                if let (Some(id), Some(d)) = (id, d) {
-                    out.insert(id, d);
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// A domain as HubSpot matches it: lower case, without scheme, `www.`,
-/// path or spaces.
-pub(crate) fn normalize_domain(d: &str) -> String {
-    let d = d.trim().to_lowercase();
-    let d = d.split("://").last().unwrap_or("");
-    let d = d.split(['/', '?', '#']).next().unwrap_or("");
-    d.strip_prefix("www.").unwrap_or(d).to_string()
-}
-
 /// Whether a key looks like a record id of the CRM (Salesforce: 15 or 18
 /// letters and digits; HubSpot: digits).
 fn looks_like_id(target: Target, key: &str, k: &str) -> bool {
@@ -491,7 +449,11 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
         ));
     }
     let domains = match (&o.universe, by_domain) {
-        (Some(u), true) => Some(domains(u, cfg)?),
+        (Some(u), true) => Some(
+            crate::input::account_domains(u, &cfg.columns.accounts, true, |_| true)?
+                .into_iter()
+                .collect::<FxHashMap<String, String>>(),
+        ),
         (None, true) => {
             return Err(Error::config(
                 "--universe",
@@ -710,6 +672,7 @@ mod tests {
 
     #[test]
     fn domains_as_hubspot_matches_them() {
+        use crate::input::normalize_domain;
         assert_eq!(normalize_domain(" https://www.Acme.com/about "), "acme.com");
         assert_eq!(normalize_domain("acme.io"), "acme.io");
     }

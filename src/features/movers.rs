@@ -88,7 +88,7 @@ pub fn deal_history(o: &crate::input::Opportunities) -> DealHistory {
 /// The domain of an email address, normalized as account domains are.
 pub fn email_domain(email: &str) -> Option<String> {
     let d = email.trim().rsplit_once('@')?.1;
-    let d = crate::crm::normalize_domain(d);
+    let d = crate::input::normalize_domain(d);
     (!d.is_empty()).then_some(d)
 }
 

@@ -324,7 +324,11 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         None => (SignalTable::default(), 0),
     };
     if let Some(p) = &files.contacts {
-        let domains = account_domains(&acc_file, cfg, &files.accounts)?.unwrap_or_default();
+        // the first account of each domain
+        let mut domains = HashMap::new();
+        for (id, d) in account_domains(&files.accounts, &cfg.columns.accounts, false, |_| true)? {
+            domains.entry(d).or_insert(id);
+        }
         let moves = load_contacts(p, cfg, &accounts, &opportunities, &domains, &mut q)?;
         signals.extend(&moves, |_| true);
     }
@@ -342,44 +346,64 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
     ))
 }
 
-/// The accounts by normalized domain (domain -> account id, the first
-/// account of a domain), or None without a `domain` column.
-fn account_domains(
-    file: &str,
-    cfg: &Config,
+/// A domain as accounts are matched by it (HubSpot's company domain, an
+/// email's domain): lower case, without scheme, `www.`, path or spaces.
+pub fn normalize_domain(d: &str) -> String {
+    let d = d.trim().to_lowercase();
+    let d = d.split("://").last().unwrap_or("");
+    let d = d.split(['/', '?', '#']).next().unwrap_or("");
+    d.strip_prefix("www.").unwrap_or(d).to_string()
+}
+
+/// Every (account id, normalized domain) of the accounts files at `path`
+/// (a file, a directory or a glob), read through the accounts mapping
+/// `map`, for the rows `keep(domain)` selects. A file without a `domain`
+/// column gives none, unless `require` asks for the column (an error
+/// naming the file).
+pub fn account_domains(
     path: &std::path::Path,
-) -> Result<Option<HashMap<String, String>>> {
-    let m = ColumnMap::new(
-        "accounts",
-        file.to_string(),
-        &cfg.columns.accounts,
-        read::column_names(path)?,
-    );
-    let (Some(id), Some(dom)) = (m.source("account_id"), m.source("domain")) else {
-        return Ok(None);
-    };
-    let b = read::read_all(path)?;
-    let (Some(ic), Some(dc)) = (b.column_by_name(&id), b.column_by_name(&dom)) else {
-        return Ok(None);
-    };
-    let loc = |column| read::Loc {
-        file,
-        column,
-        first_row: 1,
-        decimal: None,
-    };
-    let ids = read::strings(ic, &loc(id.as_str()))?;
-    let doms = read::strings(dc, &loc(dom.as_str()))?;
-    let mut out = HashMap::new();
-    for (i, d) in ids.into_iter().zip(doms) {
-        if let (Some(i), Some(d)) = (i, d) {
-            let d = crate::crm::normalize_domain(&d);
-            if !d.is_empty() {
-                out.entry(d).or_insert(i);
+    map: &BTreeMap<String, String>,
+    require: bool,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, String)>> {
+    let mut out = vec![];
+    for f in read::expand_inputs(path)? {
+        let m = ColumnMap::new(
+            "accounts",
+            f.display().to_string(),
+            map,
+            read::column_names(&f)?,
+        );
+        let id = m.require("account_id")?;
+        let dom = match (m.source("domain"), require) {
+            (Some(d), _) => d,
+            (None, true) => m.require("domain")?,
+            (None, false) => continue,
+        };
+        for b in read::read_batches(&f, Some(&[id.clone(), dom.clone()]), 262_144)? {
+            let b = b?;
+            let cells = |c: &str| -> Result<Vec<Option<String>>> {
+                let a = b
+                    .column_by_name(c)
+                    .ok_or_else(|| Error::Internal(format!("column {c} was not read")))?;
+                let loc = read::Loc {
+                    file: &m.file,
+                    column: c,
+                    first_row: 1,
+                    decimal: None,
+                };
+                read::strings(a, &loc)
+            };
+            for (i, d) in cells(&id)?.into_iter().zip(cells(&dom)?) {
+                if let (Some(i), Some(d)) = (i, d.map(|d| normalize_domain(&d))) {
+                    if !d.is_empty() && keep(&d) {
+                        out.push((i, d));
+                    }
+                }
             }
         }
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 /// Reads and checks the contacts table and derives its move signals

@@ -241,38 +241,11 @@ pub fn signal_source(
         .collect();
     let mut by_domain = std::collections::HashMap::new();
     if let (Some(u), false) = (universe, wanted.is_empty()) {
-        for f in read::expand_inputs(u)? {
-            let m = ColumnMap::new(
-                "universe",
-                f.display().to_string(),
-                &model.config.columns.accounts,
-                read::column_names(&f)?,
-            );
-            let (Some(id), Some(dom)) = (m.source("account_id"), m.source("domain")) else {
-                continue;
-            };
-            for b in read::read_batches(&f, Some(&[id.clone(), dom.clone()]), 262_144)? {
-                let b = b?;
-                let text = |c: &str| -> Result<Vec<Option<String>>> {
-                    let a = b
-                        .column_by_name(c)
-                        .ok_or_else(|| Error::Internal(format!("column {c} was not read")))?;
-                    let loc = read::Loc {
-                        file: &m.file,
-                        column: c,
-                        first_row: 1,
-                        decimal: None,
-                    };
-                    read::strings(a, &loc)
-                };
-                for (i, d) in text(&id)?.into_iter().zip(text(&dom)?) {
-                    if let (Some(i), Some(d)) = (i, d.map(|d| crate::crm::normalize_domain(&d))) {
-                        if wanted.contains(&d) {
-                            by_domain.entry(d).or_insert(i);
-                        }
-                    }
-                }
-            }
+        let found = crate::input::account_domains(u, &model.config.columns.accounts, false, |d| {
+            wanted.contains(d)
+        })?;
+        for (id, d) in found {
+            by_domain.entry(d).or_insert(id);
         }
     }
     let (derived, r) = movers::moves(&contacts, &|_| true, &by_domain, &model.deal_history);
