@@ -82,7 +82,7 @@ pub fn interval(p: &[f64], level: f64) -> (f64, usize, usize) {
 
 /// One tier's or quadrant's open deals and the wins expected of them; the
 /// realized figures once a later export says how they ended.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Group {
     pub name: String,
     pub opportunities: usize,
@@ -133,19 +133,17 @@ impl Group {
     }
 }
 
-/// The open pipeline's expected wins per tier and quadrant.
+/// The open pipeline's expected wins in all (`total`, flattened: its
+/// `opportunities`, `expected_won`, interval and realized figures) and per
+/// tier and quadrant.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Expected {
     /// The day the deals were open and scored.
     pub as_of: String,
     /// Where the deals and probabilities come from.
     pub source: String,
-    pub opportunities: usize,
-    pub expected_won: f64,
-    pub ci_low: usize,
-    pub ci_high: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub won: Option<usize>,
+    #[serde(flatten)]
+    pub total: Group,
     pub tiers: Vec<Group>,
     pub quadrants: Vec<Group>,
 }
@@ -222,7 +220,6 @@ fn group(name: &str, deals: &[&Deal]) -> Group {
 /// The expected wins of `deals` per tier and quadrant (empty groups left out).
 pub fn expected(deals: &[Deal], as_of: &str, source: String) -> Expected {
     let all: Vec<&Deal> = deals.iter().collect();
-    let whole = group("all", &all);
     let by = |names: &[&str], quadrant: bool| -> Vec<Group> {
         names
             .iter()
@@ -239,11 +236,7 @@ pub fn expected(deals: &[Deal], as_of: &str, source: String) -> Expected {
     Expected {
         as_of: as_of.to_string(),
         source,
-        opportunities: deals.len(),
-        expected_won: whole.expected_won,
-        ci_low: whole.ci_low,
-        ci_high: whole.ci_high,
-        won: whole.won,
+        total: group("all", &all),
         tiers: by(&TIERS, false),
         quadrants: by(&QUADRANTS, true),
     }
@@ -256,13 +249,13 @@ pub fn html(e: &Expected) -> String {
     use std::fmt::Write;
     let mut s = format!(
         "<h2>Expected wins of the open pipeline</h2><p>{} deals open on {}: {}. If the calibrated probabilities are right, they bring <b>{:.0} wins</b> (95% interval {}&ndash;{}, Poisson-binomial){}.</p>",
-        e.opportunities,
+        e.total.opportunities,
         esc(&e.as_of),
         esc(&e.source),
-        e.expected_won,
-        e.ci_low,
-        e.ci_high,
-        e.won.map(|w| format!("; they brought {w}")).unwrap_or_default()
+        e.total.expected_won,
+        e.total.ci_low,
+        e.total.ci_high,
+        e.total.won.map(|w| format!("; they brought {w}")).unwrap_or_default()
     );
     for groups in [&e.tiers, &e.quadrants] {
         s += "<table><tr><th>group</th><th>open deals</th><th>wins expected</th><th>95% interval</th><th>won</th><th>lost</th><th>still open</th><th>verdict</th></tr>";

@@ -84,7 +84,7 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
         if let Some(e) = &s.expected {
             eprintln!(
                 "  if the probabilities are right, the {} open deals bring {:.0} wins (95% interval {}-{}):",
-                e.opportunities, e.expected_won, e.ci_low, e.ci_high
+                e.total.opportunities, e.total.expected_won, e.total.ci_low, e.total.ci_high
             );
             for g in e.tiers.iter().chain(&e.quadrants) {
                 eprintln!("  {}", g.sentence());
