@@ -83,6 +83,20 @@ fn training_recovers_the_planted_effect_of_a_won_deals_contact_joining() {
         "a won deal's contact joining 30 days ago: {:.2} log-odds, planted {planted}",
         won.log_odds
     );
+    // tiers cut on a universe: the contacts' moves reach it too
+    let on_universe = m.dir.join("on-universe");
+    run(&[
+        "train",
+        "--config",
+        s(&m.data.join("scorebook.toml")),
+        "--out",
+        s(&on_universe),
+        "--universe",
+        s(&m.data.join("universe.parquet")),
+        "--universe-signals",
+        s(&m.data.join("signals.parquet")),
+    ])
+    .ok();
     // the report says so in words
     let html = std::fs::read_to_string(m.model.join("report.html")).unwrap();
     assert!(html.contains("A former contact on a won deal joined in the last 30 days"));

@@ -50,12 +50,7 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
     }
     let as_of = super::as_of(&a.as_of)?;
     let started = std::time::Instant::now();
-    let moves_in_model = model
-        .spec
-        .signal_types
-        .iter()
-        .any(|t| scorebook::features::movers::KINDS.contains(&t.as_str()));
-    if moves_in_model && a.contacts.is_none() {
+    if model.has_moves() && a.contacts.is_none() {
         eprintln!("note: the model has champion-move features (trained with contacts): pass --contacts to score them; without it no account has a move");
     }
     let signals = scoring::signal_source(

@@ -99,10 +99,11 @@ pub fn train_loaded(
     let score_universe = universe.map(|u| {
         move |m: &Model| {
             // the training contacts' moves into the universe's accounts too
+            // (when any move became a feature)
             let signals = scoring::signal_source(
                 m,
                 u.signals.as_deref(),
-                ds.files.contacts.as_deref(),
+                ds.files.contacts.as_deref().filter(|_| m.has_moves()),
                 Some(&u.accounts),
             )?;
             scoring::universe_scores(

@@ -357,6 +357,15 @@ impl Model {
         Ok(())
     }
 
+    /// Whether moves of former deal contacts became features (a model
+    /// trained with contacts that had any).
+    pub fn has_moves(&self) -> bool {
+        self.spec
+            .signal_types
+            .iter()
+            .any(|t| crate::features::movers::KINDS.contains(&t.as_str()))
+    }
+
     pub fn has_timing(&self) -> bool {
         self.terms.iter().any(|t| t.axis == Axis::Timing)
     }

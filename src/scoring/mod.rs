@@ -222,15 +222,10 @@ pub fn signal_source(
     let Some(c) = contacts else {
         return Ok(signals.map(SignalSource::files));
     };
-    if !model
-        .spec
-        .signal_types
-        .iter()
-        .any(|t| movers::KINDS.contains(&t.as_str()))
-    {
+    if !model.has_moves() {
         return Err(Error::data(
             c.display(),
-            "the model has no champion-move features (it was trained without contacts): retrain with [input] contacts, or score without --contacts",
+            "the model has no champion-move features (trained without contacts, or its contacts gave no move): retrain with [input] contacts, or score without --contacts",
         ));
     }
     let contacts = tables::Contacts::read(c, &model.config.columns.contacts)?;
