@@ -232,21 +232,45 @@ fn scored_at(path: &Path) -> Result<chrono::DateTime<chrono::Utc>> {
     }
 }
 
-/// Text cells of a column (numbers and others rendered as text).
-fn texts(b: &RecordBatch, i: usize) -> Result<Vec<Option<String>>> {
-    let a = arrow::compute::cast(b.column(i), &DataType::Utf8)?;
-    Ok(a.as_string::<i32>()
-        .iter()
-        .map(|s| s.map(String::from))
-        .collect())
+/// A batch's column as the export reads it: text, or numbers (nulls as NaN).
+enum Cells {
+    Text(arrow::array::StringArray),
+    Numbers(arrow::array::Float64Array),
 }
 
-fn numbers(b: &RecordBatch, i: usize) -> Result<Vec<f64>> {
-    let a = arrow::compute::cast(b.column(i), &DataType::Float64)?;
-    let a = a.as_primitive::<Float64Type>();
-    Ok((0..a.len())
-        .map(|r| if a.is_null(r) { f64::NAN } else { a.value(r) })
-        .collect())
+impl Cells {
+    fn of(b: &RecordBatch, name: &str) -> Result<Cells> {
+        let a = b
+            .column_by_name(name)
+            .ok_or_else(|| Error::Internal(format!("column `{name}` was not read")))?;
+        Ok(if a.data_type().is_numeric() {
+            Cells::Numbers(
+                arrow::compute::cast(a, &DataType::Float64)?
+                    .as_primitive::<Float64Type>()
+                    .clone(),
+            )
+        } else {
+            Cells::Text(
+                arrow::compute::cast(a, &DataType::Utf8)?
+                    .as_string::<i32>()
+                    .clone(),
+            )
+        })
+    }
+
+    fn text(&self, r: usize) -> Option<&str> {
+        match self {
+            Cells::Text(a) => (!a.is_null(r)).then(|| a.value(r)),
+            Cells::Numbers(_) => None,
+        }
+    }
+
+    fn number(&self, r: usize) -> f64 {
+        match self {
+            Cells::Numbers(a) if !a.is_null(r) => a.value(r),
+            _ => f64::NAN,
+        }
+    }
 }
 
 /// Each record's (tier, quadrant, score band) in an earlier scored file,
@@ -257,19 +281,18 @@ fn earlier(path: &Path, width: f64, id: &str) -> Result<FxHashMap<u64, (u64, u64
     let mut out = FxHashMap::default();
     for b in read::read_batches(path, Some(&cols), 65_536)? {
         let b = b?;
-        let at = |c: &str| b.schema().index_of(c).unwrap_or(0);
         let (ids, tiers, quads, scores) = (
-            texts(&b, at(id))?,
-            texts(&b, at("tier"))?,
-            texts(&b, at("quadrant"))?,
-            numbers(&b, at("score"))?,
+            Cells::of(&b, id)?,
+            Cells::of(&b, "tier")?,
+            Cells::of(&b, "quadrant")?,
+            Cells::of(&b, "score")?,
         );
+        let h = |c: &Cells, r: usize| fnv64(c.text(r).unwrap_or("").as_bytes());
         for r in 0..b.num_rows() {
-            if let Some(id) = &ids[r] {
-                let h = |s: &Option<String>| fnv64(s.as_deref().unwrap_or("").as_bytes());
+            if let Some(i) = ids.text(r) {
                 out.insert(
-                    fnv64(id.as_bytes()),
-                    (h(&tiers[r]), h(&quads[r]), band(scores[r], width)),
+                    fnv64(i.as_bytes()),
+                    (h(&tiers, r), h(&quads, r), band(scores.number(r), width)),
                 );
             }
         }
@@ -290,13 +313,16 @@ fn looks_like_id(target: Target, key: &str, k: &str) -> bool {
 }
 
 /// `s` cut to at most `n` characters, ending in `…` when cut.
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
+fn cut(s: &mut String, n: usize) {
+    if let Some((at, _)) = s.char_indices().nth(n) {
+        // the first n - 1 characters, then the ellipsis
+        let keep = s
+            .char_indices()
+            .nth(n.saturating_sub(1))
+            .map_or(at, |(i, _)| i);
+        s.truncate(keep);
+        s.push('\u{2026}');
     }
-    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-    out.push('\u{2026}');
-    out
 }
 
 /// The export's files: parts written to temporaries, each with the header,
@@ -370,15 +396,7 @@ impl Parts {
         if n == 1 {
             return vec![out.to_path_buf()];
         }
-        let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("crm");
-        let ext = out
-            .extension()
-            .and_then(|s| s.to_str())
-            .map(|e| format!(".{e}"))
-            .unwrap_or_default();
-        (1..=n)
-            .map(|k| out.with_file_name(format!("{stem}-{k}{ext}")))
-            .collect()
+        (1..=n).map(|k| part_name(out, k)).collect()
     }
 
     /// Renames the parts into place (a header-only file when nothing was written).
@@ -410,18 +428,22 @@ impl Drop for Parts {
 /// The files an export to `out` may write (itself, and its numbered
 /// parts already on disk), for the overwrite check.
 pub fn existing_outputs(out: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = vec![];
-    if out.exists() {
-        found.push(out.to_path_buf());
-    }
-    for k in 1.. {
-        let p = &Parts::names(out, k.max(2))[k - 1];
-        if !p.exists() {
-            break;
-        }
-        found.push(p.clone());
-    }
-    found
+    let parts = (1..).map(|k| part_name(out, k)).take_while(|p| p.exists());
+    std::iter::once(out.to_path_buf())
+        .filter(|o| o.exists())
+        .chain(parts)
+        .collect()
+}
+
+/// Part `k` of a split export to `out`: `stem-k.ext`.
+fn part_name(out: &Path, k: usize) -> PathBuf {
+    let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("crm");
+    let ext = out
+        .extension()
+        .and_then(|s| s.to_str())
+        .map(|e| format!(".{e}"))
+        .unwrap_or_default();
+    out.with_file_name(format!("{stem}-{k}{ext}"))
 }
 
 pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
@@ -511,32 +533,30 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
         changes: earlier.as_ref().map(|_| [0; 4]),
         ..Default::default()
     };
-    let mut row: Vec<u8> = vec![];
-    let mut record: Vec<String> = vec![];
+    // one CSV writer into a shared buffer, handed to the parts a row at a time
+    let row = Shared::default();
+    let mut w = csv_writer(row.clone());
+    let mut text = String::new();
     for b in read::read_batches(&o.scores, Some(&cols), 65_536)? {
         let b = b?;
-        // the batch's columns come in the file's order
-        let names: Vec<String> = b
-            .schema()
-            .fields()
+        let cells: Vec<Cells> = want
             .iter()
-            .map(|f| f.name().clone())
+            .map(|c| Cells::of(&b, c))
+            .collect::<Result<_>>()?;
+        let at = |c: &str| &cells[want.iter().position(|w| *w == c).unwrap_or(0)];
+        let (ids, tiers, quads, scores) = (at(id_col), at("tier"), at("quadrant"), at("score"));
+        let reasons = [at("reason_1"), at("reason_2"), at("reason_3")];
+        // each field's cells, found once a batch
+        let values: Vec<Option<(&str, &Cells)>> = fields
+            .iter()
+            .map(|f| match f.source.as_str() {
+                "scored_at" | "reasons" => None,
+                c => Some((c, at(c))),
+            })
             .collect();
-        let at = |c: &str| names.iter().position(|n| n == c).unwrap_or(0);
-        let mut text = vec![None; want.len()];
-        let mut nums = vec![None; want.len()];
-        for (i, f) in b.schema().fields().iter().enumerate() {
-            if f.data_type().is_numeric() {
-                nums[i] = Some(numbers(&b, i)?);
-            } else {
-                text[i] = Some(texts(&b, i)?);
-            }
-        }
-        let cell =
-            |i: usize, r: usize| -> Option<&str> { text[i].as_ref().and_then(|c| c[r].as_deref()) };
         for r in 0..b.num_rows() {
             s.rows += 1;
-            let id = cell(at(id_col), r);
+            let id = ids.text(r);
             let key_value = match (&domains, id) {
                 (_, None) => None,
                 (Some(d), Some(id)) => d.get(id).map(String::as_str),
@@ -556,16 +576,15 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
                 continue;
             };
             if let (Some(e), Some(changes), Some(id)) = (&earlier, s.changes.as_mut(), id) {
-                let h = |c: &str| fnv64(cell(at(c), r).unwrap_or("").as_bytes());
-                let score = nums[at("score")].as_ref().map_or(f64::NAN, |v| v[r]);
+                let h = |c: &Cells| fnv64(c.text(r).unwrap_or("").as_bytes());
                 let why = match e.get(&fnv64(id.as_bytes())) {
                     None => Some(0),
                     Some((t, q, bd)) => {
-                        if *t != h("tier") {
+                        if *t != h(tiers) {
                             Some(1)
-                        } else if *q != h("quadrant") {
+                        } else if *q != h(quads) {
                             Some(2)
-                        } else if *bd != band(score, crm.score_band) {
+                        } else if *bd != band(scores.number(r), crm.score_band) {
                             Some(3)
                         } else {
                             None
@@ -584,31 +603,35 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
                 s.odd_keys += 1;
                 s.first_odd_key.get_or_insert_with(|| key_value.to_string());
             }
-            record.clear();
-            record.push(key_value.to_string());
-            for f in &fields {
-                let v = match f.source.as_str() {
-                    "scored_at" => stamp.clone(),
-                    "reasons" => {
-                        let joined: Vec<&str> = ["reason_1", "reason_2", "reason_3"]
+            w.write_field(key_value)?;
+            for (f, v) in fields.iter().zip(&values) {
+                text.clear();
+                match (f.source.as_str(), v) {
+                    ("scored_at", _) => text.push_str(&stamp),
+                    (_, None) => {
+                        for t in reasons
                             .iter()
-                            .filter_map(|c| cell(at(c), r))
+                            .filter_map(|c| c.text(r))
                             .filter(|t| !t.is_empty())
-                            .collect();
-                        cut(&joined.join("; "), crm.reasons_length)
+                        {
+                            if !text.is_empty() {
+                                text.push_str("; ");
+                            }
+                            text.push_str(t);
+                        }
+                        cut(&mut text, crm.reasons_length);
                     }
-                    c => match &nums[at(c)] {
-                        Some(v) => number(c, v[r]),
-                        None => cell(at(c), r).unwrap_or("").to_string(),
-                    },
-                };
-                record.push(if v.is_empty() { blank.to_string() } else { v });
+                    (_, Some((c, cells @ Cells::Numbers(_)))) => {
+                        number(&mut text, c, cells.number(r))
+                    }
+                    (_, Some((_, cells))) => text.push_str(cells.text(r).unwrap_or("")),
+                }
+                w.write_field(if text.is_empty() { blank } else { &text })?;
             }
-            row.clear();
-            let mut w = csv_writer(&mut row);
-            w.write_record(&record)?;
-            drop(w);
-            parts.row(&row)?;
+            w.write_record(None::<&[u8]>)?;
+            w.flush().map_err(|e| Error::Internal(e.to_string()))?;
+            parts.row(&row.0.borrow())?;
+            row.0.borrow_mut().clear();
             s.written += 1;
         }
     }
@@ -616,16 +639,32 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
     Ok(s)
 }
 
-/// A number as the CRM field takes it: scores with two decimals, a
-/// probability with four, others as they are; blank when not a number.
-fn number(column: &str, x: f64) -> String {
+/// A number as the CRM field takes it, appended to `out`: scores with two
+/// decimals, a probability with four, others as they are; nothing when
+/// not a number.
+fn number(out: &mut String, column: &str, x: f64) {
+    use std::fmt::Write;
     if !x.is_finite() {
-        return String::new();
+        return;
     }
-    match column {
-        "score" | "fit_score" | "timing_score" => format!("{x:.2}"),
-        "probability" | "model_probability" => format!("{x:.4}"),
-        _ => format!("{x}"),
+    let _ = match column {
+        "score" | "fit_score" | "timing_score" => write!(out, "{x:.2}"),
+        "probability" | "model_probability" => write!(out, "{x:.4}"),
+        _ => write!(out, "{x}"),
+    };
+}
+
+/// A byte buffer the CSV writer writes into while the export reads it.
+#[derive(Clone, Default)]
+struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -666,8 +705,14 @@ mod tests {
 
     #[test]
     fn cuts_on_characters() {
+        let cut = |t: &str, n| {
+            let mut t = t.to_string();
+            super::cut(&mut t, n);
+            t
+        };
         assert_eq!(cut("héllo wörld", 5), "héll\u{2026}");
         assert_eq!(cut("short", 5), "short");
+        assert_eq!(cut("exact", 5), "exact");
     }
 
     #[test]
