@@ -275,33 +275,91 @@ pub fn beta_prior(rows: &[(usize, usize)]) -> (f64, f64) {
 /// while its p-value is above `ALPHA` or more than `MAX_GROUPS` remain.
 /// Each group is the indices of the rows it holds.
 pub fn merge(rows: &[(usize, usize)]) -> Vec<Vec<usize>> {
-    let mut groups: Vec<Vec<usize>> = (0..rows.len())
-        .filter(|&i| rows[i].0 + rows[i].1 > 0)
-        .map(|i| vec![i])
+    // groups keep the index of their first segment; a merged one is dead
+    let n = rows.len();
+    let mut alive: Vec<bool> = rows.iter().map(|r| r.0 + r.1 > 0).collect();
+    let mut members: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+    let mut totals: Vec<(usize, usize)> = rows.to_vec();
+    // each pair's p-value once, then only the merged group's again: pv[a][b], a < b
+    let test = |x: (usize, usize), y: (usize, usize)| g_test(&[x, y]).2;
+    let mut pv: Vec<Vec<f64>> = (0..n)
+        .map(|a| {
+            (0..n)
+                .map(|b| {
+                    if b > a && alive[a] && alive[b] {
+                        test(totals[a], totals[b])
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect()
+        })
         .collect();
-    let total = |g: &[usize]| {
-        g.iter()
-            .fold((0, 0), |(w, l), &i| (w + rows[i].0, l + rows[i].1))
+    // each row's least different later group: the first of the largest p
+    let row_best = |pv: &[Vec<f64>], alive: &[bool], a: usize| -> Option<(f64, usize)> {
+        let mut best: Option<(f64, usize)> = None;
+        for b in a + 1..n {
+            if alive[b] && best.is_none_or(|(p, _)| pv[a][b] > p) {
+                best = Some((pv[a][b], b));
+            }
+        }
+        best
     };
-    while groups.len() > 1 {
-        let mut best: Option<(f64, usize, usize)> = None;
-        for a in 0..groups.len() {
-            for b in a + 1..groups.len() {
-                let p = g_test(&[total(&groups[a]), total(&groups[b])]).2;
-                if best.is_none_or(|(bp, _, _)| p > bp) {
-                    best = Some((p, a, b));
+    let mut best: Vec<Option<(f64, usize)>> = (0..n)
+        .map(|a| {
+            if alive[a] {
+                row_best(&pv, &alive, a)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut count = alive.iter().filter(|x| **x).count();
+    while count > 1 {
+        // the first largest p in row order, as a scan of every pair finds it
+        let mut pick: Option<(f64, usize, usize)> = None;
+        for a in (0..n).filter(|&a| alive[a]) {
+            if let Some((p, b)) = best[a] {
+                if pick.is_none_or(|(q, _, _)| p > q) {
+                    pick = Some((p, a, b));
                 }
             }
         }
-        let Some((p, a, b)) = best else { break };
-        if p <= ALPHA && groups.len() <= MAX_GROUPS {
+        let Some((p, a, b)) = pick else { break };
+        if p <= ALPHA && count <= MAX_GROUPS {
             break;
         }
-        let moved = groups.remove(b);
-        groups[a].extend(moved);
-        groups[a].sort_unstable();
+        // b into a
+        alive[b] = false;
+        best[b] = None;
+        count -= 1;
+        let moved = std::mem::take(&mut members[b]);
+        members[a].extend(moved);
+        members[a].sort_unstable();
+        totals[a] = (totals[a].0 + totals[b].0, totals[a].1 + totals[b].1);
+        for c in (0..n).filter(|&c| alive[c] && c != a) {
+            let (x, y) = (c.min(a), c.max(a));
+            pv[x][y] = test(totals[x], totals[y]);
+        }
+        best[a] = row_best(&pv, &alive, a);
+        for c in (0..a).filter(|&c| alive[c]) {
+            best[c] = match best[c] {
+                // pointed at a changed or a dead group: look again
+                Some((_, t)) if t == a || t == b => row_best(&pv, &alive, c),
+                Some((q, t)) if pv[c][a] > q || (pv[c][a] == q && a < t) => Some((pv[c][a], a)),
+                other => other,
+            };
+        }
+        for c in a + 1..b {
+            if alive[c] && best[c].is_some_and(|(_, t)| t == b) {
+                best[c] = row_best(&pv, &alive, c);
+            }
+        }
     }
-    groups
+    (0..n)
+        .filter(|&i| alive[i])
+        .map(|i| std::mem::take(&mut members[i]))
+        .collect()
 }
 
 /// The tests of segments `names` with their (won, lost) deals `rows`.
@@ -412,4 +470,65 @@ pub fn tally<'a>(
         by.keys().map(|k| k.to_string()).collect(),
         by.into_values().collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The merge as first written: every pair tested at every step.
+    fn merge_by_scan(rows: &[(usize, usize)]) -> Vec<Vec<usize>> {
+        let mut groups: Vec<Vec<usize>> = (0..rows.len())
+            .filter(|&i| rows[i].0 + rows[i].1 > 0)
+            .map(|i| vec![i])
+            .collect();
+        let total = |g: &[usize]| {
+            g.iter()
+                .fold((0, 0), |(w, l), &i| (w + rows[i].0, l + rows[i].1))
+        };
+        while groups.len() > 1 {
+            let mut best: Option<(f64, usize, usize)> = None;
+            for a in 0..groups.len() {
+                for b in a + 1..groups.len() {
+                    let p = g_test(&[total(&groups[a]), total(&groups[b])]).2;
+                    if best.is_none_or(|(bp, _, _)| p > bp) {
+                        best = Some((p, a, b));
+                    }
+                }
+            }
+            let Some((p, a, b)) = best else { break };
+            if p <= ALPHA && groups.len() <= MAX_GROUPS {
+                break;
+            }
+            let moved = groups.remove(b);
+            groups[a].extend(moved);
+            groups[a].sort_unstable();
+        }
+        groups
+    }
+
+    /// The incremental merge finds the same groups as testing every pair
+    /// at every step, on tables with ties, empty segments and real gaps.
+    #[test]
+    fn incremental_merge_matches_the_full_scan() {
+        let mut seed = 7u64;
+        let mut next = |m: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % m
+        };
+        for case in 0..60 {
+            let k = 2 + next(30);
+            let rows: Vec<(usize, usize)> = (0..k)
+                .map(|_| {
+                    let n = if next(10) == 0 { 0 } else { 1 + next(300) };
+                    let rate = [0.1, 0.3, 0.3, 0.5][next(4)];
+                    let w = ((n as f64) * rate) as usize + next(3).min(n);
+                    (w.min(n), n - w.min(n))
+                })
+                .collect();
+            assert_eq!(merge(&rows), merge_by_scan(&rows), "case {case}: {rows:?}");
+        }
+    }
 }
