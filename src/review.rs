@@ -595,18 +595,9 @@ pub fn expected_of(champion: &Model, before: &Scores, ds: &Dataset) -> Result<Ex
                 })
         })
         .collect();
-    // the deals still open enter the point-in-time table under a placeholder
-    // label (features never read an open deal's outcome)
-    let mut with_open = ds.clone();
-    let still_open: std::collections::HashSet<String> = (0..o.label.len())
+    let still_open = (0..o.label.len())
         .filter(|&k| open[k] && o.label[k].is_none())
-        .filter_map(|k| o.opportunity_id[k].clone())
-        .collect();
-    for (k, l) in with_open.opportunities.label.iter_mut().enumerate() {
-        if open[k] && l.is_none() {
-            *l = Some(0);
-        }
-    }
+        .count();
     let outcome_of: HashMap<&str, Option<bool>> = (0..o.label.len())
         .filter(|&k| open[k])
         .filter_map(|k| {
@@ -614,7 +605,7 @@ pub fn expected_of(champion: &Model, before: &Scores, ds: &Dataset) -> Result<Ex
             Some((id, o.label[k].map(|l| l == 1)))
         })
         .collect();
-    let tt = features::training_table(&with_open, &champion.spec)?;
+    let tt = features::deal_table(ds, &champion.spec, |k| open[k])?;
     let prediction = champion.predict(&tt.features)?;
     let deals = expected::deals(champion, &prediction, true, |r| {
         outcome_of.get(tt.opportunity_id[r].as_str()).copied()
@@ -624,12 +615,9 @@ pub fn expected_of(champion: &Model, before: &Scores, ds: &Dataset) -> Result<Ex
             "the scored file's {} deals, {} of them open on the day in the export ({} still open now)",
             w.len(),
             deals.len(),
-            still_open.len()
+            still_open
         ),
-        None => format!(
-            "the export's deals open on the day ({} still open now)",
-            still_open.len()
-        ),
+        None => format!("the export's deals open on the day ({still_open} still open now)"),
     };
     Ok(expected::expected(
         &deals,

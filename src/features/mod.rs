@@ -572,7 +572,19 @@ pub struct TrainingTable {
     pub features: FeatureTable,
 }
 
+/// The point-in-time features of every closed deal: the training table.
 pub fn training_table(ds: &Dataset, spec: &FeatureSpec) -> Result<TrainingTable> {
+    deal_table(ds, spec, |i| ds.opportunities.label[i].is_some())
+}
+
+/// The point-in-time features of the deals `keep` selects (by row of the
+/// opportunities), each as of its created date, in (created date,
+/// opportunity id) order; an open deal's label is 0.
+pub fn deal_table(
+    ds: &Dataset,
+    spec: &FeatureSpec,
+    keep: impl Fn(usize) -> bool,
+) -> Result<TrainingTable> {
     let o = &ds.opportunities;
     let acc_index: HashMap<&str, usize> = ds
         .accounts
@@ -581,11 +593,11 @@ pub fn training_table(ds: &Dataset, spec: &FeatureSpec) -> Result<TrainingTable>
         .enumerate()
         .filter_map(|(i, id)| id.as_deref().map(|id| (id, i)))
         .collect();
-    // closed opportunities in (created_date, opportunity_id) order: time order for validation
+    // in (created_date, opportunity_id) order: time order for validation
     let dateless = ds.dateless();
     let mut rows: Vec<usize> = (0..o.label.len())
         .filter(|&i| {
-            o.label[i].is_some()
+            keep(i)
                 && (dateless || o.created_date[i].is_some())
                 && o.account_id[i]
                     .as_deref()
