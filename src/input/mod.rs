@@ -269,6 +269,17 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
             .collect::<Vec<_>>(),
     )?;
     let accounts = Accounts::from_batch(&batch, &m, cfg, tables::ExtraKinds::Detect, 1)?;
+    // the first account of each domain, for contacts matched by email
+    let mut domains = HashMap::new();
+    if let (true, Some(id), Some(dom)) = (
+        files.contacts.is_some(),
+        m.source("account_id"),
+        m.source("domain"),
+    ) {
+        for (id, d) in batch_domains(&batch, &m, &id, &dom, &|_| true)? {
+            domains.entry(d).or_insert(id);
+        }
+    }
     let account_columns: Vec<String> = tables::ACCOUNT_TEXT
         .iter()
         .chain(tables::ACCOUNT_NUMERIC)
@@ -324,11 +335,6 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         None => (SignalTable::default(), 0),
     };
     if let Some(p) = &files.contacts {
-        // the first account of each domain
-        let mut domains = HashMap::new();
-        for (id, d) in account_domains(&files.accounts, &cfg.columns.accounts, false, |_| true)? {
-            domains.entry(d).or_insert(id);
-        }
         let moves = load_contacts(p, cfg, &accounts, &opportunities, &domains, &mut q)?;
         signals.extend(&moves, |_| true);
     }
@@ -381,25 +387,38 @@ pub fn account_domains(
             (None, false) => continue,
         };
         for b in read::read_batches(&f, Some(&[id.clone(), dom.clone()]), 262_144)? {
-            let b = b?;
-            let cells = |c: &str| -> Result<Vec<Option<String>>> {
-                let a = b
-                    .column_by_name(c)
-                    .ok_or_else(|| Error::Internal(format!("column {c} was not read")))?;
-                let loc = read::Loc {
-                    file: &m.file,
-                    column: c,
-                    first_row: 1,
-                    decimal: None,
-                };
-                read::strings(a, &loc)
-            };
-            for (i, d) in cells(&id)?.into_iter().zip(cells(&dom)?) {
-                if let (Some(i), Some(d)) = (i, d.map(|d| normalize_domain(&d))) {
-                    if !d.is_empty() && keep(&d) {
-                        out.push((i, d));
-                    }
-                }
+            out.extend(batch_domains(&b?, &m, &id, &dom, &keep)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The (account id, normalized domain) rows of a batch with the columns
+/// `id` and `dom` that `keep(domain)` selects.
+fn batch_domains(
+    b: &arrow::array::RecordBatch,
+    m: &ColumnMap,
+    id: &str,
+    dom: &str,
+    keep: &impl Fn(&str) -> bool,
+) -> Result<Vec<(String, String)>> {
+    let cells = |c: &str| -> Result<Vec<Option<String>>> {
+        let a = b
+            .column_by_name(c)
+            .ok_or_else(|| Error::Internal(format!("column {c} was not read")))?;
+        let loc = read::Loc {
+            file: &m.file,
+            column: c,
+            first_row: 1,
+            decimal: None,
+        };
+        read::strings(a, &loc)
+    };
+    let mut out = vec![];
+    for (i, d) in cells(id)?.into_iter().zip(cells(dom)?) {
+        if let (Some(i), Some(d)) = (i, d.map(|d| normalize_domain(&d))) {
+            if !d.is_empty() && keep(&d) {
+                out.push((i, d));
             }
         }
     }
