@@ -75,6 +75,13 @@ fn config(name: &str, crm: &str) -> PathBuf {
     p
 }
 
+/// `export-crm --scores SCORES --target salesforce --out OUT` and `more`.
+fn salesforce(scores: &str, out: &str, more: &[&str]) -> Run {
+    let mut args = vec!["--scores", scores, "--target", "salesforce", "--out", out];
+    args.extend_from_slice(more);
+    export(&args)
+}
+
 fn export(args: &[&str]) -> Run {
     let mut all = vec!["export-crm"];
     all.extend_from_slice(args);
@@ -143,17 +150,7 @@ fn salesforce_upsert_file_matches_the_bulk_api_format() {
     let q = quarters();
     let out = q.dir.join("salesforce.csv");
     let cfg = q.data.join("scorebook.toml");
-    let r = export(&[
-        "--scores",
-        s(&q.after),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&out),
-        "--config",
-        s(&cfg),
-    ])
-    .ok();
+    let r = salesforce(s(&q.after), s(&out), &["--config", s(&cfg)]).ok();
     assert_eq!(r.stdout.trim(), s(&out), "the written file on stdout");
     let (header, rows) = parse(&out);
     assert_eq!(
@@ -190,19 +187,12 @@ fn salesforce_upsert_file_matches_the_bulk_api_format() {
     }
     // the default key is the record Id
     let plain = q.dir.join("by-id.csv");
-    export(&[
-        "--scores",
-        s(&q.after),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&plain),
-    ])
-    .ok()
-    .stderr
-    .contains("do not look like Salesforce record ids")
-    .then_some(())
-    .expect("warns that synthetic ids are not Salesforce Ids");
+    salesforce(s(&q.after), s(&plain), &[])
+        .ok()
+        .stderr
+        .contains("do not look like Salesforce record ids")
+        .then_some(())
+        .expect("warns that synthetic ids are not Salesforce Ids");
     assert_eq!(parse(&plain).0[0], "Id");
 }
 
@@ -214,17 +204,7 @@ fn reasons_are_cut_at_the_field_length_and_fields_renamed() {
         "[crm]\nreasons_length = 40\n[crm.salesforce]\nkey = \"External_Key__c\"\nfields = { tier = \"Priority_Tier__c\", fit_score = \"Scorebook_Fit__c\" }",
     );
     let out = q.dir.join("short.csv");
-    export(&[
-        "--scores",
-        s(&q.after),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&out),
-        "--config",
-        s(&cfg),
-    ])
-    .ok();
+    salesforce(s(&q.after), s(&out), &["--config", s(&cfg)]).ok();
     let (header, rows) = parse(&out);
     assert_eq!(header[0], "External_Key__c");
     assert_eq!(header[3], "Priority_Tier__c");
@@ -251,16 +231,11 @@ fn reasons_are_cut_at_the_field_length_and_fields_renamed() {
     );
     // a field that is no scored column is refused, naming it
     let bad = config("bad", "[crm.salesforce]\nfields = { scroe = \"X__c\" }");
-    export(&[
-        "--scores",
+    salesforce(
         s(&q.after),
-        "--target",
-        "salesforce",
-        "--out",
         s(&q.dir.join("bad.csv")),
-        "--config",
-        s(&bad),
-    ])
+        &["--config", s(&bad)],
+    )
     .fails_with(1, "crm.salesforce.fields.scroe: not a scored column");
 }
 
@@ -269,17 +244,7 @@ fn a_large_export_is_split_into_files_under_the_limit() {
     let q = quarters();
     let cfg = config("split", "[crm.salesforce]\nmax_file_mb = 0.05");
     let out = q.dir.join("split.csv");
-    let r = export(&[
-        "--scores",
-        s(&q.after),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&out),
-        "--config",
-        s(&cfg),
-    ])
-    .ok();
+    let r = salesforce(s(&q.after), s(&out), &["--config", s(&cfg)]).ok();
     let files: Vec<PathBuf> = r.stdout.lines().map(PathBuf::from).collect();
     assert!(
         files.len() >= 5,
@@ -309,27 +274,8 @@ fn a_large_export_is_split_into_files_under_the_limit() {
     ids.dedup();
     assert_eq!(ids.len(), want.len());
     // again without --force: refused; with it, one file and the old parts gone
-    export(&[
-        "--scores",
-        s(&q.after),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&out),
-        "--config",
-        s(&cfg),
-    ])
-    .fails_with(1, "already exists");
-    export(&[
-        "--scores",
-        s(&q.after),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&out),
-        "--force",
-    ])
-    .ok();
+    salesforce(s(&q.after), s(&out), &["--config", s(&cfg)]).fails_with(1, "already exists");
+    salesforce(s(&q.after), s(&out), &["--force"]).ok();
     assert!(out.exists());
     assert!(
         !q.dir.join("split-1.csv").exists(),
@@ -402,17 +348,7 @@ fn hubspot_company_import_keys_by_domain_or_record_id() {
 fn changed_since_keeps_only_accounts_that_moved() {
     let q = quarters();
     let out = q.dir.join("nightly.csv");
-    let r = export(&[
-        "--scores",
-        s(&q.after),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&out),
-        "--changed-since",
-        s(&q.before),
-    ])
-    .ok();
+    let r = salesforce(s(&q.after), s(&out), &["--changed-since", s(&q.before)]).ok();
     let (before, after) = (scored(&q.before), scored(&q.after));
     let band = |x: f64| (x / 10.0).floor() as i64;
     let mut want: Vec<&String> = after
@@ -435,17 +371,7 @@ fn changed_since_keeps_only_accounts_that_moved() {
     assert!(r.stderr.contains("unchanged left out"), "{}", r.stderr);
     // against itself nothing changed: a header-only file
     let same = q.dir.join("same.csv");
-    export(&[
-        "--scores",
-        s(&q.after),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&same),
-        "--changed-since",
-        s(&q.after),
-    ])
-    .ok();
+    salesforce(s(&q.after), s(&same), &["--changed-since", s(&q.after)]).ok();
     let (header, rows) = parse(&same);
     assert_eq!(header.len(), 8);
     assert!(rows.is_empty());
@@ -503,15 +429,7 @@ fn blanks_clear_salesforce_fields_only_when_asked() {
     w.write(&batch).unwrap();
     w.close().unwrap();
     let keep = q.dir.join("keep.csv");
-    let r = export(&[
-        "--scores",
-        s(&path),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&keep),
-    ])
-    .ok();
+    let r = salesforce(s(&path), s(&keep), &[]).ok();
     assert!(
         r.stderr.contains("1 row(s) left out with no key"),
         "{}",
@@ -530,17 +448,7 @@ fn blanks_clear_salesforce_fields_only_when_asked() {
     assert_eq!(rows[1][1], "", "a blank leaves the field as it was");
     let cfg = config("clear", "[crm]\nclear_blanks = true");
     let clear = q.dir.join("clear.csv");
-    export(&[
-        "--scores",
-        s(&path),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&clear),
-        "--config",
-        s(&cfg),
-    ])
-    .ok();
+    salesforce(s(&path), s(&clear), &["--config", s(&cfg)]).ok();
     let (_, rows) = parse(&clear);
     assert_eq!(rows[1][1], "#N/A");
     assert_eq!(rows[1][5], "#N/A");
@@ -572,15 +480,7 @@ fn scored_deals_are_keyed_by_opportunity() {
     ])
     .ok();
     let out = q.dir.join("deals.csv");
-    export(&[
-        "--scores",
-        s(&deals),
-        "--target",
-        "salesforce",
-        "--out",
-        s(&out),
-    ])
-    .ok();
+    salesforce(s(&deals), s(&out), &[]).ok();
     let (header, rows) = parse(&out);
     assert_eq!(header[0], "Id");
     let b = read_parquet(&deals);
