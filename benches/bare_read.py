@@ -1,7 +1,10 @@
 """The floor: read the columns `score` needs from the universe and the
-signals, batch by batch, and touch every value (pyarrow, all cores).
+signals, batch by batch, touching every value; then write the scored
+columns `score` wrote (its own output file, read back whole first) to
+parquet (zstd), as `score` writes them (pyarrow, all cores).
 
-usage: bare_read.py UNIVERSE SIGNALS (each a file or a glob)
+usage: bare_read.py UNIVERSE SIGNALS [SCORES OUT]
+(UNIVERSE and SIGNALS each a file or a glob; without SCORES, the read only)
 """
 import glob
 import sys
@@ -19,8 +22,13 @@ for path in sorted(glob.glob(signals)):
 rows = 0
 for path, names in cols.items():
     f = pq.ParquetFile(path)
+    names = [n for n in names if n in f.schema_arrow.names]
     for batch in f.iter_batches(batch_size=65536, columns=names):
         for c in batch.columns:
             pc.count(c)
         rows += batch.num_rows
+if sys.argv[3:5]:
+    scores, out = sys.argv[3:5]
+    table = pq.read_table(scores)
+    pq.write_table(table, out, compression="zstd", row_group_size=65536)
 print(rows)

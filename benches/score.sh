@@ -13,11 +13,16 @@
 #           writes, reasons included) on the same files, to parquet (zstd)
 #   duckdb-nr  the same SQL less the three reasons (DuckDB prunes them),
 #           the reasons being most of DuckDB's time
+#   spark   Spark 4 in local mode running `export-sql --dialect spark` on
+#           the same files (benches/spark_score.py), to parquet
+#   spark-nr  the same less the three reasons
 #   polars  Python Polars computing the feature table only (no model,
 #           benches/polars_features.py), to parquet: a floor for Python
-#   read    a bare read of the columns score needs (pyarrow), the floor
+#   floor   a bare read of the columns score needs plus writing the columns
+#           score wrote (pyarrow, benches/bare_read.py): the I/O alone
 # and prints wall time, rows/s, peak RSS (kernel rusage via os.wait4) and
-# the ratios to score, all from the same run.
+# the ratios to score, all from the same run. SKIP_SPARK=1 leaves Spark out
+# (it needs Java 17).
 #
 #   cargo build --release && benches/score.sh 1000000 && benches/score.sh 10000000
 #
@@ -59,14 +64,21 @@ for SHAPE in synth files; do
   "$BIN" export-sql --model "$DIR/model" --dialect duckdb --as-of $AS_OF > "$DIR/score.sql"
   measure duckdb "$N" "$PY" "$HERE/duckdb_score.py" "$DIR/score.sql" "$UGLOB" "$SGLOB" "$DIR/duckdb.parquet"
   measure duckdb-nr "$N" "$PY" "$HERE/duckdb_score.py" "$DIR/score.sql" "$UGLOB" "$SGLOB" "$DIR/duckdb-nr.parquet" no-reasons
+  if [ -z "${SKIP_SPARK:-}" ]; then
+    "$BIN" export-sql --model "$DIR/model" --dialect spark --as-of $AS_OF > "$DIR/score-spark.sql"
+    measure spark "$N" "$PY" "$HERE/spark_score.py" "$DIR/score-spark.sql" "$UGLOB" "$SGLOB" "$DIR/spark.parquet"
+    measure spark-nr "$N" "$PY" "$HERE/spark_score.py" "$DIR/score-spark.sql" "$UGLOB" "$SGLOB" "$DIR/spark-nr.parquet" no-reasons
+    rm -rf "$DIR/spark.parquet" "$DIR/spark-nr.parquet"
+  fi
   measure polars "$N" "$PY" "$HERE/polars_features.py" "$DIR/model" "$UGLOB" "$SGLOB" $AS_OF "$DIR/polars.parquet"
-  measure read "$N" "$PY" "$HERE/bare_read.py" "$UGLOB" "$SGLOB"
+  measure floor "$N" "$PY" "$HERE/bare_read.py" "$UGLOB" "$SGLOB" "$DIR/scores.parquet" "$DIR/floor.parquet"
   "$PY" - "$RESULTS" "$DIR/scores.parquet" <<'PY'
 import sys
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 r = {l.split("\t")[0]: float(l.split("\t")[1]) for l in open(sys.argv[1])}
-print(f"score / duckdb: {r['score'] / r['duckdb']:.2f}x   (without the reasons: {r['score'] / r['duckdb-nr']:.2f}x)   score / polars features: {r['score'] / r['polars']:.2f}x   score / bare read: {r['score'] / r['read']:.2f}x")
+print(f"score / duckdb: {r['score'] / r['duckdb']:.2f}x (bar 0.25x)   score / polars features: {r['score'] / r['polars']:.2f}x (bar 1.5x)   score / floor: {r['score'] / r['floor']:.2f}x")
+print(f"reasons' cost: duckdb {r['duckdb'] / r['duckdb-nr']:.2f}x the SQL without them (bar 1.5x)" + (f", spark {r['spark'] / r['spark-nr']:.2f}x" if "spark" in r else ""))
 tiers = pc.value_counts(pq.read_table(sys.argv[2], columns=["tier"])["tier"]).to_pylist()
 counts = {t["values"]: t["counts"] for t in tiers}
 eligible = sum(counts.values()) - counts.get("Disqualified", 0)

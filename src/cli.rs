@@ -268,8 +268,9 @@ pub struct ExportSqlArgs {
     #[arg(long)]
     pub model: PathBuf,
     /// ansi, duckdb, spark or snowflake. Every dialect returns the
-    /// columns `score` writes, but ANSI SQL has no sorted arrays: its
-    /// export has no reason_1..3 (use duckdb, spark or snowflake for them)
+    /// columns `score` writes, but ANSI SQL cannot format numbers the
+    /// same way everywhere: its export has no reason_1..3 (use duckdb,
+    /// spark or snowflake for them)
     #[arg(long, default_value = "ansi")]
     pub dialect: String,
     /// As-of date (YYYY-MM-DD) written into the SQL; default today

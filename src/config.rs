@@ -666,7 +666,9 @@ impl Config {
 pub fn normalize_name(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending = false;
-    for ch in s.chars().flat_map(|c| c.to_lowercase()) {
+    // only ASCII letters are folded (`İ` is a separator, not `i̇`): every
+    // SQL engine lower-cases those alike
+    for ch in s.chars().map(|c| c.to_ascii_lowercase()) {
         if ch.is_ascii_alphanumeric() {
             if pending && !out.is_empty() {
                 out.push('_');

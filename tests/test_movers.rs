@@ -289,7 +289,7 @@ fn score_with_contacts_explains_a_move() {
     ])
     .ok();
     let glob = sig.join("*.parquet");
-    if let Some(r) = duckdb_parity(
+    for r in duckdb_parity(
         &m.dir,
         &m.model,
         &m.data.join("universe.parquet"),

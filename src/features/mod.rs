@@ -435,6 +435,19 @@ impl FeatureSpec {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    /// The kept industries (and `Other`) that the size bands of `k` apply
+    /// to: those equal to `k` but for ASCII case (as `size_band`), listed
+    /// so the plan and the SQL compare them exactly, with no engine's
+    /// case folding in between.
+    pub fn band_industries(&self, k: &str) -> Vec<&str> {
+        self.industries
+            .iter()
+            .map(String::as_str)
+            .chain(["Other"])
+            .filter(|i| i.eq_ignore_ascii_case(k))
+            .collect()
+    }
+
     pub fn size_band(&self, industry: &str, employees: f64) -> &'static str {
         let cuts = self
             .industry_size_bands

@@ -724,12 +724,15 @@ fn no_text() -> Expr {
 }
 
 /// The normalized items of a `;`-list column: the whole cell normalized
-/// at once, `;` kept (as the exported SQL does), then split.
+/// at once, `;` kept (as the exported SQL does), then split. Anything but
+/// ASCII letters and digits is a separator before case is folded, so only
+/// ASCII letters are folded (`config::normalize_name`): every engine
+/// lower-cases those alike.
 pub(crate) fn items(e: Expr) -> Expr {
     e.str()
-        .to_lowercase()
+        .replace_all(lit("[^A-Za-z0-9;]+"), lit("_"), false)
         .str()
-        .replace_all(lit("[^a-z0-9;]+"), lit("_"), false)
+        .to_lowercase()
         .str()
         .replace_all(lit("_*;_*"), lit(";"), false)
         .str()
@@ -811,14 +814,7 @@ fn account_features(rows: LazyFrame, spec: &FeatureSpec, names: &[String]) -> La
     for (k, cuts) in spec.industry_size_bands.iter().rev() {
         // `__industry` is a kept industry or "Other": the ones that are
         // `k` but for case, compared exactly (no lowercasing per row)
-        let same: Vec<&str> = spec
-            .industries
-            .iter()
-            .map(String::as_str)
-            .chain(["Other"])
-            .filter(|i| i.to_lowercase() == k.to_lowercase())
-            .collect();
-        let same = Series::new("same".into(), same);
+        let same = Series::new("same".into(), spec.band_industries(k));
         size = when(col("__industry").is_in(lit(same).implode(true), false))
             .then(band(emp.clone(), cuts))
             .otherwise(size);

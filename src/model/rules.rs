@@ -143,14 +143,12 @@ pub fn quoted(name: &str, quote: char) -> String {
     }
 }
 
-/// A text literal: `''` doubles a quote, except in Spark, which reads
-/// backslash escapes (and two adjacent literals as one string).
+/// A text literal: as the dialect reads it (`sql::q`); Polars SQL reads
+/// no backslash escapes.
 fn text(target: Target, s: &str) -> String {
     match target {
-        Target::Sql(Dialect::Spark) => {
-            format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-        }
-        _ => format!("'{}'", s.replace('\'', "''")),
+        Target::Sql(d) => crate::model::sql::q(d, s),
+        Target::Polars => crate::model::sql::q(Dialect::DuckDb, s),
     }
 }
 

@@ -433,10 +433,11 @@ pub fn permutation_importance(
         .collect()
 }
 
-/// The probability above which the top `share` of `probs` lie: halfway
-/// between the last account in and the first one out, so no account sits
-/// on the boundary (the SQL export's last-digit differences cannot move an
-/// account across it).
+/// The probability above which the top `share` of `probs` lie: midway
+/// between the last account in and the first one out with a lower
+/// probability (accounts tied with the last one in stay in), so no account
+/// sits on the boundary and another engine's last-bit difference cannot
+/// move one across it.
 fn tier_cutoff(probs: &[f64], share: f64) -> f64 {
     let mut v: Vec<f64> = probs.iter().copied().filter(|p| p.is_finite()).collect();
     if v.is_empty() {
@@ -444,9 +445,10 @@ fn tier_cutoff(probs: &[f64], share: f64) -> f64 {
     }
     v.sort_by(|a, b| b.total_cmp(a));
     let k = ((share * v.len() as f64).round() as usize).clamp(1, v.len());
-    match v.get(k) {
-        Some(out) => (v[k - 1] + out) / 2.0,
-        None => v[k - 1],
+    let last_in = v[k - 1];
+    match v[k..].iter().find(|p| **p < last_in) {
+        Some(out) => crate::model::terms::step::midway(*out, last_in),
+        None => last_in,
     }
 }
 

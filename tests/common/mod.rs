@@ -167,46 +167,111 @@ pub fn python_with_duckdb() -> Option<String> {
     ok.then(|| "python3".to_string())
 }
 
-/// `export-sql --dialect duckdb --as-of 2025-07-01` of `model` run by DuckDB
-/// on `universe` and `signals`, compared row by row with the scored file
-/// `scores` (`tests/reference/sql_parity.py`): its JSON summary. None (said
-/// on stderr) without a Python with DuckDB; `.ci/run` provides one.
+/// Whether `python` can run Spark in local mode (pyspark and a Java).
+/// Under .ci/run (SCOREBOOK_PYTHON set) it must: a failure, not a skip.
+fn spark_available(python: &str) -> bool {
+    let ok = std::process::Command::new(python)
+        .args(["-c", "import pyspark"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && std::process::Command::new("java")
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var("SCOREBOOK_PYTHON").is_err(),
+        "SCOREBOOK_PYTHON is set but it has no pyspark, or there is no java: .ci/run installs both"
+    );
+    if !ok {
+        eprintln!("SKIPPED: Spark parity: no pyspark or no java (CI installs them; see .ci/run)");
+    }
+    ok
+}
+
+/// The engines the exported SQL is run in, with the dialect each runs:
+/// DuckDB its own and the ANSI rendering, Spark its own.
+pub const ENGINES: [(&str, &str); 3] =
+    [("duckdb", "duckdb"), ("duckdb", "ansi"), ("spark", "spark")];
+
+/// `export-sql` of `model` as of `as_of` run in every engine of `ENGINES`
+/// on `universe` and `signals`, each compared row by row with the scored
+/// file `scores` (`tests/reference/sql_parity.py`): their JSON summaries,
+/// each with its `dialect`. Empty (said on stderr) without a Python with
+/// DuckDB, Spark left out without pyspark; `.ci/run` provides both.
+pub fn sql_parity_runs(
+    work: &Path,
+    model: &Path,
+    as_of: &str,
+    universe: &Path,
+    signals: &Path,
+    scores: &Path,
+) -> Vec<serde_json::Value> {
+    let Some(python) = python_with_duckdb() else {
+        eprintln!("SKIPPED: no python with duckdb (CI installs one; see .ci/run)");
+        return vec![];
+    };
+    let spark = spark_available(&python);
+    let mut out = vec![];
+    for (engine, dialect) in ENGINES {
+        if engine == "spark" && !spark {
+            continue;
+        }
+        let query = work.join(format!("score-{dialect}.sql"));
+        std::fs::write(&query, export_sql(model, dialect, as_of)).unwrap();
+        let run = std::process::Command::new(&python)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/reference/sql_parity.py"
+            ))
+            .args([engine, s(&query), s(universe), s(signals), s(scores)])
+            .output()
+            .expect("run python");
+        assert!(
+            run.status.success(),
+            "sql_parity.py {engine} ({dialect}) failed:\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let mut r: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        r["dialect"] = dialect.into();
+        eprintln!("{r}");
+        out.push(r);
+    }
+    out
+}
+
+/// `sql_parity_runs` as of 2025-07-01.
 pub fn duckdb_parity(
     work: &Path,
     model: &Path,
     universe: &Path,
     signals: &Path,
     scores: &Path,
-) -> Option<serde_json::Value> {
-    let Some(python) = python_with_duckdb() else {
-        eprintln!("SKIPPED: no python with duckdb (CI installs one; see .ci/run)");
-        return None;
-    };
-    let sql = export_sql(model, "duckdb", "2025-07-01");
-    let query = work.join("score.sql");
-    std::fs::write(&query, sql).unwrap();
-    let out = std::process::Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/reference/sql_parity.py"
-        ))
-        .args([s(&query), s(universe), s(signals), s(scores)])
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "sql_parity.py failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+) -> Vec<serde_json::Value> {
+    sql_parity_runs(work, model, "2025-07-01", universe, signals, scores)
 }
 
-/// Every column of `score` is in the SQL's result, in order: numbers within
-/// 1e-9 (the score is rounded to 2 decimals on both sides), text identical.
+/// Every column of `score` is in the SQL's result, in order (but the
+/// reasons, which ANSI SQL leaves out): numbers within 1e-9 (the score is
+/// rounded to 2 decimals on both sides), text identical.
 pub fn assert_parity(r: &serde_json::Value) {
-    assert_eq!(r["columns_missing_in_sql"], serde_json::json!([]), "{r}");
-    assert_eq!(r["columns_in_order"], serde_json::json!(true), "{r}");
+    let ansi = r["dialect"] == "ansi";
+    let missing: Vec<&str> = scorebook::scoring::OUTPUT_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| ansi && c.starts_with("reason_"))
+        .collect();
+    assert_eq!(
+        r["columns_missing_in_sql"],
+        serde_json::json!(missing),
+        "{r}"
+    );
+    assert_eq!(r["columns_in_order"], serde_json::json!(!ansi), "{r}");
+    assert_eq!(r["only_native"].as_u64(), Some(0), "{r}");
+    assert_eq!(r["only_sql"].as_u64(), Some(0), "{r}");
     for k in scorebook::scoring::OUTPUT_COLUMNS.iter().skip(1) {
+        if ansi && k.starts_with("reason_") {
+            continue;
+        }
         match r.get(*k) {
             Some(d) => {
                 let d = d.as_f64().unwrap();
@@ -373,4 +438,51 @@ pub fn check_axes_and_legends(charts: &[Chart]) {
             c.caption, c.legend_overlaps
         );
     }
+}
+
+// ---- the grammars of the exported SQL's dialects ----
+
+/// Spark SQL's grammar as sqlparser's Databricks dialect has it, plus what
+/// that dialect leaves out: Spark reads backslash escapes in literals
+/// (`'R\\D'` is `R\D`), so a literal ends where Spark ends it.
+#[derive(Debug)]
+pub struct SparkGrammar;
+
+impl sqlparser::dialect::Dialect for SparkGrammar {
+    fn is_delimited_identifier_start(&self, ch: char) -> bool {
+        sqlparser::dialect::DatabricksDialect {}.is_delimited_identifier_start(ch)
+    }
+    fn is_identifier_start(&self, ch: char) -> bool {
+        sqlparser::dialect::DatabricksDialect {}.is_identifier_start(ch)
+    }
+    fn is_identifier_part(&self, ch: char) -> bool {
+        sqlparser::dialect::DatabricksDialect {}.is_identifier_part(ch)
+    }
+    fn supports_string_literal_backslash_escape(&self) -> bool {
+        true
+    }
+}
+
+/// Each dialect of `export-sql` with the sqlparser grammar that reads it
+/// (the generic one for ANSI, whose strict grammar refuses the `__`
+/// helper columns Trino, Postgres and BigQuery accept).
+pub fn grammars() -> [(&'static str, Box<dyn sqlparser::dialect::Dialect>); 4] {
+    use sqlparser::dialect::{DuckDbDialect, GenericDialect, SnowflakeDialect};
+    [
+        ("ansi", Box::new(GenericDialect {})),
+        ("duckdb", Box::new(DuckDbDialect {})),
+        ("spark", Box::new(SparkGrammar)),
+        ("snowflake", Box::new(SnowflakeDialect {})),
+    ]
+}
+
+/// The statements `sql` holds in `dialect`'s grammar (a parse error fails).
+pub fn statements(dialect: &str, sql: &str) -> usize {
+    let (_, grammar) = grammars()
+        .into_iter()
+        .find(|(d, _)| *d == dialect)
+        .expect("a dialect");
+    sqlparser::parser::Parser::parse_sql(grammar.as_ref(), sql)
+        .unwrap_or_else(|e| panic!("{dialect}: {e}"))
+        .len()
 }

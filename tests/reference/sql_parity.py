@@ -1,34 +1,92 @@
-"""Runs scorebook's exported SQL in DuckDB and compares it with `score`.
+"""Runs scorebook's exported SQL in an engine and compares it with `score`.
 
-usage: sql_parity.py QUERY.sql UNIVERSE.parquet SIGNALS.parquet SCORES.parquet
+usage: sql_parity.py ENGINE QUERY.sql UNIVERSE SIGNALS SCORES.parquet
+
+ENGINE is `duckdb` (DuckDB 2.0, in process) or `spark` (Spark 4 in local
+mode, through pyspark; Java 17 on the PATH). UNIVERSE and SIGNALS are a
+parquet file, a glob of them (columns matched by name) or a CSV read as
+text. The SQL's result is compared with the scored file in DuckDB.
 
 Prints one JSON object: row counts, ids missing on either side, the columns
 the SQL lacks, the largest absolute difference of each number column, and
 for each text column how many rows differ (and the first that does).
 """
 import json
+import os
 import sys
+import tempfile
 
 import duckdb
 
-query_path, universe, signals, scores = sys.argv[1:5]
+engine, query_path, universe, signals, scores = sys.argv[1:6]
+query = open(query_path, encoding="utf-8").read()
 con = duckdb.connect()
 
 
 def read(path):
-    """A parquet file (or a glob of them, columns matched by name), or a
-    CSV (its delimiter and types detected)."""
+    """A parquet file or glob in DuckDB, or a CSV as text."""
     if path.endswith(".csv"):
         return f"read_csv('{path}', all_varchar = true)"
     return f"read_parquet('{path}', union_by_name = true)"
 
 
-con.execute(f"CREATE VIEW universe AS SELECT * FROM {read(universe)}")
-con.execute(f"CREATE VIEW signals AS SELECT * FROM {read(signals)}")
+def delimiter(path):
+    """The CSV's delimiter: the most frequent of , ; tab | in its header."""
+    with open(path, encoding="utf-8", newline="") as f:
+        header = f.readline()
+    return max([",", ";", "\t", "|"], key=header.count)
+
+
+def run_in_spark(out_dir):
+    """The query in Spark local mode over the same files, its result
+    written as parquet into `out_dir`."""
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("scorebook-sql-parity")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        for name, path in (("universe", universe), ("signals", signals)):
+            if path.endswith(".csv"):
+                frame = (
+                    spark.read.option("header", True)
+                    .option("sep", delimiter(path))
+                    .option("multiLine", True)
+                    .option("escape", '"')
+                    .csv(path)
+                )
+            else:
+                frame = spark.read.option("mergeSchema", True).parquet(path)
+            frame.createOrReplaceTempView(name)
+        spark.sql(query).write.mode("overwrite").parquet(out_dir)
+    finally:
+        spark.stop()
+
+
 con.execute(f"CREATE VIEW native AS SELECT * FROM read_parquet('{scores}')")
-query = open(query_path).read()
-con.execute(f"CREATE TABLE exported AS {query}")
+if engine == "duckdb":
+    con.execute(f"CREATE VIEW universe AS SELECT * FROM {read(universe)}")
+    con.execute(f"CREATE VIEW signals AS SELECT * FROM {read(signals)}")
+    con.execute(f"CREATE TABLE exported AS {query}")
+elif engine == "spark":
+    with tempfile.TemporaryDirectory() as tmp:
+        out_dir = os.path.join(tmp, "exported")
+        run_in_spark(out_dir)
+        con.execute(
+            f"CREATE TABLE exported AS SELECT * FROM read_parquet('{out_dir}/*.parquet')"
+        )
+else:
+    sys.exit(f"unknown engine {engine!r}: use duckdb or spark")
+
 out = {
+    "engine": engine,
     "native_rows": con.execute("SELECT count(*) FROM native").fetchone()[0],
     "sql_rows": con.execute("SELECT count(*) FROM exported").fetchone()[0],
     "only_native": con.execute(

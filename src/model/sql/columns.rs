@@ -58,7 +58,7 @@ pub(super) fn join(d: Dialect, parts: &[String], sep: &str) -> String {
     }
     let glued: Vec<String> = parts
         .iter()
-        .map(|p| format!("COALESCE({} || {p}, '')", q(sep)))
+        .map(|p| format!("COALESCE({} || {p}, '')", q(d, sep)))
         .collect();
     let all = glued.join(" || ");
     let rest = match d {
@@ -81,7 +81,7 @@ pub(super) fn feature_status(
 ) -> String {
     let spec = &m.spec;
     let trained_on = |c: &str| spec.account_columns.iter().any(|x| x == c);
-    let seen: Vec<String> = spec.seen_industries.iter().map(|i| q(i)).collect();
+    let seen: Vec<String> = spec.seen_industries.iter().map(|i| q(d, i)).collect();
     let unseen = if seen.is_empty() {
         "TRUE".to_string()
     } else {
@@ -109,6 +109,7 @@ pub(super) fn feature_status(
 /// The status: the features' status and the scorer's note (sources held
 /// to their training range), or `ok`. Over the columns of `lp`.
 pub(super) fn status(m: &Model, sql: &Sql) -> String {
+    let d = sql.dialect;
     let held: Vec<String> = m
         .sources()
         .iter()
@@ -121,7 +122,7 @@ pub(super) fn status(m: &Model, sql: &Sql) -> String {
                 format!(
                     "CASE WHEN {} THEN {} END",
                     conds.join(" OR "),
-                    q(&m.terms[r.start].source)
+                    q(d, &m.terms[r.start].source)
                 )
             })
         })
@@ -173,6 +174,7 @@ impl Words {
 
 /// `explain::Phrase::of_source` in SQL: feature `src`'s value in words.
 fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
+    let d = sql.dialect;
     let spec = &m.spec;
     let n = |c: &str| sql.number(c);
     let cap = f64::from(spec.recency_cap_days);
@@ -185,7 +187,7 @@ fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
                 "'Size band: ' || REPLACE({}, '_', ' ') || ' for its industry'",
                 col(src)
             ),
-            _ => format!("{} || {}", q(&format!("{}: ", pretty(src))), col(src)),
+            _ => format!("{} || {}", q(d, &format!("{}: ", pretty(src))), col(src)),
         }
     } else if let Some(signal) = signals::find(spec, src) {
         let v = n(src);
@@ -195,8 +197,8 @@ fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
                 format!(
                     "CASE WHEN {v} > 0 THEN {} || {} ELSE {} END",
                     w.count(&v),
-                    q(&format!("{} in the last {days} days", words.counted)),
-                    q(&format!("{} in the last {days} days", words.none))
+                    q(d, &format!("{} in the last {days} days", words.counted)),
+                    q(d, &format!("{} in the last {days} days", words.none))
                 )
             }
             Signal::Since { kind } => {
@@ -204,34 +206,40 @@ fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
                 format!(
                     "CASE WHEN {v} < {} THEN {} || {} || ' days ago' ELSE {} END",
                     num(cap),
-                    q(&words.since),
+                    q(d, &words.since),
                     w.count(&v),
-                    q(&format!(
-                        "{} in the last {} days",
-                        words.none,
-                        crate::model::explain::count(cap)
-                    ))
+                    q(
+                        d,
+                        &format!(
+                            "{} in the last {} days",
+                            words.none,
+                            crate::model::explain::count(cap)
+                        )
+                    )
                 )
             }
             Signal::Until { kind } => format!(
                 "CASE WHEN {v} < {} THEN {} || {} || ' days' ELSE {} END",
                 num(cap),
-                q(&format!("{} in ", capitalize(&pretty(kind)))),
+                q(d, &format!("{} in ", capitalize(&pretty(kind)))),
                 w.count(&v),
-                q(&format!("No {} scheduled", pretty(kind)))
+                q(d, &format!("No {} scheduled", pretty(kind)))
             ),
             Signal::Distinct { days } => format!(
                 "{} || {}",
                 w.count(&v),
-                q(&format!(" different signal types in the last {days} days"))
+                q(
+                    d,
+                    &format!(" different signal types in the last {days} days")
+                )
             ),
         }
     } else if let Some(disp) = spec.technology(src) {
         format!(
             "CASE WHEN {} > 0.5 THEN {} ELSE {} END",
             n(src),
-            q(&format!("Uses {disp}")),
-            q(&format!("Does not use {disp}"))
+            q(d, &format!("Uses {disp}")),
+            q(d, &format!("Does not use {disp}"))
         )
     } else {
         match src {
@@ -265,18 +273,18 @@ fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
                 format!(
                     "CASE WHEN {} > 0.5 THEN {} ELSE {} END",
                     n(s),
-                    q(&format!("{c} unknown (imputed)")),
-                    q(&format!("{c} known"))
+                    q(d, &format!("{c} unknown (imputed)")),
+                    q(d, &format!("{c} known"))
                 )
             }
-            s => format!("{} || {}", q(&format!("{} = ", pretty(s))), w.count(&n(s))),
+            s => format!("{} || {}", q(d, &format!("{} = ", pretty(s))), w.count(&n(s))),
         }
     };
     if spec.nullable_sources().iter().any(|s| s == src) {
         format!(
             "CASE WHEN {} THEN {} ELSE {words} END",
             col(&FeatureSpec::null_mask(src)),
-            q(&format!("{} unknown", capitalize(&pretty(src))))
+            q(d, &format!("{} unknown", capitalize(&pretty(src))))
         )
     } else {
         words
@@ -308,6 +316,7 @@ fn describe(m: &Model, sql: &Sql, w: &Words, t: &Term) -> String {
 /// each source's contribution to the hybrid logit (`__w{k}`), cited unless
 /// its value was imputed, and each matched rule's weighted points.
 fn candidates(m: &Model, sql: &Sql) -> (Vec<String>, Vec<(String, String, String)>) {
+    let d = sql.dialect;
     let w = Words { d: sql.dialect };
     let names: Vec<String> = m.spec.list().into_iter().map(|(n, _)| n).collect();
     let mut weights = vec![];
@@ -333,18 +342,30 @@ fn candidates(m: &Model, sql: &Sql) -> (Vec<String>, Vec<(String, String, String
             cands.push((
                 num(c),
                 format!("__r{i}"),
-                q(&format!("rule {} ({:+} points)", r.name, r.points)),
+                q(d, &format!("rule {} ({:+} points)", r.name, r.points)),
             ));
         }
     }
     (weights, cands)
 }
 
-/// The columns of the reasons' CTEs (`__w{k}`; `__total`; `__reasons`: the
-/// sentences in order, the disqualification first) and the three reasons
-/// (`__reason_1` .. `__reason_3`, NULL when there are fewer), each over the
-/// previous ones; None for ANSI SQL.
-pub(super) fn reasons(m: &Model, sql: &Sql) -> Option<(Vec<String>, Vec<String>, [String; 3])> {
+/// Candidates the reasons are picked from, best first: the three reasons
+/// are the first three distinct sentences among them (a sentence can
+/// repeat, say two windows' "No demo requests in the last 180 days").
+const PICKS: usize = 5;
+
+/// The reasons as CTE levels, each a list of columns over the previous
+/// level (the first over `p`), the last with `__reason_1` .. `__reason_3`
+/// (NULL when there are fewer); None for ANSI SQL, which cannot format
+/// numbers portably.
+///
+/// The order is `explain::reasons`': the leading sign first, larger
+/// magnitudes first, then candidate order. No array is sorted and no
+/// sentence is built but the few picked: each candidate's order key is a
+/// number (`__k{i}`, 1E300 when it is no candidate), the best is found by
+/// `LEAST` and named by the first candidate at that key, `PICKS` times,
+/// and only then are the picked candidates' sentences written.
+pub(super) fn reasons(m: &Model, sql: &Sql) -> Option<Vec<Vec<String>>> {
     let d = sql.dialect;
     if d == Dialect::Ansi {
         return None;
@@ -357,71 +378,99 @@ pub(super) fn reasons(m: &Model, sql: &Sql) -> Option<(Vec<String>, Vec<String>,
                 .map(|(c, ok, _)| format!("CASE WHEN {ok} THEN {c} ELSE 0 END")),
         )
         .collect();
-    // each candidate as (order key, index, "Raises: ..."): the leading sign
-    // first, larger magnitudes first, then candidate order
-    let item = |k: usize, (c, ok, words): &(String, String, String)| {
-        let key = format!(
-            "(CASE WHEN (__total >= 0 AND {c} > 0) OR (__total < 0 AND {c} < 0) THEN 0.0 ELSE 1E9 END) - ABS({c})"
-        );
-        let sentence =
-            format!("(CASE WHEN {c} > 0 THEN 'Raises: ' ELSE 'Lowers: ' END) || {words}");
-        let ok = format!("{ok} AND {c} <> 0");
-        match d {
-            Dialect::Spark => format!(
-                "CASE WHEN {ok} THEN named_struct('k', {key}, 'i', {k}, 's', {sentence}) END"
-            ),
-            Dialect::Snowflake => format!(
-                // a sortable text key: rank, magnitude to 1e-12, index
-                "CASE WHEN {ok} THEN LPAD(TO_VARCHAR(ROUND(({key}) + 1E3, 12), 'FM0000000000000.000000000000'), 26, '0') || LPAD(TO_VARCHAR({k}), 6, '0') || {sentence} END"
-            ),
-            _ => format!("CASE WHEN {ok} THEN {{'k': {key}, 'i': {k}, 's': {sentence}}} END"),
-        }
-    };
-    let items: Vec<String> = cands.iter().enumerate().map(|(k, c)| item(k, c)).collect();
-    let items = items.join(",\n      ");
-    let disq = "__disqualified_by";
-    let sorted = match d {
-        Dialect::Spark => format!(
-            "transform(array_sort(filter(array({items}), x -> x IS NOT NULL)), x -> x.s)"
-        ),
-        Dialect::Snowflake => format!(
-            "TRANSFORM(ARRAY_SORT(ARRAY_CONSTRUCT_COMPACT({items})), x VARCHAR -> SUBSTR(x, 33))"
-        ),
-        _ => format!(
-            "list_transform(list_sort(list_filter(list_value({items}), lambda x: x IS NOT NULL)), lambda x: x.s)"
-        ),
-    };
-    let list = match d {
-        Dialect::Spark => format!(
-            "CASE WHEN {disq} IS NOT NULL THEN concat(array('Disqualified: ' || {disq}), {sorted}) ELSE {sorted} END"
-        ),
-        Dialect::Snowflake => format!(
-            "CASE WHEN {disq} IS NOT NULL THEN ARRAY_PREPEND({sorted}, 'Disqualified: ' || {disq}) ELSE {sorted} END"
-        ),
-        _ => format!(
-            "CASE WHEN {disq} IS NOT NULL THEN list_prepend('Disqualified: ' || {disq}, {sorted}) ELSE {sorted} END"
-        ),
-    };
-    // the first sentence, then the first unlike it, then the first unlike both
-    let first = |filter: &str| match d {
-        Dialect::Spark => format!("try_element_at(filter(__reasons, x -> {filter}), 1)"),
-        Dialect::Snowflake => format!("FILTER(__reasons, x VARCHAR -> {filter})[0]::VARCHAR"),
-        _ => format!("list_filter(__reasons, lambda x: {filter})[1]"),
-    };
-    // (each in a CTE of its own: a lambda evaluates its body per element)
-    let cols = [
-        first("TRUE"),
-        first("x <> __reason_1"),
-        first("x <> __reason_1 AND x <> __reason_2"),
-    ];
-    Some((
+    let none = "1E300";
+    let keys: Vec<String> = cands
+        .iter()
+        .enumerate()
+        .map(|(i, (c, ok, _))| {
+            format!(
+                "CASE WHEN {ok} AND {c} <> 0 THEN (CASE WHEN (__total >= 0 AND {c} > 0) OR (__total < 0 AND {c} < 0) THEN 0.0 ELSE 1E9 END) - ABS({c}) ELSE {none} END AS __k{i}"
+            )
+        })
+        .collect();
+    let mut levels = vec![
         weights,
-        vec![
-            format!("{} AS __total", total.join(" + ")),
-            format!("{list} AS __reasons"),
-        ],
-        cols,
-    ))
+        vec![format!("{} AS __total", total.join(" + "))],
+        keys,
+    ];
+    // pick j: the least key among the candidates not picked yet, then the
+    // first candidate with it (-1 when none is left)
+    for j in 1..=PICKS {
+        let key = |i: usize| {
+            let picked: Vec<String> = (1..j).map(|p| format!("__i{p}")).collect();
+            if picked.is_empty() {
+                format!("__k{i}")
+            } else {
+                format!(
+                    "CASE WHEN {i} IN ({}) THEN {none} ELSE __k{i} END",
+                    picked.join(", ")
+                )
+            }
+        };
+        let all: Vec<String> = (0..cands.len()).map(key).collect();
+        let least = match all.len() {
+            0 => none.to_string(),
+            1 => all[0].clone(),
+            _ => format!("LEAST({})", all.join(", ")),
+        };
+        levels.push(vec![format!("{least} AS __m{j}")]);
+        let which: Vec<String> = (0..cands.len())
+            .map(|i| format!(" WHEN ({}) = __m{j} THEN {i}", key(i)))
+            .collect();
+        levels.push(vec![format!(
+            "CASE WHEN __m{j} >= {none} THEN -1{} ELSE -1 END AS __i{j}",
+            which.concat()
+        )]);
+    }
+    // the picked candidates' sentences
+    let sentences: Vec<String> = (1..=PICKS)
+        .map(|j| {
+            let arms: Vec<String> = cands
+                .iter()
+                .enumerate()
+                .map(|(i, (c, _, words))| {
+                    format!(
+                        " WHEN {i} THEN (CASE WHEN {c} > 0 THEN 'Raises: ' ELSE 'Lowers: ' END) || {words}"
+                    )
+                })
+                .collect();
+            if arms.is_empty() {
+                format!("CAST(NULL AS {}) AS __s{j}", text_type(d))
+            } else {
+                format!("CASE __i{j}{} END AS __s{j}", arms.concat())
+            }
+        })
+        .collect();
+    levels.push(sentences);
+    // the disqualification first, then the first sentences unlike those before
+    let list: Vec<String> = std::iter::once("'Disqualified: ' || __disqualified_by".to_string())
+        .chain((1..=PICKS).map(|j| format!("__s{j}")))
+        .collect();
+    let first_unlike = |before: &[&str]| {
+        let arms: Vec<String> = list
+            .iter()
+            .map(|x| {
+                if before.is_empty() {
+                    x.clone()
+                } else {
+                    let unlike: Vec<String> =
+                        before.iter().map(|b| format!("{x} <> {b}")).collect();
+                    format!("CASE WHEN {} THEN {x} END", unlike.join(" AND "))
+                }
+            })
+            .collect();
+        format!("COALESCE({})", arms.join(", "))
+    };
+    levels.push(vec![format!("{} AS __reason_1", first_unlike(&[]))]);
+    levels.push(vec![format!(
+        "{} AS __reason_2",
+        first_unlike(&["__reason_1"])
+    )]);
+    levels.push(vec![format!(
+        "{} AS __reason_3",
+        first_unlike(&["__reason_1", "__reason_2"])
+    )]);
+    Some(levels)
 }
 
 #[cfg(test)]

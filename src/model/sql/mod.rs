@@ -58,9 +58,26 @@ pub(crate) fn text_type(d: Dialect) -> &'static str {
     }
 }
 
-/// A string literal.
-pub(crate) fn q(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+/// A text literal as dialect `d` reads it: the one way text from the data
+/// or the config (a level, a technology, a rule's name) enters the SQL. A
+/// quote is doubled; Spark and Snowflake read backslash escapes in
+/// literals, so there a backslash is doubled too (and Spark's quote is
+/// `\'`, which every Spark version reads as one quote, where `''` is two
+/// adjacent literals in older ones). Whatever `s` holds, the literal ends
+/// where it should and reads back as `s`.
+pub(crate) fn q(d: Dialect, s: &str) -> String {
+    match d {
+        Dialect::Spark => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Dialect::Snowflake => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
+        Dialect::Ansi | Dialect::DuckDb => format!("'{}'", s.replace('\'', "''")),
+    }
+}
+
+/// Text for a `--` comment: one line, whatever `s` holds.
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// A number literal, exactly (`1.5E0`).
@@ -71,35 +88,89 @@ pub(crate) fn num(x: f64) -> String {
 /// Whole days from `expr` to the as-of date.
 fn days_to(d: Dialect, expr: &str, as_of: &str) -> String {
     match d {
-        Dialect::Ansi => format!("(DATE {} - CAST({expr} AS DATE))", q(as_of)),
-        Dialect::DuckDb => format!("date_diff('day', CAST({expr} AS DATE), DATE {})", q(as_of)),
-        Dialect::Spark => format!("datediff(DATE {}, CAST({expr} AS DATE))", q(as_of)),
-        Dialect::Snowflake => format!("DATEDIFF(day, CAST({expr} AS DATE), {}::DATE)", q(as_of)),
+        Dialect::Ansi => format!("(DATE {} - CAST({expr} AS DATE))", q(d, as_of)),
+        Dialect::DuckDb => format!(
+            "date_diff('day', CAST({expr} AS DATE), DATE {})",
+            q(d, as_of)
+        ),
+        Dialect::Spark => format!("datediff(DATE {}, CAST({expr} AS DATE))", q(d, as_of)),
+        Dialect::Snowflake => format!("DATEDIFF(day, CAST({expr} AS DATE), {}::DATE)", q(d, as_of)),
     }
 }
 
-/// `config::normalize_name` in SQL: lower case, every run of other
-/// characters one `_`, none at either end; with `keep_semicolons` each
-/// `;`-separated token is normalized on its own (technology lists). ANSI
-/// SQL has no regular expressions: it only lower-cases.
-fn norm_text(d: Dialect, expr: &str, keep_semicolons: bool) -> String {
+/// `config::normalize_name` in SQL: every run of characters other than
+/// ASCII letters and digits one `_`, none at either end, then lower case
+/// (only ASCII letters are left to fold, which every engine folds alike);
+/// with `keep_semicolons` each `;`-separated token is normalized on its
+/// own (technology lists). ANSI SQL has no regular expressions: there the
+/// ASCII separators and `non_ascii` (`ansi_separators`) become `_` by
+/// `TRANSLATE`, runs of `_` are halved by `REPLACE` until one is left
+/// (runs up to 64), and `TRIM` takes them off the ends.
+fn norm_text(d: Dialect, expr: &str, keep_semicolons: bool, non_ascii: &str) -> String {
+    if d == Dialect::Ansi {
+        let seps: String = (0u8..128)
+            .map(char::from)
+            .filter(|c| !c.is_ascii_alphanumeric() && *c != '\0')
+            .filter(|c| !(keep_semicolons && *c == ';'))
+            .chain(non_ascii.chars())
+            .collect();
+        let mut x = format!(
+            "LOWER(TRANSLATE({expr}, {}, {}))",
+            q(d, &seps),
+            q(d, &"_".repeat(seps.chars().count()))
+        );
+        for _ in 0..6 {
+            x = format!("REPLACE({x}, '__', '_')");
+        }
+        if keep_semicolons {
+            x = format!("REPLACE(REPLACE({x}, '_;', ';'), ';_', ';')");
+        }
+        return format!("TRIM(BOTH '_' FROM {x})");
+    }
     let class = if keep_semicolons {
-        "[^a-z0-9;]+"
+        "[^A-Za-z0-9;]+"
     } else {
-        "[^a-z0-9]+"
+        "[^A-Za-z0-9]+"
     };
     let re = |x: String, pat: &str, to: &str| match d {
         Dialect::DuckDb => format!("regexp_replace({x}, '{pat}', '{to}', 'g')"),
         _ => format!("REGEXP_REPLACE({x}, '{pat}', '{to}')"),
     };
-    if d == Dialect::Ansi {
-        return format!("LOWER({expr})");
-    }
-    let mut x = re(format!("LOWER({expr})"), class, "_");
+    let mut x = format!("LOWER({})", re(expr.to_string(), class, "_"));
     if keep_semicolons {
         x = re(x, "_*;_*", ";");
     }
     re(x, "^_+|_+$", "")
+}
+
+/// The characters beyond ASCII in the spellings of the items the model
+/// matches in lists (technologies, list extras and deal columns): ANSI
+/// SQL, which has no regular expressions, translates these to separators
+/// by name. Another such character in a universe's list is kept there
+/// (where the other dialects and `score` take it for a separator), so an
+/// item spelled with a character training never saw can go unmatched.
+fn ansi_separators(spec: &FeatureSpec) -> String {
+    let spellings = spec
+        .technologies
+        .iter()
+        .chain(spec.extra.lists.values().flatten())
+        .chain(spec.deal.lists.values().flatten());
+    let set: std::collections::BTreeSet<char> = spellings
+        .flat_map(|(_, display)| display.chars())
+        .filter(|c| !c.is_ascii())
+        .collect();
+    set.into_iter().collect()
+}
+
+/// `expr` with its ASCII letters lower-cased and nothing else changed:
+/// `str::eq_ignore_ascii_case` in SQL (an engine's `LOWER` also folds
+/// other letters, each in its own way).
+fn ascii_lower(d: Dialect, expr: &str) -> String {
+    format!(
+        "TRANSLATE({expr}, {}, {})",
+        q(d, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        q(d, "abcdefghijklmnopqrstuvwxyz")
+    )
 }
 
 pub struct SqlOptions<'a> {
@@ -136,6 +207,7 @@ fn typed_columns(
     t: &crate::features::Typed,
     c: &dyn Fn(&str) -> String,
     imp: &dyn Fn(&str) -> String,
+    non_ascii: &str,
 ) -> Vec<String> {
     let mut f = vec![];
     for e in &t.numbers {
@@ -151,7 +223,7 @@ fn typed_columns(
         let kept = if levels.is_empty() {
             String::new()
         } else {
-            let l: Vec<String> = levels.iter().map(|l| q(l)).collect();
+            let l: Vec<String> = levels.iter().map(|l| q(d, l)).collect();
             format!(" WHEN {v} IN ({}) THEN {v}", l.join(", "))
         };
         f.push(format!(
@@ -160,11 +232,11 @@ fn typed_columns(
         ));
     }
     for (e, items) in &t.lists {
-        let norm = norm_text(d, &c(e), true);
+        let norm = norm_text(d, &c(e), true, non_ascii);
         for (item, _) in items {
             f.push(format!(
                 "COALESCE(POSITION({} IN ';' || {norm} || ';') > 0, FALSE) AS {}",
-                q(&format!(";{item};")),
+                q(d, &format!(";{item};")),
                 ident(d, &format!("{e}_{item}"))
             ));
         }
@@ -185,7 +257,9 @@ pub fn export(m: &Model, o: &SqlOptions) -> Result<String> {
     writeln!(
         s,
         "-- scorebook {} model {} as of {}",
-        m.crate_version, m.model_version, o.as_of
+        comment(&m.crate_version),
+        comment(&m.model_version),
+        comment(o.as_of)
     )
     .ok();
     writeln!(s, "WITH").ok();
@@ -230,7 +304,7 @@ fn signals_cte(m: &Model, o: &SqlOptions) -> String {
         )
     };
     let has = |k: &str| spec.signal_columns.iter().any(|c| c == k);
-    let sig_norm = norm_text(d, &sc("signal"), false);
+    let sig_norm = norm_text(d, &sc("signal"), false, "");
     let age = days_to(d, &sc("date"), o.as_of);
     // only what was known before the as-of day, as in the native scorer:
     // without a recorded date, a past event when it happened (age > 0
@@ -247,19 +321,19 @@ fn signals_cte(m: &Model, o: &SqlOptions) -> String {
     let mut aggs = vec![];
     for t in &spec.signal_types {
         for w in &spec.windows {
-            aggs.push(format!("SUM(CASE WHEN sig = {} AND age > 0 AND age <= {w} THEN val ELSE 0 END) AS signal_{t}_{w}d", q(t)));
+            aggs.push(format!("SUM(CASE WHEN sig = {} AND age > 0 AND age <= {w} THEN val ELSE 0 END) AS signal_{t}_{w}d", q(d, t)));
         }
     }
     let cap = spec.recency_cap_days;
     for t in &spec.signal_types {
-        aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age > 0 THEN age ELSE {cap} END), {cap}) AS days_since_{t}", q(t)));
+        aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age > 0 THEN age ELSE {cap} END), {cap}) AS days_since_{t}", q(d, t)));
     }
     for t in &spec.scheduled_types {
-        aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age <= 0 THEN -age ELSE {cap} END), {cap}) AS days_until_{t}", q(t)));
+        aggs.push(format!("LEAST(MIN(CASE WHEN sig = {} AND age <= 0 THEN -age ELSE {cap} END), {cap}) AS days_until_{t}", q(d, t)));
     }
     if !spec.signal_types.is_empty() {
         let w = spec.windows.iter().max().copied().unwrap_or(90);
-        let list: Vec<String> = spec.signal_types.iter().map(|t| q(t)).collect();
+        let list: Vec<String> = spec.signal_types.iter().map(|t| q(d, t)).collect();
         aggs.push(format!(
             "COUNT(DISTINCT CASE WHEN sig IN ({}) AND age > 0 AND age <= {w} THEN sig END) AS distinct_signal_types_{w}d",
             list.join(", ")
@@ -274,7 +348,7 @@ fn signals_cte(m: &Model, o: &SqlOptions) -> String {
     let scheduled = if spec.scheduled_types.is_empty() {
         "''".to_string()
     } else {
-        let v: Vec<String> = spec.scheduled_types.iter().map(|t| q(t)).collect();
+        let v: Vec<String> = spec.scheduled_types.iter().map(|t| q(d, t)).collect();
         v.join(", ")
     };
     writeln!(
@@ -290,6 +364,7 @@ fn signals_cte(m: &Model, o: &SqlOptions) -> String {
 /// CTE `won`: earlier won deals per account as of the as-of day, from the
 /// model's history ("" when none).
 fn won_cte(m: &Model, o: &SqlOptions) -> Result<String> {
+    let d = o.dialect;
     let mut s = String::new();
     let as_of_days = crate::input::read::parse_date(o.as_of).ok_or_else(|| {
         Error::config("--as-of", format!("{:?} is not a YYYY-MM-DD date", o.as_of))
@@ -297,9 +372,9 @@ fn won_cte(m: &Model, o: &SqlOptions) -> Result<String> {
     let won: Vec<String> = m
         .won_history
         .iter()
-        .filter_map(|(a, d)| {
-            let k = d.partition_point(|x| *x < as_of_days);
-            (k > 0).then(|| format!("({}, {k})", q(a)))
+        .filter_map(|(a, days)| {
+            let k = days.partition_point(|x| *x < as_of_days);
+            (k > 0).then(|| format!("({}, {k})", q(d, a)))
         })
         .collect();
     if !won.is_empty() {
@@ -332,16 +407,16 @@ fn account_features_cte(m: &Model, o: &SqlOptions, uses_signals: bool, has_won: 
             .iter()
             .map(|(k, v)| {
                 format!(
-                    "WHEN LOWER({}) = {} THEN {}",
-                    c("industry"),
-                    q(&k.to_lowercase()),
-                    q(v)
+                    "WHEN {} = {} THEN {}",
+                    ascii_lower(d, &c("industry")),
+                    q(d, &k.to_ascii_lowercase()),
+                    q(d, v)
                 )
             })
             .collect();
         ind = format!("CASE {} ELSE {ind} END", cases.join(" "));
     }
-    let kept: Vec<String> = spec.industries.iter().map(|i| q(i)).collect();
+    let kept: Vec<String> = spec.industries.iter().map(|i| q(d, i)).collect();
     let pooled = if kept.is_empty() {
         "'Other'".to_string()
     } else {
@@ -427,15 +502,16 @@ fn account_features_cte(m: &Model, o: &SqlOptions, uses_signals: bool, has_won: 
             ident(d, &FeatureSpec::null_mask(&src))
         ));
     }
-    f.extend(typed_columns(d, &spec.extra, &c, &imp));
+    let non_ascii = ansi_separators(spec);
+    f.extend(typed_columns(d, &spec.extra, &c, &imp, &non_ascii));
     // deal columns are not in a universe: imputed, `Missing`, unflagged
     let none = |_: &str| format!("CAST(NULL AS {})", text_type(d));
-    f.extend(typed_columns(d, &spec.deal, &none, &imp));
-    let tech_norm = norm_text(d, &c("technologies"), true);
+    f.extend(typed_columns(d, &spec.deal, &none, &imp, &non_ascii));
+    let tech_norm = norm_text(d, &c("technologies"), true, &non_ascii);
     for (t, _) in &spec.technologies {
         f.push(format!(
             "COALESCE(POSITION({} IN ';' || {tech_norm} || ';') > 0, FALSE) AS tech_{t}",
-            q(&format!(";{t};"))
+            q(d, &format!(";{t};"))
         ));
     }
     f.push(if !has_won {
@@ -469,13 +545,14 @@ fn account_features_cte(m: &Model, o: &SqlOptions, uses_signals: bool, has_won: 
 
 /// CTE `f`: the features derived from `f0` (logs, ratios, bands).
 fn derived_features_cte(m: &Model, o: &SqlOptions) -> String {
+    let d = o.dialect;
     let spec = &m.spec;
     let mut s = String::new();
     let year: f64 = o.as_of.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0.0);
     let bench_cases: Vec<String> = spec
         .rpe_median
         .iter()
-        .map(|(k, v)| format!("WHEN {} THEN {}", q(k), num(*v)))
+        .map(|(k, v)| format!("WHEN {} THEN {}", q(d, k), num(*v)))
         .collect();
     let bands = |col: &str| {
         let band_of = |cuts: &[f64]| {
@@ -487,14 +564,15 @@ fn derived_features_cte(m: &Model, o: &SqlOptions) -> String {
         let mut cases: Vec<String> = spec
             .industry_size_bands
             .iter()
-            .map(|(k, v)| {
-                format!(
-                    "WHEN LOWER({col}) = {} THEN {}",
-                    q(&k.to_lowercase()),
-                    band_of(v)
-                )
+            .filter_map(|(k, v)| {
+                let same: Vec<String> = spec.band_industries(k).iter().map(|i| q(d, i)).collect();
+                (!same.is_empty())
+                    .then(|| format!("WHEN {col} IN ({}) THEN {}", same.join(", "), band_of(v)))
             })
             .collect();
+        if cases.is_empty() {
+            return band_of(&spec.size_bands);
+        }
         cases.push(format!("ELSE {}", band_of(&spec.size_bands)));
         format!("CASE {} END", cases.join(" "))
     };
@@ -582,7 +660,7 @@ fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
             format!(
                 " WHEN COALESCE({}, FALSE) THEN {}",
                 p.render(Target::Sql(d), &feature),
-                q(&x.name)
+                q(d, &x.name)
             )
         })
         .collect();
@@ -657,34 +735,26 @@ fn scores_select(m: &Model, d: Dialect) -> String {
         dialect: d,
         is_flag: &is_flag,
     };
-    let mut from = "p";
+    let mut from = "p".to_string();
     let reasons = match columns::reasons(m, &sql) {
-        Some((weights, ranked, cols)) => {
-            writeln!(
-                s,
-                ",\nw AS (\n  SELECT *,\n    {}\n  FROM p\n),\nt AS (\n  SELECT *,\n    {}\n  FROM w\n),\nx AS (\n  SELECT *,\n    {}\n  FROM t\n),",
-                weights.join(",\n    "),
-                ranked[0],
-                ranked[1]
-            )
-            .ok();
-            let mut prev = "x".to_string();
-            for (k, r) in cols.iter().enumerate() {
-                let name = format!("x{}", k + 1);
-                let sep = if k + 1 == cols.len() { "" } else { "," };
+        Some(levels) => {
+            let mut prev = "p".to_string();
+            for (k, cols) in levels.iter().enumerate() {
+                let name = format!("r{k}");
                 writeln!(
                     s,
-                    "{name} AS (SELECT *, {r} AS __reason_{} FROM {prev}){sep}",
-                    k + 1
+                    ",\n{name} AS (\n  SELECT *,\n    {}\n  FROM {prev}\n)",
+                    cols.join(",\n    ")
                 )
                 .ok();
                 prev = name;
             }
-            from = "x3";
+            s += "\n";
+            from = format!("r{}", levels.len() - 1);
             "COALESCE(__reason_1, '') AS reason_1,\n  COALESCE(__reason_2, '') AS reason_2,\n  COALESCE(__reason_3, '') AS reason_3,\n  ".to_string()
         }
         None => {
-            s += "\n-- no reason_1..3: ANSI SQL cannot sort an array (use --dialect duckdb, spark or snowflake)\n";
+            s += "\n-- no reason_1..3: ANSI SQL cannot format numbers portably (use --dialect duckdb, spark or snowflake)\n";
             String::new()
         }
     };
@@ -695,7 +765,7 @@ fn scores_select(m: &Model, d: Dialect) -> String {
         columns::at_least("probability", m.tier_cutoffs[0]),
         columns::at_least("probability", m.tier_cutoffs[1]),
         columns::status(m, &sql),
-        q(&m.model_version),
+        q(d, &m.model_version),
         ft = columns::at_least("fit_score", q_cfg.fit_threshold),
         tt = columns::at_least("timing_score", q_cfg.timing_threshold),
     )

@@ -1,5 +1,11 @@
 //! A frequent exact value of a numeric source that behaves unlike its
 //! neighbours (a round deal amount, a zero count): 1 on the rows with it.
+//!
+//! "With it" is within a relative 1e-9 of the value, not `=`: a source can
+//! be a transform (`log_employees`), and another engine's `LN` of the same
+//! headcount may land an ulp away from Rust's (PRODUCT.md §6). The bounds
+//! are computed once here and written into the SQL as exact literals, so
+//! both sides compare a value with the same two doubles.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,19 +18,34 @@ pub struct Exact {
     pub value: f64,
 }
 
+impl Exact {
+    /// The closed interval counted as the value.
+    fn bounds(&self) -> (f64, f64) {
+        let tol = 1e-9 * self.value.abs().max(1.0);
+        (self.value - tol, self.value + tol)
+    }
+
+    fn holds(&self, x: f64) -> bool {
+        let (lo, hi) = self.bounds();
+        x >= lo && x <= hi
+    }
+}
+
 impl TermKind for Exact {
     fn values(&self, source: &str, inputs: &mut Inputs, out: &mut Vec<f64>) -> Result<()> {
         let v = inputs.numbers(source)?;
-        out.extend(v.iter().map(|x| f64::from(u8::from(*x == self.value))));
+        out.extend(v.iter().map(|x| f64::from(u8::from(self.holds(*x)))));
         Ok(())
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {
-        Sql::indicator(&format!("{} = {}", sql.number(source), num(self.value)))
+        let (lo, hi) = self.bounds();
+        let x = sql.number(source);
+        Sql::indicator(&format!("{x} >= {} AND {x} <= {}", num(lo), num(hi)))
     }
 
     fn at(&self, x: f64) -> Option<f64> {
-        Some(f64::from(u8::from(x == self.value)))
+        Some(f64::from(u8::from(self.holds(x))))
     }
 
     fn suffix(&self) -> String {
@@ -79,5 +100,18 @@ mod tests {
         let mut z = vec![0.0; 500];
         z.extend((0..300).map(|i| f64::from(1 + i % 30)));
         assert_eq!(super::spikes(&z, 30, 5), vec![0.0]);
+    }
+
+    #[test]
+    fn an_exact_value_holds_an_ulp_away() {
+        use crate::model::terms::TermKind;
+        let e = super::Exact { value: 3f64.ln() };
+        // Spark's LN(3) is one bit below Rust's
+        let spark = f64::from_bits(3f64.ln().to_bits() - 1);
+        assert_eq!(e.at(spark), Some(1.0));
+        assert_eq!(e.at(3f64.ln()), Some(1.0));
+        assert_eq!(e.at(4f64.ln()), Some(0.0));
+        let z = super::Exact { value: 0.0 };
+        assert_eq!((z.at(0.0), z.at(1.0)), (Some(1.0), Some(0.0)));
     }
 }

@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Inputs, Sql, TermKind};
 use crate::error::Result;
-use crate::model::sql::q;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Level {
@@ -20,7 +19,11 @@ impl TermKind for Level {
     }
 
     fn sql(&self, source: &str, sql: &Sql) -> String {
-        Sql::indicator(&format!("{} = {}", sql.ident(source), q(&self.level)))
+        Sql::indicator(&format!(
+            "{} = {}",
+            sql.ident(source),
+            sql.text(&self.level)
+        ))
     }
 
     fn at(&self, _: f64) -> Option<f64> {

@@ -317,6 +317,11 @@ impl Sql<'_> {
         crate::model::sql::ident(self.dialect, name)
     }
 
+    /// A text literal in the dialect (`sql::q`).
+    pub fn text(&self, s: &str) -> String {
+        crate::model::sql::q(self.dialect, s)
+    }
+
     /// A feature's value as a number.
     pub fn number(&self, name: &str) -> String {
         let c = self.ident(name);

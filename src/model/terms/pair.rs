@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{show, Inputs, Sql, TermKind};
 use crate::error::Result;
 use crate::features::{FeatureTable, Values};
-use crate::model::sql::{num, q};
+use crate::model::sql::num;
 
 /// One side of a cell.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -55,7 +55,7 @@ impl Side {
     }
 
     fn sql(&self, name: &str, sql: &Sql) -> String {
-        let list = |l: &[String]| l.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ");
+        let list = |l: &[String]| l.iter().map(|s| sql.text(s)).collect::<Vec<_>>().join(", ");
         match self {
             Side::Range { from, to } => {
                 let v = sql.number(name);

@@ -68,18 +68,21 @@ pub fn cuts(x: &[f64], y: &[u8], bins: usize, min_rows: usize) -> Vec<f64> {
             _ => runs.push((x, 1, usize::from(y))),
         }
     }
-    // pre-bins of about equal counts: (first value, rows, won)
+    // pre-bins of about equal counts: (the cut below it, rows, won), the
+    // cut midway between its first value and the last value before it
     let n: usize = runs.iter().map(|r| r.1).sum();
     let target = n.div_ceil(PRE_BINS).max(1);
     let mut pre: Vec<(f64, usize, usize)> = vec![];
-    for r in runs {
+    let mut last = f64::NEG_INFINITY;
+    for (x, rows, won) in runs {
         match pre.last_mut() {
             Some(p) if p.1 < target => {
-                p.1 += r.1;
-                p.2 += r.2;
+                p.1 += rows;
+                p.2 += won;
             }
-            _ => pre.push(r),
+            _ => pre.push((midway(last, x), rows, won)),
         }
+        last = x;
     }
     let ll = |rows: usize, won: usize| -> f64 {
         let (n, w) = (rows as f64, won as f64);
@@ -123,6 +126,20 @@ pub fn cuts(x: &[f64], y: &[u8], bins: usize, min_rows: usize) -> Vec<f64> {
     segments.iter().skip(1).map(|&(a, _)| pre[a].0).collect()
 }
 
+/// A cut between `below` and `x`, two neighbouring values seen in
+/// training: midway, as a tree places its threshold, so that no value the
+/// data take sits on it and a last-bit difference in another engine's
+/// `LN` or division never moves a row across (PRODUCT.md §6). `x` itself
+/// only where no double lies strictly between the two.
+pub fn midway(below: f64, x: f64) -> f64 {
+    let m = below + (x - below) / 2.0;
+    if m > below && m < x {
+        m
+    } else {
+        x
+    }
+}
+
 /// Pre-bins a source's values are grouped into before cutting.
 const PRE_BINS: usize = 64;
 /// Log-likelihood a cut must gain: half the 1-degree-of-freedom
@@ -139,7 +156,13 @@ mod tests {
             .iter()
             .map(|v| u8::from(*v >= 64.0 || *v < 19.2))
             .collect();
-        assert_eq!(super::cuts(&x, &y, 8, 30), vec![19.2, 64.0]);
+        // (cuts midway between neighbouring values: 19.15, 63.95)
+        let c = super::cuts(&x, &y, 8, 30);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert!(
+            (c[0] - 19.15).abs() < 1e-12 && (c[1] - 63.95).abs() < 1e-12,
+            "{c:?}"
+        );
         // no relation: no cut
         let y: Vec<u8> = (0..1000).map(|i| u8::from(i % 2 == 0)).collect();
         assert!(super::cuts(&x, &y, 8, 30).is_empty());
@@ -147,7 +170,18 @@ mod tests {
         let mut z = vec![0.0; 900];
         z.extend((1..=100).map(f64::from));
         let y: Vec<u8> = z.iter().map(|v| u8::from(*v > 0.0)).collect();
-        assert_eq!(super::cuts(&z, &y, 4, 30), vec![1.0]);
+        assert_eq!(super::cuts(&z, &y, 4, 30), vec![0.5]);
+        // ln 3, a value the data take (ln(1 + 2 jobs)), is never a cut:
+        // the cut lies between ln 2 and ln 3
+        let l: Vec<f64> = (0..1000).map(|i| f64::from(i % 6).ln_1p()).collect();
+        let y: Vec<u8> = (0..1000).map(|i| u8::from(i % 6 >= 2)).collect();
+        let c = super::cuts(&l, &y, 4, 30);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert!(c[0] > 2f64.ln() && c[0] < 3f64.ln(), "{c:?}");
+        assert_eq!(
+            super::midway(1.0, f64::from_bits(1f64.to_bits() + 1)),
+            f64::from_bits(1f64.to_bits() + 1)
+        );
         assert!(super::cuts(&[1.0; 50], &[1; 50], 4, 5).is_empty());
     }
 }
