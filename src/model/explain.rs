@@ -13,11 +13,28 @@ pub(crate) fn pretty(t: &str) -> String {
 }
 
 pub(crate) fn count(x: f64) -> String {
-    if (x - x.round()).abs() < 1e-9 {
-        format!("{}", x.round() as i64)
-    } else {
-        format!("{x:.1}")
+    let mut out = String::new();
+    write_count(&mut out, x);
+    out
+}
+
+/// `x` to one decimal, rounded half up as `floor(x * 10 + 0.5)` in
+/// floating point, appended to `out`. Every SQL engine computes those two
+/// operations to the same bits (`sql::columns::Words::one_decimal`), where
+/// formatting functions differ: `printf('%.1f')` rounds the exact binary
+/// value, Java's formatter (Spark) its shortest decimal, so 12.35 (a
+/// little below in binary) reads 12.3 in one and 12.4 in the other.
+pub(crate) fn write_one_decimal(out: &mut String, x: f64) {
+    use std::fmt::Write;
+    let n = (x * 10.0 + 0.5).floor();
+    if !n.is_finite() {
+        write!(out, "{x}").ok();
+        return;
     }
+    let a = n.abs();
+    let whole = (a / 10.0).floor();
+    let sign = if n < 0.0 { "-" } else { "" };
+    write!(out, "{sign}{}.{}", whole as i64, (a - 10.0 * whole) as i64).ok();
 }
 
 fn thousands(x: f64) -> String {
@@ -308,29 +325,24 @@ impl Phrase {
             }
             Phrase::Flag { col, yes, no } => out.push_str(if num(col) > 0.5 { yes } else { no }),
             Phrase::RevenuePerEmployee { ratio, industry } => {
-                write!(
-                    out,
-                    "Revenue per employee {:.1}x the {} median",
-                    num(ratio),
-                    text(industry)
-                )
-                .ok();
+                out.push_str("Revenue per employee ");
+                write_one_decimal(out, num(ratio));
+                write!(out, "x the {} median", text(industry)).ok();
             }
             Phrase::Employees(c) => {
                 write!(out, "{} employees", thousands(num(c))).ok();
             }
             Phrase::Revenue(c) => {
-                write!(out, "Annual revenue ${:.1}M", num(c) / 1e6).ok();
+                out.push_str("Annual revenue $");
+                write_one_decimal(out, num(c) / 1e6);
+                out.push('M');
             }
             Phrase::Hiring { hires, intensity } => {
                 out.push_str("Hired ");
                 write_count(out, num(hires));
-                write!(
-                    out,
-                    " people in 12 months ({:.1}% of headcount)",
-                    100.0 * num(intensity)
-                )
-                .ok();
+                out.push_str(" people in 12 months (");
+                write_one_decimal(out, 100.0 * num(intensity));
+                out.push_str("% of headcount)");
             }
         }
     }
@@ -342,7 +354,7 @@ fn write_count(out: &mut String, x: f64) {
     if (x - x.round()).abs() < 1e-9 {
         write!(out, "{}", x.round() as i64).ok();
     } else {
-        write!(out, "{x:.1}").ok();
+        write_one_decimal(out, x);
     }
 }
 
@@ -496,6 +508,23 @@ pub fn reasons(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_decimal_rounds_half_up_on_ten_times_the_value() {
+        let one = |x: f64| {
+            let mut s = String::new();
+            super::write_one_decimal(&mut s, x);
+            s
+        };
+        // 12.35 is 12.3499.. in binary, but 123.5 times ten: up, as in SQL
+        assert_eq!(one(12.35), "12.4");
+        assert_eq!(one(0.25), "0.3");
+        assert_eq!(one(2.0), "2.0");
+        assert_eq!(one(-0.04), "0.0");
+        assert_eq!(one(-0.06), "-0.1");
+        assert_eq!(one(-2.46), "-2.5");
+        assert_eq!(one(1234.56), "1234.6");
+    }
+
     #[test]
     fn formats_thousands() {
         assert_eq!(super::thousands(2822.0), "2,822");

@@ -146,12 +146,17 @@ impl Words {
         format!("CAST(CAST(ROUND({x}) AS BIGINT) AS {})", text_type(self.d))
     }
 
+    /// `explain::write_one_decimal`: `n = FLOOR(x * 10 + 0.5)`, the same
+    /// bits in every engine, written as whole tenths.
     fn one_decimal(&self, x: &str) -> String {
-        match self.d {
-            Dialect::Spark => format!("format_string('%.1f', {x})"),
-            Dialect::Snowflake => format!("TO_VARCHAR({x}, 'FM999999999999999990.0')"),
-            _ => format!("printf('%.1f', {x})"),
-        }
+        let n = format!("FLOOR(({x}) * 10 + 0.5)");
+        let whole = format!("FLOOR(ABS({n}) / 10)");
+        let int = |e: &str| format!("CAST(CAST({e} AS BIGINT) AS {})", text_type(self.d));
+        format!(
+            "CASE WHEN {n} < 0 THEN '-' ELSE '' END || {} || '.' || {}",
+            int(&whole),
+            int(&format!("ABS({n}) - 10 * {whole}"))
+        )
     }
 
     fn count(&self, x: &str) -> String {
