@@ -392,8 +392,9 @@ fn an_export_without_dates_trains_on_a_random_split() {
 /// Issue 28: text from the data and the config reaches the SQL as each
 /// engine reads it. Region levels with a quote, a backslash, an attempt to
 /// end the literal early (`x\'; DROP TABLE universe; --`) and a non-ASCII
-/// capital; list items likewise (`İyzico`, folded only where ASCII); a
-/// rule and a disqualifier whose names and literals hold the same. Each
+/// capital; list items likewise (`İyzico`, folded only where ASCII); two
+/// rules (tied, with one sentence) and a disqualifier whose names and
+/// literals hold the same. Each
 /// dialect's export is one statement in its grammar, and scores as `score`
 /// does in DuckDB (its own and the ANSI rendering) and Spark.
 #[test]
@@ -421,9 +422,21 @@ fn hostile_text_is_escaped_for_every_dialect() {
 [features.types]
 Region = "text"
 
+# rules weigh enough to be among the reasons
+[model]
+rule_weight = 1.0
+
 [[rules]]
 name = "It's \"R\\D\" -- best; DROP TABLE universe"
 when = "\"Region\" IN ('R\\D Labs', 'O''Reilly')"
+points = 2
+axis = "fit"
+
+# the same name and points again: a tie in the reasons' order and a
+# repeated sentence, which the reasons skip
+[[rules]]
+name = "It's \"R\\D\" -- best; DROP TABLE universe"
+when = "\"Region\" = 'O''Reilly'"
 points = 2
 axis = "fit"
 
@@ -474,7 +487,28 @@ when = "\"Region\" = 'x\\''; DROP TABLE universe; --'"
         .count();
     assert!((300..1000).contains(&disqualified), "{disqualified}");
     let points = numbers(&b, "rule_points");
-    assert!(points.iter().filter(|p| **p == 2.0).count() > 500);
+    assert!(points.iter().filter(|p| **p == 2.0).count() > 300);
+    assert!(points.iter().filter(|p| **p == 4.0).count() > 300);
+    // the tied rules' one sentence is a reason, never twice on a row
+    let rule = "rule It's \"R\\D\" -- best; DROP TABLE universe (+2 points)";
+    let reasons: Vec<Vec<Option<String>>> = ["reason_1", "reason_2", "reason_3"]
+        .iter()
+        .map(|c| strings(&b, c))
+        .collect();
+    let times = |r: usize| {
+        (0..3)
+            .filter(|k| reasons[*k][r].as_deref().is_some_and(|x| x.ends_with(rule)))
+            .count()
+    };
+    let (once, twice) = (0..4000).fold((0, 0), |(o, t), r| match times(r) {
+        0 => (o, t),
+        1 => (o + 1, t),
+        _ => (o, t + 1),
+    });
+    assert!(
+        once > 300 && twice == 0,
+        "{once} rows with the rule, {twice} with it twice"
+    );
     for r in sql_parity_runs(dir, &model, "2024-01-01", &deals, &deals, &scores) {
         assert_eq!(r["joined"].as_u64(), Some(4000), "{r}");
         assert_parity(&r);

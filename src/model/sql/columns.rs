@@ -356,8 +356,13 @@ fn candidates(m: &Model, sql: &Sql) -> (Vec<String>, Vec<(String, String, String
 
 /// Candidates the reasons are picked from, best first: the three reasons
 /// are the first three distinct sentences among them (a sentence can
-/// repeat, say two windows' "No demo requests in the last 180 days").
+/// repeat, say two windows' "No demo requests in the last 180 days"). The
+/// fourth and fifth are picked only on rows whose first three repeat one.
 const PICKS: usize = 5;
+/// Picked on every row.
+const ALWAYS: usize = 3;
+/// The key of a candidate that is none (or already picked).
+const NONE: &str = "1E300";
 
 /// The reasons as CTE levels, each a list of columns over the previous
 /// level (the first over `p`), the last with `__reason_1` .. `__reason_3`
@@ -367,114 +372,146 @@ const PICKS: usize = 5;
 /// The order is `explain::reasons`': the leading sign first, larger
 /// magnitudes first, then candidate order. No array is sorted and no
 /// sentence is built but the few picked: each candidate's order key is a
-/// number (`__k{i}`, 1E300 when it is no candidate), the best is found by
-/// `LEAST` and named by the first candidate at that key, `PICKS` times,
-/// and only then are the picked candidates' sentences written.
+/// number (`__k{i}`, `NONE` when it is no candidate); pick j is the least
+/// key (`LEAST`) among the candidates after pick j - 1 in (key, index)
+/// order, named by the first candidate at that key; only then are the
+/// picked candidates' sentences written.
 pub(super) fn reasons(m: &Model, sql: &Sql) -> Option<Vec<Vec<String>>> {
     let d = sql.dialect;
     if d == Dialect::Ansi {
         return None;
     }
     let (weights, cands) = candidates(m, sql);
-    let total: Vec<String> = std::iter::once("0".to_string())
-        .chain(
-            cands
-                .iter()
-                .map(|(c, ok, _)| format!("CASE WHEN {ok} THEN {c} ELSE 0 END")),
-        )
-        .collect();
-    let none = "1E300";
-    let keys: Vec<String> = cands
+    let n = cands.len();
+    // each candidate's contribution where it is one, else 0 (a flag times
+    // the contribution: arithmetic, cheaper than a CASE per candidate)
+    let values: Vec<String> = cands
         .iter()
         .enumerate()
-        .map(|(i, (c, ok, _))| {
+        .map(|(i, (c, ok, _))| format!("CAST({ok} AS DOUBLE) * {c} AS __v{i}"))
+        .collect();
+    let total: Vec<String> = std::iter::once("0".to_string())
+        .chain((0..n).map(|i| format!("__v{i}")))
+        .collect();
+    // the key: 1E9 unless the sign leads, less the magnitude; `NONE` for no
+    // candidate (1E300 absorbs the rest of the sum)
+    let keys: Vec<String> = (0..n)
+        .map(|i| {
             format!(
-                "CASE WHEN {ok} AND {c} <> 0 THEN (CASE WHEN (__total >= 0 AND {c} > 0) OR (__total < 0 AND {c} < 0) THEN 0.0 ELSE 1E9 END) - ABS({c}) ELSE {none} END AS __k{i}"
+                "CAST(__v{i} = 0 AS DOUBLE) * {NONE} + CAST((__v{i} > 0) <> (__total >= 0) AS DOUBLE) * 1E9 - ABS(__v{i}) AS __k{i}"
             )
         })
         .collect();
     let mut levels = vec![
         weights,
+        values,
         vec![format!("{} AS __total", total.join(" + "))],
         keys,
     ];
-    // pick j: the least key among the candidates not picked yet, then the
-    // first candidate with it (-1 when none is left)
-    for j in 1..=PICKS {
-        let key = |i: usize| {
-            let picked: Vec<String> = (1..j).map(|p| format!("__i{p}")).collect();
-            if picked.is_empty() {
-                format!("__k{i}")
-            } else {
-                format!(
-                    "CASE WHEN {i} IN ({}) THEN {none} ELSE __k{i} END",
-                    picked.join(", ")
-                )
-            }
-        };
-        let all: Vec<String> = (0..cands.len()).map(key).collect();
-        let least = match all.len() {
-            0 => none.to_string(),
-            1 => all[0].clone(),
-            _ => format!("LEAST({})", all.join(", ")),
-        };
-        levels.push(vec![format!("{least} AS __m{j}")]);
-        let which: Vec<String> = (0..cands.len())
-            .map(|i| format!(" WHEN ({}) = __m{j} THEN {i}", key(i)))
+    // candidate i's key for pick j: `NONE` or above unless it comes after
+    // pick j - 1
+    let after = |j: usize, i: usize| {
+        if j == 1 {
+            format!("__k{i}")
+        } else {
+            let (m, p) = (format!("__m{}", j - 1), format!("__i{}", j - 1));
+            format!(
+                "__k{i} + CAST(__k{i} < {m} OR (__k{i} = {m} AND {i} <= {p}) AS DOUBLE) * {NONE}"
+            )
+        }
+    };
+    let least = |keys: &[String]| match keys.len() {
+        0 => NONE.to_string(),
+        1 => keys[0].clone(),
+        _ => format!("LEAST({})", keys.join(", ")),
+    };
+    let which = |j: usize, keys: &[String]| {
+        let arms: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!(" WHEN {k} = __m{j} THEN {i}"))
             .collect();
-        levels.push(vec![format!(
-            "CASE WHEN __m{j} >= {none} THEN -1{} ELSE -1 END AS __i{j}",
-            which.concat()
-        )]);
+        format!(
+            "CASE WHEN __m{j} >= {NONE} THEN -1{} ELSE -1 END AS __i{j}",
+            arms.concat()
+        )
+    };
+    let sentence = |j: usize| {
+        let arms: Vec<String> = cands
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _, words))| {
+                format!(
+                    " WHEN {i} THEN (CASE WHEN {c} > 0 THEN 'Raises: ' ELSE 'Lowers: ' END) || {words}"
+                )
+            })
+            .collect();
+        if arms.is_empty() {
+            format!("CAST(NULL AS {}) AS __s{j}", text_type(d))
+        } else {
+            format!("CASE __i{j}{} END AS __s{j}", arms.concat())
+        }
+    };
+    for j in 1..=ALWAYS {
+        // the keys after the last pick as columns, read twice
+        let keys: Vec<String> = if j == 1 {
+            (0..n).map(|i| format!("__k{i}")).collect()
+        } else {
+            levels.push(
+                (0..n)
+                    .map(|i| format!("{} AS __e{j}_{i}", after(j, i)))
+                    .collect(),
+            );
+            (0..n).map(|i| format!("__e{j}_{i}")).collect()
+        };
+        levels.push(vec![format!("{} AS __m{j}", least(&keys))]);
+        levels.push(vec![which(j, &keys)]);
     }
-    // the picked candidates' sentences
-    let sentences: Vec<String> = (1..=PICKS)
-        .map(|j| {
-            let arms: Vec<String> = cands
-                .iter()
-                .enumerate()
-                .map(|(i, (c, _, words))| {
-                    format!(
-                        " WHEN {i} THEN (CASE WHEN {c} > 0 THEN 'Raises: ' ELSE 'Lowers: ' END) || {words}"
-                    )
-                })
-                .collect();
-            if arms.is_empty() {
-                format!("CAST(NULL AS {}) AS __s{j}", text_type(d))
-            } else {
-                format!("CASE __i{j}{} END AS __s{j}", arms.concat())
-            }
-        })
+    levels.push((1..=ALWAYS).map(sentence).collect());
+    let unlike: Vec<String> = (1..ALWAYS)
+        .flat_map(|a| (a + 1..=ALWAYS).map(move |b| format!("__s{a} = __s{b}")))
         .collect();
-    levels.push(sentences);
-    // the disqualification first, then the first sentences unlike those before
-    let list: Vec<String> = std::iter::once("'Disqualified: ' || __disqualified_by".to_string())
+    levels.push(vec![format!(
+        "COALESCE({}, FALSE) AS __repeats",
+        unlike.join(" OR ")
+    )]);
+    for j in ALWAYS + 1..=PICKS {
+        // only where a sentence repeats; the keys inline
+        let keys: Vec<String> = (0..n).map(|i| after(j, i)).collect();
+        levels.push(vec![format!(
+            "CASE WHEN __repeats THEN {} ELSE {NONE} END AS __m{j}",
+            least(&keys)
+        )]);
+        levels.push(vec![which(j, &keys)]);
+    }
+    levels.push((ALWAYS + 1..=PICKS).map(sentence).collect());
+    // the disqualification first, then the first sentences unlike those
+    // before: on rows where none of the first three repeats, simply the
+    // next ones
+    let disq = "'Disqualified: ' || __disqualified_by";
+    let list: Vec<String> = std::iter::once(disq.to_string())
         .chain((1..=PICKS).map(|j| format!("__s{j}")))
         .collect();
     let first_unlike = |before: &[&str]| {
         let arms: Vec<String> = list
             .iter()
             .map(|x| {
-                if before.is_empty() {
-                    x.clone()
-                } else {
-                    let unlike: Vec<String> =
-                        before.iter().map(|b| format!("{x} <> {b}")).collect();
-                    format!("CASE WHEN {} THEN {x} END", unlike.join(" AND "))
-                }
+                let unlike: Vec<String> = before.iter().map(|b| format!("{x} <> {b}")).collect();
+                format!("CASE WHEN {} THEN {x} END", unlike.join(" AND "))
             })
             .collect();
         format!("COALESCE({})", arms.join(", "))
     };
-    levels.push(vec![format!("{} AS __reason_1", first_unlike(&[]))]);
-    levels.push(vec![format!(
-        "{} AS __reason_2",
-        first_unlike(&["__reason_1"])
-    )]);
-    levels.push(vec![format!(
-        "{} AS __reason_3",
-        first_unlike(&["__reason_1", "__reason_2"])
-    )]);
+    let next = |k: usize, before: &[&str]| {
+        format!(
+            "CASE WHEN __repeats THEN {} WHEN __disqualified_by IS NOT NULL THEN __s{} ELSE __s{k} END AS __reason_{k}",
+            first_unlike(before),
+            k - 1
+        )
+    };
+    levels.push(vec![format!("COALESCE({disq}, __s1) AS __reason_1")]);
+    levels.push(vec![next(2, &["__reason_1"])]);
+    levels.push(vec![next(3, &["__reason_1", "__reason_2"])]);
     Some(levels)
 }
 
