@@ -15,6 +15,7 @@ spark = (
     SparkSession.builder.master(f"local[{os.cpu_count()}]")
     .appName("scorebook-bench")
     .config("spark.ui.enabled", "false")
+    .config("spark.ui.showConsoleProgress", "false")
     .config("spark.sql.session.timeZone", "UTC")
     .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "8g"))
     .config("spark.sql.parquet.compression.codec", "zstd")

@@ -46,6 +46,7 @@ def run_in_spark(out_dir):
         SparkSession.builder.master("local[2]")
         .appName("scorebook-sql-parity")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "2g")

@@ -102,15 +102,16 @@ fn days_to(d: Dialect, expr: &str, as_of: &str) -> String {
 /// ASCII letters and digits one `_`, none at either end, then lower case
 /// (only ASCII letters are left to fold, which every engine folds alike);
 /// with `keep_semicolons` each `;`-separated token is normalized on its
-/// own (technology lists). ANSI SQL has no regular expressions: there the
-/// ASCII separators and `non_ascii` (`ansi_separators`) become `_` by
+/// own (technology lists). ANSI SQL has no regular expressions: there
+/// ASCII punctuation and white space and `non_ascii` (`ansi_separators`)
+/// become `_` by
 /// `TRANSLATE`, runs of `_` are halved by `REPLACE` until one is left
 /// (runs up to 64), and `TRIM` takes them off the ends.
 fn norm_text(d: Dialect, expr: &str, keep_semicolons: bool, non_ascii: &str) -> String {
     if d == Dialect::Ansi {
         let seps: String = (0u8..128)
             .map(char::from)
-            .filter(|c| !c.is_ascii_alphanumeric() && *c != '\0')
+            .filter(|c| c.is_ascii_punctuation() || c.is_ascii_whitespace())
             .filter(|c| !(keep_semicolons && *c == ';'))
             .chain(non_ascii.chars())
             .collect();
@@ -761,7 +762,7 @@ fn scores_select(m: &Model, d: Dialect) -> String {
     let q_cfg = &m.config.quadrant;
     writeln!(
         s,
-        "SELECT account_id, ROUND(probability * 100, 2) AS score, probability, model_probability, rule_points, fit_score, timing_score,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN {} THEN 'Tier 1' WHEN {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier,\n  CASE WHEN {ft} AND {tt} THEN 'Good Place' WHEN {ft} THEN 'Get Back To Me' WHEN {tt} THEN 'False Hope' ELSE 'Bad Place' END AS quadrant,\n  industry || ' / ' || size_band AS segment,\n  {reasons}{} AS status,\n  {} AS model_version\nFROM {from}",
+        "SELECT account_id, ROUND(probability * 10000) / 100 AS score, probability, model_probability, rule_points, fit_score, timing_score,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN {} THEN 'Tier 1' WHEN {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier,\n  CASE WHEN {ft} AND {tt} THEN 'Good Place' WHEN {ft} THEN 'Get Back To Me' WHEN {tt} THEN 'False Hope' ELSE 'Bad Place' END AS quadrant,\n  industry || ' / ' || size_band AS segment,\n  {reasons}{} AS status,\n  {} AS model_version\nFROM {from}",
         columns::at_least("probability", m.tier_cutoffs[0]),
         columns::at_least("probability", m.tier_cutoffs[1]),
         columns::status(m, &sql),
@@ -771,4 +772,22 @@ fn scores_select(m: &Model, d: Dialect) -> String {
     )
     .ok();
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{q, Dialect};
+
+    #[test]
+    fn literals_read_back_as_the_text_in_each_dialect() {
+        let s = r"x\'; DROP TABLE universe; --";
+        assert_eq!(q(Dialect::DuckDb, s), r"'x\''; DROP TABLE universe; --'");
+        assert_eq!(q(Dialect::Ansi, "O'Reilly"), "'O''Reilly'");
+        assert_eq!(q(Dialect::Spark, s), r"'x\\\'; DROP TABLE universe; --'");
+        assert_eq!(
+            q(Dialect::Snowflake, s),
+            r"'x\\''; DROP TABLE universe; --'"
+        );
+        assert_eq!(q(Dialect::Spark, r"R\D Labs"), r"'R\\D Labs'");
+    }
 }
