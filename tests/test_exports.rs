@@ -296,18 +296,7 @@ fn a_flat_semicolon_export_with_text_and_deal_columns() {
     // by level; deal columns, unknown for an account, missing on both sides)
     let universe_scores = dir.join("universe-scores.parquet");
     let deals = dir.join("deals.csv");
-    run(&[
-        "score",
-        "--model",
-        s(&model),
-        "--universe",
-        s(&deals),
-        "--as-of",
-        "2024-01-01",
-        "--out",
-        s(&universe_scores),
-    ])
-    .ok();
+    score_as_of(&model, &deals, "2024-01-01", &universe_scores);
     for r in sql_parity_runs(dir, &model, "2024-01-01", &deals, &deals, &universe_scores) {
         assert_eq!(r["joined"].as_u64(), Some(4000), "{r}");
         assert_parity(&r);
@@ -467,18 +456,7 @@ when = "\"Region\" = 'x\\''; DROP TABLE universe; --'"
 
     let scores = dir.join("scores.parquet");
     let deals = dir.join("deals.csv");
-    run(&[
-        "score",
-        "--model",
-        s(&model),
-        "--universe",
-        s(&deals),
-        "--as-of",
-        "2024-01-01",
-        "--out",
-        s(&scores),
-    ])
-    .ok();
+    score_as_of(&model, &deals, "2024-01-01", &scores);
     let b = read_parquet(&scores);
     let tiers = strings(&b, "tier");
     let disqualified = tiers

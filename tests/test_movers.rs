@@ -289,7 +289,7 @@ fn score_with_contacts_explains_a_move() {
     ])
     .ok();
     let glob = sig.join("*.parquet");
-    for r in duckdb_parity(
+    for r in engine_parity(
         &m.dir,
         &m.model,
         &m.data.join("universe.parquet"),

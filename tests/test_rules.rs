@@ -49,7 +49,7 @@ fn config(data: &Path) -> std::path::PathBuf {
 }
 
 #[test]
-fn every_rule_form_gives_the_same_rows_natively_and_in_duckdb() {
+fn every_rule_form_gives_the_same_rows_natively_and_in_every_engine() {
     let t = tempdir();
     let data = synth(t.path(), 4000, 1500, 19);
     let cfg = config(&data);
@@ -101,7 +101,7 @@ fn every_rule_form_gives_the_same_rows_natively_and_in_duckdb() {
         .zip(&points)
         .all(|(m, p)| !*m || (*p as u32) & (1 << 2) == 0));
 
-    for r in duckdb_parity(t.path(), &model, &universe, &signals, &scores) {
+    for r in engine_parity(t.path(), &model, &universe, &signals, &scores) {
         assert_eq!(r["joined"].as_u64(), Some(n as u64), "{r}");
         assert_eq!(r["rule_points"].as_f64(), Some(0.0), "{r}");
         assert_parity(&r);

@@ -367,10 +367,11 @@ fn each_dialect_parses_in_its_own_grammar() {
     }
 }
 
-/// `export-sql --dialect duckdb` run by DuckDB on the synth universe and
-/// signals agrees with `score` on every row to 1e-9.
+/// `export-sql` run on the synth universe and signals by DuckDB (its own
+/// and the ANSI rendering) and Spark (its own) agrees with `score` on
+/// every row to 1e-9.
 #[test]
-fn exported_sql_matches_score_in_duckdb() {
+fn exported_sql_matches_score_in_every_engine() {
     let (t, data, model) = trained();
     sql_parity(t.path(), data, model);
 }
@@ -430,7 +431,7 @@ fn sql_parity(work: &Path, data: &Path, model: &Path) {
         s(&scores),
     ])
     .ok();
-    for r in duckdb_parity(dir.path(), model, &universe, &signals, &scores) {
+    for r in engine_parity(dir.path(), model, &universe, &signals, &scores) {
         let rows = r["native_rows"].as_u64().unwrap();
         assert!(rows >= 3000, "{r}");
         assert_eq!(r["sql_rows"].as_u64(), Some(rows), "{r}");
@@ -865,19 +866,8 @@ fn a_learned_cut_lies_between_values_so_no_engine_flips_it() {
     }
     let scores = t.path().join("scores.parquet");
     let universe = dir.join("accounts.csv");
-    run(&[
-        "score",
-        "--model",
-        s(&model),
-        "--universe",
-        s(&universe),
-        "--as-of",
-        "2025-07-01",
-        "--out",
-        s(&scores),
-    ])
-    .ok();
-    for r in duckdb_parity(t.path(), &model, &universe, &universe, &scores) {
+    score_as_of(&model, &universe, "2025-07-01", &scores);
+    for r in engine_parity(t.path(), &model, &universe, &universe, &scores) {
         assert_eq!(r["joined"].as_u64(), Some(n as u64), "{r}");
         assert_parity(&r);
     }

@@ -139,6 +139,22 @@ pub fn train_sample(data: &Path, out: &Path) -> Run {
     .ok()
 }
 
+/// `score` of `universe` (no signals) with `model` as of `as_of` into `out`.
+pub fn score_as_of(model: &Path, universe: &Path, as_of: &str, out: &Path) -> Run {
+    run(&[
+        "score",
+        "--model",
+        s(model),
+        "--universe",
+        s(universe),
+        "--as-of",
+        as_of,
+        "--out",
+        s(out),
+    ])
+    .ok()
+}
+
 /// `export-sql` of `model` in `dialect` as of `as_of`: the SQL.
 pub fn export_sql(model: &Path, dialect: &str, as_of: &str) -> String {
     run(&[
@@ -239,8 +255,8 @@ pub fn sql_parity_runs(
     out
 }
 
-/// `sql_parity_runs` as of 2025-07-01.
-pub fn duckdb_parity(
+/// `sql_parity_runs` as of 2025-07-01 (the synth universe's day).
+pub fn engine_parity(
     work: &Path,
     model: &Path,
     universe: &Path,
