@@ -2,9 +2,10 @@
 //! native scorer computes it: the fit and timing scores (`Model::quadrant`'s
 //! percentiles) and the quadrant, the status (`plan`'s feature status and
 //! `Model::score_table`'s notes) and the three reasons (`explain::reasons`
-//! and `explain::Phrase`, worded the same). Reasons need a sorted array:
-//! DuckDB, Spark and Snowflake have one; ANSI SQL has none, so its export
-//! leaves the reasons out and says so.
+//! and `explain::Phrase`, worded the same). The reasons' numbers need a
+//! formatting function (thousands grouped): DuckDB, Spark and Snowflake
+//! each have one; ANSI SQL has none, so its export leaves the reasons out
+//! and says so.
 
 use super::{ident, num, q, text_type, Dialect};
 use crate::features::signals::{self, Signal};

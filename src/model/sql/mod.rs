@@ -688,7 +688,7 @@ fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
 }
 
 /// The probabilities, then every scored column in `score`'s order
-/// (`scoring::OUTPUT_COLUMNS`); ANSI SQL has no reasons (no sorted arrays).
+/// (`scoring::OUTPUT_COLUMNS`); ANSI SQL has no reasons (`columns`).
 fn scores_select(m: &Model, d: Dialect) -> String {
     let mut s = String::new();
     let h = &m.hybrid;
