@@ -373,79 +373,28 @@ const NONE: &str = "1E300";
 /// The order is `explain::reasons`': the leading sign first, larger
 /// magnitudes first, then candidate order. No array is sorted and no
 /// sentence is built but the few picked: each candidate's order key is a
-/// number (`__k{i}`, `NONE` when it is no candidate); pick j is the least
-/// key (`LEAST`) among the candidates after pick j - 1 in (key, index)
-/// order, named by the first candidate at that key; only then are the
-/// picked candidates' sentences written.
+/// number (`order_keys`), the picks are found by `LEAST` (`picks`), and
+/// only then are the picked candidates' sentences written and the first
+/// three distinct ones kept (`distinct`).
 pub(super) fn reasons(m: &Model, sql: &Sql) -> Option<Vec<Vec<String>>> {
     let d = sql.dialect;
     if d == Dialect::Ansi {
         return None;
     }
     let (weights, cands) = candidates(m, sql);
-    let n = cands.len();
-    // each candidate's contribution where it is one, else 0 (a flag times
-    // the contribution: arithmetic, cheaper than a CASE per candidate)
-    let values: Vec<String> = cands
+    let mut levels = vec![weights];
+    levels.extend(order_keys(d, &cands));
+    let sentences: Vec<String> = cands
         .iter()
-        .enumerate()
-        .map(|(i, (c, ok, _))| format!("CAST({ok} AS DOUBLE) * {c} AS __v{i}"))
-        .collect();
-    let total: Vec<String> = std::iter::once("0".to_string())
-        .chain((0..n).map(|i| format!("__v{i}")))
-        .collect();
-    // the key: 1E9 unless the sign leads, less the magnitude; `NONE` for no
-    // candidate (1E300 absorbs the rest of the sum)
-    let keys: Vec<String> = (0..n)
-        .map(|i| {
-            format!(
-                "CAST(__v{i} = 0 AS DOUBLE) * {NONE} + CAST((__v{i} > 0) <> (__total >= 0) AS DOUBLE) * 1E9 - ABS(__v{i}) AS __k{i}"
-            )
+        .map(|(c, _, words)| {
+            format!("(CASE WHEN {c} > 0 THEN 'Raises: ' ELSE 'Lowers: ' END) || {words}")
         })
         .collect();
-    let mut levels = vec![
-        weights,
-        values,
-        vec![format!("{} AS __total", total.join(" + "))],
-        keys,
-    ];
-    // candidate i's key for pick j: `NONE` or above unless it comes after
-    // pick j - 1
-    let after = |j: usize, i: usize| {
-        if j == 1 {
-            format!("__k{i}")
-        } else {
-            let (m, p) = (format!("__m{}", j - 1), format!("__i{}", j - 1));
-            format!(
-                "__k{i} + CAST(__k{i} < {m} OR (__k{i} = {m} AND {i} <= {p}) AS DOUBLE) * {NONE}"
-            )
-        }
-    };
-    let least = |keys: &[String]| match keys.len() {
-        0 => NONE.to_string(),
-        1 => keys[0].clone(),
-        _ => format!("LEAST({})", keys.join(", ")),
-    };
-    let which = |j: usize, keys: &[String]| {
-        let arms: Vec<String> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| format!(" WHEN {k} = __m{j} THEN {i}"))
-            .collect();
-        format!(
-            "CASE WHEN __m{j} >= {NONE} THEN -1{} ELSE -1 END AS __i{j}",
-            arms.concat()
-        )
-    };
     let sentence = |j: usize| {
-        let arms: Vec<String> = cands
+        let arms: Vec<String> = sentences
             .iter()
             .enumerate()
-            .map(|(i, (c, _, words))| {
-                format!(
-                    " WHEN {i} THEN (CASE WHEN {c} > 0 THEN 'Raises: ' ELSE 'Lowers: ' END) || {words}"
-                )
-            })
+            .map(|(i, s)| format!(" WHEN {i} THEN {s}"))
             .collect();
         if arms.is_empty() {
             format!("CAST(NULL AS {}) AS __s{j}", text_type(d))
@@ -453,42 +402,126 @@ pub(super) fn reasons(m: &Model, sql: &Sql) -> Option<Vec<Vec<String>>> {
             format!("CASE __i{j}{} END AS __s{j}", arms.concat())
         }
     };
-    for j in 1..=ALWAYS {
-        // the keys after the last pick as columns, read twice
-        let keys: Vec<String> = if j == 1 {
-            (0..n).map(|i| format!("__k{i}")).collect()
-        } else {
-            levels.push(
-                (0..n)
-                    .map(|i| format!("{} AS __e{j}_{i}", after(j, i)))
-                    .collect(),
-            );
-            (0..n).map(|i| format!("__e{j}_{i}")).collect()
-        };
-        levels.push(vec![format!("{} AS __m{j}", least(&keys))]);
-        levels.push(vec![which(j, &keys)]);
-    }
+    let n = cands.len();
+    levels.extend(picks(d, n, 1..=ALWAYS, None));
     levels.push((1..=ALWAYS).map(sentence).collect());
-    let unlike: Vec<String> = (1..ALWAYS)
+    let repeat: Vec<String> = (1..ALWAYS)
         .flat_map(|a| (a + 1..=ALWAYS).map(move |b| format!("__s{a} = __s{b}")))
         .collect();
     levels.push(vec![format!(
         "COALESCE({}, FALSE) AS __repeats",
-        unlike.join(" OR ")
+        repeat.join(" OR ")
     )]);
-    for j in ALWAYS + 1..=PICKS {
-        // only where a sentence repeats; the keys inline
-        let keys: Vec<String> = (0..n).map(|i| after(j, i)).collect();
-        levels.push(vec![format!(
-            "CASE WHEN __repeats THEN {} ELSE {NONE} END AS __m{j}",
-            least(&keys)
-        )]);
-        levels.push(vec![which(j, &keys)]);
-    }
+    levels.extend(picks(d, n, ALWAYS + 1..=PICKS, Some("__repeats")));
     levels.push((ALWAYS + 1..=PICKS).map(sentence).collect());
-    // the disqualification first, then the first sentences unlike those
-    // before: on rows where none of the first three repeats, simply the
-    // next ones
+    levels.extend(distinct());
+    Some(levels)
+}
+
+/// 1.0 where `cond` holds, else 0.0, by arithmetic where the dialect casts
+/// a boolean to a number (Snowflake casts one only to an integer type).
+fn flag(d: Dialect, cond: &str) -> String {
+    match d {
+        Dialect::Snowflake => format!("IFF({cond}, 1.0, 0.0)"),
+        _ => format!("CAST({cond} AS DOUBLE)"),
+    }
+}
+
+/// The candidates' contributions where they are candidates, else 0
+/// (`__v{i}`), their `__total`, and each one's order key (`__k{i}`): 1E9
+/// unless its sign leads, less its magnitude; `NONE` for no candidate
+/// (1E300 absorbs the rest of the sum). Arithmetic, not a `CASE` per
+/// candidate.
+fn order_keys(d: Dialect, cands: &[(String, String, String)]) -> Vec<Vec<String>> {
+    let n = cands.len();
+    let values: Vec<String> = cands
+        .iter()
+        .enumerate()
+        .map(|(i, (c, ok, _))| format!("{} * {c} AS __v{i}", flag(d, ok)))
+        .collect();
+    let total: Vec<String> = std::iter::once("0".to_string())
+        .chain((0..n).map(|i| format!("__v{i}")))
+        .collect();
+    let keys: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                "{} * {NONE} + {} * 1E9 - ABS(__v{i}) AS __k{i}",
+                flag(d, &format!("__v{i} = 0")),
+                flag(d, &format!("(__v{i} > 0) <> (__total >= 0)"))
+            )
+        })
+        .collect();
+    vec![
+        values,
+        vec![format!("{} AS __total", total.join(" + "))],
+        keys,
+    ]
+}
+
+/// The levels of picks `js` among `n` candidates: pick j's least key
+/// `__m{j}` among the candidates after pick j - 1 in (key, index) order,
+/// and `__i{j}`, the first candidate at it (-1 when none is left). Without
+/// `only`, the keys after the last pick are columns of their own (read
+/// twice); with it, the pick is made only where `only` holds, its keys
+/// inline.
+fn picks(
+    d: Dialect,
+    n: usize,
+    js: std::ops::RangeInclusive<usize>,
+    only: Option<&str>,
+) -> Vec<Vec<String>> {
+    // candidate i's key for pick j: `NONE` or above unless it comes after
+    // pick j - 1
+    let after = |j: usize, i: usize| {
+        if j == 1 {
+            format!("__k{i}")
+        } else {
+            let (m, p) = (format!("__m{}", j - 1), format!("__i{}", j - 1));
+            let before = format!("__k{i} < {m} OR (__k{i} = {m} AND {i} <= {p})");
+            format!("__k{i} + {} * {NONE}", flag(d, &before))
+        }
+    };
+    let mut levels = vec![];
+    for j in js {
+        let keys: Vec<String> = match only {
+            None if j == 1 => (0..n).map(|i| format!("__k{i}")).collect(),
+            None => {
+                levels.push(
+                    (0..n)
+                        .map(|i| format!("{} AS __e{j}_{i}", after(j, i)))
+                        .collect(),
+                );
+                (0..n).map(|i| format!("__e{j}_{i}")).collect()
+            }
+            Some(_) => (0..n).map(|i| after(j, i)).collect(),
+        };
+        let least = match keys.len() {
+            0 => NONE.to_string(),
+            1 => keys[0].clone(),
+            _ => format!("LEAST({})", keys.join(", ")),
+        };
+        levels.push(vec![match only {
+            None => format!("{least} AS __m{j}"),
+            Some(cond) => format!("CASE WHEN {cond} THEN {least} ELSE {NONE} END AS __m{j}"),
+        }]);
+        let arms: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!(" WHEN {k} = __m{j} THEN {i}"))
+            .collect();
+        levels.push(vec![format!(
+            "CASE WHEN __m{j} >= {NONE} THEN -1{} ELSE -1 END AS __i{j}",
+            arms.concat()
+        )]);
+    }
+    levels
+}
+
+/// The three reasons from the picked sentences `__s1` .. and the
+/// disqualification: the disqualification first, then the first sentences
+/// unlike those before; where none of the first three repeats, simply the
+/// next ones.
+fn distinct() -> Vec<Vec<String>> {
     let disq = "'Disqualified: ' || __disqualified_by";
     let list: Vec<String> = std::iter::once(disq.to_string())
         .chain((1..=PICKS).map(|j| format!("__s{j}")))
@@ -510,10 +543,11 @@ pub(super) fn reasons(m: &Model, sql: &Sql) -> Option<Vec<Vec<String>>> {
             k - 1
         )
     };
-    levels.push(vec![format!("COALESCE({disq}, __s1) AS __reason_1")]);
-    levels.push(vec![next(2, &["__reason_1"])]);
-    levels.push(vec![next(3, &["__reason_1", "__reason_2"])]);
-    Some(levels)
+    vec![
+        vec![format!("COALESCE({disq}, __s1) AS __reason_1")],
+        vec![next(2, &["__reason_1"])],
+        vec![next(3, &["__reason_1", "__reason_2"])],
+    ]
 }
 
 #[cfg(test)]
