@@ -381,7 +381,8 @@ fn an_export_without_dates_trains_on_a_random_split() {
 /// Issue 28: text from the data and the config reaches the SQL as each
 /// engine reads it. Region levels with a quote, a backslash, an attempt to
 /// end the literal early (`x\'; DROP TABLE universe; --`) and a non-ASCII
-/// capital; list items likewise (`İyzico`, folded only where ASCII); two
+/// capital; list items and technologies likewise (`İyzico`, folded only
+/// where ASCII); two
 /// rules (tied, with one sentence) and a disqualifier whose names and
 /// literals hold the same. Each
 /// dialect's export is one statement in its grammar, and scores as `score`
@@ -404,6 +405,28 @@ fn hostile_text_is_escaped_for_every_dialect() {
         "Straße",
     ];
     write_deals_with(&dir.join("deals.csv"), 4000, 28, false, &regions, &products);
+    // and a technologies column (the accounts' own list) of the same kind
+    let techs = [
+        "İyzico",
+        "O'Brien -- Tools",
+        "Back\\slash Labs",
+        "x\\'; DROP TABLE signals; --",
+    ];
+    let text = std::fs::read_to_string(dir.join("deals.csv")).unwrap();
+    let mut with_techs = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let cell = if i == 0 {
+            "technologies".to_string()
+        } else {
+            let on: Vec<&str> = (0..techs.len())
+                .filter(|k| (i * 7 + k * 3) % 5 < 2 + k % 2)
+                .map(|k| techs[k])
+                .collect();
+            field(&on.join("; "))
+        };
+        with_techs += &format!("{line};{cell}\n");
+    }
+    std::fs::write(dir.join("deals.csv"), with_techs).unwrap();
     let cfg = config(dir, &["Region", "Products"], &["Route To Market"]);
     let mut text = std::fs::read_to_string(&cfg).unwrap();
     // (a region holds `;`: read as text, not as a list)
@@ -444,10 +467,20 @@ when = "\"Region\" = 'x\\''; DROP TABLE universe; --'"
         );
     }
     let m = std::fs::read_to_string(model.join("model.json")).unwrap();
-    assert!(
-        m.contains("Products_iyzico_pay") || m.contains("Products_yzico_pay"),
-        "{m}"
-    );
+    assert!(m.contains("Products_yzico_pay"), "İ is a separator, not i");
+    let spec: serde_json::Value = serde_json::from_str(&m).unwrap();
+    let flagged = spec["spec"]["technologies"].to_string();
+    for t in [
+        "yzico",
+        "o_brien_tools",
+        "back_slash_labs",
+        "drop_table_signals",
+    ] {
+        assert!(
+            flagged.contains(&format!("[\"{t}\"")),
+            "no technology {t}: {flagged}"
+        );
+    }
 
     for (d, _) in grammars() {
         let sql = export_sql(&model, d, "2024-01-01");
