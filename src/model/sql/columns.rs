@@ -399,7 +399,11 @@ pub(super) fn reasons(m: &Model, sql: &Sql) -> Option<Vec<Vec<String>>> {
         if arms.is_empty() {
             format!("CAST(NULL AS {}) AS __s{j}", text_type(d))
         } else {
-            format!("CASE __i{j}{} END AS __s{j}", arms.concat())
+            // (-1, none picked: at once, not after every arm)
+            format!(
+                "CASE WHEN __i{j} < 0 THEN NULL ELSE CASE __i{j}{} END END AS __s{j}",
+                arms.concat()
+            )
         }
     };
     let n = cands.len();
