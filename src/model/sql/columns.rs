@@ -422,11 +422,12 @@ pub(super) fn reasons(m: &Model, sql: &Sql) -> Option<Vec<Vec<String>>> {
     Some(levels)
 }
 
-/// 1.0 where `cond` holds, else 0.0, by arithmetic where the dialect casts
-/// a boolean to a number (Snowflake casts one only to an integer type).
+/// 1.0 where `cond` holds, else 0.0: a cast where the dialect casts a
+/// boolean to a double (cheaper than `Sql::indicator`'s `CASE`), the
+/// `CASE` in Snowflake, which casts booleans only to integer types.
 fn flag(d: Dialect, cond: &str) -> String {
     match d {
-        Dialect::Snowflake => format!("IFF({cond}, 1.0, 0.0)"),
+        Dialect::Snowflake => Sql::indicator(cond),
         _ => format!("CAST({cond} AS DOUBLE)"),
     }
 }

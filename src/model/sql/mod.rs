@@ -104,9 +104,8 @@ fn days_to(d: Dialect, expr: &str, as_of: &str) -> String {
 /// with `keep_semicolons` each `;`-separated token is normalized on its
 /// own (technology lists). ANSI SQL has no regular expressions: there
 /// ASCII punctuation and white space and `non_ascii` (`ansi_separators`)
-/// become `_` by
-/// `TRANSLATE`, runs of `_` are halved by `REPLACE` until one is left
-/// (runs up to 64), and `TRIM` takes them off the ends.
+/// become `_` by `TRANSLATE`, runs of `_` are halved by `REPLACE` until
+/// one is left (runs up to 64), and `TRIM` takes them off the ends.
 fn norm_text(d: Dialect, expr: &str, keep_semicolons: bool, non_ascii: &str) -> String {
     if d == Dialect::Ansi {
         let seps: String = (0u8..128)
