@@ -24,6 +24,7 @@ use arrow::datatypes::{DataType, Float64Type};
 use rustc_hash::FxHashMap;
 
 use crate::config::{Config, CrmConfig, CrmTarget};
+use crate::csv_out::CsvOut;
 use crate::error::{Error, Result};
 use crate::input::read;
 use crate::model::fnv64;
@@ -134,6 +135,15 @@ pub struct CrmSummary {
     /// Keys that do not look like the CRM's record ids.
     pub odd_keys: usize,
     pub first_odd_key: Option<String>,
+    /// Keys that cannot be what they claim (a formula, a domain that is no
+    /// domain): not written.
+    pub bad_keys: usize,
+    pub first_bad_key: Option<String>,
+    /// Rows whose key an earlier row already took (two accounts sharing a
+    /// domain, a repeated id): a CRM import refuses or merges them, so only
+    /// the first is written.
+    pub duplicate_keys: usize,
+    pub first_duplicate: Option<String>,
     /// With `--changed-since`: why rows were kept (new, tier, quadrant,
     /// score band) and how many were unchanged.
     pub changes: Option<[usize; 4]>,
@@ -209,18 +219,12 @@ fn scored_columns(path: &Path, want: &[&str]) -> Result<Vec<String>> {
 /// The scored file's time of scoring, from its metadata (a file scored
 /// before it was recorded: its as-of day at midnight UTC).
 fn scored_at(path: &Path) -> Result<chrono::DateTime<chrono::Utc>> {
-    let meta = read::parquet_builder(path)?;
-    let kv = meta.metadata().file_metadata().key_value_metadata();
-    let get = |k: &str| {
-        kv.and_then(|kv| kv.iter().find(|e| e.key == k))
-            .and_then(|e| e.value.clone())
-    };
-    if let Some(t) = get(SCORED_AT_KEY) {
+    if let Some(t) = read::parquet_meta(path, SCORED_AT_KEY)? {
         if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&t) {
             return Ok(t.with_timezone(&chrono::Utc));
         }
     }
-    match get("scorebook.as_of").and_then(|d| read::parse_date(&d)) {
+    match read::parquet_meta(path, crate::scoring::AS_OF_KEY)?.and_then(|d| read::parse_date(&d)) {
         Some(d) => Ok(read::date_from_days(d)
             .and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc())
@@ -230,6 +234,20 @@ fn scored_at(path: &Path) -> Result<chrono::DateTime<chrono::Utc>> {
             "has no scorebook metadata (scored at, as of): pass a file written by `scorebook score`",
         )),
     }
+}
+
+/// A warning when the scored file `path` was scored by another model than
+/// `model` (whose config then names the fields).
+pub fn other_model_warning(path: &Path, model: &crate::model::Model) -> Result<Option<String>> {
+    Ok(read::parquet_meta(path, crate::scoring::MODEL_VERSION_KEY)?
+        .filter(|v| *v != model.model_version)
+        .map(|v| {
+            format!(
+                "{} was scored by model {v}, not by --model ({}): its scores are exported as they are, under this model's field settings; score with the model you meant, or pass that model",
+                path.display(),
+                model.model_version
+            )
+        }))
 }
 
 /// A batch's column as the export reads it: text, or numbers (nulls as NaN).
@@ -312,16 +330,36 @@ fn looks_like_id(target: Target, key: &str, k: &str) -> bool {
     }
 }
 
-/// `s` cut to at most `n` characters, ending in `…` when cut.
+/// `s` cut to at most `n` characters as Salesforce and HubSpot count them
+/// (UTF-16 code units: an emoji is two), ending in `…` when cut, never
+/// inside a character or a grapheme (a flag, a family emoji).
 fn cut(s: &mut String, n: usize) {
-    if let Some((at, _)) = s.char_indices().nth(n) {
-        // the first n - 1 characters, then the ellipsis
-        let keep = s
-            .char_indices()
-            .nth(n.saturating_sub(1))
-            .map_or(at, |(i, _)| i);
-        s.truncate(keep);
-        s.push('\u{2026}');
+    use unicode_segmentation::UnicodeSegmentation;
+    let units = |t: &str| t.encode_utf16().count();
+    if units(s) <= n {
+        return;
+    }
+    // the graphemes that fit in n - 1 units, then the ellipsis (one unit)
+    let (mut keep, mut used) = (0, 0);
+    for (at, g) in s.grapheme_indices(true) {
+        used += units(g);
+        if used > n.saturating_sub(1) {
+            break;
+        }
+        keep = at + g.len();
+    }
+    s.truncate(keep);
+    s.push('\u{2026}');
+}
+
+/// Why a key value cannot be the key it claims to be, if it cannot.
+fn bad_key(value: &str, by_domain: bool) -> Option<&'static str> {
+    if crate::csv_out::is_live(value) {
+        Some("starts like a spreadsheet formula")
+    } else if by_domain && !crate::input::is_domain(value) {
+        Some("is not a domain name")
+    } else {
+        None
     }
 }
 
@@ -446,7 +484,28 @@ fn part_name(out: &Path, k: usize) -> PathBuf {
     out.with_file_name(format!("{stem}-{k}{ext}"))
 }
 
-pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
+/// What an export reads and writes, settled before the first row.
+struct Plan<'a> {
+    settings: &'a CrmTarget,
+    key: String,
+    fields: Vec<Field>,
+    /// `account_id`, or `opportunity_id` for a file of scored deals.
+    id_col: &'static str,
+    by_domain: bool,
+    /// Each account's domain, for a HubSpot export keyed by domain.
+    domains: Option<FxHashMap<String, String>>,
+    /// `scored_at` as the CRM takes it.
+    stamp: String,
+    earlier: Option<FxHashMap<u64, (u64, u64, i64)>>,
+    score_band: f64,
+    /// The columns read: the key, the change test's, then each field's.
+    want: Vec<String>,
+    /// A blank field's value.
+    blank: &'static str,
+    reasons_length: usize,
+}
+
+fn plan<'a>(cfg: &'a Config, o: &CrmOptions) -> Result<Plan<'a>> {
     let crm = &cfg.crm;
     let settings = o.target.settings(crm);
     let key = settings
@@ -455,9 +514,7 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
         .unwrap_or_else(|| o.target.default_key().to_string());
     let fields = fields(o.target, settings)?;
     // a file of scored deals (`score --opportunities`) updates the deals
-    let deals = read::column_names(&o.scores)?
-        .iter()
-        .any(|c| c == "opportunity_id");
+    let deals = is_deals_file(&o.scores)?;
     let id_col = if deals {
         "opportunity_id"
     } else {
@@ -489,12 +546,13 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
         Target::Salesforce => scored_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         Target::Hubspot => scored_at.format("%Y-%m-%d").to_string(),
     };
-    let earlier = o
-        .changed_since
-        .as_deref()
-        .map(|p| earlier(p, crm.score_band, id_col))
-        .transpose()?;
-    // the columns read: the key, the change test's, then each field's
+    let earlier = match &o.changed_since {
+        Some(p) => {
+            same_kind(p, deals)?;
+            Some(earlier(p, crm.score_band, id_col)?)
+        }
+        None => None,
+    };
     let mut want: Vec<&str> = vec![id_col, "tier", "quadrant", "score"];
     for f in &fields {
         let cols: &[&str] = match f.source.as_str() {
@@ -508,128 +566,129 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
             }
         }
     }
-    let cols = scored_columns(&o.scores, &want)?;
-    let mut header = csv_writer(Vec::new());
-    header.write_record(
-        std::iter::once(key.as_str()).chain(fields.iter().map(|f| f.header.as_str())),
-    )?;
-    let (max_bytes, max_rows) = o.target.limits(settings);
-    let mut parts = Parts {
-        out: o.out.clone(),
-        header: header
-            .into_inner()
-            .map_err(|e| Error::Internal(e.to_string()))?,
-        max_bytes,
-        max_rows,
-        done: vec![],
-        current: None,
-    };
+    let want = scored_columns(&o.scores, &want)?;
     let blank = if crm.clear_blanks && o.target == Target::Salesforce {
         "#N/A"
     } else {
         ""
     };
+    Ok(Plan {
+        settings,
+        key,
+        fields,
+        id_col,
+        by_domain,
+        domains,
+        stamp,
+        earlier,
+        score_band: crm.score_band,
+        want,
+        blank,
+        reasons_length: crm.reasons_length,
+    })
+}
+
+/// Whether a scored file holds scored deals (`score --opportunities`).
+fn is_deals_file(path: &Path) -> Result<bool> {
+    Ok(read::column_names(path)?
+        .iter()
+        .any(|c| c == "opportunity_id"))
+}
+
+/// Refuses an earlier file of the other kind (scored deals against scored
+/// accounts): its ids are not the same records.
+fn same_kind(earlier: &Path, deals: bool) -> Result<()> {
+    if is_deals_file(earlier)? == deals {
+        return Ok(());
+    }
+    let (this, that) = if deals {
+        ("scored deals", "scored accounts")
+    } else {
+        ("scored accounts", "scored deals (it has `opportunity_id`)")
+    };
+    Err(Error::data(
+        earlier.display(),
+        format!("--changed-since is a file of {that}, but the scores are {this}: pass an earlier file of {this}, written by the same kind of `scorebook score` run"),
+    ))
+}
+
+/// One batch of the scored file, by column.
+struct Batch<'a> {
+    want: &'a [String],
+    cells: Vec<Cells>,
+}
+
+impl Batch<'_> {
+    fn at(&self, c: &str) -> &Cells {
+        &self.cells[self.want.iter().position(|w| w == c).unwrap_or(0)]
+    }
+}
+
+pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
+    let p = plan(cfg, o)?;
+    let mut header = CsvOut::new(Vec::new());
+    header.own_row(
+        std::iter::once(p.key.as_str()).chain(p.fields.iter().map(|f| f.header.as_str())),
+    )?;
+    let (max_bytes, max_rows) = o.target.limits(p.settings);
+    let mut parts = Parts {
+        out: o.out.clone(),
+        header: header.into_inner()?,
+        max_bytes,
+        max_rows,
+        done: vec![],
+        current: None,
+    };
     let mut s = CrmSummary {
-        changes: earlier.as_ref().map(|_| [0; 4]),
+        changes: p.earlier.as_ref().map(|_| [0; 4]),
         ..Default::default()
     };
+    // the row each key was first written for (by a 64-bit hash of the key)
+    let mut taken: FxHashMap<u64, usize> = FxHashMap::default();
     // one CSV writer into a shared buffer, handed to the parts a row at a time
     let row = Shared::default();
-    let mut w = csv_writer(row.clone());
-    let mut text = String::new();
-    for b in read::read_batches(&o.scores, Some(&cols), 65_536)? {
+    let mut w = CsvOut::new(row.clone());
+    for b in read::read_batches(&o.scores, Some(&p.want), 65_536)? {
         let b = b?;
-        let cells: Vec<Cells> = want
-            .iter()
-            .map(|c| Cells::of(&b, c))
-            .collect::<Result<_>>()?;
-        let at = |c: &str| &cells[want.iter().position(|w| *w == c).unwrap_or(0)];
-        let (ids, tiers, quads, scores) = (at(id_col), at("tier"), at("quadrant"), at("score"));
-        let reasons = [at("reason_1"), at("reason_2"), at("reason_3")];
-        // each field's cells, found once a batch
-        let values: Vec<Option<(&str, &Cells)>> = fields
-            .iter()
-            .map(|f| match f.source.as_str() {
-                "scored_at" | "reasons" => None,
-                c => Some((c, at(c))),
-            })
-            .collect();
+        let batch = Batch {
+            want: &p.want,
+            cells: p
+                .want
+                .iter()
+                .map(|c| Cells::of(&b, c))
+                .collect::<Result<_>>()?,
+        };
         for r in 0..b.num_rows() {
             s.rows += 1;
-            let id = ids.text(r);
-            let key_value = match (&domains, id) {
-                (_, None) => None,
-                (Some(d), Some(id)) => d.get(id).map(String::as_str),
-                (None, Some(id)) => Some(id),
-            };
-            let Some(key_value) = key_value.map(str::trim).filter(|k| !k.is_empty()) else {
-                s.no_key += 1;
-                if s.first_no_key.is_none() {
-                    s.first_no_key = Some(match id {
-                        Some(id) => format!(
-                            "account {id} (row {}) has no domain in the universe",
-                            s.rows
-                        ),
-                        None => format!("row {} has no {id_col}", s.rows),
-                    });
-                }
+            let id = batch.at(p.id_col).text(r);
+            let Some(key_value) = p.key_of(id, &mut s) else {
                 continue;
             };
-            if let (Some(e), Some(changes), Some(id)) = (&earlier, s.changes.as_mut(), id) {
-                let h = |c: &Cells| fnv64(c.text(r).unwrap_or("").as_bytes());
-                let why = match e.get(&fnv64(id.as_bytes())) {
-                    None => Some(0),
-                    Some((t, q, bd)) => {
-                        if *t != h(tiers) {
-                            Some(1)
-                        } else if *q != h(quads) {
-                            Some(2)
-                        } else if *bd != band(scores.number(r), crm.score_band) {
-                            Some(3)
-                        } else {
-                            None
-                        }
-                    }
-                };
-                match why {
-                    Some(k) => changes[k] += 1,
-                    None => {
-                        s.unchanged += 1;
-                        continue;
-                    }
-                }
+            if !p.changed(&batch, r, id, &mut s) {
+                continue;
             }
-            if !looks_like_id(o.target, &key, key_value) {
+            if let Some(why) = bad_key(key_value, p.by_domain) {
+                s.bad_keys += 1;
+                s.first_bad_key
+                    .get_or_insert_with(|| format!("{key_value:?} (row {}) {why}", s.rows));
+                continue;
+            }
+            if let Some(first) = taken.get(&fnv64(key_value.as_bytes())) {
+                s.duplicate_keys += 1;
+                s.first_duplicate.get_or_insert_with(|| {
+                    format!(
+                        "{key_value:?} of row {} was already written for row {first}",
+                        s.rows
+                    )
+                });
+                continue;
+            }
+            taken.insert(fnv64(key_value.as_bytes()), s.rows);
+            if !looks_like_id(o.target, &p.key, key_value) {
                 s.odd_keys += 1;
                 s.first_odd_key.get_or_insert_with(|| key_value.to_string());
             }
-            w.write_field(key_value)?;
-            for (f, v) in fields.iter().zip(&values) {
-                text.clear();
-                match (f.source.as_str(), v) {
-                    ("scored_at", _) => text.push_str(&stamp),
-                    (_, None) => {
-                        for t in reasons
-                            .iter()
-                            .filter_map(|c| c.text(r))
-                            .filter(|t| !t.is_empty())
-                        {
-                            if !text.is_empty() {
-                                text.push_str("; ");
-                            }
-                            text.push_str(t);
-                        }
-                        cut(&mut text, crm.reasons_length);
-                    }
-                    (_, Some((c, cells @ Cells::Numbers(_)))) => {
-                        number(&mut text, c, cells.number(r))
-                    }
-                    (_, Some((_, cells))) => text.push_str(cells.text(r).unwrap_or("")),
-                }
-                w.write_field(if text.is_empty() { blank } else { &text })?;
-            }
-            w.write_record(None::<&[u8]>)?;
-            w.flush().map_err(|e| Error::Internal(e.to_string()))?;
+            p.write_row(&mut w, key_value, &batch, r)?;
             parts.row(&row.0.borrow())?;
             row.0.borrow_mut().clear();
             s.written += 1;
@@ -637,6 +696,110 @@ pub fn export(cfg: &Config, o: &CrmOptions) -> Result<CrmSummary> {
     }
     s.files = parts.close()?;
     Ok(s)
+}
+
+impl Plan<'_> {
+    /// The key of the record with id `id` (its domain, when keyed by
+    /// domain), or None, counted in `s`, when it has none.
+    fn key_of<'b>(&'b self, id: Option<&'b str>, s: &mut CrmSummary) -> Option<&'b str> {
+        let value = match (&self.domains, id) {
+            (_, None) => None,
+            (Some(d), Some(id)) => d.get(id).map(String::as_str),
+            (None, Some(id)) => Some(id),
+        };
+        let found = value.map(str::trim).filter(|k| !k.is_empty());
+        if found.is_none() {
+            s.no_key += 1;
+            if s.first_no_key.is_none() {
+                s.first_no_key = Some(match id {
+                    Some(id) => format!(
+                        "account {id} (row {}) has no domain in the universe",
+                        s.rows
+                    ),
+                    None => format!("row {} has no {}", s.rows, self.id_col),
+                });
+            }
+        }
+        found
+    }
+
+    /// Whether row `r` is written under `--changed-since` (new, or moved
+    /// tier, quadrant or score band), counted in `s`.
+    fn changed(&self, b: &Batch, r: usize, id: Option<&str>, s: &mut CrmSummary) -> bool {
+        let (Some(e), Some(changes), Some(id)) = (&self.earlier, s.changes.as_mut(), id) else {
+            return true;
+        };
+        let h = |c: &Cells| fnv64(c.text(r).unwrap_or("").as_bytes());
+        let why = match e.get(&fnv64(id.as_bytes())) {
+            None => Some(0),
+            Some((t, q, bd)) => {
+                if *t != h(b.at("tier")) {
+                    Some(1)
+                } else if *q != h(b.at("quadrant")) {
+                    Some(2)
+                } else if *bd != band(b.at("score").number(r), self.score_band) {
+                    Some(3)
+                } else {
+                    None
+                }
+            }
+        };
+        match why {
+            Some(k) => changes[k] += 1,
+            None => s.unchanged += 1,
+        }
+        why.is_some()
+    }
+
+    /// Row `r` under `key`: numbers and dates as the CRM takes them, text
+    /// from the data neutralized, the reasons joined and cut to the
+    /// field's length.
+    fn write_row<W: Write>(&self, w: &mut CsvOut<W>, key: &str, b: &Batch, r: usize) -> Result<()> {
+        w.own(key)?;
+        let mut text = String::new();
+        for f in &self.fields {
+            text.clear();
+            let data = match f.source.as_str() {
+                "scored_at" => {
+                    text.push_str(&self.stamp);
+                    false
+                }
+                "reasons" => {
+                    for i in 1..=3 {
+                        match b.at(&format!("reason_{i}")).text(r) {
+                            Some(t) if !t.is_empty() => {
+                                if !text.is_empty() {
+                                    text.push_str("; ");
+                                }
+                                text.push_str(t);
+                            }
+                            _ => {}
+                        }
+                    }
+                    // room for the `'` that neutralizes a formula
+                    let room = self.reasons_length - usize::from(crate::csv_out::is_live(&text));
+                    cut(&mut text, room);
+                    true
+                }
+                c => match b.at(c) {
+                    cells @ Cells::Numbers(_) => {
+                        number(&mut text, c, cells.number(r));
+                        false
+                    }
+                    cells => {
+                        text.push_str(cells.text(r).unwrap_or(""));
+                        true
+                    }
+                },
+            };
+            match (text.is_empty(), data) {
+                (true, _) => w.own(self.blank)?,
+                (false, true) => w.text(&text)?,
+                (false, false) => w.own(&text)?,
+            }
+        }
+        w.end_row()
+    }
 }
 
 /// A number as the CRM field takes it, appended to `out`: scores with two
@@ -665,21 +828,6 @@ impl Write for Shared {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-/// RFC 4180 CSV with LF line endings, quoting only where needed.
-fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
-    csv::WriterBuilder::new()
-        .buffer_capacity(4096)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(w)
-}
-
-impl From<csv::Error> for Error {
-    fn from(e: csv::Error) -> Self {
-        Error::Internal(format!("writing CSV: {e}"))
     }
 }
 
@@ -713,6 +861,17 @@ mod tests {
         assert_eq!(cut("héllo wörld", 5), "héll\u{2026}");
         assert_eq!(cut("short", 5), "short");
         assert_eq!(cut("exact", 5), "exact");
+        // an emoji is two UTF-16 units, as Salesforce counts it; a flag and
+        // a family emoji are never split
+        assert_eq!(cut("ab😀cd", 5), "ab😀\u{2026}");
+        assert_eq!(cut("ab😀cd", 4), "ab\u{2026}");
+        assert_eq!(cut("a🇩🇪bcd", 5), "a\u{2026}");
+        let family = "x👨\u{200d}👩\u{200d}👧yz";
+        assert_eq!(cut(family, 9), "x\u{2026}");
+        for n in 1..30 {
+            let c = cut(&"Tier 1 😀 because 🇩🇪 x".repeat(2), n);
+            assert!(c.encode_utf16().count() <= n.max(1), "{n}: {c}");
+        }
     }
 
     #[test]
@@ -720,6 +879,32 @@ mod tests {
         use crate::input::normalize_domain;
         assert_eq!(normalize_domain(" https://www.Acme.com/about "), "acme.com");
         assert_eq!(normalize_domain("acme.io"), "acme.io");
+        for d in [
+            "acme.com",
+            "münchen-bau.de",
+            "a.b.co.uk",
+            "xn--bcher-kva.example",
+        ] {
+            assert!(crate::input::is_domain(d), "{d}");
+        }
+        for d in [
+            "@evil.example",
+            "=1+1",
+            "acme",
+            "-a.com",
+            "a..com",
+            "10.0.0.1",
+            "a b.com",
+            "",
+        ] {
+            assert!(!crate::input::is_domain(d), "{d}");
+            assert!(bad_key(d, true).is_some(), "{d}");
+        }
+        assert_eq!(
+            bad_key("=1+1", false),
+            Some("starts like a spreadsheet formula")
+        );
+        assert_eq!(bad_key("A-1", false), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod crm;
+pub mod csv_out;
 pub mod error;
 pub mod expected;
 pub mod features;

@@ -92,11 +92,24 @@ pub struct Entry {
     pub auc: Option<f64>,
     pub log_loss: Option<f64>,
     pub champion: bool,
+    /// Why the model cannot be loaded (then the other fields are blank).
+    pub broken: Option<String>,
 }
 
-/// The models in `dir` (each subfolder with a `model.json`), by name.
-pub fn list(dir: &Path) -> Result<Vec<Entry>> {
-    let champion = champion_name(dir)?;
+/// A models folder as `scorebook models` lists it: its models (broken
+/// ones too, saying why) and what is wrong with its champion, if anything.
+pub struct Listing {
+    pub entries: Vec<Entry>,
+    pub champion_problem: Option<String>,
+}
+
+/// The models in `dir` (each subfolder with a `model.json`), by name; one
+/// that does not load is listed with why, never failing the others.
+pub fn list(dir: &Path) -> Result<Listing> {
+    let (champion, mut champion_problem) = match champion_name(dir) {
+        Ok(c) => (c, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     let mut out = vec![];
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut paths: Vec<PathBuf> = entries
@@ -105,42 +118,97 @@ pub fn list(dir: &Path) -> Result<Vec<Entry>> {
         .collect();
     paths.sort();
     for p in paths {
-        let m = Model::load(&p)?;
         let name = p
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("")
             .to_string();
-        let metrics: Option<serde_json::Value> = std::fs::read_to_string(p.join("metrics.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok());
-        let held = |k: &str| metrics.as_ref().and_then(|v| v["hybrid"][k].as_f64());
-        let period = |n: &str| m.training.periods.iter().find(|x| x.name == n);
-        out.push(Entry {
-            champion: champion.as_deref() == Some(name.as_str()),
-            name,
-            version: m.model_version.clone(),
-            trained_at: m.training.created_at.clone(),
-            window: (
-                period("train").map(|x| x.from.clone()).unwrap_or_default(),
-                period("validation")
-                    .map(|x| x.to.clone())
-                    .unwrap_or_default(),
-            ),
-            until: m.training.until.clone(),
-            closed_deals: m.training.closed_deals,
-            auc: held("auc"),
-            log_loss: held("log_loss"),
+        let champion = champion.as_deref() == Some(name.as_str());
+        out.push(match Model::load(&p) {
+            Ok(m) => entry(&p, &m, name, champion),
+            Err(e) => Entry {
+                name,
+                version: String::new(),
+                trained_at: String::new(),
+                window: Default::default(),
+                until: None,
+                closed_deals: 0,
+                auc: None,
+                log_loss: None,
+                champion,
+                broken: Some(e.to_string()),
+            },
         });
     }
-    Ok(out)
+    if let Some(c) = &champion {
+        match out.iter().find(|e| e.name == *c) {
+            None => {
+                champion_problem = Some(format!(
+                    "{} names `{c}`, which is not a model in {}: promote one of the listed models (`scorebook promote {}/NAME`)",
+                    dir.join(CHAMPION_FILE).display(),
+                    dir.display(),
+                    dir.display()
+                ))
+            }
+            Some(e) if e.broken.is_some() => {
+                champion_problem = Some(format!(
+                    "the champion `{c}` does not load: promote another model or retrain it"
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(Listing {
+        entries: out,
+        champion_problem,
+    })
+}
+
+/// A model's line in the listing.
+fn entry(p: &Path, m: &Model, name: String, champion: bool) -> Entry {
+    let metrics: Option<serde_json::Value> = std::fs::read_to_string(p.join("metrics.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let held = |k: &str| metrics.as_ref().and_then(|v| v["hybrid"][k].as_f64());
+    let period = |n: &str| m.training.periods.iter().find(|x| x.name == n);
+    Entry {
+        champion,
+        name,
+        version: m.model_version.clone(),
+        trained_at: m.training.created_at.clone(),
+        window: (
+            period("train").map(|x| x.from.clone()).unwrap_or_default(),
+            period("validation")
+                .map(|x| x.to.clone())
+                .unwrap_or_default(),
+        ),
+        until: m.training.until.clone(),
+        closed_deals: m.training.closed_deals,
+        auc: held("auc"),
+        log_loss: held("log_loss"),
+        broken: None,
+    }
 }
 
 /// The champion's name in a models folder, if one was promoted.
 pub fn champion_name(dir: &Path) -> Result<Option<String>> {
     let f = dir.join(CHAMPION_FILE);
     match std::fs::read_to_string(&f) {
-        Ok(s) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
+        Ok(s) => {
+            let name = s.trim();
+            // a name in this folder, never a path out of it
+            let plain = Path::new(name)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+                && Path::new(name).components().count() == 1;
+            if !name.is_empty() && !plain {
+                return Err(Error::data(
+                    f.display(),
+                    format!("names {name:?}, which is not a model folder of {}: the champion must be a model in this folder; promote one with `scorebook promote {}/NAME`", dir.display(), dir.display()),
+                ));
+            }
+            Ok(Some(name.to_string()).filter(|s| !s.is_empty()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(&f, e)),
     }
@@ -178,7 +246,15 @@ pub fn resolve(arg: &Path) -> Result<PathBuf> {
         parent_of(arg)
     };
     match champion_name(&dir)? {
-        Some(name) => Ok(dir.join(name)),
+        Some(name) if dir.join(&name).join("model.json").is_file() => Ok(dir.join(name)),
+        Some(name) => Err(Error::data(
+            dir.join(CHAMPION_FILE).display(),
+            format!(
+                "names `{name}`, but {} holds no such model (deleted or renamed?): promote an existing model with `scorebook promote {}/NAME`",
+                dir.display(),
+                dir.display()
+            ),
+        )),
         None => Err(Error::data(
             dir.display(),
             format!(

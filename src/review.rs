@@ -44,6 +44,9 @@ pub struct Review {
     /// those it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<Expected>,
+    /// What the scored files say against the models and the deals (another
+    /// universe, another model), in plain sentences.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -201,7 +204,10 @@ pub struct Group {
 
 /// A scored parquet file (PRODUCT.md §8), the columns the review reads.
 pub struct Scores {
+    pub path: String,
     pub as_of: Option<String>,
+    /// The model that scored it (its metadata).
+    pub model_version: Option<String>,
     pub account_id: Vec<String>,
     /// A scored file of open deals (`score --opportunities`): their ids.
     pub opportunity_id: Option<Vec<String>>,
@@ -215,18 +221,16 @@ pub struct Scores {
 impl Scores {
     pub fn read(path: &Path) -> Result<Scores> {
         use arrow::array::{Array, AsArray};
+        let as_of = read::parquet_meta(path, crate::scoring::AS_OF_KEY)?;
+        let model_version = read::parquet_meta(path, crate::scoring::MODEL_VERSION_KEY)?;
         let builder = read::parquet_builder(path)?;
-        let as_of = builder
-            .metadata()
-            .file_metadata()
-            .key_value_metadata()
-            .and_then(|kv| kv.iter().find(|k| k.key == "scorebook.as_of"))
-            .and_then(|k| k.value.clone());
         let reader = builder
             .build()
             .map_err(|e| Error::data(path.display(), format!("cannot read: {e}")))?;
         let mut s = Scores {
+            path: path.display().to_string(),
             as_of,
+            model_version,
             account_id: vec![],
             opportunity_id: None,
             score: vec![],
@@ -427,7 +431,58 @@ pub fn review(i: &ReviewInput) -> Result<Review> {
             .before
             .map(|b| expected_of(champ, b, i.data))
             .transpose()?,
+        warnings: file_warnings(i)?,
     })
+}
+
+/// Warnings on the scored files: a `--before` whose accounts none (or
+/// hardly any) of the deals created since are on (another universe), an
+/// `--after` scored by neither model, two files sharing few accounts.
+fn file_warnings(i: &ReviewInput) -> Result<Vec<String>> {
+    let mut out = vec![];
+    if let Some(b) = i.before {
+        let (as_of_text, as_of) = as_of_of(b)?;
+        let ids: std::collections::HashSet<&str> =
+            b.account_id.iter().map(String::as_str).collect();
+        let o = &i.data.opportunities;
+        let since: Vec<&str> = (0..o.label.len())
+            .filter(|&k| o.created_date[k].is_some_and(|c| c >= as_of))
+            .filter_map(|k| o.account_id[k].as_deref())
+            .collect();
+        let on = since.iter().filter(|a| ids.contains(*a)).count();
+        if since.len() >= 20 && (on as f64) < 0.1 * since.len() as f64 {
+            out.push(format!(
+                "only {on} of the {} deals created since {as_of_text} are on an account of --before ({}): it looks like the scores of another universe (its account ids do not match the deals'), so the backtest's rates mean nothing; pass the file scored from this CRM's accounts",
+                since.len(),
+                b.path
+            ));
+        }
+    }
+    if let Some(a) = i.after {
+        let versions = [&i.champion.0.model_version, &i.challenger.0.model_version];
+        if let Some(v) = a.model_version.as_ref().filter(|v| !versions.contains(v)) {
+            out.push(format!(
+                "--after ({}) was scored by model {v}, neither the champion ({}) nor the challenger ({}): score the universe with one of them for the migration",
+                a.path, versions[0], versions[1]
+            ));
+        }
+    }
+    if let (Some(b), Some(a)) = (i.before, i.after) {
+        let ids: std::collections::HashSet<&str> =
+            b.account_id.iter().map(String::as_str).collect();
+        let shared = a
+            .account_id
+            .iter()
+            .filter(|x| ids.contains(x.as_str()))
+            .count();
+        let smaller = a.account_id.len().min(b.account_id.len());
+        if smaller > 0 && (shared as f64) < 0.5 * smaller as f64 {
+            out.push(format!(
+                "--before and --after share {shared} accounts of {smaller}: the migration covers only those; were they scored from the same universe?"
+            ));
+        }
+    }
+    Ok(out)
 }
 
 fn recommend(c: &Comparison) -> Recommendation {
@@ -719,6 +774,9 @@ pub fn html(r: &Review) -> String {
         esc(&r.recommendation.reason)
     )
     .ok();
+    for w in &r.warnings {
+        write!(s, "<p class=\"warning\"><b>Warning</b>: {}</p>", esc(w)).ok();
+    }
     write!(s, "<h2>Comparison on the same deals</h2><p>{} closed deals ({} won) created after {}, which neither model trained on; each scored as of its created date.</p>", c.deals, c.won, c.after).ok();
     s += "<table><tr><th>model</th><th>AUC</th><th>log loss</th><th>Brier</th><th>ECE</th><th>KS</th><th>top-decile lift</th></tr>";
     for (name, m) in [("champion", &c.champion), ("challenger", &c.challenger)] {

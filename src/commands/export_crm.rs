@@ -5,11 +5,21 @@ use scorebook::error::{Error, Result};
 use scorebook::model::Model;
 
 pub fn run(a: &ExportCrmArgs) -> Result<()> {
-    let cfg = match (&a.config, &a.model) {
+    let model = a
+        .model
+        .as_ref()
+        .map(|m| Model::load(&scorebook::model_dir::resolve(m)?))
+        .transpose()?;
+    let cfg = match (&a.config, &model) {
         (Some(c), _) => Config::load(c)?,
-        (None, Some(m)) => Model::load(&scorebook::model_dir::resolve(m)?)?.config,
+        (None, Some(m)) => m.config.clone(),
         (None, None) => Config::default(),
     };
+    if let Some(m) = &model {
+        if let Some(w) = crm::other_model_warning(&a.scores, m)? {
+            eprintln!("warning: {w}");
+        }
+    }
     let mut inputs = vec![a.scores.clone()];
     inputs.extend(a.changed_since.iter().cloned());
     if let Some(u) = &a.universe {
@@ -66,6 +76,21 @@ pub fn run(a: &ExportCrmArgs) -> Result<()> {
             "warning: {} row(s) left out with no key to match a CRM record (first: {})",
             s.no_key,
             s.first_no_key.as_deref().unwrap_or("")
+        );
+    }
+    if s.bad_keys > 0 {
+        eprintln!(
+            "warning: {} row(s) left out whose key cannot be a {} key (first: {}); fix the key in the source data (or the universe's `domain`) and export again",
+            s.bad_keys,
+            if target == Target::Hubspot { "HubSpot" } else { "Salesforce" },
+            s.first_bad_key.as_deref().unwrap_or("")
+        );
+    }
+    if s.duplicate_keys > 0 {
+        eprintln!(
+            "warning: {} row(s) left out whose key an earlier row already took (first: {}); a CRM import refuses or merges repeated keys: give each account its own id or domain",
+            s.duplicate_keys,
+            s.first_duplicate.as_deref().unwrap_or("")
         );
     }
     if s.odd_keys > 0 {

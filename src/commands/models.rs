@@ -4,7 +4,11 @@ use scorebook::model_dir;
 
 /// Lists the models of a folder on stdout, the champion marked.
 pub fn run(a: &ModelsArgs) -> Result<()> {
-    let entries = model_dir::list(&a.dir)?;
+    let listing = model_dir::list(&a.dir)?;
+    if let Some(p) = &listing.champion_problem {
+        eprintln!("warning: {p}");
+    }
+    let entries = listing.entries;
     if entries.is_empty() {
         eprintln!(
             "no models in {} (train one with `scorebook train --out {}/NAME`)",
@@ -20,6 +24,14 @@ pub fn run(a: &ModelsArgs) -> Result<()> {
     let num =
         |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
     for e in entries {
+        if let Some(why) = &e.broken {
+            println!(
+                "{:<1} {:<16} cannot be read: {why}",
+                if e.champion { "*" } else { "" },
+                e.name
+            );
+            continue;
+        }
         println!(
             "{:<1} {:<16} {:<24} {:<10} {:<23} {:>8} {:>7} {:>9}",
             if e.champion { "*" } else { "" },

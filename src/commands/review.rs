@@ -35,6 +35,9 @@ pub fn run(a: &ReviewArgs) -> Result<()> {
         before: before.as_ref(),
         after: after.as_ref(),
     })?;
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
     review::write(&r, &a.out, a.force)?;
     eprintln!("{}: {}", r.recommendation.decision, r.recommendation.reason);
     println!("{}", a.out.join("review.html").display());

@@ -361,6 +361,25 @@ pub fn normalize_domain(d: &str) -> String {
     d.strip_prefix("www.").unwrap_or(d).to_string()
 }
 
+/// Whether a normalized domain can be one: two or more labels of letters
+/// (any script), digits and inner hyphens, each at most 63 characters, the
+/// last not all digits (an IP address is no company domain), 253 in all.
+pub fn is_domain(d: &str) -> bool {
+    let labels: Vec<&str> = d.split('.').collect();
+    let label_ok = |l: &&str| {
+        (1..=63).contains(&l.chars().count())
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    d.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|l| !l.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// Every (account id, normalized domain) of the accounts files at `path`
 /// (a file, a directory or a glob), read through the accounts mapping
 /// `map`, for the rows `keep(domain)` selects. A file without a `domain`

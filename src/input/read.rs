@@ -119,6 +119,18 @@ pub fn parquet_builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<Fi
     }
 }
 
+/// A parquet file's key-value metadata entry `key` (None for CSV or when absent).
+pub fn parquet_meta(path: &Path, key: &str) -> Result<Option<String>> {
+    if format_of(path)? != Format::Parquet {
+        return Ok(None);
+    }
+    let b = parquet_builder(path)?;
+    let kv = b.metadata().file_metadata().key_value_metadata();
+    Ok(kv
+        .and_then(|kv| kv.iter().find(|e| e.key == key))
+        .and_then(|e| e.value.clone()))
+}
+
 fn open(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| Error::io(path, e))
 }

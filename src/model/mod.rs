@@ -239,16 +239,43 @@ pub fn quantiles(v: &[f64]) -> Vec<f64> {
 
 impl Model {
     pub fn load(dir: &Path) -> Result<Model> {
+        if dir.is_file() {
+            let hint = match dir.file_name() {
+                Some(n) if n == "model.json" => format!(
+                    "pass the folder that holds it ({})",
+                    crate::output::parent_of(dir).display()
+                ),
+                _ => "pass a model directory (the folder `scorebook train --out` wrote)".into(),
+            };
+            return Err(Error::data(
+                dir.display(),
+                format!("is a file, not a model directory: {hint}"),
+            ));
+        }
         let path = dir.join("model.json");
+        if !path.is_file() {
+            return Err(Error::data(
+                dir.display(),
+                "is not a model directory (it has no model.json): pass the folder `scorebook train --out` wrote, or `models/champion`",
+            ));
+        }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let probe: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::data(path.display(), format!("not a model file: {e}")))?;
-        let v = probe.get("format_version").and_then(|v| v.as_u64());
-        if v != Some(u64::from(FORMAT_VERSION)) {
-            return Err(Error::data(
-                path.display(),
-                format!("model format version {v:?} is not supported by this scorebook (expects {FORMAT_VERSION}); retrain the model"),
-            ));
+        match probe.get("format_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(Error::data(
+                    path.display(),
+                    format!("the model's format version is {v}, and this scorebook reads version {FORMAT_VERSION}: retrain the model with this scorebook"),
+                ))
+            }
+            None => {
+                return Err(Error::data(
+                    path.display(),
+                    "not a scorebook model file (it has no format_version): pass the model.json `scorebook train` wrote, or retrain",
+                ))
+            }
         }
         let m: Model = serde_json::from_value(probe)
             .map_err(|e| Error::data(path.display(), format!("corrupt model file: {e}")))?;

@@ -110,6 +110,10 @@ impl Summary {
     }
 }
 
+/// The scored file's metadata entries: the model that scored it, and the as-of day.
+pub const MODEL_VERSION_KEY: &str = "scorebook.model_version";
+pub const AS_OF_KEY: &str = "scorebook.as_of";
+
 pub const OUTPUT_COLUMNS: [&str; 15] = [
     "account_id",
     "score",
@@ -523,15 +527,12 @@ fn writer_properties(model: &Model, as_of: i32) -> Result<WriterProperties> {
     Ok(WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_key_value_metadata(Some(vec![
-            KeyValue::new(
-                "scorebook.model_version".to_string(),
-                model.model_version.clone(),
-            ),
+            KeyValue::new(MODEL_VERSION_KEY.to_string(), model.model_version.clone()),
             KeyValue::new(
                 "scorebook.model_fingerprint".to_string(),
                 format!("{:016x}", fnv64(&model_json)),
             ),
-            KeyValue::new("scorebook.as_of".to_string(), read::format_days(as_of)),
+            KeyValue::new(AS_OF_KEY.to_string(), read::format_days(as_of)),
             KeyValue::new(
                 crate::crm::SCORED_AT_KEY.to_string(),
                 chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
