@@ -114,6 +114,9 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
         s.rows as f64 / secs.max(1e-9),
         a.out.display()
     );
+    for w in s.drift.warnings(&model, as_of) {
+        eprintln!("warning: {w}");
+    }
     if let Some(w) = s.unit_warning() {
         eprintln!("warning: {w}");
     }

@@ -435,6 +435,25 @@ impl FeatureSpec {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    /// The account columns (contract names, or `features.extra` names)
+    /// feature `name` is computed from.
+    pub fn account_inputs(&self, name: &str) -> Vec<String> {
+        let lists = self
+            .extra
+            .lists
+            .keys()
+            .find(|l| self.extra.item_flags(l).iter().any(|f| f == name));
+        match name {
+            "industry" => vec!["industry".into()],
+            "segment" => vec!["industry".into(), "employees".into()],
+            _ if self.technology(name).is_some() => vec!["technologies".into()],
+            _ => match lists {
+                Some(l) => vec![l.clone()],
+                None => self.rule_sources(name),
+            },
+        }
+    }
+
     /// The kept industries (and `Other`) that the size bands of `k` apply
     /// to: those equal to `k` but for ASCII case (as `size_band`), listed
     /// so the plan and the SQL compare them exactly, with no engine's

@@ -401,6 +401,8 @@ pub struct Snapshot {
     part: usize,
     /// Each account's row.
     index: Index,
+    /// Days from the newest past signal it holds to the as-of day.
+    newest_age: Option<i32>,
 }
 
 /// Accounts numbered in order of appearance.
@@ -425,6 +427,26 @@ fn number(frame: DataFrame, index: &mut Index) -> Result<DataFrame> {
     let mut numbered = frame.drop("account_id")?;
     numbered.with_column(Column::new(ROW.into(), code))?;
     Ok(numbered)
+}
+
+/// Days from the newest past event among relevant signals to the as-of day.
+fn newest_age(relevant: &DataFrame, spec: &FeatureSpec) -> Result<Option<i32>> {
+    let n_past = spec.signal_types.len() as u32;
+    let ages = relevant.column("__age")?.i32()?;
+    let types = relevant.column(TYPE)?.u32()?;
+    Ok(ages
+        .iter()
+        .zip(types.iter())
+        .filter_map(|(a, t)| a.filter(|a| *a > 0 && t.is_some_and(|t| t < n_past)))
+        .min())
+}
+
+/// The smaller of two ages (the newer signal), either possibly absent.
+pub fn youngest(a: Option<i32>, b: Option<i32>) -> Option<i32> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Relevant signal rows held before they are summed (about 30 bytes each).
@@ -454,8 +476,10 @@ impl Snapshot {
             *sums = Some(combine(all, spec).collect()?);
             Ok(())
         };
+        let mut newest = None;
         for s in batches {
             let relevant = number(relevant_signals(&s?, as_of, spec)?, &mut index)?;
+            newest = youngest(newest, newest_age(&relevant, spec)?);
             pending_rows += relevant.height();
             pending.push(relevant.lazy());
             if pending_rows >= PENDING_ROWS {
@@ -467,7 +491,9 @@ impl Snapshot {
             0 => None,
             _ => Some(concat(pending, UnionArgs::default())?),
         };
-        Snapshot::finish(relevant, sums, index, spec, PART_ACCOUNTS)
+        let mut snapshot = Snapshot::finish(relevant, sums, index, spec, PART_ACCOUNTS)?;
+        snapshot.newest_age = newest;
+        Ok(snapshot)
     }
 
     /// The snapshot of the accounts of `relevant_signals` frames.
@@ -481,8 +507,11 @@ impl Snapshot {
         part: usize,
     ) -> Result<Snapshot> {
         let mut index = Default::default();
+        let newest = newest_age(&relevant, spec)?;
         let relevant = number(relevant, &mut index)?;
-        Snapshot::finish(Some(relevant.lazy()), None, index, spec, part)
+        let mut snapshot = Snapshot::finish(Some(relevant.lazy()), None, index, spec, part)?;
+        snapshot.newest_age = newest;
+        Ok(snapshot)
     }
 
     /// From relevant signals and sums of them per (`ROW`, type), `ROW`
@@ -535,7 +564,12 @@ impl Snapshot {
             }
             parts.push(DataFrame::new(wide.height(), columns)?);
         }
-        Ok(Snapshot { parts, part, index })
+        Ok(Snapshot {
+            parts,
+            part,
+            index,
+            newest_age: None,
+        })
     }
 
     /// The snapshot of no account.
@@ -544,7 +578,14 @@ impl Snapshot {
             parts: vec![],
             part: PART_ACCOUNTS,
             index: Default::default(),
+            newest_age: None,
         }
+    }
+
+    /// Days from the newest past signal in the snapshot to its as-of day
+    /// (None when it holds none).
+    pub fn newest_age(&self) -> Option<i32> {
+        self.newest_age
     }
 
     /// The accounts with a signal able to change a feature.

@@ -199,13 +199,23 @@ fn file_schema_unchecked(path: &Path) -> Result<SchemaRef> {
                 .fields()
                 .iter()
                 // a byte-order mark (Excel's UTF-8 CSV) is not part of the first name
-                .map(|f| {
-                    let name = f.name().trim_start_matches('\u{feff}').trim();
-                    Field::new(name.trim_matches('"'), DataType::Utf8, true)
-                })
+                .map(|f| Field::new(header_name(f.name()), DataType::Utf8, true))
                 .collect();
             Ok(Arc::new(Schema::new(fields)))
         }
+    }
+}
+
+/// A CSV header cell as its name: trimmed, and after a byte-order mark
+/// (Excel's UTF-8 CSV, where the reader does not see the first cell's
+/// quotes) unquoted as RFC 4180 quotes (`"Partner ""Tier"""`).
+fn header_name(cell: &str) -> String {
+    match cell.strip_prefix('\u{feff}').map(str::trim) {
+        Some(q) if q.len() >= 2 && q.starts_with('"') && q.ends_with('"') => {
+            q[1..q.len() - 1].replace("\"\"", "\"")
+        }
+        Some(rest) => rest.to_string(),
+        None => cell.trim().to_string(),
     }
 }
 
@@ -878,5 +888,23 @@ mod tests {
         assert_eq!(parse_date("2017-03-01T10:00:00Z"), parse_date("2017-03-01"));
         assert_eq!(parse_date("2017-02-30"), None);
         assert_eq!(parse_date("03/01/2017"), None);
+    }
+
+    #[test]
+    fn quoted_headers_read_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        for (k, bom) in ["", "\u{feff}"].iter().enumerate() {
+            let p = dir.path().join(format!("a{k}.csv"));
+            std::fs::write(
+                &p,
+                format!("{bom}\"account_id\",\"Partner \"\"Tier\"\"\",\"x,y\"\na1,\"Gold\",1\n"),
+            )
+            .unwrap();
+            assert_eq!(
+                column_names(&p).unwrap(),
+                vec!["account_id", "Partner \"Tier\"", "x,y"],
+                "{bom:?}"
+            );
+        }
     }
 }

@@ -270,12 +270,37 @@ impl<'a> ColumnMap<'a> {
     /// The file column for a contract column, if the file has it: the
     /// mapped name, or else the contract's own (a model trained through a
     /// mapping scores a universe written in the contract's names).
+    ///
+    /// A header that differs only in case, spaces or hyphens (`Industry`,
+    /// `Annual Revenue`) is matched when it is the only such one.
     pub fn source(&self, contract: &str) -> Option<String> {
         let has = |n: &str| self.present.iter().find(|p| *p == n).cloned();
-        self.map
-            .get(contract)
+        let mapped = self.map.get(contract);
+        mapped
             .and_then(|n| has(n))
             .or_else(|| has(contract))
+            .or_else(|| mapped.and_then(|n| self.loosely(n)))
+            .or_else(|| self.loosely(contract))
+    }
+
+    /// The one present column whose name is `name` but for ASCII case,
+    /// spaces and hyphens.
+    fn loosely(&self, name: &str) -> Option<String> {
+        let key = |s: &str| -> String {
+            s.trim()
+                .chars()
+                .map(|c| match c {
+                    ' ' | '-' => '_',
+                    c => c.to_ascii_lowercase(),
+                })
+                .collect()
+        };
+        let want = key(name);
+        let mut found = self.present.iter().filter(|p| key(p) == want);
+        match (found.next(), found.next()) {
+            (Some(one), None) => Some(one.clone()),
+            _ => None,
+        }
     }
     pub fn require(&self, contract: &str) -> Result<String> {
         self.source(contract).ok_or_else(|| {

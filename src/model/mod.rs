@@ -386,6 +386,25 @@ impl Model {
 
     /// Whether moves of former deal contacts became features (a model
     /// trained with contacts that had any).
+    /// The account columns the model reads (contract and `features.extra`
+    /// names) that the training accounts had: those its terms are
+    /// computed from.
+    pub fn account_inputs(&self) -> Vec<String> {
+        let mut out: Vec<String> = vec![];
+        let extras = self.spec.extra.columns();
+        for t in &self.terms {
+            for f in t.inputs() {
+                for c in self.spec.account_inputs(f) {
+                    let had = self.spec.account_columns.contains(&c) || extras.contains(&c);
+                    if had && !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub fn has_moves(&self) -> bool {
         self.spec
             .signal_types

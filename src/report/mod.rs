@@ -29,31 +29,42 @@ pub fn metrics_json(e: &Evaluation) -> Vec<u8> {
 /// (Fisher information of the penalized fit), odds ratio per original unit
 /// with its interval, and the permutation importance of its source feature.
 pub fn importance_csv(m: &Model, e: &Evaluation) -> Vec<u8> {
-    let mut s = String::from("feature,source,axis,coefficient,std_coefficient,std_error,ci_low,ci_high,odds_ratio,odds_ratio_low,odds_ratio_high,permutation_auc_drop,permutation_log_loss_increase,mean,std,level\n");
-    // names and levels come from the export: quoted when they need it
-    let field = |v: &str| {
-        if v.contains([',', '"', '\n']) {
-            format!("\"{}\"", v.replace('"', "\"\""))
-        } else {
-            v.to_string()
-        }
-    };
+    const HEADER: [&str; 16] = [
+        "feature",
+        "source",
+        "axis",
+        "coefficient",
+        "std_coefficient",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "odds_ratio",
+        "odds_ratio_low",
+        "odds_ratio_high",
+        "permutation_auc_drop",
+        "permutation_log_loss_increase",
+        "mean",
+        "std",
+        "level",
+    ];
     let mut terms: Vec<_> = m.terms.iter().collect();
     terms.sort_by(|a, b| b.coef.abs().total_cmp(&a.coef.abs()));
-    for t in terms {
-        let axis = format!("{:?}", t.axis).to_lowercase();
+    let rows = terms.into_iter().map(|t| {
         let (c, se) = (t.coef_original(), t.std_error / t.std);
         let (lo, hi) = (c - 1.96 * se, c + 1.96 * se);
         let perm = e
             .permutation_importance
             .iter()
             .find(|p| p.feature == t.source);
-        writeln!(
-            s,
-            "{},{},{axis},{c:.10},{:.10},{se:.10},{lo:.10},{hi:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{:.10},{}",
-            field(&t.name),
-            field(&t.source),
+        // names and levels come from the export: text cells
+        let mut row = vec![(t.name.clone(), true), (t.source.clone(), true)];
+        row.push((format!("{:?}", t.axis).to_lowercase(), false));
+        for x in [
+            c,
             t.coef,
+            se,
+            lo,
+            hi,
             c.exp(),
             lo.exp(),
             hi.exp(),
@@ -61,11 +72,13 @@ pub fn importance_csv(m: &Model, e: &Evaluation) -> Vec<u8> {
             perm.map_or(f64::NAN, |p| p.log_loss_increase),
             t.mean,
             t.std,
-            field(t.level().unwrap_or(""))
-        )
-        .ok();
-    }
-    s.into_bytes()
+        ] {
+            row.push((format!("{x:.10}"), false));
+        }
+        row.push((t.level().unwrap_or("").to_string(), true));
+        row
+    });
+    crate::csv_out::table(&HEADER, rows)
 }
 
 pub fn calibration_csv(e: &Evaluation) -> Vec<u8> {
@@ -514,11 +527,7 @@ fn segments_section(e: &Evaluation) -> String {
 /// `yes` or `not useful`, suggested group); segments with deals and no
 /// universe accounts last.
 pub fn segments_csv(e: &Evaluation) -> Vec<u8> {
-    let tests = &e.segment_tests.segments;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(vec![]);
-    let _ = w.write_record([
+    const HEADER: [&str; 18] = [
         "segment",
         "accounts",
         "disqualified",
@@ -537,48 +546,51 @@ pub fn segments_csv(e: &Evaluation) -> Vec<u8> {
         "p_vs_rest",
         "useful",
         "group",
-    ]);
-    let test_cells = |name: &str| -> Vec<String> {
+    ];
+    let tests = &e.segment_tests.segments;
+    let own = |v: String| (v, false);
+    let test_cells = |name: &str| -> Vec<(String, bool)> {
         match tests.iter().find(|t| t.segment == name) {
             Some(t) => vec![
-                t.deals.to_string(),
-                t.won.to_string(),
-                format!("{:.6}", t.win_rate),
-                format!("{:.6}", t.shrunk_win_rate),
-                format!("{:.6}", t.shrunk_low),
-                format!("{:.6}", t.shrunk_high),
-                format!("{:.6e}", t.p_vs_rest),
-                if t.useful { "yes" } else { "not useful" }.to_string(),
-                t.group.clone(),
+                own(t.deals.to_string()),
+                own(t.won.to_string()),
+                own(format!("{:.6}", t.win_rate)),
+                own(format!("{:.6}", t.shrunk_win_rate)),
+                own(format!("{:.6}", t.shrunk_low)),
+                own(format!("{:.6}", t.shrunk_high)),
+                own(format!("{:.6e}", t.p_vs_rest)),
+                own(if t.useful { "yes" } else { "not useful" }.to_string()),
+                (t.group.clone(), true),
             ],
-            None => vec![String::new(); 9],
+            None => vec![own(String::new()); 9],
         }
     };
+    let mut rows = vec![];
     for g in &e.planning.segments {
         let mut row = vec![
-            g.segment.clone(),
-            g.accounts.to_string(),
-            g.disqualified.to_string(),
-            format!("{:.6}", g.expected_wins),
-            format!("{:.2}", g.avg_won_amount),
-            format!("{:.2}", g.expected_pipeline),
-            g.tier1.to_string(),
-            g.tier2.to_string(),
-            format!("{:.4}", g.quarters),
+            (g.segment.clone(), true),
+            own(g.accounts.to_string()),
+            own(g.disqualified.to_string()),
+            own(format!("{:.6}", g.expected_wins)),
+            own(format!("{:.2}", g.avg_won_amount)),
+            own(format!("{:.2}", g.expected_pipeline)),
+            own(g.tier1.to_string()),
+            own(g.tier2.to_string()),
+            own(format!("{:.4}", g.quarters)),
         ];
         row.extend(test_cells(&g.segment));
-        let _ = w.write_record(&row);
+        rows.push(row);
     }
     for t in tests
         .iter()
         .filter(|t| !e.planning.segments.iter().any(|g| g.segment == t.segment))
     {
-        let mut row = vec![t.segment.clone()];
-        row.extend(["0", "0", "0", "0", "0", "0", "0", "0"].map(String::from));
+        let mut row = vec![(t.segment.clone(), true)];
+        row.extend((0..8).map(|_| own("0".to_string())));
         row.extend(test_cells(&t.segment));
-        let _ = w.write_record(&row);
+        rows.push(row);
     }
-    w.into_inner().unwrap_or_default()
+    crate::csv_out::table(&HEADER, rows)
 }
 
 /// "Segments that matter": the G-test, the merge suggestion and each

@@ -27,6 +27,7 @@ use crate::input::{read, tables, Accounts, ColumnMap, SignalSource};
 use crate::model::train::UniverseScores;
 use crate::model::{fnv64, Model};
 
+pub mod drift;
 mod opportunities;
 mod ranges;
 
@@ -61,6 +62,8 @@ pub struct Summary {
     pub shard: bool,
     /// Scored open deals (`score --opportunities`): the wins they should bring.
     pub expected: Option<crate::expected::Expected>,
+    /// The universe against what the model reads.
+    pub drift: drift::Drift,
 }
 
 impl Summary {
@@ -167,6 +170,8 @@ struct Plan<'a> {
     path: PathBuf,
     map: ColumnMap<'a>,
     cols: Vec<String>,
+    /// The model columns the file lacks.
+    missing: Vec<String>,
 }
 
 /// Which files, and which rows of a single file, belong to a shard.
@@ -272,7 +277,13 @@ fn plans(model: &Model, files: Vec<PathBuf>) -> Result<Vec<Plan<'_>>> {
             read::column_names(&path)?,
         );
         let cols = tables::account_sources(&map, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
-        plans.push(Plan { path, map, cols });
+        let missing = drift::missing_columns(model, &map);
+        plans.push(Plan {
+            path,
+            map,
+            cols,
+            missing,
+        });
     }
     Ok(plans)
 }
@@ -580,15 +591,24 @@ fn write_scores(
         shard: o.shard.is_some(),
         ..Default::default()
     };
+    summary.drift.signals = !matches!(timing, Timing::Whole(None));
+    summary.drift.missing = plans
+        .iter()
+        .flat_map(|p| p.missing.iter().map(|c| (p.path.display().to_string(), c.clone())))
+        .collect();
     // three stages on their own threads, a batch in flight between them:
     // read + parse + timing lookup, score (chunks in parallel), compress + write
     let (read_tx, read_rx) =
         std::sync::mpsc::sync_channel::<Result<(Accounts, FeatureTable, Vec<String>)>>(1);
     let (write_tx, write_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
     std::thread::scope(|scope| {
-        scope.spawn(move || {
-            if let Err(e) = read_accounts(model, o, plans, row_shard, timing, &read_tx) {
-                let _ = read_tx.send(Err(e));
+        let reader = scope.spawn(move || {
+            match read_accounts(model, o, plans, row_shard, timing, &read_tx) {
+                Ok(newest) => newest,
+                Err(e) => {
+                    let _ = read_tx.send(Err(e));
+                    None
+                }
             }
         });
         let written = scope.spawn(move || -> Result<()> {
@@ -606,6 +626,7 @@ fn write_scores(
             for batch in read_rx {
                 let (mut acc, mut table, mut status) = batch?;
                 let rows = acc.len();
+                summary.drift.ids(&acc.account_id);
                 // both cores: the batch is scored in chunks in parallel, written in order
                 let chunk = rows.div_ceil(rayon::current_num_threads()).max(1024);
                 let mut parts = vec![];
@@ -638,12 +659,14 @@ fn write_scores(
                     for (t, c) in part.tiers {
                         *summary.tiers.entry(t).or_default() += c;
                     }
+                    summary.drift.merge(part.drift);
                 }
                 progress.inc(rows as u64);
             }
             Ok(())
         })();
         drop(write_tx);
+        summary.drift.newest_signal_age = reader.join().unwrap_or(None);
         let written = written
             .join()
             .unwrap_or_else(|_| Err(Error::Internal("the parquet writer panicked".into())));
@@ -662,10 +685,12 @@ fn read_accounts(
     row_shard: Option<(usize, usize)>,
     timing: &mut Timing,
     tx: &std::sync::mpsc::SyncSender<Result<(Accounts, FeatureTable, Vec<String>)>>,
-) -> Result<()> {
+) -> Result<Option<i32>> {
     let won = plan::won_frame(&model.won_history)?;
     let text_extras = model.spec.extra.text_columns();
+    let mut newest = None;
     for p in plans {
+        let note = (!p.missing.is_empty()).then(|| drift::status_note(&p.missing));
         let mut first_row = 1;
         for batch in read::read_batches(&p.path, Some(&p.cols), o.batch_size)? {
             let batch = batch?;
@@ -688,14 +713,28 @@ fn read_accounts(
                 continue;
             }
             let signals = timing.lookup(&acc.account_id)?;
-            let (table, status) =
+            if let plan::Timing::Snapshot(s) = &signals {
+                for s in s {
+                    newest = plan::youngest(newest, s.newest_age());
+                }
+            }
+            let (table, mut status) =
                 features::as_of_features(&acc, o.as_of, signals, &model.spec, won.clone())?;
+            if let Some(note) = &note {
+                for s in &mut status {
+                    *s = if s.is_empty() {
+                        note.clone()
+                    } else {
+                        format!("{s}; {note}")
+                    };
+                }
+            }
             if tx.send(Ok((acc, table, status))).is_err() {
-                return Ok(()); // scoring stopped on an error of its own
+                return Ok(newest); // scoring stopped on an error of its own
             }
         }
     }
-    Ok(())
+    Ok(newest)
 }
 
 /// The shard of an account id (FNV-1a of its bytes).
@@ -723,6 +762,7 @@ fn score_accounts(
         })
         .collect();
     summary.rows += n;
+    summary.drift.observe(model, &acc);
     for (e, r) in acc.employees.iter().zip(&acc.annual_revenue) {
         if let (Some(e), Some(r)) = (e, r) {
             if *e > 0.0 && *r > 0.0 {
