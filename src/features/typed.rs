@@ -22,6 +22,11 @@ pub struct Typed {
     /// The items flagged per `;`-list column: (normalized, display).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lists: BTreeMap<String, Vec<(String, String)>>,
+    /// Text and list columns of which no level or item was seen in enough
+    /// rows to be learned, with their count of distinct values (training's
+    /// note: they are no feature).
+    #[serde(skip)]
+    pub unlearned: Vec<(String, usize)>,
 }
 
 /// Models from before typed extras saved `extra` as a list of numeric columns.
@@ -51,6 +56,7 @@ impl<'de> Deserialize<'de> for Typed {
                 numbers: f.numbers,
                 text: f.text,
                 lists: f.lists,
+                unlearned: vec![],
             },
         })
     }
@@ -82,9 +88,18 @@ impl Typed {
                 Some(ColumnType::Text) => false,
                 _ => col.iter().flatten().any(|v| v.contains(';')),
             };
+            let distinct = || {
+                col.iter()
+                    .flatten()
+                    .collect::<std::collections::HashSet<_>>()
+                    .len()
+            };
             if list {
-                t.lists
-                    .insert(name.clone(), super::top_items(col, top, min_rows));
+                let items = super::top_items(col, top, min_rows);
+                if items.is_empty() {
+                    t.unlearned.push((name.clone(), distinct()));
+                }
+                t.lists.insert(name.clone(), items);
             } else {
                 let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
                 for v in col.iter().flatten() {
@@ -94,7 +109,10 @@ impl Typed {
                     .into_iter()
                     .filter(|(_, c)| *c >= min_rows)
                     .map(|(k, _)| k.to_string())
-                    .collect();
+                    .collect::<Vec<_>>();
+                if kept.is_empty() {
+                    t.unlearned.push((name.clone(), distinct()));
+                }
                 t.text.insert(name.clone(), kept);
             }
         }
@@ -103,6 +121,19 @@ impl Typed {
 
     pub fn is_empty(&self) -> bool {
         self.numbers.is_empty() && self.text.is_empty() && self.lists.is_empty()
+    }
+
+    /// Notes on the columns nothing was learned from (`min_rows`: the
+    /// rows a level or item needs).
+    pub fn unlearned_notes(&self, min_rows: usize) -> Vec<String> {
+        self.unlearned
+            .iter()
+            .map(|(c, n)| {
+                format!(
+                    "`{c}` has {n} distinct values and none is in the {min_rows} training rows a level needs: it is no feature (an id or free text?); drop it from the config, or group its values"
+                )
+            })
+            .collect()
     }
 
     /// Every source column.

@@ -31,6 +31,9 @@ pub struct Dataset {
     pub account_columns: Vec<String>,
     /// The day the data is seen as of (`train --until`): None for all of it.
     pub until: Option<i32>,
+    /// Industry aliases training added: spellings that differ only in case,
+    /// read as the most frequent one (the model keeps them in its config).
+    pub industry_aliases: BTreeMap<String, String>,
 }
 
 impl Dataset {
@@ -268,7 +271,14 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
             .map(|c| batch.schema().index_of(c).unwrap_or(0))
             .collect::<Vec<_>>(),
     )?;
-    let accounts = Accounts::from_batch(&batch, &m, cfg, tables::ExtraKinds::Detect, 1)?;
+    let mut case_notes = vec![];
+    let industry_aliases = case_aliases(&batch, &m, cfg, &acc_file, &mut case_notes)?;
+    let mut read_cfg = cfg.clone();
+    read_cfg
+        .input
+        .industry_aliases
+        .extend(industry_aliases.clone());
+    let accounts = Accounts::from_batch(&batch, &m, &read_cfg, tables::ExtraKinds::Detect, 1)?;
     // the first account of each domain, for contacts matched by email
     let mut domains = HashMap::new();
     if let (true, Some(id), Some(dom)) = (
@@ -322,7 +332,10 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         tables::ExtraKinds::Detect,
     )?;
 
-    let mut q = Quality::default();
+    let mut q = Quality {
+        warnings: case_notes,
+        ..Default::default()
+    };
     for (alias, n) in &aliased {
         q.warnings.push(format!(
             "{acc_file}: industry {alias} applied to {n} accounts (input.industry_aliases)"
@@ -347,9 +360,70 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
             files,
             account_columns,
             until: None,
+            industry_aliases,
         },
         q,
     ))
+}
+
+/// Industry spellings of the accounts `batch` that differ only in ASCII
+/// case (`Software`, `software`) and no configured alias maps: each group
+/// read as its most frequent spelling (the first in order on a tie), as
+/// aliases keyed by the lower-case spelling; a note per group.
+fn case_aliases(
+    batch: &arrow::array::RecordBatch,
+    m: &ColumnMap,
+    cfg: &Config,
+    file: &str,
+    notes: &mut Vec<String>,
+) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let Some((src, col)) = m
+        .source("industry")
+        .and_then(|s| batch.column_by_name(&s).cloned().map(|c| (s, c)))
+    else {
+        return Ok(out);
+    };
+    let loc = read::Loc {
+        file,
+        column: &src,
+        first_row: 1,
+        decimal: read::decimal_of(batch),
+    };
+    let aliased = |v: &str| {
+        cfg.input
+            .industry_aliases
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case(v))
+    };
+    // lower-case spelling -> (spelling -> accounts)
+    let mut groups: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for v in read::strings(&col, &loc)?.into_iter().flatten() {
+        if !aliased(&v) {
+            *groups
+                .entry(v.to_ascii_lowercase())
+                .or_default()
+                .entry(v)
+                .or_default() += 1;
+        }
+    }
+    for (lower, spellings) in groups.into_iter().filter(|(_, s)| s.len() > 1) {
+        let canon = spellings
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(s, _)| s.clone())
+            .unwrap_or_default();
+        let list: Vec<String> = spellings
+            .iter()
+            .map(|(s, n)| format!("{s:?} ({n})"))
+            .collect();
+        notes.push(format!(
+            "{file}: industries {} differ only in case: read as one, {canon:?} (the model keeps this in [input] industry_aliases; set your own there to choose another spelling)",
+            list.join(", ")
+        ));
+        out.insert(lower, canon);
+    }
+    Ok(out)
 }
 
 /// A domain as accounts are matched by it (HubSpot's company domain, an
@@ -687,6 +761,46 @@ fn check_accounts(a: &Accounts, file: &str, q: &mut Quality) {
     }
 }
 
+/// Under this many won (or lost) deals, training warns that they are few.
+const FEW_OUTCOMES: usize = 50;
+
+/// Closed deals that repeat another's account, dates, stage and amount
+/// under another id (an export that holds each deal twice): warned about
+/// when they are more than a few, since copies count twice in the fit.
+fn repeated_deals(o: &Opportunities, file: &str, q: &mut Quality) {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let (mut repeats, mut example, mut closed) = (0usize, None, 0usize);
+    for k in 0..o.label.len() {
+        if o.label[k].is_none() {
+            continue;
+        }
+        closed += 1;
+        let key = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            o.account_id[k], o.created_date[k], o.close_date[k], o.stage[k], o.amount[k]
+        );
+        match first.get(&key) {
+            Some(&j) => {
+                repeats += 1;
+                example.get_or_insert((j, k));
+            }
+            None => {
+                first.insert(key, k);
+            }
+        }
+    }
+    if let Some((j, k)) = example.filter(|_| repeats >= 5.max(closed / 50)) {
+        let id = |r: usize| o.opportunity_id[r].clone().unwrap_or_default();
+        q.warnings.push(format!(
+            "{file}: {repeats} of {closed} closed opportunities repeat another's account, dates, stage and amount under another id (first: {} on row {} repeats {} on row {}): if the export holds deals twice, each copy counts in the fit and the figures; remove the copies",
+            id(k),
+            k + 1,
+            id(j),
+            j + 1
+        ));
+    }
+}
+
 fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config, q: &mut Quality) {
     let ids: HashSet<&str> = a.account_id.iter().flatten().map(String::as_str).collect();
     let n = o.opportunity_id.len();
@@ -821,6 +935,19 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
     if no_acc_open > 0 {
         q.warnings.push(format!(
             "{file}: {no_acc_open} open opportunities have no account_id; they are not used"
+        ));
+    }
+    repeated_deals(o, file, q);
+    if won.min(lost) > 0 && won.min(lost) < FEW_OUTCOMES && won + lost >= cfg.model.min_closed_deals
+    {
+        let (k, which) = if won < lost {
+            (won, "won")
+        } else {
+            (lost, "lost")
+        };
+        q.warnings.push(format!(
+            "{file}: only {k} of the {} closed opportunities were {which}: a model learns few effects from so few, and its held-out figures are rough; add history if you have it",
+            won + lost
         ));
     }
     if won == 0 || lost == 0 {

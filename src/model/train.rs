@@ -180,36 +180,37 @@ impl Comparison {
     }
 }
 
-/// Features that may leak the outcome: one that alone separates won from
-/// lost almost perfectly on the fitted deals, or an extra column whose name
-/// says it is measured at or after the close.
+/// Features that may leak the outcome: a source whose fitted effect (all
+/// its terms together: levels, steps, exact values) alone separates won
+/// from lost almost perfectly on the fitted deals, or an extra or deal
+/// column whose name says it is measured at or after the close.
 fn leakage_warnings(
     tt: &TrainingTable,
     rows: &[usize],
     terms: &[Term],
     extra: &[String],
-) -> Vec<String> {
+) -> Result<Vec<String>> {
     let y: Vec<u8> = rows.iter().map(|&r| tt.label[r]).collect();
     let mut out = vec![];
-    let mut seen: Vec<&str> = vec![];
-    for t in terms {
-        if seen.contains(&t.source.as_str()) {
-            continue;
+    let mut effect: Vec<(&str, Vec<f64>)> = vec![];
+    let mut inputs = crate::model::terms::Inputs::new(&tt.features);
+    for t in terms.iter().filter(|t| t.inputs().len() == 1) {
+        let v = t.values(&mut inputs)?;
+        let i = match effect.iter().position(|(s, _)| *s == t.source) {
+            Some(i) => i,
+            None => {
+                effect.push((&t.source, vec![0.0; rows.len()]));
+                effect.len() - 1
+            }
+        };
+        for (e, &r) in effect[i].1.iter_mut().zip(rows) {
+            *e += t.coef * (v[r] - t.mean) / t.std;
         }
-        seen.push(&t.source);
-        let Some(v) = tt.features.get(&t.source) else {
-            continue;
-        };
-        let x: Vec<f64> = match (v, t.level()) {
-            (features::Values::Text(v), Some(level)) => rows
-                .iter()
-                .map(|&r| f64::from(u8::from(v[r] == level)))
-                .collect(),
-            _ => rows.iter().map(|&r| v.num(r).unwrap_or(0.0)).collect(),
-        };
+    }
+    for (source, x) in effect {
         let auc = metrics::auc(&x, &y);
         if auc.max(1.0 - auc) >= 0.95 {
-            out.push(format!("`{}` alone separates won from lost deals almost perfectly (AUC {:.3} on the fitted deals): it is probably recorded at or after the close (leakage); drop it unless it is truly known when a deal is created", t.source, auc.max(1.0 - auc)));
+            out.push(format!("`{source}` alone separates won from lost deals almost perfectly (AUC {:.3} on the fitted deals): it is probably recorded at or after the close (leakage); drop it unless it is truly known when a deal is created", auc.max(1.0 - auc)));
         }
     }
     const AFTER: &[&str] = &[
@@ -222,7 +223,7 @@ fn leakage_warnings(
             out.push(format!("the extra feature `{e}` is named like something measured at or after the close (\u{201c}{w}\u{201d}): make sure it is known when a deal is created, or it leaks the outcome"));
         }
     }
-    out
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -487,7 +488,24 @@ fn period(name: &str, rows: &[usize], tt: &TrainingTable) -> Period {
     }
 }
 
+/// The fewest won (and lost) deals the test period may hold: with fewer,
+/// its AUC has no interval and its figures mean nothing.
+const MIN_HELD_OUT_CLASS: usize = 5;
+/// Under this many won (or lost) held-out deals the report says its
+/// figures are rough.
+const FEW_HELD_OUT_CLASS: usize = 30;
+
 fn check_classes(p: &Period) -> Result<()> {
+    let minority = p.won.min(p.rows - p.won.min(p.rows));
+    if p.name == "test" && p.rows > 0 && minority < MIN_HELD_OUT_CLASS {
+        return Err(Error::data(
+            "opportunities",
+            format!(
+                "the test period ({} to {}) holds {} deals, {} won and {} lost: at least {MIN_HELD_OUT_CLASS} of each are needed to measure the model on deals it did not see; add closed history, or raise model.test_share",
+                p.from, p.to, p.rows, p.won, p.rows - p.won
+            ),
+        ));
+    }
     if p.rows == 0 || p.won == 0 || p.won == p.rows {
         return Err(Error::data(
             "opportunities",
@@ -498,6 +516,18 @@ fn check_classes(p: &Period) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A note when the test period holds few won (or lost) deals.
+fn few_held_out(periods: &[Period]) -> Option<String> {
+    let p = periods.iter().find(|p| p.name == "test")?;
+    let (won, lost) = (p.won, p.rows - p.won.min(p.rows));
+    (won.min(lost) < FEW_HELD_OUT_CLASS).then(|| {
+        format!(
+            "the held-out figures rest on {} deals of which {won} won and {lost} lost: with under {FEW_HELD_OUT_CLASS} of either, the AUC, lift and calibration are rough (see their intervals)",
+            p.rows
+        )
+    })
 }
 
 fn pick<T: Copy>(v: &[T], rows: &[usize]) -> Vec<T> {
@@ -706,7 +736,12 @@ pub fn train_on(
         format_version: FORMAT_VERSION,
         model_version: String::new(),
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        config: cfg.clone(),
+        config: {
+            // industries read as one though spelled in several cases
+            let mut c = cfg.clone();
+            c.input.industry_aliases.extend(ds.industry_aliases.clone());
+            c
+        },
         spec,
         terms,
         intercept: b0,
@@ -868,7 +903,12 @@ pub fn train_on(
         .into_iter()
         .map(|(name, p)| Comparison::of(name, "chance", p, &vec![fit_rate; y_te.len()], &y_te))
         .collect(),
-        leakage_warnings: leakage_warnings(&tt, &fit_rows, &model.terms, &cfg.features.extra),
+        leakage_warnings: leakage_warnings(
+            &tt,
+            &fit_rows,
+            &model.terms,
+            &[&cfg.features.extra[..], &cfg.features.deal[..]].concat(),
+        )?,
         rules_configured: !(cfg.rules.is_empty() && cfg.disqualifiers.is_empty()),
         calibration_choice,
         penalty_path: path,
@@ -887,6 +927,19 @@ pub fn train_on(
         pair_tables: shapes::pair_tables(&model),
         notes: unused_signal_types(&model.spec, &model.terms)
             .into_iter()
+            .chain(few_held_out(&model.training.periods))
+            .chain(
+                model
+                    .spec
+                    .extra
+                    .unlearned_notes(cfg.features.min_industry_accounts),
+            )
+            .chain(
+                model
+                    .spec
+                    .deal
+                    .unlearned_notes(cfg.features.min_industry_accounts),
+            )
             .chain(model.spec.dropped_signal_note())
             .chain(rule_notes)
             .collect(),

@@ -314,6 +314,18 @@ fn headline(m: &Model, e: &Evaluation) -> String {
     let of = |b: &str| e.comparisons.iter().find(|c| c.baseline == b);
     let diff = |c: &Comparison| {
         let (lo, hi) = c.auc_interval();
+        if ![
+            c.log_loss_difference,
+            c.log_loss_difference_se,
+            c.auc_difference,
+            lo,
+            hi,
+        ]
+        .iter()
+        .all(|x| x.is_finite())
+        {
+            return "not measurable on so few held-out deals".to_string();
+        }
         format!(
             "log loss {:+.4} &plusmn; {:.4}, AUC {:+.3} (95% interval {:+.3} to {:+.3})",
             c.log_loss_difference,

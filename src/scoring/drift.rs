@@ -100,7 +100,8 @@ impl Drift {
                 for cell in v.iter().flatten().filter(|t| !t.trim().is_empty()) {
                     counts[0] += 1;
                     counts[1] += usize::from(
-                        crate::features::tech_tokens(cell).any(|(n, _)| items.contains(&n.as_str())),
+                        crate::features::tech_tokens(cell)
+                            .any(|(n, _)| items.contains(&n.as_str())),
                     );
                     counts[2] += usize::from(!cell.contains(';') && cell.contains([',', '|']));
                 }

@@ -594,7 +594,11 @@ fn write_scores(
     summary.drift.signals = !matches!(timing, Timing::Whole(None));
     summary.drift.missing = plans
         .iter()
-        .flat_map(|p| p.missing.iter().map(|c| (p.path.display().to_string(), c.clone())))
+        .flat_map(|p| {
+            p.missing
+                .iter()
+                .map(|c| (p.path.display().to_string(), c.clone()))
+        })
         .collect();
     // three stages on their own threads, a batch in flight between them:
     // read + parse + timing lookup, score (chunks in parallel), compress + write
