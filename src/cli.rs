@@ -142,6 +142,10 @@ pub struct FeaturesArgs {
     /// .csv: add them to a warehouse's signals table for `export-sql`
     #[arg(long)]
     pub moves: Option<PathBuf>,
+    /// With --moves: the universe the moves go into (its accounts' domains
+    /// place contacts known only by an email), as `score --contacts` places them
+    #[arg(long, requires = "moves")]
+    pub universe: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +170,10 @@ pub struct TrainArgs {
     /// Signals of --universe, for its timing features (same forms)
     #[arg(long)]
     pub universe_signals: Option<PathBuf>,
+    /// Contacts of --universe (as `score --contacts` will read them), for
+    /// the moves into its accounts; default: the training contacts
+    #[arg(long)]
+    pub universe_contacts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -57,6 +57,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     eprintln!("4/7 train last quarter's model (--until {LAST_QUARTER}), the champion");
     // tiers are cut on the universe the models will score
     let universe = super::train::Universe {
+        contacts: None,
         accounts: data.join("universe.parquet"),
         signals: Some(data.join("signals.parquet")),
     };

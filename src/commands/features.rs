@@ -18,16 +18,31 @@ pub fn run(a: &FeaturesArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let inputs = scorebook::input::files(&cfg)?.all();
+    let mut inputs = scorebook::input::files(&cfg)?.all();
+    if let Some(u) = &a.universe {
+        inputs.extend(scorebook::input::read::expand_inputs(u)?);
+    }
+    if let (Some(out), Some(moves)) = (&a.out, &a.moves) {
+        if std::path::absolute(out).ok() == std::path::absolute(moves).ok() {
+            return Err(Error::config(
+                "--moves",
+                format!(
+                    "is the same file as --out ({}): one would overwrite the other; name two files",
+                    out.display()
+                ),
+            ));
+        }
+    }
     if let Some(moves) = &a.moves {
         scorebook::output::check_not_input("--moves", moves, &inputs)?;
-        if ds.files.contacts.is_none() {
+        let Some(contacts) = &ds.files.contacts else {
             return Err(Error::config(
                 "--moves",
                 "the config has no [input] contacts (nor a contacts file in the data folder): no move can be derived",
             ));
-        }
-        let mut df = move_frame(&ds.signals)?;
+        };
+        let signals = universe_moves(&ds, &cfg, contacts, a.universe.as_deref())?;
+        let mut df = move_frame(&signals)?;
         write_frame(&mut df, moves)?;
         eprintln!("wrote {}: {} move signals", moves.display(), df.height());
     }
@@ -45,6 +60,36 @@ pub fn run(a: &FeaturesArgs) -> Result<()> {
         df.width()
     );
     Ok(())
+}
+
+/// The moves of the contacts into any account, as `score --contacts`
+/// derives them: an account id as given, else the email's domain among the
+/// universe's accounts (when given), then the training accounts'.
+fn universe_moves(
+    ds: &scorebook::input::Dataset,
+    cfg: &scorebook::config::Config,
+    contacts: &Path,
+    universe: Option<&Path>,
+) -> Result<scorebook::input::SignalTable> {
+    use scorebook::features::movers;
+    use scorebook::input::{account_domains, Domains};
+    let c = scorebook::input::tables::Contacts::read(contacts, &cfg.columns.contacts)?;
+    let mut domains = match universe {
+        Some(u) => Domains::of(account_domains(u, &cfg.columns.accounts, false, |_| true)?),
+        None => Domains::default(),
+    };
+    domains.fill_from(&ds.domains);
+    let deals = movers::deal_history(&ds.opportunities);
+    let (moves, r) = movers::moves(&c, &|_| true, &domains, &deals);
+    for w in r.warnings(
+        &contacts.display().to_string(),
+        "the universe or the accounts table",
+    ) {
+        eprintln!("warning: {w}");
+    }
+    let mut t = scorebook::input::SignalTable::default();
+    t.extend(&moves, |_| true);
+    Ok(t)
 }
 
 /// The champion-move signals of a signal table, in the signals contract's columns.

@@ -53,12 +53,19 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
     if model.has_moves() && a.contacts.is_none() {
         eprintln!("note: the model has champion-move features (trained with contacts): pass --contacts to score them; without it no account has a move");
     }
-    let signals = scoring::signal_source(
+    let sourced = scoring::signal_source(
         &model,
         a.signals.as_deref(),
         a.contacts.as_deref(),
         a.universe.as_deref(),
     )?;
+    for f in &sourced.facts {
+        eprintln!("{f}");
+    }
+    for w in &sourced.warnings {
+        eprintln!("warning: {w}");
+    }
+    let signals = sourced.source;
     if let Some(opportunities) = &a.opportunities {
         let s = scoring::score_opportunities(
             &model,
@@ -120,7 +127,8 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
     if let Some(w) = s.unit_warning() {
         eprintln!("warning: {w}");
     }
-    if let Some(w) = s.tier_warning(&model) {
+    let same = model.training.cutoffs_set_on == scoring::universe_source(s.rows, universe, as_of);
+    if let Some(w) = s.tier_warning(&model, same) {
         eprintln!("warning: {w}");
     }
     let tiers: Vec<String> = s.tiers.iter().map(|(k, v)| format!("{k}: {v}")).collect();

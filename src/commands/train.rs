@@ -15,15 +15,21 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         .as_deref()
         .map(|d| super::parse_day("--until", d))
         .transpose()?;
-    if a.universe_signals.is_some() && a.universe.is_none() {
-        return Err(Error::config(
-            "--universe-signals",
-            "is the signals of --universe: pass --universe too",
-        ));
+    for (flag, given) in [
+        ("--universe-signals", a.universe_signals.is_some()),
+        ("--universe-contacts", a.universe_contacts.is_some()),
+    ] {
+        if given && a.universe.is_none() {
+            return Err(Error::config(
+                flag,
+                format!("is a table of --universe: pass --universe too ({flag} without it)"),
+            ));
+        }
     }
     let universe = a.universe.as_ref().map(|u| Universe {
         accounts: u.clone(),
         signals: a.universe_signals.clone(),
+        contacts: a.universe_contacts.clone(),
     });
     let (m, e) = train_to(&cfg, &a.out, a.force, until, universe.as_ref())?;
     print_summary(&m, &e, &a.out);
@@ -35,6 +41,8 @@ pub fn run(a: &TrainArgs) -> Result<()> {
 pub struct Universe {
     pub accounts: PathBuf,
     pub signals: Option<PathBuf>,
+    /// Its contacts (default: the training contacts).
+    pub contacts: Option<PathBuf>,
 }
 
 /// Loads and checks data, trains, and writes the model directory.
@@ -48,7 +56,10 @@ pub fn train_to(
 ) -> Result<(Model, Evaluation)> {
     let mut inputs = scorebook::input::files(cfg)?.all();
     if let Some(u) = universe {
-        for p in std::iter::once(&u.accounts).chain(&u.signals) {
+        for p in std::iter::once(&u.accounts)
+            .chain(&u.signals)
+            .chain(&u.contacts)
+        {
             inputs.extend(scorebook::input::read::expand_inputs(p)?);
         }
     }
@@ -98,14 +109,19 @@ pub fn train_loaded(
     // the universe is scored by the scorer's own path, as of the training date
     let score_universe = universe.map(|u| {
         move |m: &Model| {
-            // the training contacts' moves into the universe's accounts too
-            // (when any move became a feature)
-            let signals = scoring::signal_source(
+            // the moves of the universe's contacts (default: the training
+            // contacts') into its accounts too, when any move became a feature
+            let contacts = u.contacts.as_deref().or(ds.files.contacts.as_deref());
+            let sourced = scoring::signal_source(
                 m,
                 u.signals.as_deref(),
-                ds.files.contacts.as_deref().filter(|_| m.has_moves()),
+                contacts.filter(|_| m.has_moves()),
                 Some(&u.accounts),
             )?;
+            for w in &sourced.warnings {
+                eprintln!("warning: --universe: {w}");
+            }
+            let signals = sourced.source;
             scoring::universe_scores(
                 m,
                 &ScoreOptions {

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::input::tables::{Contacts, Signals};
+use crate::input::{DomainOf, Domains};
 
 /// The signal types of moves, strongest first.
 pub const KINDS: [&str; 3] = [
@@ -99,9 +100,95 @@ pub struct Resolution {
     pub by_domain: usize,
     /// Rows whose account could not be found (first rows, count).
     pub unresolved: (Vec<usize>, usize),
+    /// Rows whose email domain several accounts share (first rows, count,
+    /// first domain and its accounts).
+    pub shared: (Vec<usize>, usize, Option<(String, Vec<String>)>),
+    /// Rows repeating a tenure already seen (same person, account, start).
+    pub repeated: usize,
     /// Rows without a start date (their moves cannot be dated).
     pub undated: usize,
     pub moves: usize,
+}
+
+/// The rows of a contacts table no move can be derived from, as errors
+/// (without the file's name): rows with neither a contact id nor an email
+/// (a person cannot be followed), and tenures that end before they start.
+pub fn contact_errors(c: &Contacts) -> Vec<String> {
+    let rows = |f: &dyn Fn(usize) -> bool| -> Vec<usize> {
+        (0..c.len()).filter(|&i| f(i)).map(|i| i + 1).collect()
+    };
+    let no_id = rows(&|i| c.contact_id[i].is_none() && c.email[i].is_none());
+    let backwards =
+        rows(&|i| matches!((c.start_date[i], c.end_date[i]), (Some(s), Some(e)) if e < s));
+    let mut out = vec![];
+    if !no_id.is_empty() {
+        out.push(format!(
+            "rows {} have neither contact_id nor email: a person cannot be followed across accounts; fill contact_id",
+            row_list(&no_id[..no_id.len().min(5)], no_id.len())
+        ));
+    }
+    if !backwards.is_empty() {
+        out.push(format!(
+            "end_date is before start_date in rows {}; fix the dates (a tenure cannot end before it starts)",
+            row_list(&backwards[..backwards.len().min(5)], backwards.len())
+        ));
+    }
+    out
+}
+
+/// Row numbers for a message: the first ones kept, then how many more of `count`.
+fn row_list(first: &[usize], count: usize) -> String {
+    let shown: Vec<String> = first.iter().map(|r| r.to_string()).collect();
+    let more = if count > first.len() {
+        format!(" and {} more", count - first.len())
+    } else {
+        String::new()
+    };
+    format!("{}{more}", shown.join(", "))
+}
+
+impl Resolution {
+    /// One line of what was matched, for `validate` and `score`.
+    pub fn fact(&self, file: &str, rows: usize) -> String {
+        format!(
+            "{file}: {rows} contact rows ({} matched by account_id, {} by email domain); {} moves of former deal contacts to another account",
+            self.by_id, self.by_domain, self.moves
+        )
+    }
+
+    /// The warnings: rows matching no account, rows whose domain several
+    /// accounts share, repeated tenures, undated rows.
+    pub fn warnings(&self, file: &str, against: &str) -> Vec<String> {
+        let mut out = vec![];
+        if self.unresolved.1 > 0 {
+            out.push(format!(
+                "{file}: {} contact rows match no account (neither account_id nor the email's domain is in {against}), rows {}; they are not used",
+                self.unresolved.1,
+                row_list(&self.unresolved.0, self.unresolved.1)
+            ));
+        }
+        if let Some((d, ids)) = &self.shared.2 {
+            out.push(format!(
+                "{file}: {} contact rows have an email domain several accounts share (first: {d} of {}), rows {}: which account they are at is unknown, so they are not used; give them an account_id",
+                self.shared.1,
+                ids.join(", "),
+                row_list(&self.shared.0, self.shared.1)
+            ));
+        }
+        if self.repeated > 0 {
+            out.push(format!(
+                "{file}: {} contact rows repeat a tenure already listed (same person, account and start date); each counts once",
+                self.repeated
+            ));
+        }
+        if self.undated > 0 {
+            out.push(format!(
+                "{file}: {} contact rows have no start_date: a move to their account cannot be dated, so it is not used",
+                self.undated
+            ));
+        }
+        out
+    }
 }
 
 /// The strength of the relationship of a person at account `a` over
@@ -135,7 +222,7 @@ fn strength(deals: &[DealSpan], from: Option<i32>, to: i32, on: i32, champion: b
 pub fn moves(
     contacts: &Contacts,
     known: &dyn Fn(&str) -> bool,
-    by_domain: &HashMap<String, String>,
+    by_domain: &Domains,
     deals: &DealHistory,
 ) -> (Signals, Resolution) {
     let mut r = Resolution::default();
@@ -146,20 +233,29 @@ pub fn moves(
                 r.by_id += 1;
                 return Some(a.to_string());
             }
-            let found = contacts.email[i]
-                .as_deref()
-                .and_then(email_domain)
-                .and_then(|d| by_domain.get(&d).cloned());
-            match &found {
-                Some(_) => r.by_domain += 1,
-                None => {
+            let domain = contacts.email[i].as_deref().and_then(email_domain);
+            match domain.as_deref().map(|d| (d, by_domain.get(d))) {
+                Some((_, DomainOf::Account(id))) => {
+                    r.by_domain += 1;
+                    return Some(id.to_string());
+                }
+                Some((d, DomainOf::Shared(ids))) => {
+                    if r.shared.0.len() < 5 {
+                        r.shared.0.push(i + 1);
+                    }
+                    r.shared.1 += 1;
+                    r.shared
+                        .2
+                        .get_or_insert_with(|| (d.to_string(), ids.to_vec()));
+                }
+                _ => {
                     if r.unresolved.0.len() < 5 {
                         r.unresolved.0.push(i + 1);
                     }
                     r.unresolved.1 += 1;
                 }
             }
-            found
+            None
         })
         .collect();
     // people: rows sharing a contact id or an email are one person
@@ -202,12 +298,18 @@ pub fn moves(
     let (mut ids, mut days, mut kinds) = (vec![], vec![], vec![]);
     let empty = vec![];
     for rows in people.values() {
+        // a tenure repeated (the same row exported twice) starts once
+        let mut started = std::collections::HashSet::new();
         for &b in rows {
             let Some(start) = contacts.start_date[b] else {
                 r.undated += 1;
                 continue;
             };
             let to = account[b].as_deref().unwrap_or_default();
+            if !started.insert((to, start)) {
+                r.repeated += 1;
+                continue;
+            }
             // the strongest earlier tenure at another account
             let best = rows
                 .iter()
@@ -290,7 +392,7 @@ mod tests {
             role: s(&["champion", "", "", ""]),
         };
         let deals: DealHistory = [("A".to_string(), vec![span(20, Some(90), Some(true))])].into();
-        let by_domain: HashMap<String, String> = [("b.io".to_string(), "B".to_string())].into();
+        let by_domain = Domains::of([("B".to_string(), "b.io".to_string())]);
         let (sig, r) = moves(&c, &|a| a == "A" || a == "B", &by_domain, &deals);
         assert_eq!((r.by_id, r.by_domain, r.moves), (3, 1, 1));
         assert_eq!(sig.len(), 1);

@@ -34,6 +34,8 @@ pub struct Dataset {
     /// Industry aliases training added: spellings that differ only in case,
     /// read as the most frequent one (the model keeps them in its config).
     pub industry_aliases: BTreeMap<String, String>,
+    /// The training accounts by domain (read when there are contacts).
+    pub domains: Domains,
 }
 
 impl Dataset {
@@ -279,17 +281,17 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         .industry_aliases
         .extend(industry_aliases.clone());
     let accounts = Accounts::from_batch(&batch, &m, &read_cfg, tables::ExtraKinds::Detect, 1)?;
-    // the first account of each domain, for contacts matched by email
-    let mut domains = HashMap::new();
-    if let (true, Some(id), Some(dom)) = (
+    // the accounts of each domain, for contacts matched by email
+    let domains = match (
         files.contacts.is_some(),
         m.source("account_id"),
         m.source("domain"),
     ) {
-        for (id, d) in batch_domains(&batch, &m, &id, &dom, &|_| true)? {
-            domains.entry(d).or_insert(id);
+        (true, Some(id), Some(dom)) => {
+            Domains::of(batch_domains(&batch, &m, &id, &dom, &|_| true)?)
         }
-    }
+        _ => Domains::default(),
+    };
     let account_columns: Vec<String> = tables::ACCOUNT_TEXT
         .iter()
         .chain(tables::ACCOUNT_NUMERIC)
@@ -348,6 +350,12 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         None => (SignalTable::default(), 0),
     };
     if let Some(p) = &files.contacts {
+        if cfg.input.contacts.is_none() {
+            q.warnings.push(format!(
+                "{}: read as the contacts table, found in the data folder (the config names no [input] contacts): former deal contacts who move become a feature; name it in [input] contacts to keep it, or move it away",
+                p.display()
+            ));
+        }
         let moves = load_contacts(p, cfg, &accounts, &opportunities, &domains, &mut q)?;
         signals.extend(&moves, |_| true);
     }
@@ -361,6 +369,7 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
             account_columns,
             until: None,
             industry_aliases,
+            domains,
         },
         q,
     ))
@@ -454,6 +463,88 @@ pub fn is_domain(d: &str) -> bool {
             .is_some_and(|l| !l.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// Accounts by domain, for contacts matched by their email: a domain of
+/// one account, and domains several accounts share (a contact at one of
+/// those cannot be placed, and is not guessed).
+#[derive(Debug, Clone, Default)]
+pub struct Domains {
+    one: HashMap<String, String>,
+    shared: HashMap<String, Vec<String>>,
+}
+
+/// What a domain is.
+pub enum DomainOf<'a> {
+    Account(&'a str),
+    Shared(&'a [String]),
+    Unknown,
+}
+
+impl Domains {
+    /// From (account id, normalized domain) pairs.
+    pub fn of(pairs: impl IntoIterator<Item = (String, String)>) -> Domains {
+        let mut d = Domains::default();
+        for (id, domain) in pairs {
+            d.insert(id, domain);
+        }
+        d
+    }
+
+    fn insert(&mut self, id: String, domain: String) {
+        if let Some(ids) = self.shared.get_mut(&domain) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            return;
+        }
+        match self.one.get(&domain) {
+            Some(first) if *first != id => {
+                let first = self.one.remove(&domain).unwrap_or_default();
+                self.shared.insert(domain, vec![first, id]);
+            }
+            Some(_) => {}
+            None => {
+                self.one.insert(domain, id);
+            }
+        }
+    }
+
+    /// Adds the domains of `other` that this one does not know (the
+    /// universe first, then the accounts of the deal history).
+    pub fn fill_from(&mut self, other: &Domains) {
+        for (d, id) in &other.one {
+            if !self.knows(d) {
+                self.one.insert(d.clone(), id.clone());
+            }
+        }
+        for (d, ids) in &other.shared {
+            if !self.knows(d) {
+                self.shared.insert(d.clone(), ids.clone());
+            }
+        }
+    }
+
+    fn knows(&self, d: &str) -> bool {
+        self.one.contains_key(d) || self.shared.contains_key(d)
+    }
+
+    pub fn get(&self, domain: &str) -> DomainOf<'_> {
+        match (self.one.get(domain), self.shared.get(domain)) {
+            (Some(id), _) => DomainOf::Account(id),
+            (None, Some(ids)) => DomainOf::Shared(ids),
+            (None, None) => DomainOf::Unknown,
+        }
+    }
+
+    /// The domains of one account among `accounts` (domain -> id).
+    pub fn of_accounts(&self, keep: impl Fn(&str) -> bool) -> BTreeMap<String, String> {
+        self.one
+            .iter()
+            .filter(|(_, id)| keep(id))
+            .map(|(d, id)| (d.clone(), id.clone()))
+            .collect()
+    }
+}
+
 /// Every (account id, normalized domain) of the accounts files at `path`
 /// (a file, a directory or a glob), read through the accounts mapping
 /// `map`, for the rows `keep(domain)` selects. A file without a `domain`
@@ -525,9 +616,10 @@ fn load_contacts(
     cfg: &Config,
     accounts: &Accounts,
     opportunities: &Opportunities,
-    domains: &HashMap<String, String>,
+    domains: &Domains,
     q: &mut Quality,
 ) -> Result<Signals> {
+    use crate::features::movers;
     let file = path.display().to_string();
     let c = tables::Contacts::read(path, &cfg.columns.contacts)?;
     let ids: rustc_hash::FxHashSet<&str> = accounts
@@ -536,48 +628,15 @@ fn load_contacts(
         .flatten()
         .map(String::as_str)
         .collect();
-    let no_id: Vec<usize> = (0..c.len())
-        .filter(|&i| c.contact_id[i].is_none() && c.email[i].is_none())
-        .map(|i| i + 1)
-        .collect();
-    if !no_id.is_empty() {
-        q.errors.push(format!(
-            "{file}: rows {} have neither contact_id nor email: a person cannot be followed across accounts; fill contact_id",
-            rows(&no_id)
-        ));
-    }
-    let backwards: Vec<usize> = (0..c.len())
-        .filter(|&i| matches!((c.start_date[i], c.end_date[i]), (Some(s), Some(e)) if e < s))
-        .map(|i| i + 1)
-        .collect();
-    if !backwards.is_empty() {
-        q.errors.push(format!(
-            "{file}: end_date is before start_date in rows {}; fix the dates (a tenure cannot end before it starts)",
-            rows(&backwards)
-        ));
-    }
-    let deals = crate::features::movers::deal_history(opportunities);
-    let (signals, r) = crate::features::movers::moves(&c, &|a| ids.contains(a), domains, &deals);
-    q.facts.push(format!(
-        "{file}: {} contact rows ({} matched by account_id, {} by email domain); {} moves of former deal contacts to another account",
-        c.len(),
-        r.by_id,
-        r.by_domain,
-        r.moves
-    ));
-    if r.unresolved.1 > 0 {
-        q.warnings.push(format!(
-            "{file}: {} contact rows match no account (neither account_id nor the email's domain is in the accounts table), rows {}; they are not used",
-            r.unresolved.1,
-            rows_of(&r.unresolved.0, r.unresolved.1)
-        ));
-    }
-    if r.undated > 0 {
-        q.warnings.push(format!(
-            "{file}: {} contact rows have no start_date: a move to their account cannot be dated, so it is not used",
-            r.undated
-        ));
-    }
+    q.errors.extend(
+        movers::contact_errors(&c)
+            .into_iter()
+            .map(|e| format!("{file}: {e}")),
+    );
+    let deals = movers::deal_history(opportunities);
+    let (signals, r) = movers::moves(&c, &|a| ids.contains(a), domains, &deals);
+    q.facts.push(r.fact(&file, c.len()));
+    q.warnings.extend(r.warnings(&file, "the accounts table"));
     Ok(signals)
 }
 

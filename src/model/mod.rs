@@ -59,6 +59,11 @@ pub struct Model {
     /// strength of a mover's past relationship by them.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub deal_history: crate::features::movers::DealHistory,
+    /// The domains of the accounts with deals (domain -> account id), kept
+    /// with the deal history: `score --contacts` places an earlier job
+    /// known only by an email as `train` did.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub history_domains: std::collections::BTreeMap<String, String>,
     pub training: TrainingInfo,
 }
 
@@ -120,6 +125,10 @@ pub struct TrainingInfo {
     pub cutoffs_set_on: String,
     #[serde(default)]
     pub cutoff_accounts: usize,
+    /// The shares of those accounts (not disqualified) the cut-offs put in
+    /// Tier 1 and Tier 2 (ties stay in, so they can pass the configured ones).
+    #[serde(default)]
+    pub cutoff_shares: [f64; 2],
 }
 
 fn time_split() -> String {

@@ -758,6 +758,18 @@ pub fn train_on(
         } else {
             Default::default()
         },
+        history_domains: if ds.files.contacts.is_some() {
+            let with_deals: std::collections::HashSet<&str> = ds
+                .opportunities
+                .account_id
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            ds.domains.of_accounts(|id| with_deals.contains(id))
+        } else {
+            Default::default()
+        },
         training: TrainingInfo {
             created_at: chrono::Utc::now().to_rfc3339(),
             fingerprint: String::new(),
@@ -771,6 +783,7 @@ pub fn train_on(
             until: ds.until.map(format_days),
             split,
             cutoffs_set_on: String::new(),
+            cutoff_shares: [0.0; 2],
             cutoff_accounts: 0,
         },
     };
@@ -825,6 +838,12 @@ pub fn train_on(
             ]
         }
     };
+    let share_from = |c: f64| {
+        cut_on.eligible.iter().filter(|p| **p >= c).count() as f64
+            / cut_on.eligible.len().max(1) as f64
+    };
+    let [c1, c2] = model.tier_cutoffs;
+    model.training.cutoff_shares = [share_from(c1), share_from(c2) - share_from(c1)];
     model.training.cutoffs_set_on = cut_on.source.clone();
     model.training.cutoff_accounts = cut_on.fit.len();
     drop(cut_on);

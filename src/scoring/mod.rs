@@ -70,7 +70,11 @@ impl Summary {
     /// A warning when the scored universe's tier shares miss the configured
     /// ones by more than a third (cut-offs set on other accounts): says
     /// where the cut-offs were set and how to set them on this universe.
-    pub fn tier_warning(&self, model: &Model) -> Option<String> {
+    ///
+    /// Scoring the very universe the cut-offs were set on (`same`), the
+    /// shares must come out within a point: when they do not, the timing
+    /// inputs (signals, contacts) differ from those `train --universe` read.
+    pub fn tier_warning(&self, model: &Model, same: bool) -> Option<String> {
         if model.config.tiers.cutoffs.is_some() || self.shard {
             return None;
         }
@@ -83,6 +87,15 @@ impl Summary {
         for (k, tier) in ["Tier 1", "Tier 2"].iter().enumerate() {
             let share = count(tier) as f64 / eligible as f64;
             let want = shares[k];
+            let there = model.training.cutoff_shares[k];
+            if same && there > 0.0 && (share - there).abs() > 0.005 {
+                return Some(format!(
+                    "{tier} holds {:.1}% of this universe where it held {:.1}% when the cut-offs were set on this very universe ({}): its signals or contacts differ from those `train --universe` read; pass the same --universe-signals and --universe-contacts to train as to score",
+                    100.0 * share,
+                    100.0 * there,
+                    model.training.cutoffs_set_on
+                ));
+            }
             if (share - want).abs() > want / 3.0 {
                 let on = if model.training.cutoffs_set_on.is_empty() {
                     format!(
@@ -216,20 +229,34 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
     }
 }
 
+/// The signals a scoring run reads, and what was said of the contacts.
+#[derive(Default)]
+pub struct Sourced {
+    pub source: Option<SignalSource>,
+    /// How the contact rows were matched (one line), and the warnings.
+    pub facts: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
 /// The signals a scoring run reads: the files at `signals`, and the moves
 /// of the people in the contacts table at `contacts` (champions who move,
 /// `features::movers`), judged by the deal history the model was trained
-/// on; a contact without an account id is matched by its email's domain
-/// to an account of `universe`. None when there are neither.
+/// on. A contact without an account id is matched by its email's domain to
+/// an account of `universe`, else to an account of the deal history (as
+/// `train` matched it); a domain several accounts share places nobody.
+/// Rows `train` refuses are refused.
 pub fn signal_source(
     model: &Model,
     signals: Option<&Path>,
     contacts: Option<&Path>,
     universe: Option<&Path>,
-) -> Result<Option<SignalSource>> {
+) -> Result<Sourced> {
     use crate::features::movers;
     let Some(c) = contacts else {
-        return Ok(signals.map(SignalSource::files));
+        return Ok(Sourced {
+            source: signals.map(SignalSource::files),
+            ..Default::default()
+        });
     };
     if !model.has_moves() {
         return Err(Error::data(
@@ -237,32 +264,50 @@ pub fn signal_source(
             "the model has no champion-move features (trained without contacts, or its contacts gave no move): retrain with [input] contacts, or score without --contacts",
         ));
     }
+    let file = c.display().to_string();
     let contacts = tables::Contacts::read(c, &model.config.columns.contacts)?;
+    if let Some(e) = movers::contact_errors(&contacts).into_iter().next() {
+        return Err(Error::data(&file, e));
+    }
     // the domains of the rows without an account id, looked up in the universe
     let wanted: rustc_hash::FxHashSet<String> = (0..contacts.len())
         .filter(|&i| contacts.account_id[i].is_none())
         .filter_map(|i| contacts.email[i].as_deref().and_then(movers::email_domain))
         .collect();
-    let mut by_domain = std::collections::HashMap::new();
-    if let (Some(u), false) = (universe, wanted.is_empty()) {
-        let found = crate::input::account_domains(u, &model.config.columns.accounts, false, |d| {
-            wanted.contains(d)
-        })?;
-        for (id, d) in found {
-            by_domain.entry(d).or_insert(id);
-        }
-    }
-    let (derived, r) = movers::moves(&contacts, &|_| true, &by_domain, &model.deal_history);
-    tracing::info!(
-        moves = r.moves,
-        by_domain = r.by_domain,
-        unresolved = r.unresolved.1,
-        "contacts"
-    );
-    Ok(Some(SignalSource {
-        files: signals.map(Path::to_path_buf),
-        derived,
-    }))
+    let mut domains = match (universe, wanted.is_empty()) {
+        (Some(u), false) => crate::input::Domains::of(crate::input::account_domains(
+            u,
+            &model.config.columns.accounts,
+            false,
+            |d| wanted.contains(d),
+        )?),
+        _ => crate::input::Domains::default(),
+    };
+    domains.fill_from(&crate::input::Domains::of(
+        model
+            .history_domains
+            .iter()
+            .map(|(d, id)| (id.clone(), d.clone())),
+    ));
+    let (derived, r) = movers::moves(&contacts, &|_| true, &domains, &model.deal_history);
+    Ok(Sourced {
+        source: Some(SignalSource {
+            files: signals.map(Path::to_path_buf),
+            derived,
+        }),
+        facts: vec![r.fact(&file, contacts.len())],
+        warnings: r.warnings(&file, "the universe or the accounts with deals"),
+    })
+}
+
+/// How the universe that set a model's cut-offs is named (`train
+/// --universe`), so that scoring the same one can tell.
+pub fn universe_source(accounts: usize, universe: &Path, as_of: i32) -> String {
+    format!(
+        "the {accounts} accounts of the universe {} as of {}",
+        universe.display(),
+        read::format_days(as_of)
+    )
 }
 
 /// Each universe file's column mapping, checked before anything is written.
@@ -316,12 +361,7 @@ pub fn universe_scores(model: &Model, o: &ScoreOptions) -> Result<UniverseScores
         None => collect(&mut Timing::Whole(None))?,
         Some(p) => score_with_signals(model, o, plans, p, collect)?,
     };
-    out.source = format!(
-        "the {} accounts of the universe {} as of {}",
-        out.fit.len(),
-        o.universe.display(),
-        read::format_days(o.as_of)
-    );
+    out.source = universe_source(out.fit.len(), &o.universe, o.as_of);
     Ok(out)
 }
 
