@@ -354,10 +354,10 @@ fn cut(s: &mut String, n: usize) {
 
 /// Why a key value cannot be the key it claims to be, if it cannot.
 fn bad_key(value: &str, by_domain: bool) -> Option<&'static str> {
-    if crate::csv_out::is_live(value) {
-        Some("starts like a spreadsheet formula")
-    } else if by_domain && !crate::input::is_domain(value) {
+    if by_domain && !crate::input::is_domain(value) {
         Some("is not a domain name")
+    } else if crate::csv_out::is_live(value) {
+        Some("starts like a spreadsheet formula")
     } else {
         None
     }

@@ -349,3 +349,177 @@ fn contacts_that_cannot_be_used_are_refused_or_reported() {
     );
     assert!(all.contains("1 contact rows match no account"), "{all}");
 }
+
+/// A copy of the movers' data folder (its files only).
+fn data_copy(to: &std::path::Path) -> PathBuf {
+    let m = movers();
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(&m.data).unwrap().flatten() {
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    to.to_path_buf()
+}
+
+fn moves_written(r: &Run) -> usize {
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("move signals"))
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    line.split(": ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn hostile_contacts_count_once_are_placed_only_when_sure_and_refused_as_train_refuses() {
+    let m = movers();
+    let t = tempdir();
+    let d = data_copy(&t.path().join("d"));
+    let cfg = d.join("scorebook.toml");
+    let features = |moves: &std::path::Path, extra: &[&str]| {
+        let mut a = vec!["features", "--config", s(&cfg), "--moves", s(moves)];
+        a.extend(extra);
+        run(&a).ok()
+    };
+    let once = features(&t.path().join("once.parquet"), &[]);
+    // every contact row exported twice: the same moves, and a word
+    let contacts = d.join("contacts.csv");
+    let text = std::fs::read_to_string(&contacts).unwrap();
+    let body: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&contacts, format!("{text}{body}")).unwrap();
+    let twice = features(&t.path().join("twice.parquet"), &[]);
+    assert_eq!(moves_written(&twice), moves_written(&once));
+    assert!(twice.stderr.contains("repeat a tenure"), "{}", twice.stderr);
+    std::fs::write(&contacts, &text).unwrap();
+    // --moves and --out the same file
+    run(&[
+        "features",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&t.path().join("x.parquet")),
+        "--moves",
+        s(&t.path().join("x.parquet")),
+    ])
+    .fails_with(1, "same file as --out");
+
+    // a won deal's account, and its domain
+    let opps = csv_rows(&m.data.join("opportunities.csv"));
+    let won = opps
+        .iter()
+        .find(|o| {
+            o["stage"].to_lowercase().contains("won")
+                && !o["close_date"].is_empty()
+                && (day("2023-02-01")..day("2024-06-01")).contains(&day(&o["close_date"]))
+        })
+        .unwrap();
+    let a = won["account_id"].clone();
+    let accounts = csv_rows(&m.data.join("accounts.csv"));
+    let domain = accounts.iter().find(|r| r["account_id"] == a).unwrap()["domain"].clone();
+    // a person known at that account only by an email moves to a new
+    // account, NEW1, that only the universe holds
+    let mut c = text.clone();
+    c += &format!("py,,py@{domain},VP,2023-01-01,2024-12-31,Champion\n");
+    c += "py,NEW1,py@new1.example,VP,2025-06-20,,\n";
+    std::fs::write(&contacts, &c).unwrap();
+    let header = std::fs::read_to_string(m.data.join("accounts.csv")).unwrap();
+    let header = header.lines().next().unwrap();
+    let universe = t.path().join("new.csv");
+    let cols = header.split(',').count();
+    let mut row = vec![""; cols];
+    row[0] = "NEW1";
+    std::fs::write(&universe, format!("{header}\n{}\n", row.join(","))).unwrap();
+    // the warehouse route writes the move into NEW1, as the scorer sees it
+    let moves = t.path().join("moves.csv");
+    features(&moves, &["--universe", s(&universe)]);
+    let written = std::fs::read_to_string(&moves).unwrap();
+    assert!(written.contains("NEW1"), "{written}");
+    let scored = t.path().join("new.parquet");
+    let r = run(&[
+        "score",
+        "--model",
+        s(&m.model),
+        "--universe",
+        s(&universe),
+        "--contacts",
+        s(&contacts),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(&scored),
+    ])
+    .ok();
+    assert!(r.stderr.contains("matched by account_id"), "{}", r.stderr);
+    let reasons: Vec<String> = (1..=3)
+        .flat_map(|k| strings(&read_parquet(&scored), &format!("reason_{k}")))
+        .flatten()
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("Former contact on a won deal joined")),
+        "the earlier job known by email counts at scoring as in training: {reasons:?}"
+    );
+
+    // a domain two accounts share places nobody
+    let acc = d.join("accounts.csv");
+    let mut rows = csv_rows(&acc);
+    let mut w = csv::Writer::from_path(&acc).unwrap();
+    let names: Vec<String> = header.split(',').map(String::from).collect();
+    w.write_record(&names).unwrap();
+    let other = rows.iter().position(|r| r["account_id"] != a).unwrap();
+    rows[other].insert("domain".into(), domain.clone());
+    for r in &rows {
+        w.write_record(names.iter().map(|n| r[n].as_str())).unwrap();
+    }
+    w.flush().unwrap();
+    let shared = features(&t.path().join("shared.parquet"), &[]);
+    assert!(
+        shared.stderr.contains("several accounts share") && shared.stderr.contains(&domain),
+        "{}",
+        shared.stderr
+    );
+
+    // what train refuses, score refuses
+    let bad = t.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "contact_id,account_id,email,title,start_date,end_date,role\np1,A00000001,ann@x.com,VP,2024-05-01,2024-01-01,Champion\n",
+    )
+    .unwrap();
+    run(&[
+        "score",
+        "--model",
+        s(&m.model),
+        "--universe",
+        s(&universe),
+        "--contacts",
+        s(&bad),
+        "--out",
+        s(&t.path().join("bad.parquet")),
+    ])
+    .fails_with(1, "end_date is before start_date in rows 1");
+
+    // a contacts file the config does not name is announced
+    std::fs::write(&contacts, &text).unwrap();
+    let plain = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("contacts = \"contacts.csv\"\n", "");
+    std::fs::write(&cfg, plain).unwrap();
+    let v = run(&["validate", "--config", s(&cfg)]);
+    assert!(
+        v.stderr.contains("found in the data folder")
+            || v.stdout.contains("found in the data folder"),
+        "{}{}",
+        v.stdout,
+        v.stderr
+    );
+}

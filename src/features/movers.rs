@@ -400,4 +400,40 @@ mod tests {
         assert_eq!(sig.date[0], Some(200));
         assert_eq!(sig.signal.get(0), Some("champion_joined_won"));
     }
+
+    #[test]
+    fn a_repeated_row_moves_once_and_a_shared_domain_places_nobody() {
+        let s = |v: &[&str]| {
+            v.iter()
+                .map(|x| (!x.is_empty()).then(|| x.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let c = Contacts {
+            contact_id: s(&["p1", "p1", "p1", "p2", "p2"]),
+            account_id: s(&["A", "B", "B", "A", ""]),
+            email: s(&["", "", "", "", "bo@shared.io"]),
+            title: s(&["", "", "", "", ""]),
+            start_date: vec![Some(0), Some(200), Some(200), Some(0), Some(300)],
+            end_date: vec![Some(199), None, None, Some(299), None],
+            role: s(&["", "", "", "", ""]),
+        };
+        let deals: DealHistory = [("A".to_string(), vec![span(20, Some(90), Some(true))])].into();
+        let domains = Domains::of([
+            ("C".to_string(), "shared.io".to_string()),
+            ("D".to_string(), "shared.io".to_string()),
+        ]);
+        let (sig, r) = moves(&c, &|_| true, &domains, &deals);
+        assert_eq!(sig.len(), 1, "p1 joins B once; p2's new account is unknown");
+        assert_eq!(r.repeated, 1);
+        assert_eq!(r.shared.1, 1);
+        assert_eq!(
+            r.shared.2,
+            Some(("shared.io".into(), vec!["C".into(), "D".into()]))
+        );
+        let w = r.warnings("contacts.csv", "the accounts").join("\n");
+        assert!(
+            w.contains("several accounts share (first: shared.io of C, D), rows 5"),
+            "{w}"
+        );
+    }
 }

@@ -822,6 +822,8 @@ fn check_accounts(a: &Accounts, file: &str, q: &mut Quality) {
 
 /// Under this many won (or lost) deals, training warns that they are few.
 const FEW_OUTCOMES: usize = 50;
+/// Under this many, it refuses: the periods would hold one or two.
+const MIN_OUTCOMES: usize = 10;
 
 /// Closed deals that repeat another's account, dates, stage and amount
 /// under another id (an export that holds each deal twice): warned about
@@ -1014,6 +1016,16 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
         q.errors.push(format!(
             "{file}: no {which} opportunities; stages {:?} are won and {:?} lost (set [stages] in the config to map yours)",
             cfg.stages.won, cfg.stages.lost
+        ));
+    } else if won.min(lost) < MIN_OUTCOMES {
+        let (k, which) = if won < lost {
+            (won, "won")
+        } else {
+            (lost, "lost")
+        };
+        q.errors.push(format!(
+            "{file}: only {k} of the {} closed opportunities were {which}: at least {MIN_OUTCOMES} won and {MIN_OUTCOMES} lost are needed to fit a model and measure it on deals it did not see; add history, or check the [stages] mapping",
+            won + lost
         ));
     } else if won + lost < cfg.model.min_closed_deals {
         q.errors.push(format!(

@@ -1152,13 +1152,18 @@ fn fnv64_file(p: &std::path::Path) -> Result<u64> {
     }
 }
 
-/// A fingerprint of the data and the fitted numbers: same inputs, same fingerprint.
+/// A fingerprint of the data and the fitted numbers: same inputs, same
+/// fingerprint, wherever the files lie (their contents count, not their
+/// paths).
 fn fingerprint(m: &Model) -> String {
     let mut s = String::new();
     for f in &m.training.files {
         s += &f.fnv64;
     }
-    s += &serde_json::to_string(&m.config).unwrap_or_default();
+    let mut settings = m.config.clone();
+    let i = &mut settings.input;
+    (i.dir, i.accounts, i.opportunities, i.signals, i.contacts) = (None, None, None, None, None);
+    s += &serde_json::to_string(&settings).unwrap_or_default();
     s += &serde_json::to_string(&m.terms).unwrap_or_default();
     format!("{:016x}", fnv64(s.as_bytes()))
 }
