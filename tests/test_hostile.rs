@@ -82,12 +82,18 @@ fn crm_files_hold_no_live_formula_and_no_key_that_is_no_key() {
     }
     write_csv(&acc, &h, &rows);
     // the sample keys Salesforce by an External ID and HubSpot by domain
-    let cfg = std::fs::read_to_string(d.join("scorebook.toml")).unwrap().replace(
-        "key = \"Scorebook_Account_Key__c\"\n",
-        "key = \"External_Id__c\"\nfields = { segment = \"Segment__c\" }\n",
-    );
+    let cfg = std::fs::read_to_string(d.join("scorebook.toml"))
+        .unwrap()
+        .replace(
+            "key = \"Scorebook_Account_Key__c\"\n",
+            "key = \"External_Id__c\"\nfields = { segment = \"Segment__c\" }\n",
+        );
     assert!(cfg.contains("Segment__c") && cfg.contains("key = \"Company Domain Name\""));
-    std::fs::write(d.join("scorebook.toml"), cfg + "\n[crm]\nreasons_length = 40\n").unwrap();
+    std::fs::write(
+        d.join("scorebook.toml"),
+        cfg + "\n[crm]\nreasons_length = 40\n",
+    )
+    .unwrap();
     let model = t.path().join("m");
     train_sample(&d, &model);
     // the universe: an id that is a formula, a domain that is no domain,

@@ -390,3 +390,72 @@ fn review_charts_have_axes_and_clear_legends() {
     assert!(charts.len() >= 2, "{charts:?}");
     check_axes_and_legends(&charts);
 }
+
+#[test]
+fn review_warns_of_another_universe_or_another_model() {
+    let q = quarter();
+    assert_eq!(
+        q.review["warnings"],
+        serde_json::json!([]),
+        "the matched files say nothing"
+    );
+    let t = tempdir();
+    // the universe's accounts under other ids, scored by the champion
+    let acc = q.data.join("accounts.csv");
+    let text = std::fs::read_to_string(&acc).unwrap();
+    let other: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                format!("X{l}\n")
+            }
+        })
+        .collect();
+    let universe = t.path().join("other.csv");
+    std::fs::write(&universe, other).unwrap();
+    let before = t.path().join("before.parquet");
+    score_as_of(&q.models.join("2024q4"), &universe, "2025-01-01", &before);
+    // a third model's scores as --after
+    let third = t.path().join("third");
+    run(&[
+        "train",
+        "--config",
+        s(&q.data.join("scorebook.toml")),
+        "--out",
+        s(&third),
+        "--until",
+        "2025-02-15",
+    ])
+    .ok();
+    let after = t.path().join("after.parquet");
+    score_as_of(
+        &third,
+        &q.data.join("universe.parquet"),
+        "2025-04-01",
+        &after,
+    );
+    let r = run(&[
+        "review",
+        "--champion",
+        s(&q.models.join("2024q4")),
+        "--challenger",
+        s(&q.models.join("2025q1")),
+        "--config",
+        s(&q.data.join("scorebook.toml")),
+        "--before",
+        s(&before),
+        "--after",
+        s(&after),
+        "--out",
+        s(&t.path().join("review")),
+    ])
+    .ok();
+    assert!(r.stderr.contains("another universe"), "{}", r.stderr);
+    assert!(r.stderr.contains("neither the champion"), "{}", r.stderr);
+    assert!(r.stderr.contains("share 0 accounts"), "{}", r.stderr);
+    let html = std::fs::read_to_string(t.path().join("review/review.html")).unwrap();
+    assert!(html.contains("another universe"));
+}

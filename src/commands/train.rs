@@ -122,7 +122,7 @@ pub fn train_loaded(
                 eprintln!("warning: --universe: {w}");
             }
             let signals = sourced.source;
-            scoring::universe_scores(
+            let scores = scoring::universe_scores(
                 m,
                 &ScoreOptions {
                     universe: u.accounts.clone(),
@@ -134,7 +134,11 @@ pub fn train_loaded(
                     shard: None,
                     snapshot_accounts: scoring::SNAPSHOT_ACCOUNTS,
                 },
-            )
+            )?;
+            for w in &scores.warnings {
+                eprintln!("warning: --universe: {w}");
+            }
+            Ok(scores)
         }
     });
     let scorer = score_universe

@@ -545,6 +545,8 @@ pub struct UniverseScores {
     pub eligible: Vec<f64>,
     /// What it is, for the report ("universe/ as of 2026-12-01").
     pub source: String,
+    /// What the universe lacks of what the model reads (`train` says so).
+    pub warnings: Vec<String>,
 }
 
 impl UniverseScores {

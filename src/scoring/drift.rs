@@ -83,6 +83,14 @@ fn learned_items<'a>(model: &'a Model, c: &str) -> Option<Vec<&'a str>> {
 }
 
 impl Drift {
+    /// The counts of a universe whose files lack `missing` (file, column).
+    pub fn missing(missing: Vec<(String, String)>) -> Drift {
+        Drift {
+            missing,
+            ..Default::default()
+        }
+    }
+
     /// Counts the values of a batch (or part of one) of accounts.
     pub fn observe(&mut self, model: &Model, acc: &Accounts) {
         self.rows += acc.len();

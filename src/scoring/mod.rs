@@ -310,6 +310,18 @@ pub fn universe_source(accounts: usize, universe: &Path, as_of: i32) -> String {
     )
 }
 
+/// (file, column) of every model column a universe file lacks.
+fn missing_of(plans: &[Plan]) -> Vec<(String, String)> {
+    plans
+        .iter()
+        .flat_map(|p| {
+            p.missing
+                .iter()
+                .map(|c| (p.path.display().to_string(), c.clone()))
+        })
+        .collect()
+}
+
 /// Each universe file's column mapping, checked before anything is written.
 fn plans(model: &Model, files: Vec<PathBuf>) -> Result<Vec<Plan<'_>>> {
     let cfg = &model.config;
@@ -362,6 +374,7 @@ pub fn universe_scores(model: &Model, o: &ScoreOptions) -> Result<UniverseScores
         Some(p) => score_with_signals(model, o, plans, p, collect)?,
     };
     out.source = universe_source(out.fit.len(), &o.universe, o.as_of);
+    out.warnings = drift::Drift::missing(missing_of(plans)).warnings(model, o.as_of);
     Ok(out)
 }
 
@@ -631,15 +644,8 @@ fn write_scores(
         shard: o.shard.is_some(),
         ..Default::default()
     };
+    summary.drift = drift::Drift::missing(missing_of(plans));
     summary.drift.signals = !matches!(timing, Timing::Whole(None));
-    summary.drift.missing = plans
-        .iter()
-        .flat_map(|p| {
-            p.missing
-                .iter()
-                .map(|c| (p.path.display().to_string(), c.clone()))
-        })
-        .collect();
     // three stages on their own threads, a batch in flight between them:
     // read + parse + timing lookup, score (chunks in parallel), compress + write
     let (read_tx, read_rx) =
