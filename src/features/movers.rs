@@ -124,27 +124,16 @@ pub fn contact_errors(c: &Contacts) -> Vec<String> {
     if !no_id.is_empty() {
         out.push(format!(
             "rows {} have neither contact_id nor email: a person cannot be followed across accounts; fill contact_id",
-            row_list(&no_id[..no_id.len().min(5)], no_id.len())
+            crate::input::rows_of(&no_id[..no_id.len().min(5)], no_id.len())
         ));
     }
     if !backwards.is_empty() {
         out.push(format!(
             "end_date is before start_date in rows {}; fix the dates (a tenure cannot end before it starts)",
-            row_list(&backwards[..backwards.len().min(5)], backwards.len())
+            crate::input::rows_of(&backwards[..backwards.len().min(5)], backwards.len())
         ));
     }
     out
-}
-
-/// Row numbers for a message: the first ones kept, then how many more of `count`.
-fn row_list(first: &[usize], count: usize) -> String {
-    let shown: Vec<String> = first.iter().map(|r| r.to_string()).collect();
-    let more = if count > first.len() {
-        format!(" and {} more", count - first.len())
-    } else {
-        String::new()
-    };
-    format!("{}{more}", shown.join(", "))
 }
 
 impl Resolution {
@@ -164,7 +153,7 @@ impl Resolution {
             out.push(format!(
                 "{file}: {} contact rows match no account (neither account_id nor the email's domain is in {against}), rows {}; they are not used",
                 self.unresolved.1,
-                row_list(&self.unresolved.0, self.unresolved.1)
+                crate::input::rows_of(&self.unresolved.0, self.unresolved.1)
             ));
         }
         if let Some((d, ids)) = &self.shared.2 {
@@ -172,7 +161,7 @@ impl Resolution {
                 "{file}: {} contact rows have an email domain several accounts share (first: {d} of {}), rows {}: which account they are at is unknown, so they are not used; give them an account_id",
                 self.shared.1,
                 ids.join(", "),
-                row_list(&self.shared.0, self.shared.1)
+                crate::input::rows_of(&self.shared.0, self.shared.1)
             ));
         }
         if self.repeated > 0 {

@@ -646,7 +646,7 @@ fn rows(list: &[usize]) -> String {
 }
 
 /// `rows` when only the first rows were kept, out of `count`.
-fn rows_of(first: &[usize], count: usize) -> String {
+pub fn rows_of(first: &[usize], count: usize) -> String {
     let shown: Vec<String> = first.iter().map(|r| r.to_string()).collect();
     let more = if count > first.len() {
         format!(" and {} more", count - first.len())
@@ -999,30 +999,24 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
         ));
     }
     repeated_deals(o, file, q);
-    if won.min(lost) > 0 && won.min(lost) < FEW_OUTCOMES && won + lost >= cfg.model.min_closed_deals
-    {
-        let (k, which) = if won < lost {
-            (won, "won")
-        } else {
-            (lost, "lost")
-        };
+    // the rarer outcome
+    let (k, which) = if won <= lost {
+        (won, "won")
+    } else {
+        (lost, "lost")
+    };
+    if (MIN_OUTCOMES..FEW_OUTCOMES).contains(&k) && won + lost >= cfg.model.min_closed_deals {
         q.warnings.push(format!(
             "{file}: only {k} of the {} closed opportunities were {which}: a model learns few effects from so few, and its held-out figures are rough; add history if you have it",
             won + lost
         ));
     }
     if won == 0 || lost == 0 {
-        let which = if won == 0 { "won" } else { "lost" };
         q.errors.push(format!(
             "{file}: no {which} opportunities; stages {:?} are won and {:?} lost (set [stages] in the config to map yours)",
             cfg.stages.won, cfg.stages.lost
         ));
-    } else if won.min(lost) < MIN_OUTCOMES {
-        let (k, which) = if won < lost {
-            (won, "won")
-        } else {
-            (lost, "lost")
-        };
+    } else if k < MIN_OUTCOMES {
         q.errors.push(format!(
             "{file}: only {k} of the {} closed opportunities were {which}: at least {MIN_OUTCOMES} won and {MIN_OUTCOMES} lost are needed to fit a model and measure it on deals it did not see; add history, or check the [stages] mapping",
             won + lost
