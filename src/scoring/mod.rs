@@ -218,8 +218,12 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
         Some(p) => score_with_signals(model, o, &plans, p, write),
     };
     match result {
-        Ok(s) => {
+        Ok(mut s) => {
             crate::output::persist(&tmp, &o.out)?;
+            let repeated = s.drift.repeated_ids();
+            if !repeated.is_empty() {
+                s.drift.first_duplicate = first_of(&o.out, &repeated)?;
+            }
             Ok(s)
         }
         Err(e) => {
@@ -227,6 +231,30 @@ pub fn score(model: &Model, o: &ScoreOptions) -> Result<Summary> {
             Err(e)
         }
     }
+}
+
+/// The first account id of the scored file `path` whose hash is in `set`.
+fn first_of(path: &Path, set: &rustc_hash::FxHashSet<u64>) -> Result<Option<String>> {
+    for b in read::read_batches(path, Some(&["account_id".to_string()]), 65_536)? {
+        let b = b?;
+        let ids = read::strings(
+            &b.columns()[0],
+            &read::Loc {
+                file: &path.display().to_string(),
+                column: "account_id",
+                first_row: 1,
+                decimal: None,
+            },
+        )?;
+        if let Some(id) = ids
+            .into_iter()
+            .flatten()
+            .find(|id| set.contains(&fnv64(id.as_bytes())))
+        {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
 /// The signals a scoring run reads, and what was said of the contacts.
@@ -645,6 +673,7 @@ fn write_scores(
         ..Default::default()
     };
     summary.drift = drift::Drift::missing(missing_of(plans));
+    summary.drift.reserve(total.unwrap_or(0));
     summary.drift.signals = !matches!(timing, Timing::Whole(None));
     // three stages on their own threads, a batch in flight between them:
     // read + parse + timing lookup, score (chunks in parallel), compress + write
