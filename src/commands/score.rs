@@ -83,6 +83,9 @@ pub fn run(a: &ScoreArgs) -> Result<()> {
             started.elapsed().as_secs_f64(),
             a.out.display()
         );
+        for w in s.drift.warnings(&model, as_of) {
+            eprintln!("warning: {w}");
+        }
         if let Some(e) = &s.expected {
             eprintln!(
                 "  if the probabilities are right, the {} open deals bring {:.0} wins (95% interval {}-{}):",

@@ -36,6 +36,8 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
     let (extra_text, deal_text) = (spec.extra.text_columns(), spec.deal.text_columns());
     let mut deals = Opportunities::default();
     let mut accounts = Accounts::default();
+    // (file, column): the model columns the account files lack
+    let mut lacking: Vec<(String, String)> = vec![];
     for f in read::expand_inputs(&o.opportunities)? {
         let names = read::column_names(&f)?;
         let file = f.display().to_string();
@@ -55,6 +57,9 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
         if o.universe.is_none() {
             let am = ColumnMap::new("accounts", file, &cfg.columns.accounts, names);
             tables::account_sources(&am, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
+            for c in super::drift::missing_columns(model, &am) {
+                lacking.push((am.file.clone(), c));
+            }
             accounts.append(Accounts::from_batch(
                 &batch,
                 &am,
@@ -67,7 +72,7 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
     let wanted: FxHashSet<String> = deals.account_id.iter().flatten().cloned().collect();
     let mut missing = vec![false; deals.opportunity_id.len()];
     if let Some(u) = &o.universe {
-        let found = universe_accounts(model, u, &wanted, &extra_text)?;
+        let found = universe_accounts(model, u, &wanted, &extra_text, &mut lacking)?;
         let index: FxHashMap<&str, usize> = found
             .account_id
             .iter()
@@ -152,6 +157,7 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
         .collect();
     let mut summary = super::Summary {
         files: 1,
+        drift: super::drift::Drift::missing(lacking),
         ..Default::default()
     };
     let mut columns = super::score_accounts(model, accounts, table, status, &mut summary)?;
@@ -215,12 +221,14 @@ fn expected_wins(
     ))
 }
 
-/// The universe rows of the accounts in `wanted`.
+/// The universe rows of the accounts in `wanted`, noting in `missing` the
+/// model columns each file lacks.
 fn universe_accounts(
     model: &Model,
     universe: &std::path::Path,
     wanted: &FxHashSet<String>,
     text: &[String],
+    missing: &mut Vec<(String, String)>,
 ) -> Result<Accounts> {
     let cfg = &model.config;
     let mut found = Accounts::default();
@@ -232,6 +240,9 @@ fn universe_accounts(
             read::column_names(&f)?,
         );
         let cols = tables::account_sources(&m, tables::ACCOUNT_SCORED_TEXT, &cfg.features.extra)?;
+        for c in super::drift::missing_columns(model, &m) {
+            missing.push((m.file.clone(), c));
+        }
         let mut first_row = 1;
         for b in read::read_batches(&f, Some(&cols), 65_536)? {
             let b = b?;
