@@ -844,16 +844,16 @@ fn check_opportunities(o: &Opportunities, a: &Accounts, file: &str, cfg: &Config
             "{file}: no {which} opportunities; stages {:?} are won and {:?} lost (set [stages] in the config to map yours)",
             cfg.stages.won, cfg.stages.lost
         ));
-    } else if k < MIN_OUTCOMES {
-        q.errors.push(format!(
-            "{file}: only {k} of the {} closed opportunities were {which}: at least {MIN_OUTCOMES} won and {MIN_OUTCOMES} lost are needed to fit a model and measure it on deals it did not see; add history, or check the [stages] mapping",
-            won + lost
-        ));
     } else if won + lost < cfg.model.min_closed_deals {
         q.errors.push(format!(
             "{file}: only {} closed opportunities; at least {} are needed to train (model.min_closed_deals)",
             won + lost,
             cfg.model.min_closed_deals
+        ));
+    } else if k < MIN_OUTCOMES {
+        q.errors.push(format!(
+            "{file}: only {k} of the {} closed opportunities were {which}: at least {MIN_OUTCOMES} won and {MIN_OUTCOMES} lost are needed to fit a model and measure it on deals it did not see; add history, or check the [stages] mapping",
+            won + lost
         ));
     }
 }
