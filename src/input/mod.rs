@@ -300,28 +300,6 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         .filter(|c| m.source(c).is_some())
         .map(|c| c.to_string())
         .collect();
-    let mut aliased: BTreeMap<String, usize> = BTreeMap::new();
-    if let (Some(src), false) = (m.source("industry"), cfg.input.industry_aliases.is_empty()) {
-        if let Some(col) = batch.column_by_name(&src) {
-            let loc = read::Loc {
-                file: &acc_file,
-                column: &src,
-                first_row: 1,
-                decimal: read::decimal_of(&batch),
-            };
-            for v in read::strings(col, &loc)?.into_iter().flatten() {
-                if let Some((k, to)) = cfg
-                    .input
-                    .industry_aliases
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(&v))
-                {
-                    *aliased.entry(format!("{k:?} -> {to:?}")).or_default() += 1;
-                }
-            }
-        }
-    }
-
     let opp_file = files.opportunities.display().to_string();
     let m = ColumnMap::new(
         "opportunities",
@@ -340,11 +318,6 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
         warnings: case_notes,
         ..Default::default()
     };
-    for (alias, n) in &aliased {
-        q.warnings.push(format!(
-            "{acc_file}: industry {alias} applied to {n} accounts (input.industry_aliases)"
-        ));
-    }
     check_accounts(&accounts, &acc_file, &mut q);
     check_opportunities(&opportunities, &accounts, &opp_file, cfg, &mut q);
     let (mut signals, signal_rows) = match &files.signals {
@@ -380,7 +353,8 @@ pub fn load(cfg: &Config) -> Result<(Dataset, Quality)> {
 /// Industry spellings of the accounts `batch` that differ only in ASCII
 /// case (`Software`, `software`) and no configured alias maps: each group
 /// read as its most frequent spelling (the first in order on a tie), as
-/// aliases keyed by the lower-case spelling; a note per group.
+/// aliases keyed by the lower-case spelling; a note per group, and one per
+/// configured alias applied.
 fn case_aliases(
     batch: &arrow::array::RecordBatch,
     m: &ColumnMap,
@@ -404,19 +378,29 @@ fn case_aliases(
     let aliased = |v: &str| {
         cfg.input
             .industry_aliases
-            .keys()
-            .any(|k| k.eq_ignore_ascii_case(v))
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(v))
     };
-    // lower-case spelling -> (spelling -> accounts)
+    // lower-case spelling -> (spelling -> accounts), and the configured
+    // aliases applied
     let mut groups: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut applied: BTreeMap<String, usize> = BTreeMap::new();
     for v in read::strings(&col, &loc)?.into_iter().flatten() {
-        if !aliased(&v) {
-            *groups
-                .entry(v.to_ascii_lowercase())
-                .or_default()
-                .entry(v)
-                .or_default() += 1;
+        match aliased(&v) {
+            Some((k, to)) => *applied.entry(format!("{k:?} -> {to:?}")).or_default() += 1,
+            None => {
+                *groups
+                    .entry(v.to_ascii_lowercase())
+                    .or_default()
+                    .entry(v)
+                    .or_default() += 1
+            }
         }
+    }
+    for (alias, n) in &applied {
+        notes.push(format!(
+            "{file}: industry {alias} applied to {n} accounts (input.industry_aliases)"
+        ));
     }
     for (lower, spellings) in groups.into_iter().filter(|(_, s)| s.len() > 1) {
         let canon = spellings

@@ -518,6 +518,30 @@ fn check_classes(p: &Period) -> Result<()> {
     Ok(())
 }
 
+/// The config the model keeps: the training's, with the industry aliases
+/// training added (spellings that differ only in case, read as one).
+fn kept_config(cfg: &Config, ds: &Dataset) -> Config {
+    let mut c = cfg.clone();
+    c.input.industry_aliases.extend(ds.industry_aliases.clone());
+    c
+}
+
+/// The domains of the accounts with deals, kept with the deal history when
+/// there are contacts (`score --contacts` places earlier jobs by them).
+fn history_domains(ds: &Dataset) -> std::collections::BTreeMap<String, String> {
+    if ds.files.contacts.is_none() {
+        return Default::default();
+    }
+    let with_deals: std::collections::HashSet<&str> = ds
+        .opportunities
+        .account_id
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    ds.domains.of_accounts(|id| with_deals.contains(id))
+}
+
 /// A note when the test period holds few won (or lost) deals.
 fn few_held_out(periods: &[Period]) -> Option<String> {
     let p = periods.iter().find(|p| p.name == "test")?;
@@ -738,12 +762,7 @@ pub fn train_on(
         format_version: FORMAT_VERSION,
         model_version: String::new(),
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        config: {
-            // industries read as one though spelled in several cases
-            let mut c = cfg.clone();
-            c.input.industry_aliases.extend(ds.industry_aliases.clone());
-            c
-        },
+        config: kept_config(cfg, ds),
         spec,
         terms,
         intercept: b0,
@@ -760,18 +779,7 @@ pub fn train_on(
         } else {
             Default::default()
         },
-        history_domains: if ds.files.contacts.is_some() {
-            let with_deals: std::collections::HashSet<&str> = ds
-                .opportunities
-                .account_id
-                .iter()
-                .flatten()
-                .map(String::as_str)
-                .collect();
-            ds.domains.of_accounts(|id| with_deals.contains(id))
-        } else {
-            Default::default()
-        },
+        history_domains: history_domains(ds),
         training: TrainingInfo {
             created_at: chrono::Utc::now().to_rfc3339(),
             fingerprint: String::new(),

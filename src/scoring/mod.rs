@@ -72,8 +72,9 @@ impl Summary {
     /// where the cut-offs were set and how to set them on this universe.
     ///
     /// Scoring the very universe the cut-offs were set on (`same`), the
-    /// shares must come out within a point: when they do not, the timing
-    /// inputs (signals, contacts) differ from those `train --universe` read.
+    /// shares must come out as they did there, within half a point: when
+    /// they do not, the timing inputs (signals, contacts) differ from those
+    /// `train --universe` read.
     pub fn tier_warning(&self, model: &Model, same: bool) -> Option<String> {
         if model.config.tiers.cutoffs.is_some() || self.shard {
             return None;
