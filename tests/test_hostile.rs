@@ -294,6 +294,32 @@ fn a_universe_unlike_training_is_named_not_scored_silently() {
         .as_deref()
         .unwrap()
         .contains("no `annual_revenue` column in the universe")));
+    // open deals scored against that universe say the same
+    let deals = t.path().join("deals.parquet");
+    let r = run(&[
+        "score",
+        "--model",
+        s(model),
+        "--opportunities",
+        s(&data.join("opportunities.csv")),
+        "--universe",
+        s(&u2),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(&deals),
+    ])
+    .ok();
+    assert!(
+        r.stderr.contains("has no column `annual_revenue`"),
+        "{}",
+        r.stderr
+    );
+    let status = strings(&read_parquet(&deals), "status");
+    assert!(status.iter().any(|s| s
+        .as_deref()
+        .unwrap()
+        .contains("no `annual_revenue` column in the universe")));
     // signals that stop months before --as-of
     let r = run(&[
         "score",

@@ -136,6 +136,11 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
     let (at_creation, _) = features_as_of(created, timing.clone())?;
     let expected = expected_wins(model, &at_creation, &deals.label, o.as_of)?;
     let (table, status) = features_as_of(vec![o.as_of; frame.height()], timing)?;
+    // the model columns the account files lack, on every account read
+    let mut lacked: Vec<String> = lacking.iter().map(|(_, c)| c.clone()).collect();
+    lacked.sort();
+    lacked.dedup();
+    let lacked = (!lacked.is_empty()).then(|| super::drift::status_note(&lacked));
     let status: Vec<String> = status
         .into_iter()
         .enumerate()
@@ -143,6 +148,8 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
             let mut notes: Vec<&str> = vec![];
             if missing[i] {
                 notes.push("account not in the universe (firmographics imputed)");
+            } else if let Some(l) = &lacked {
+                notes.push(l);
             }
             match deals.label[i] {
                 Some(1) => notes.push("deal already closed (won)"),
