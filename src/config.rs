@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::conventions::{Conventions, Decimal};
 use crate::error::{Error, Result};
-use crate::input::conventions::{Conventions, Decimal};
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -107,7 +107,7 @@ impl InputConfig {
             day_month: self
                 .date_format
                 .as_deref()
-                .map(crate::input::conventions::date_format)
+                .map(crate::conventions::date_format)
                 .transpose()?,
         })
     }
@@ -622,7 +622,7 @@ impl Config {
                 ));
             }
             for (column, field) in &t.fields {
-                let sources = crate::crm::field_sources();
+                let sources = crate::contract::field_sources();
                 if !sources.contains(&column.as_str()) {
                     return bad(format!(
                         "crm.{name}.fields.{column}: not a scored column; use one of {}",
@@ -658,6 +658,15 @@ impl Config {
     /// The input directory (paths in `[input]` are relative to it).
     pub fn dir(&self) -> PathBuf {
         self.input.dir.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// `s` with its first character upper-cased.
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
     }
 }
 

@@ -29,20 +29,7 @@ use crate::error::{Error, Result};
 use crate::input::read;
 use crate::model::fnv64;
 
-/// The scored file's key-value metadata entry with the time it was scored.
-pub const SCORED_AT_KEY: &str = "scorebook.scored_at";
-
-/// What a CRM field can take its value from: a scored column (but the
-/// account id, the key, and the three reasons, which are one field),
-/// `reasons` (the three joined with `; `) or `scored_at`.
-pub fn field_sources() -> Vec<&'static str> {
-    crate::scoring::OUTPUT_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| *c != "account_id" && !c.starts_with("reason_"))
-        .chain(["reasons", "scored_at"])
-        .collect()
-}
+use crate::contract::{AS_OF_KEY, MODEL_VERSION_KEY, SCORED_AT_KEY};
 
 /// The fields written by default, in order (each CRM's names below).
 const DEFAULT_FIELDS: [&str; 7] = [
@@ -91,10 +78,7 @@ impl Target {
         };
         match self {
             Target::Salesforce => {
-                let words: Vec<String> = base
-                    .split('_')
-                    .map(crate::model::explain::capitalize)
-                    .collect();
+                let words: Vec<String> = base.split('_').map(crate::config::capitalize).collect();
                 format!("Scorebook_{}__c", words.join("_"))
             }
             Target::Hubspot => format!("scorebook_{base}"),
@@ -224,7 +208,7 @@ fn scored_at(path: &Path) -> Result<chrono::DateTime<chrono::Utc>> {
             return Ok(t.with_timezone(&chrono::Utc));
         }
     }
-    match read::parquet_meta(path, crate::scoring::AS_OF_KEY)?.and_then(|d| read::parse_date(&d)) {
+    match read::parquet_meta(path, AS_OF_KEY)?.and_then(|d| read::parse_date(&d)) {
         Some(d) => Ok(read::date_from_days(d)
             .and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc())
@@ -239,7 +223,7 @@ fn scored_at(path: &Path) -> Result<chrono::DateTime<chrono::Utc>> {
 /// A warning when the scored file `path` was scored by another model than
 /// `model` (whose config then names the fields).
 pub fn other_model_warning(path: &Path, model: &crate::model::Model) -> Result<Option<String>> {
-    Ok(read::parquet_meta(path, crate::scoring::MODEL_VERSION_KEY)?
+    Ok(read::parquet_meta(path, MODEL_VERSION_KEY)?
         .filter(|v| *v != model.model_version)
         .map(|v| {
             format!(

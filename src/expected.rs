@@ -7,8 +7,8 @@
 
 use serde::Serialize;
 
+use crate::contract::{QUADRANTS, TIERS};
 use crate::model::{Model, Prediction};
-use crate::review::{QUADRANTS, TIERS};
 
 /// Exact up to this many deals (O(n²) convolution); beyond, the refined
 /// normal approximation (skewness-corrected, with continuity correction).
@@ -240,45 +240,6 @@ pub fn expected(deals: &[Deal], as_of: &str, source: String) -> Expected {
         tiers: by(&TIERS, false),
         quadrants: by(&QUADRANTS, true),
     }
-}
-
-/// The review's section: per tier and quadrant, the open deals, the wins
-/// expected with their interval, and the realized wins when known.
-pub fn html(e: &Expected) -> String {
-    use crate::report::esc;
-    use std::fmt::Write;
-    let mut s = format!(
-        "<h2>Expected wins of the open pipeline</h2><p>{} deals open on {}: {}. If the calibrated probabilities are right, they bring <b>{:.0} wins</b> (95% interval {}&ndash;{}, Poisson-binomial){}.</p>",
-        e.total.opportunities,
-        esc(&e.as_of),
-        esc(&e.source),
-        e.total.expected_won,
-        e.total.ci_low,
-        e.total.ci_high,
-        e.total.won.map(|w| format!("; they brought {w}")).unwrap_or_default()
-    );
-    for groups in [&e.tiers, &e.quadrants] {
-        s += "<table><tr><th>group</th><th>open deals</th><th>wins expected</th><th>95% interval</th><th>won</th><th>lost</th><th>still open</th><th>verdict</th></tr>";
-        let opt = |v: Option<usize>| v.map_or("&mdash;".to_string(), |v| v.to_string());
-        for g in groups {
-            write!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}&ndash;{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&g.name),
-                g.opportunities,
-                g.expected_won,
-                g.ci_low,
-                g.ci_high,
-                opt(g.won),
-                opt(g.lost),
-                opt(g.still_open),
-                esc(g.verdict.as_deref().unwrap_or("not known yet"))
-            )
-            .ok();
-        }
-        s += "</table>";
-    }
-    s
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 //! library, which knows nothing of clap) only turn flags into calls of these.
 
 pub mod config;
+pub mod contract;
+pub mod conventions;
 pub mod crm;
 pub mod csv_out;
 pub mod error;

@@ -26,8 +26,7 @@ use crate::input::{read, Dataset};
 use crate::model::metrics::{self, Metrics};
 use crate::model::Model;
 
-pub const TIERS: [&str; 4] = ["Tier 1", "Tier 2", "Tier 3", "Disqualified"];
-pub const QUADRANTS: [&str; 4] = ["Good Place", "Get Back To Me", "False Hope", "Bad Place"];
+pub use crate::contract::{QUADRANTS, TIERS};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Review {
@@ -221,8 +220,8 @@ pub struct Scores {
 impl Scores {
     pub fn read(path: &Path) -> Result<Scores> {
         use arrow::array::{Array, AsArray};
-        let as_of = read::parquet_meta(path, crate::scoring::AS_OF_KEY)?;
-        let model_version = read::parquet_meta(path, crate::scoring::MODEL_VERSION_KEY)?;
+        let as_of = read::parquet_meta(path, crate::contract::AS_OF_KEY)?;
+        let model_version = read::parquet_meta(path, crate::contract::MODEL_VERSION_KEY)?;
         let builder = read::parquet_builder(path)?;
         let reader = builder
             .build()
@@ -902,7 +901,46 @@ pub fn html(r: &Review) -> String {
         }
     }
     if let Some(e) = &r.expected {
-        s += &expected::html(e);
+        s += &expected_html(e);
     }
     s + "</body></html>"
+}
+
+/// The review's section: per tier and quadrant, the open deals, the wins
+/// expected with their interval, and the realized wins when known.
+fn expected_html(e: &Expected) -> String {
+    use crate::report::esc;
+    use std::fmt::Write;
+    let mut s = format!(
+        "<h2>Expected wins of the open pipeline</h2><p>{} deals open on {}: {}. If the calibrated probabilities are right, they bring <b>{:.0} wins</b> (95% interval {}&ndash;{}, Poisson-binomial){}.</p>",
+        e.total.opportunities,
+        esc(&e.as_of),
+        esc(&e.source),
+        e.total.expected_won,
+        e.total.ci_low,
+        e.total.ci_high,
+        e.total.won.map(|w| format!("; they brought {w}")).unwrap_or_default()
+    );
+    for groups in [&e.tiers, &e.quadrants] {
+        s += "<table><tr><th>group</th><th>open deals</th><th>wins expected</th><th>95% interval</th><th>won</th><th>lost</th><th>still open</th><th>verdict</th></tr>";
+        let opt = |v: Option<usize>| v.map_or("&mdash;".to_string(), |v| v.to_string());
+        for g in groups {
+            write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}&ndash;{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&g.name),
+                g.opportunities,
+                g.expected_won,
+                g.ci_low,
+                g.ci_high,
+                opt(g.won),
+                opt(g.lost),
+                opt(g.still_open),
+                esc(g.verdict.as_deref().unwrap_or("not known yet"))
+            )
+            .ok();
+        }
+        s += "</table>";
+    }
+    s
 }

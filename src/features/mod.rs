@@ -7,7 +7,7 @@
 //! recorded before the as-of day through one layout (`signals`), per deal in
 //! training and streamed in scoring.
 
-pub mod movers;
+pub use crate::input::movers;
 pub mod plan;
 mod shape;
 pub mod signals;
@@ -24,6 +24,15 @@ use crate::input::{Accounts, Dataset, SignalTable};
 pub use shape::Shape;
 pub use table::{FeatureTable, Values};
 pub use typed::Typed;
+
+/// Which part of the score a feature feeds: fit (who the account is) or
+/// timing (what it is doing now).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Axis {
+    Fit,
+    Timing,
+}
 
 /// What the features are, learned from the training data and saved in the model.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -358,8 +367,7 @@ impl FeatureSpec {
 
     /// A feature's axis: the config's `features.axes` entry, else timing
     /// for the features computed from signals, fit for everything else.
-    pub fn axis(&self, name: &str, axes: &BTreeMap<String, String>) -> crate::model::Axis {
-        use crate::model::Axis;
+    pub fn axis(&self, name: &str, axes: &BTreeMap<String, String>) -> Axis {
         match axes.get(name).map(String::as_str) {
             Some("timing") => Axis::Timing,
             Some(_) => Axis::Fit,

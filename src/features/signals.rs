@@ -44,7 +44,7 @@ pub fn wording(kind: &str) -> Wording {
     let pretty = kind.replace('_', " ");
     match crate::features::movers::phrase(kind) {
         Some((one, many)) => Wording {
-            since: format!("{} joined ", crate::model::explain::capitalize(one)),
+            since: format!("{} joined ", crate::config::capitalize(one)),
             counted: format!(" {many} joined"),
             none: format!("No {one} joined"),
         },

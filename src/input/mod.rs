@@ -5,8 +5,9 @@
 //! unknown accounts, impossible dates, missing classes) are collected so one
 //! `validate` run lists all of them.
 
-pub mod conventions;
+pub use crate::conventions;
 mod domains;
+pub mod movers;
 pub mod read;
 pub mod tables;
 
@@ -431,7 +432,6 @@ fn load_contacts(
     domains: &Domains,
     q: &mut Quality,
 ) -> Result<Signals> {
-    use crate::features::movers;
     let file = path.display().to_string();
     let c = tables::Contacts::read(path, &cfg.columns.contacts)?;
     let ids: rustc_hash::FxHashSet<&str> = accounts

@@ -810,10 +810,7 @@ pub fn parse_date(s: &str) -> Option<i32> {
     conventions::date(s, None)
 }
 
-pub fn days_from_date(d: chrono::NaiveDate) -> i32 {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    (d - epoch).num_days() as i32
-}
+pub use crate::conventions::days_from_date;
 
 /// The date of a day number; days beyond chrono's range saturate (inputs
 /// are checked to lie within `FIRST_DAY..=LAST_DAY`, so only a corrupt

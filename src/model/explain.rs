@@ -358,13 +358,7 @@ fn write_count(out: &mut String, x: f64) {
     }
 }
 
-pub(crate) fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
+pub(crate) use crate::config::capitalize;
 
 /// Reusable buffers for `reasons` (one per batch, not per row).
 #[derive(Default)]

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::CapacityConfig;
 
-pub const TIERS: [&str; 4] = ["Tier 1", "Tier 2", "Tier 3", "Disqualified"];
-pub const QUADRANTS: [&str; 4] = ["Good Place", "Get Back To Me", "False Hope", "Bad Place"];
+use crate::contract::{QUADRANTS, TIERS};
 
 /// One group (tier or quadrant): universe accounts, their expected wins and
 /// pipeline, and the held-out deals that fell into it.

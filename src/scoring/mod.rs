@@ -127,27 +127,7 @@ impl Summary {
     }
 }
 
-/// The scored file's metadata entries: the model that scored it, and the as-of day.
-pub const MODEL_VERSION_KEY: &str = "scorebook.model_version";
-pub const AS_OF_KEY: &str = "scorebook.as_of";
-
-pub const OUTPUT_COLUMNS: [&str; 15] = [
-    "account_id",
-    "score",
-    "probability",
-    "model_probability",
-    "rule_points",
-    "fit_score",
-    "timing_score",
-    "tier",
-    "quadrant",
-    "segment",
-    "reason_1",
-    "reason_2",
-    "reason_3",
-    "status",
-    "model_version",
-];
+pub use crate::contract::{AS_OF_KEY, MODEL_VERSION_KEY, OUTPUT_COLUMNS};
 
 fn schema() -> Arc<Schema> {
     Arc::new(Schema::new(
@@ -627,7 +607,7 @@ fn writer_properties(model: &Model, as_of: i32) -> Result<WriterProperties> {
             ),
             KeyValue::new(AS_OF_KEY.to_string(), read::format_days(as_of)),
             KeyValue::new(
-                crate::crm::SCORED_AT_KEY.to_string(),
+                crate::contract::SCORED_AT_KEY.to_string(),
                 chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             ),
         ]))

@@ -33,15 +33,9 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub use crate::features::Axis;
 use crate::features::{FeatureTable, Values};
 use crate::model::sql::Dialect;
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Axis {
-    Fit,
-    Timing,
-}
 
 /// One column of the design matrix.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

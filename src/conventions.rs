@@ -336,7 +336,7 @@ pub fn date(s: &str, day_month: Option<DayMonth>) -> Option<i32> {
         DayMonth::DayFirst => (a, b),
         DayMonth::MonthFirst => (b, a),
     };
-    chrono::NaiveDate::from_ymd_opt(y, month, day).map(super::read::days_from_date)
+    chrono::NaiveDate::from_ymd_opt(y, month, day).map(days_from_date)
 }
 
 fn iso_date(t: &str) -> Option<i32> {
@@ -348,7 +348,7 @@ fn iso_date(t: &str) -> Option<i32> {
     let d = chrono::NaiveDate::parse_from_str(head, "%Y-%m-%d")
         .or_else(|_| chrono::NaiveDate::parse_from_str(head, "%Y/%m/%d"))
         .ok()?;
-    Some(super::read::days_from_date(d))
+    Some(days_from_date(d))
 }
 
 /// `A/B/YYYY` (or `.` `-`), optionally followed by a time: (A, B, year).
@@ -395,6 +395,12 @@ pub fn detect_day_month<'a>(
         )),
         (None, None, None) => Ok(None),
     }
+}
+
+/// Days since 1970-01-01 of a date (the day numbers every table holds).
+pub fn days_from_date(d: chrono::NaiveDate) -> i32 {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    (d - epoch).num_days() as i32
 }
 
 #[cfg(test)]
