@@ -861,56 +861,5 @@ fn plan_movers(
     (joined, rows)
 }
 
-pub const SAMPLE_CONFIG: &str = r#"# scorebook.toml written by `scorebook synth`: every key is optional.
-[input]
-accounts = "accounts.csv"
-opportunities = "opportunities.csv"
-signals = "signals.parquet"
-
-[features]
-signal_windows = [30, 90, 180]
-scheduled_signals = ["competitor_renewal", "get_back_to_me"]
-
-[model]
-test_share = 0.2
-validation_share = 0.2
-
-[tiers]
-shares = [0.1, 0.3, 0.6]
-
-[[rules]]
-name = "Uses Marketo"
-when = "tech_marketo"
-points = 3
-axis = "fit"
-
-[[rules]]
-name = "Uses Salesforce"
-when = "tech_salesforce"
-points = 2
-axis = "fit"
-
-[[rules]]
-name = "Demo requested in the last 30 days"
-when = "signal_demo_request_30d >= 1"
-points = 3
-axis = "timing"
-
-[[rules]]
-name = "Pricing page visit in the last 30 days"
-when = "signal_pricing_page_30d >= 1"
-points = 2
-axis = "timing"
-
-[[disqualifiers]]
-name = "Fewer than 10 employees"
-when = "employees < 10"
-
-# export-crm: synthetic account ids are no CRM's record ids, so Salesforce
-# matches accounts on an External ID field and HubSpot on the company domain
-[crm.salesforce]
-key = "Scorebook_Account_Key__c"
-
-[crm.hubspot]
-key = "Company Domain Name"
-"#;
+/// The commented sample config `synth` writes beside its data.
+pub const SAMPLE_CONFIG: &str = include_str!("synth_sample.toml");
