@@ -10,7 +10,12 @@ Won with probability sigmoid(eta):
           + 0.8 [amount is 25,000, 50,000 or 100,000]   round amounts (a spike)
           + 0.7 [Reseller and amount >= 50,000]         a pair
 
-    python3 export_fixture.py OUT_DIR DEALS SEED
+    python3 export_fixture.py OUT_DIR DEALS SEED [placeholders]
+
+With `placeholders`, amounts are as a CRM full of typed-in defaults has
+them: a third of the deals carry one of 28 round amounts (5,000 to 140,000
+by 5,000), and those deals win far less often (-2.8 on eta, about 5%
+against 24% overall); the spike of three round amounts is left out.
 """
 import math
 import random
@@ -18,6 +23,8 @@ import sys
 from datetime import date, timedelta
 
 out, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+placeholders = len(sys.argv) > 4 and sys.argv[4] == "placeholders"
+PLACEHOLDERS = [5_000 * k for k in range(1, 29)]
 rng = random.Random(seed)
 REGIONS = [("Pacific", 0.0), ("Midwest", -0.9), ("Northeast", 0.8), ("Southwest", 0.0), ("Mid-Atlantic", 0.3)]
 ROUTES = [("Fields Sales", 0.0), ("Reseller", 1.1), ("Telesales", -0.9), ("Other", 0.2)]
@@ -39,13 +46,17 @@ with open(f"{out}/deals.csv", "w") as f:
         route, ro = pick(ROUTES)
         competitor, c = pick(COMPETITORS)
         products = [p for p in PRODUCTS if rng.random() < 0.4]
-        if rng.random() < 0.2:
+        typed_in = False
+        if placeholders and rng.random() < 0.35:
+            amount, typed_in = rng.choice(PLACEHOLDERS), True
+        elif not placeholders and rng.random() < 0.2:
             amount = rng.choice(ROUND)
         else:
-            amount = round(math.exp(rng.uniform(8.0, 12.5)), -2)
-        eta = (-0.6 + r + ro + c + (0.9 if "Batteries" in products else 0.0)
+            amount = round(math.exp(rng.uniform(8.0, 12.5)), -2) + (7 if placeholders else 0)
+        eta = ((-1.4 if placeholders else -0.6) + r + ro + c + (0.9 if "Batteries" in products else 0.0)
                + 0.3 * math.log(amount / 20_000)
-               + (0.8 if amount in ROUND else 0.0)
+               + (0.8 if amount in ROUND and not placeholders else 0.0)
+               + (-2.8 if typed_in else 0.0)
                + (0.7 if route == "Reseller" and amount >= 50_000 else 0.0))
         won = rng.random() < 1 / (1 + math.exp(-eta))
         created = start + timedelta(days=i * 900 // n)

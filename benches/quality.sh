@@ -6,6 +6,8 @@
 #   linear   the synth's linear truth
 #   export   an IBM Sales Win-Loss shaped export (benches/export_fixture.py):
 #            categories, a list, round deal amounts and a pair
+#   placeholders  the same export with 28 typed-in round amounts on a
+#            third of the deals, which win far less often
 #   maven    the Maven CRM export (../shared/datasets, data/maven-crm.toml),
 #            when present
 # Each: scorebook train (defaults), scorebook features --out (the same
@@ -33,14 +35,16 @@ for truth in curved shapes linear; do
   d=$DIR/$truth/data
   [ -f "$d/opportunities.csv" ] || "$BIN" synth --out "$d" --accounts 20000 --history-accounts 20000 --seed 23 --truth "$truth" 2>/dev/null
 done
-mkdir -p "$DIR/export/data"
+mkdir -p "$DIR/export/data" "$DIR/placeholders/data"
 [ -f "$DIR/export/data/deals.csv" ] || "$PY" "$HERE/export_fixture.py" "$DIR/export/data" 40000 7
+[ -f "$DIR/placeholders/data/deals.csv" ] || "$PY" "$HERE/export_fixture.py" "$DIR/placeholders/data" 40000 11 placeholders
 
 printf "data\tdeals\tscorebook AUC\tLightGBM AUC\tdifference\tscorebook log loss\tLightGBM log loss\tLightGBM chosen\n"
 for truth in curved shapes linear; do
   run "$truth" "$DIR/$truth/data/scorebook.toml"
 done
 run export "$DIR/export/data/scorebook.toml"
+run placeholders "$DIR/placeholders/data/scorebook.toml"
 if [ -d "$ROOT/../shared/datasets/maven-crm" ]; then
   run maven "$ROOT/data/maven-crm.toml"
 else

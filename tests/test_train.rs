@@ -701,3 +701,70 @@ fn permutation_importance_agrees_with_scoring_the_shuffled_table() {
         );
     }
 }
+
+/// A flat export whose deal amounts are full of typed-in round values
+/// (ten of them on a third of the deals) that win far less often.
+fn write_placeholder_export(dir: &Path, deals: usize) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let mut text = String::from("id,created,closed,result,region,amount\n");
+    let start = scorebook::input::read::parse_date("2021-01-01").unwrap();
+    for i in 0..deals {
+        let (region, r) = [("North", 0.4), ("South", -0.4), ("East", 0.0)][i % 3];
+        let typed = rng.gen::<f64>() < 0.35;
+        let amount: f64 = if typed {
+            10_000.0 * f64::from(rng.gen_range(1..=10))
+        } else {
+            (rng.gen_range(8.0..12.5f64)).exp().round() + 7.0
+        };
+        let eta = -1.0 + r + 0.3 * (amount / 20_000.0).ln() - if typed { 2.5 } else { 0.0 };
+        let won = rng.gen::<f64>() < 1.0 / (1.0 + (-eta).exp());
+        let created = start + (i * 900 / deals) as i32;
+        let day = scorebook::input::read::format_days;
+        text += &format!(
+            "D{i},{},{},{},{region},{amount}\n",
+            day(created),
+            day(created + 40),
+            if won { "Won" } else { "Lost" }
+        );
+    }
+    std::fs::write(dir.join("deals.csv"), text).unwrap();
+    std::fs::write(
+        dir.join("scorebook.toml"),
+        "[input]\naccounts = \"deals.csv\"\nopportunities = \"deals.csv\"\n[columns.opportunities]\nopportunity_id = \"id\"\ncreated_date = \"created\"\nclose_date = \"closed\"\nstage = \"result\"\n[stages]\nwon = [\"Won\"]\nlost = [\"Lost\"]\n[features]\nextra = [\"region\"]\ndeal = [\"amount\"]\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn every_frequent_exact_value_gets_a_term_of_its_own() {
+    let t = tempdir();
+    write_placeholder_export(t.path(), 8000);
+    let m = t.path().join("m");
+    train_sample(t.path(), &m);
+    let model = model_json(&m);
+    let exact: Vec<(f64, f64)> = model["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["source"] == "amount")
+        .filter_map(|t| Some((t["kind"]["exact"]["value"].as_f64()?, t["coef"].as_f64()?)))
+        .collect();
+    // each of the ten placeholders holds about 280 deals, over max(30, 8000 / 200)
+    let found: Vec<f64> = (1..=10)
+        .map(|k| 10_000.0 * f64::from(k))
+        .filter(|v| exact.iter().any(|(x, c)| x == v && *c < 0.0))
+        .collect();
+    assert!(
+        found.len() >= 9,
+        "placeholders with a negative term: {found:?} of {exact:?}"
+    );
+    // and the report names them
+    let report = std::fs::read_to_string(m.join("report.html")).unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|v| report.contains(&format!("Amount exactly {},000", v / 1000.0))),
+        "the report names the exact values"
+    );
+}

@@ -44,6 +44,16 @@ pub fn min_bin_rows(rows: usize) -> usize {
     MIN_LEVEL_ROWS.max(rows / 50)
 }
 
+/// The deals an exact value needs to get a term of its own: max(30, 1 in
+/// 200) of the fitted deals (a placeholder amount typed into 400 of 78,000
+/// deals is one).
+pub fn min_exact_rows(rows: usize) -> usize {
+    30.max(rows / 200)
+}
+
+/// Exact values per number at most, the most frequent first.
+const MAX_EXACT: usize = 32;
+
 /// The design terms for a training table, means and scales from `rows`:
 /// - text features: a level for each value in at least `MIN_LEVEL_ROWS`
 ///   deals (rarer ones score as none of them; every level is shrunk
@@ -163,7 +173,7 @@ fn bin_terms(name: &str, raw: &[f64], y: &[u8], bins: usize, axis: Axis) -> Vec<
             out.push(Term::new(name, Kind::Hinge(hinge::Hinge { at, to }), axis));
         }
     }
-    for value in exact::spikes(raw, min_rows, 3) {
+    for value in exact::spikes(raw, min_exact_rows(raw.len()), MAX_EXACT) {
         // the lowest value below the first cut is that step's other side already
         let split = cuts
             .first()

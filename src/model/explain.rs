@@ -702,6 +702,27 @@ pub fn effects(model: &Model) -> Vec<Effect> {
             push(sentence, d);
             continue;
         }
+        // frequent exact values (typed-in round amounts, zeros), the
+        // strongest few, against the values around them
+        let mut exact: Vec<(f64, f64)> = terms
+            .iter()
+            .filter_map(|t| match &t.kind {
+                Kind::Exact(e) => Some((e.value, t.coef_original())),
+                _ => None,
+            })
+            .collect();
+        exact.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        for &(value, d) in exact.iter().take(EXACT_SENTENCES) {
+            push(
+                format!(
+                    "{} exactly {} (against the values around it): {}",
+                    capitalize(&pretty(src)),
+                    crate::model::terms::show(value),
+                    odds(d)
+                ),
+                d,
+            );
+        }
         // a learned shape: its best bin against its worst
         if let Some(sentence) = shape_sentence(src, &terms) {
             push(sentence.0, sentence.1);
@@ -735,6 +756,9 @@ pub fn effects(model: &Model) -> Vec<Effect> {
     out.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
     out
 }
+
+/// The exact values of a source the effects name, the strongest first.
+const EXACT_SENTENCES: usize = 5;
 
 /// "A" or "An" before a word.
 fn article(word: &str) -> &'static str {

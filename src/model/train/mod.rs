@@ -699,6 +699,9 @@ fn training_rules(
 /// the best (C, validation log loss, fit) and the path; warnings of usable
 /// fits go to `fit_warnings`.
 #[allow(clippy::type_complexity)]
+/// Fits past the top of the C grid at most, when the best C is its top.
+const EXTEND_GRID: usize = 3;
+
 fn choose_penalty(
     (x_tr, x_va): (ndarray::ArrayView2<f64>, ndarray::ArrayView2<f64>),
     (y_tr, y_va): (&[u8], &[u8]),
@@ -712,7 +715,12 @@ fn choose_penalty(
     // (C, validation log loss, validation linear predictor), and that fit
     let mut best: Option<(f64, f64, Vec<f64>, FittedLogistic)> = None;
     let mut previous: Option<FittedLogistic> = None;
-    for &c in grid {
+    let top = grid.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut cs: std::collections::VecDeque<f64> = grid.iter().copied().collect();
+    // a search that ends on the grid's top edge goes on, by tens, while
+    // the validation log loss still falls (at most EXTEND_GRID more fits)
+    let mut extended = 0;
+    while let Some(c) = cs.pop_front() {
         let mut p = params(c, format!("the penalty search fit at C = {c}"));
         if let Some(f) = &previous {
             p = p.warm_start(f.intercept, f.coefficients.as_slice().unwrap_or_default());
@@ -729,10 +737,16 @@ fn choose_penalty(
             "penalty"
         );
         path.push((c, ll));
-        if best.as_ref().is_none_or(|(_, l, _, _)| ll < *l) {
+        let improved = best.as_ref().is_none_or(|(_, l, _, _)| ll < *l);
+        if improved {
             best = Some((c, ll, eta, f.clone()));
         }
         previous = Some(f);
+        let at_edge = c >= top && best.as_ref().is_some_and(|b| b.0 == c);
+        if cs.is_empty() && at_edge && improved && extended < EXTEND_GRID {
+            extended += 1;
+            cs.push_back(c * 10.0);
+        }
     }
     let (c, best_ll, _, best_fit) = best.ok_or_else(|| Error::Fit("empty C grid".into()))?;
     let best = (c, best_ll, best_fit);
