@@ -352,13 +352,7 @@ fn contacts_that_cannot_be_used_are_refused_or_reported() {
 
 /// A copy of the movers' data folder (its files only).
 fn data_copy(to: &std::path::Path) -> PathBuf {
-    let m = movers();
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(&m.data).unwrap().flatten() {
-        if e.path().is_file() {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
+    copy_dir(&movers().data, to);
     to.to_path_buf()
 }
 
