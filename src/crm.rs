@@ -749,8 +749,8 @@ impl Plan<'_> {
                     false
                 }
                 "reasons" => {
-                    for i in 1..=3 {
-                        match b.at(&format!("reason_{i}")).text(r) {
+                    for c in ["reason_1", "reason_2", "reason_3"] {
+                        match b.at(c).text(r) {
                             Some(t) if !t.is_empty() => {
                                 if !text.is_empty() {
                                     text.push_str("; ");

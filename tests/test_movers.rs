@@ -436,21 +436,24 @@ fn hostile_contacts_count_once_are_placed_only_when_sure_and_refused_as_train_re
     features(&moves, &["--universe", s(&universe)]);
     let written = std::fs::read_to_string(&moves).unwrap();
     assert!(written.contains("NEW1"), "{written}");
+    // `score --contacts` of the new universe as of the synth's day
+    let score = |contacts: &std::path::Path, out: &std::path::Path| {
+        run(&[
+            "score",
+            "--model",
+            s(&m.model),
+            "--universe",
+            s(&universe),
+            "--contacts",
+            s(contacts),
+            "--as-of",
+            "2025-07-01",
+            "--out",
+            s(out),
+        ])
+    };
     let scored = t.path().join("new.parquet");
-    let r = run(&[
-        "score",
-        "--model",
-        s(&m.model),
-        "--universe",
-        s(&universe),
-        "--contacts",
-        s(&contacts),
-        "--as-of",
-        "2025-07-01",
-        "--out",
-        s(&scored),
-    ])
-    .ok();
+    let r = score(&contacts, &scored).ok();
     assert!(r.stderr.contains("matched by account_id"), "{}", r.stderr);
     let reasons: Vec<String> = (1..=3)
         .flat_map(|k| strings(&read_parquet(&scored), &format!("reason_{k}")))
@@ -489,18 +492,8 @@ fn hostile_contacts_count_once_are_placed_only_when_sure_and_refused_as_train_re
         "contact_id,account_id,email,title,start_date,end_date,role\np1,A00000001,ann@x.com,VP,2024-05-01,2024-01-01,Champion\n",
     )
     .unwrap();
-    run(&[
-        "score",
-        "--model",
-        s(&m.model),
-        "--universe",
-        s(&universe),
-        "--contacts",
-        s(&bad),
-        "--out",
-        s(&t.path().join("bad.parquet")),
-    ])
-    .fails_with(1, "end_date is before start_date in rows 1");
+    score(&bad, &t.path().join("bad.parquet"))
+        .fails_with(1, "end_date is before start_date in rows 1");
 
     // a contacts file the config does not name is announced
     std::fs::write(&contacts, &text).unwrap();

@@ -418,45 +418,47 @@ pub fn review(i: &ReviewInput) -> Result<Review> {
         coefficients: coefficients(champ, chall),
     };
 
+    let migration = match (i.before, i.after) {
+        (Some(b), Some(a)) => Some(migration(b, a)),
+        _ => None,
+    };
+    let backtest = i.before.map(|b| backtest(b, i.data)).transpose()?;
     Ok(Review {
         champion: model_ref(champ, i.champion.1)?,
         challenger: model_ref(chall, i.challenger.1)?,
         comparison,
         recommendation,
         drift,
-        migration: match (i.before, i.after) {
-            (Some(b), Some(a)) => Some(migration(b, a)),
-            _ => None,
-        },
-        backtest: i.before.map(|b| backtest(b, i.data)).transpose()?,
+        warnings: file_warnings(i, migration.as_ref(), backtest.as_ref())?,
+        migration,
+        backtest,
         expected: i
             .before
             .map(|b| expected_of(champ, b, i.data))
             .transpose()?,
-        warnings: file_warnings(i)?,
     })
 }
 
-/// Warnings on the scored files: a `--before` whose accounts none (or
-/// hardly any) of the deals created since are on (another universe), an
-/// `--after` scored by neither model, two files sharing few accounts.
-fn file_warnings(i: &ReviewInput) -> Result<Vec<String>> {
+/// Warnings on the scored files, from the backtest and the migration
+/// already counted: a `--before` on whose accounts hardly any of the deals
+/// created since are (another universe), an `--after` scored by neither
+/// model, two files sharing few accounts.
+fn file_warnings(
+    i: &ReviewInput,
+    migration: Option<&Migration>,
+    backtest: Option<&Backtest>,
+) -> Result<Vec<String>> {
     let mut out = vec![];
-    if let Some(b) = i.before {
-        let (as_of_text, as_of) = as_of_of(b)?;
-        let ids: std::collections::HashSet<&str> =
-            b.account_id.iter().map(String::as_str).collect();
+    if let (Some(b), Some(t)) = (i.before, backtest) {
+        let (_, as_of) = as_of_of(b)?;
         let o = &i.data.opportunities;
-        let since: Vec<&str> = (0..o.label.len())
-            .filter(|&k| o.created_date[k].is_some_and(|c| c >= as_of))
-            .filter_map(|k| o.account_id[k].as_deref())
-            .collect();
-        let on = since.iter().filter(|a| ids.contains(*a)).count();
-        if since.len() >= 20 && (on as f64) < 0.1 * since.len() as f64 {
+        let since = (0..o.label.len())
+            .filter(|&k| o.account_id[k].is_some() && o.created_date[k].is_some_and(|c| c >= as_of))
+            .count();
+        if since >= 20 && (t.opportunities as f64) < 0.1 * since as f64 {
             out.push(format!(
-                "only {on} of the {} deals created since {as_of_text} are on an account of --before ({}): it looks like the scores of another universe (its account ids do not match the deals'), so the backtest's rates mean nothing; pass the file scored from this CRM's accounts",
-                since.len(),
-                b.path
+                "only {} of the {since} deals created since {} are on an account of --before ({}): it looks like the scores of another universe (its account ids do not match the deals'), so the backtest's rates mean nothing; pass the file scored from this CRM's accounts",
+                t.opportunities, t.as_of, b.path
             ));
         }
     }
@@ -469,18 +471,12 @@ fn file_warnings(i: &ReviewInput) -> Result<Vec<String>> {
             ));
         }
     }
-    if let (Some(b), Some(a)) = (i.before, i.after) {
-        let ids: std::collections::HashSet<&str> =
-            b.account_id.iter().map(String::as_str).collect();
-        let shared = a
-            .account_id
-            .iter()
-            .filter(|x| ids.contains(x.as_str()))
-            .count();
-        let smaller = a.account_id.len().min(b.account_id.len());
-        if smaller > 0 && (shared as f64) < 0.5 * smaller as f64 {
+    if let Some(m) = migration {
+        let smaller = (m.accounts + m.only_before).min(m.accounts + m.only_after);
+        if smaller > 0 && (m.accounts as f64) < 0.5 * smaller as f64 {
             out.push(format!(
-                "--before and --after share {shared} accounts of {smaller}: the migration covers only those; were they scored from the same universe?"
+                "--before and --after share {} accounts of {smaller}: the migration covers only those; were they scored from the same universe?",
+                m.accounts
             ));
         }
     }
