@@ -768,3 +768,44 @@ fn every_frequent_exact_value_gets_a_term_of_its_own() {
         "the report names the exact values"
     );
 }
+
+/// Issue 30: on a straight-line planted truth the learned shapes stay
+/// (nearly) straight: the default fit's probabilities are within 0.001 of
+/// the `bins = 0, pairs = 0` fit's mean absolute error against the truth.
+#[test]
+fn keeps_straight_lines_straight() {
+    let t = tempdir();
+    let data = synth_truth(t.path(), 20000, 20000, 23, "linear");
+    let shaped = t.path().join("models/shaped");
+    train_sample(&data, &shaped);
+    let straight_cfg = data.join("straight.toml");
+    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
+    std::fs::write(
+        &straight_cfg,
+        with_model_keys(&base, "bins = 0\npairs = 0\n"),
+    )
+    .unwrap();
+    let straight = t.path().join("models/straight");
+    run(&["train", "--config", s(&straight_cfg), "--out", s(&straight)]).ok();
+    let (auc_shaped, oracle, mae_shaped) = against_truth(&data, &shaped);
+    let (auc_straight, _, mae_straight) = against_truth(&data, &straight);
+    eprintln!(
+        "MAE against the truth: defaults {mae_shaped:.4}, bins = 0 {mae_straight:.4}; AUC {auc_shaped:.4} / {auc_straight:.4}, planted {oracle:.4}"
+    );
+    assert!(
+        mae_shaped <= mae_straight + 0.001,
+        "the learned shapes cost accuracy on a straight truth: MAE {mae_shaped:.4} against {mae_straight:.4} with bins = 0"
+    );
+}
+
+/// `toml` with `keys` added to its `[model]` table (or a new one).
+fn with_model_keys(toml: &str, keys: &str) -> String {
+    match toml.find("[model]\n") {
+        Some(i) => {
+            let at = i + "[model]\n".len();
+            format!("{}{keys}{}", &toml[..at], &toml[at..])
+        }
+        None => format!("{toml}\n[model]\n{keys}"),
+    }
+}
+

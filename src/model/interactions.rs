@@ -1,7 +1,7 @@
 //! A few pairs on top of the main effects: candidates ranked on the
 //! main-effect model's residuals (`terms::pair::detect`), each added as its
 //! grid's interaction cells and kept only when the fit on the train period
-//! lowers the validation log loss.
+//! lowers the validation log loss by more than one standard error.
 
 use ndarray::{concatenate, Array2, ArrayView2, Axis as NdAxis};
 
@@ -16,13 +16,17 @@ use crate::model::terms::{Axis, Kind, Term};
 /// Rows pair detection reads at most (every k-th fitted deal beyond).
 const DETECTION_ROWS: usize = 200_000;
 
+/// The least drop in validation log loss that keeps a pair.
+const MIN_GAIN: f64 = 1e-5;
+
 /// The state of the fit the pairs are tried on.
 pub struct Fitted {
     pub terms: Vec<Term>,
     /// The standardized design of the train and validation rows, in that order.
     pub x: Array2<f64>,
     pub fit: FittedLogistic,
-    pub validation_log_loss: f64,
+    /// The fit's probabilities of the validation rows.
+    pub validation: Vec<f64>,
     /// The scale of the 0/1 terms (`smoothing`): the pairs' cells get it too.
     pub scale: f64,
 }
@@ -136,20 +140,26 @@ pub fn add_pairs(
             .map(|t| t.name.clone())
             .collect();
         let fit = logistic::fit(p, x_tr, y_tr, &names)?;
-        let ll = validation_log_loss(&fit, x_va, y_va);
-        let better = ll < f.validation_log_loss;
+        let validation = validation_probabilities(&fit, x_va);
+        // kept when it lowers the validation log loss by more than one
+        // standard error of the paired difference (and by more than the
+        // report's last digit): a pair validation cannot tell from none is
+        // left out
+        let (diff, se) = metrics::paired_log_loss_difference(&validation, &f.validation, y_va);
+        let better = -diff > se.max(MIN_GAIN);
         notes.push(format!(
-            "pair {key} (residual score {:.1}): validation log loss {:.5} against {:.5}, {}",
+            "pair {key} (residual score {:.1}): validation log loss {:.5} against {:.5} (standard error of the difference {:.5}), {}",
             c.gain,
-            ll,
-            f.validation_log_loss,
+            metrics::log_loss(&validation, y_va),
+            metrics::log_loss(&f.validation, y_va),
+            se,
             if better { "kept" } else { "not kept" }
         ));
         if better {
             f.terms.extend(cells);
             f.x = x;
             f.fit = fit;
-            f.validation_log_loss = ll;
+            f.validation = validation;
             kept += 1;
             if kept == most {
                 break;
@@ -160,11 +170,10 @@ pub fn add_pairs(
     Ok(notes)
 }
 
-pub fn validation_log_loss(fit: &FittedLogistic, x_va: ArrayView2<f64>, y_va: &[u8]) -> f64 {
-    let p: Vec<f64> = fit
-        .linear_predictor(&x_va)
+/// A fit's probabilities of the rows of `x_va`.
+pub fn validation_probabilities(fit: &FittedLogistic, x_va: ArrayView2<f64>) -> Vec<f64> {
+    fit.linear_predictor(&x_va)
         .iter()
         .map(|e| sigmoid(*e))
-        .collect();
-    metrics::log_loss(&p, y_va)
+        .collect()
 }

@@ -136,7 +136,7 @@ fn search(p: &Prepared, cfg: &Config) -> Result<Searched> {
     let (y_tr, y_va) = (pick(y, &s_tr), pick(y, &s_va));
     let names: Vec<String> = p.terms.iter().map(|t| t.name.clone()).collect();
     let mut fit_warnings = vec![];
-    let ((c, best_ll, best_fit), penalty_path) = choose_penalty(
+    let ((c, _, best_fit), penalty_path) = choose_penalty(
         (x_tr, x_va),
         (&y_tr, &y_va),
         &names,
@@ -151,20 +151,14 @@ fn search(p: &Prepared, cfg: &Config) -> Result<Searched> {
         &mut terms,
         &mut best_fit,
         (&y_tr, &y_va),
-        best_ll,
         &|what| params(cfg, c, what),
     )?;
-    let scale = smoothing
-        .iter()
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or(1.0, |s| s.0);
-    let best_ll = smoothing.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
     let mut fitted = interactions::Fitted {
         terms,
         x: x_search,
         fit: best_fit,
-        validation_log_loss: best_ll,
-        scale,
+        validation: smoothing.validation,
+        scale: smoothing.scale,
     };
     let pairs_tried = interactions::add_pairs(
         &mut fitted,
@@ -184,7 +178,7 @@ fn search(p: &Prepared, cfg: &Config) -> Result<Searched> {
         fit: fitted.fit,
         record: SearchRecord {
             penalty_path,
-            smoothing,
+            smoothing: smoothing.path,
             pairs_tried,
             fit_warnings,
         },
