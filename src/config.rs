@@ -305,6 +305,52 @@ pub struct ModelConfig {
     /// Interaction pairs kept at most (each only when it lowers the
     /// validation log loss); 0 turns them off.
     pub pairs: usize,
+    /// Features whose whole effect is held monotone, e.g. `{ employees =
+    /// "increasing", days_since_demo_request = "decreasing" }`: a key names
+    /// a numeric feature (or the feature whose log the model reads).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub monotone: BTreeMap<String, Direction>,
+}
+
+/// The direction a monotone feature's effect keeps.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Increasing,
+    Decreasing,
+}
+
+impl Direction {
+    /// 1 for increasing, -1 for decreasing.
+    pub fn sign(self) -> f64 {
+        match self {
+            Direction::Increasing => 1.0,
+            Direction::Decreasing => -1.0,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Direction::Increasing => "increasing",
+            Direction::Decreasing => "decreasing",
+        }
+    }
+}
+
+impl ModelConfig {
+    /// The direction the effect of model source `source` is held to: the
+    /// `monotone` key naming it, or the feature it is the log of.
+    pub fn monotone_of(&self, source: &str) -> Option<Direction> {
+        self.monotone_key(source).map(|(_, d)| d)
+    }
+
+    /// The `monotone` key naming model source `source`, and its direction.
+    pub fn monotone_key(&self, source: &str) -> Option<(&str, Direction)> {
+        self.monotone
+            .iter()
+            .find(|(k, _)| source == k.as_str() || source.strip_prefix("log_") == Some(k.as_str()))
+            .map(|(k, d)| (k.as_str(), *d))
+    }
 }
 
 impl Default for ModelConfig {
@@ -319,6 +365,7 @@ impl Default for ModelConfig {
             min_closed_deals: 50,
             bins: 8,
             pairs: 4,
+            monotone: BTreeMap::new(),
         }
     }
 }

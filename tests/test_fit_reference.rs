@@ -144,3 +144,57 @@ fn lbfgs_agrees_with_newton() {
         assert!(worst < 1e-5, "C={c}: probabilities differ by {worst}");
     }
 }
+
+/// Sign constraints (monotone shapes): x1's coefficient held at or below 0
+/// and x2's at or above 0, against their fitted signs, at C = 1: the
+/// projected Newton fit reaches scipy's L-BFGS-B optimum of the same
+/// objective (`bounded C=1.0` in the reference script's output), with both
+/// bounds binding and the intercept and x3 refitted around them.
+#[test]
+fn sign_constraints_match_scipy_bounded_optimum() {
+    let (x, y) = data();
+    let names = vec!["x0".to_string(), "x1".into(), "x2".into()];
+    let f = scorebook::model::logistic::fit(
+        LogisticParams::new(1.0).signs(vec![-1, 1, 0]),
+        x.view(),
+        &y,
+        &names,
+    )
+    .unwrap();
+    let want = [-1.405361624083026, 0.0, 0.0, 0.741968823936346];
+    let got = [
+        f.intercept,
+        f.coefficients[0],
+        f.coefficients[1],
+        f.coefficients[2],
+    ];
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            (g - w).abs() < 1e-6,
+            "bounded fit {got:?} vs scipy {want:?}"
+        );
+    }
+    assert!(f.warning.is_none(), "{:?}", f.warning);
+    // a sign that agrees with the free fit changes nothing
+    let free = fit_with(Solver::Newton, 1.0);
+    let same = scorebook::model::logistic::fit(
+        LogisticParams::new(1.0).signs(vec![1, -1, 1]),
+        x.view(),
+        &y,
+        &names,
+    )
+    .unwrap();
+    for j in 0..3 {
+        assert!((same.coefficients[j] - free.coefficients[j]).abs() < 1e-9);
+    }
+    // L-BFGS cannot hold a bound: refused, not ignored
+    let lbfgs = scorebook::model::logistic::fit(
+        LogisticParams::new(1.0)
+            .signs(vec![-1, 1, 0])
+            .solver(Solver::Lbfgs),
+        x.view(),
+        &y,
+        &names,
+    );
+    assert!(lbfgs.is_err());
+}

@@ -47,7 +47,7 @@ fn report_renders_in_headless_chromium() {
         ("Cumulative gains", 4),
         ("Reliability", 6),
         ("Held-out win rate by tier", 4),
-        ("Standardized coefficients", 10),
+        ("Each feature's largest effect", 10),
         ("Permutation importance", 5),
     ] {
         let c = charts

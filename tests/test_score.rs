@@ -872,3 +872,86 @@ fn a_learned_cut_lies_between_values_so_no_engine_flips_it() {
         assert_parity(&r);
     }
 }
+
+/// Issue 30: `[model] monotone` on a truth that is not monotone (company
+/// size peaks at 6.2 in ln(1 + employees)): the shipped effect of company
+/// size never falls, natively and in the exported SQL, on one account
+/// scored at 40 company sizes from 1 to 200,000 (DuckDB and Spark parity
+/// on the grid).
+#[test]
+fn monotone_shapes_hold_natively_and_in_the_exported_sql() {
+    let t = tempdir();
+    let data = synth_truth(t.path(), 6000, 6000, 23, "curved");
+    let cfg = data.join("monotone.toml");
+    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
+    std::fs::write(
+        &cfg,
+        base.replace(
+            "[model]\n",
+            "[model]\nmonotone = { employees = \"increasing\", days_since_demo_request = \"decreasing\" }\n",
+        ),
+    )
+    .unwrap();
+    let model = t.path().join("models/monotone");
+    run(&["train", "--config", s(&cfg), "--out", s(&model)]).ok();
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("model.json")).unwrap()).unwrap();
+    let held: Vec<(&str, i64)> = m["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["source"] == "log_employees")
+        .map(|t| (t["name"].as_str().unwrap(), t["sign"].as_i64().unwrap_or(0)))
+        .collect();
+    assert!(held.len() > 2 && held.iter().all(|h| h.1 == 1), "{held:?}");
+    // one account at 40 company sizes, nothing else changed
+    let accounts = std::fs::read_to_string(data.join("accounts.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(accounts.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let first = reader.records().next().unwrap().unwrap();
+    let grid = t.path().join("grid.csv");
+    let mut w = csv::Writer::from_path(&grid).unwrap();
+    w.write_record(&header).unwrap();
+    for i in 0..40 {
+        let employees = (200_000f64.ln() * f64::from(i) / 39.0).exp().round();
+        let row: Vec<String> = header
+            .iter()
+            .zip(&first)
+            .map(|(h, v)| match h {
+                "account_id" => format!("G{i:03}"),
+                "domain" => format!("grid{i}.example"),
+                "employees" => employees.to_string(),
+                _ => v.to_string(),
+            })
+            .collect();
+        w.write_record(&row).unwrap();
+    }
+    w.flush().unwrap();
+    let scores = t.path().join("grid.parquet");
+    let signals = data.join("signals.parquet");
+    run(&[
+        "score",
+        "--model",
+        s(&model),
+        "--universe",
+        s(&grid),
+        "--signals",
+        s(&signals),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(&scores),
+    ])
+    .ok();
+    let p = numbers(&read_parquet(&scores), "probability");
+    assert_eq!(p.len(), 40);
+    assert!(
+        p.windows(2).all(|w| w[1] >= w[0] - 1e-12),
+        "the probability falls as company size grows: {p:?}"
+    );
+    assert!(p[39] > p[0], "company size has no effect at all: {p:?}");
+    for r in engine_parity(t.path(), &model, &grid, &signals, &scores) {
+        assert_eq!(r["native_rows"].as_u64(), Some(40), "{r}");
+        assert_parity(&r);
+    }
+}

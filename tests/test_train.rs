@@ -809,3 +809,91 @@ fn with_model_keys(toml: &str, keys: &str) -> String {
     }
 }
 
+/// Issue 30: on few, noisy deals of a truth where company size only
+/// raises the odds, `monotone = { employees = "increasing" }` gives a
+/// drawn shape of company size that never falls, says so in the report,
+/// and pairs company size with nothing.
+#[test]
+fn a_monotone_request_is_honoured_on_noisy_data() {
+    let t = tempdir();
+    let data = synth_truth(t.path(), 600, 600, 31, "linear");
+    let cfg = data.join("monotone.toml");
+    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
+    std::fs::write(
+        &cfg,
+        with_model_keys(&base, "monotone = { employees = \"increasing\" }\n"),
+    )
+    .unwrap();
+    let out = t.path().join("models/monotone");
+    run(&["train", "--config", s(&cfg), "--out", s(&out)]).ok();
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
+    let size = metrics["shapes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "log_employees")
+        .expect("no drawn shape of company size");
+    let y: Vec<f64> = size["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[1].as_f64().unwrap())
+        .collect();
+    assert!(
+        y.windows(2).all(|w| w[1] >= w[0] - 1e-12),
+        "the drawn shape of company size falls: {y:?}"
+    );
+    let m = model_json(&out);
+    for term in m["terms"].as_array().unwrap() {
+        let name = term["name"].as_str().unwrap();
+        if term["source"] == "log_employees" {
+            let coef = term["coef"].as_f64().unwrap();
+            assert!(coef >= 0.0 && !name.contains("_eq_"), "{name}: {coef}");
+        }
+        assert!(
+            !(term["kind"].get("pair").is_some() && name.contains("log_employees")),
+            "company size is in a pair: {name}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("held increasing"),
+        "the report does not say the shape is held"
+    );
+}
+
+/// A monotone request the data cannot honour is a config error naming
+/// `[model] monotone` and the feature.
+#[test]
+fn an_impossible_monotone_request_is_a_config_error() {
+    let t = tempdir();
+    let data = synth(t.path(), 400, 400, 5);
+    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
+    for (keys, needle) in [
+        (
+            "monotone = { industry = \"increasing\" }\n",
+            "`industry` is text",
+        ),
+        (
+            "monotone = { headcount = \"increasing\" }\n",
+            "`headcount` is not a feature",
+        ),
+        ("monotone = { employees = \"upward\" }\n", "upward"),
+        (
+            "monotone = { employees = \"increasing\" }\nsolver = \"lbfgs\"\n",
+            "newton",
+        ),
+    ] {
+        let cfg = data.join("bad.toml");
+        std::fs::write(&cfg, with_model_keys(&base, keys)).unwrap();
+        let out = t.path().join("models/bad");
+        let r = run(&["train", "--config", s(&cfg), "--out", s(&out)]).fails_with(1, needle);
+        assert!(!out.exists(), "{keys}: a model was written");
+        assert!(
+            r.stderr.contains("monotone") || keys.contains("upward"),
+            "{}",
+            r.stderr
+        );
+    }
+}

@@ -34,6 +34,16 @@ pub enum Axis {
     Timing,
 }
 
+/// The unit a feature's natural value reads in (`FeatureSpec::natural`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Money,
+    /// A multiple of the industry's median.
+    IndustryRatio,
+    Plain,
+}
+
 /// What the features are, learned from the training data and saved in the model.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FeatureSpec {
@@ -409,6 +419,21 @@ impl FeatureSpec {
         v.extend(self.deal.numbers.iter().cloned());
         v.extend(self.deal.text.keys().cloned());
         v
+    }
+
+    /// A derived feature in the units a leader knows: its name, and its
+    /// value `v` turned back into the feature it is computed from (the
+    /// inverse of its transform in the plan: `ln(1 + x)`, `ln(ratio)`).
+    pub fn natural(name: &str, v: f64) -> Option<(&'static str, f64, Unit)> {
+        Some(match name {
+            "log_employees" => ("Employees", v.exp_m1(), Unit::Count),
+            "log_revenue" => ("Annual revenue", v.exp_m1(), Unit::Money),
+            "log_rpe_industry_ratio" => ("Revenue per employee", v.exp(), Unit::IndustryRatio),
+            "log_jobs_posted_30d" => ("Jobs posted in the last 30 days", v.exp_m1(), Unit::Count),
+            "hiring_intensity" => ("Hires in 12 months per employee", v, Unit::Plain),
+            "company_age" => ("Company age in years", v, Unit::Count),
+            _ => return None,
+        })
     }
 
     /// The sources whose missing value makes feature `name` NULL to a rule

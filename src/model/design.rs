@@ -54,6 +54,29 @@ pub fn min_exact_rows(rows: usize) -> usize {
 /// Exact values per number at most, the most frequent first.
 const MAX_EXACT: usize = 32;
 
+/// The cuts midway between `value` and the nearest values of `raw` below
+/// and above it (those that exist).
+fn cuts_around(raw: &[f64], value: f64) -> Vec<f64> {
+    let below = raw
+        .iter()
+        .copied()
+        .filter(|x| *x < value)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let above = raw
+        .iter()
+        .copied()
+        .filter(|x| *x > value)
+        .fold(f64::INFINITY, f64::min);
+    let mut out = vec![];
+    if below.is_finite() {
+        out.push(step::midway(below, value));
+    }
+    if above.is_finite() {
+        out.push(step::midway(value, above));
+    }
+    out
+}
+
 /// The design terms for a training table, means and scales from `rows`:
 /// - text features: a level for each value in at least `MIN_LEVEL_ROWS`
 ///   deals (rarer ones score as none of them; every level is shrunk
@@ -88,7 +111,8 @@ pub fn design_terms(
                 let raw: Vec<f64> = rows.iter().map(|&r| values.num(r).unwrap_or(0.0)).collect();
                 terms.extend(number_terms(&name, &raw, spec, axis));
                 if cfg.bins >= 2 && !raw.iter().all(|v| *v == 0.0 || *v == 1.0) {
-                    terms.extend(bin_terms(&name, &raw, &y, cfg.bins, axis));
+                    let monotone = cfg.monotone_of(&name).is_some();
+                    terms.extend(bin_terms(&name, &raw, &y, (cfg.bins, monotone), axis));
                 }
                 let nullable = spec.extra.numbers.iter().chain(&spec.deal.numbers);
                 if nullable.into_iter().any(|c| *c == name) {
@@ -108,6 +132,10 @@ pub fn design_terms(
         let v = t.values(&mut inputs)?;
         let x: Vec<f64> = rows.iter().map(|&r| v[r]).collect();
         if t.scale(&x) && seen.insert(column_key(&x)) {
+            // a monotone source's terms each move its effect one way only
+            if let (Some(d), Some(r)) = (cfg.monotone_of(&t.source), t.rising()) {
+                t.sign = (d.sign() * r) as i8;
+            }
             kept.push(t);
         }
     }
@@ -156,8 +184,16 @@ fn number_terms(name: &str, raw: &[f64], spec: &FeatureSpec, axis: Axis) -> Vec<
 }
 
 /// A number's learned shape: steps at up to `bins - 1` cuts learned from
-/// the outcomes `y`, and its frequent exact values.
-fn bin_terms(name: &str, raw: &[f64], y: &[u8], bins: usize, axis: Axis) -> Vec<Term> {
+/// the outcomes `y`, and its frequent exact values. A `monotone` source's
+/// exact values are two steps each, midway to the values either side (so
+/// its effect there may rise or fall only with its neighbours').
+fn bin_terms(
+    name: &str,
+    raw: &[f64],
+    y: &[u8],
+    (bins, monotone): (usize, bool),
+    axis: Axis,
+) -> Vec<Term> {
     let min_rows = min_bin_rows(raw.len());
     let cuts = step::cuts(raw, y, bins, min_rows);
     let lowest = raw.iter().copied().fold(f64::INFINITY, f64::min);
@@ -173,7 +209,14 @@ fn bin_terms(name: &str, raw: &[f64], y: &[u8], bins: usize, axis: Axis) -> Vec<
             out.push(Term::new(name, Kind::Hinge(hinge::Hinge { at, to }), axis));
         }
     }
-    for value in exact::spikes(raw, min_exact_rows(raw.len()), MAX_EXACT) {
+    let spikes = exact::spikes(raw, min_exact_rows(raw.len()), MAX_EXACT);
+    if monotone {
+        for at in spikes.iter().flat_map(|v| cuts_around(raw, *v)) {
+            out.push(Term::new(name, Kind::Step(step::Step { at }), axis));
+        }
+        return out;
+    }
+    for value in spikes {
         // the lowest value below the first cut is that step's other side already
         let split = cuts
             .first()

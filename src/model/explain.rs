@@ -532,6 +532,8 @@ mod tests {
 /// change it stands for (for ordering).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effect {
+    /// The feature it is the effect of, as a leader reads it.
+    pub feature: String,
     pub sentence: String,
     pub log_odds: f64,
 }
@@ -599,6 +601,7 @@ pub fn effects(model: &Model) -> Vec<Effect> {
         let noun = crate::features::movers::phrase(ty)
             .map_or_else(|| pretty(ty), |(person, _)| format!("{person} joined"));
         out.push(Effect {
+            feature: capitalize(&noun),
             sentence: format!(
                 "{} {noun} in the last {first} days: {} against none in {} days{older}; five rather than one: {}",
                 article(&noun),
@@ -621,6 +624,7 @@ pub fn effects(model: &Model) -> Vec<Effect> {
         let terms: Vec<&Term> = model.terms.iter().filter(|t| t.source == src).collect();
         let mut push = |sentence: String, d: f64| {
             out.push(Effect {
+                feature: feature_name(src),
                 sentence,
                 log_odds: d,
             })
@@ -637,7 +641,7 @@ pub fn effects(model: &Model) -> Vec<Effect> {
             push(
                 format!(
                     "{} together: {} {} than their effects alone say (the pair's cells range from {} to {})",
-                    pretty(src),
+                    src.split(" \u{d7} ").map(feature_name).collect::<Vec<_>>().join(" \u{d7} "),
                     best.label(),
                     if d > 0.0 { "wins more" } else { "wins less" },
                     odds(lo),
@@ -716,8 +720,8 @@ pub fn effects(model: &Model) -> Vec<Effect> {
             push(
                 format!(
                     "{} exactly {} (against the values around it): {}",
-                    capitalize(&pretty(src)),
-                    crate::model::terms::show(value),
+                    feature_name(src),
+                    natural_value(src, value),
                     odds(d)
                 ),
                 d,
@@ -819,26 +823,70 @@ pub fn shape_bins(terms: &[&Term]) -> Option<Vec<(f64, f64, f64)>> {
     )
 }
 
-/// "Log employees: highest from 5.9 to 6.6 (×1.8 odds against below 4.1)".
+/// A value of feature `src` in the units a leader knows: the feature it
+/// is computed from where the plan transforms one (2,200 employees, 2.3×
+/// the industry median), else the value itself.
+fn natural_value(src: &str, v: f64) -> String {
+    use crate::features::{FeatureSpec, Unit};
+    match FeatureSpec::natural(src, v) {
+        Some((_, x, Unit::Count)) => thousands(x.round()),
+        Some((_, x, Unit::Money)) => money(x),
+        Some((_, x, Unit::IndustryRatio)) => format!("{x:.1}\u{d7} the industry median"),
+        Some((_, x, Unit::Plain)) => short(x),
+        None => crate::model::terms::show(v),
+    }
+}
+
+/// "$1.2M", "$250k", "$900".
+fn money(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("${:.1}M", x / 1e6)
+    } else if x.abs() >= 1e3 {
+        format!("${:.0}k", x / 1e3)
+    } else {
+        format!("${x:.0}")
+    }
+}
+
+/// A feature's name as a leader reads it ("Employees", not "Log employees").
+pub fn feature_name(src: &str) -> String {
+    crate::features::FeatureSpec::natural(src, 0.0)
+        .map_or_else(|| capitalize(&pretty(src)), |(name, _, _)| name.to_string())
+}
+
+/// The direction a monotone source's terms hold its effect to, in words.
+fn held(terms: &[&Term]) -> Option<&'static str> {
+    let t = terms.iter().find(|t| t.sign != 0)?;
+    let d = f64::from(t.sign) * t.rising()?;
+    Some(if d > 0.0 { "increasing" } else { "decreasing" })
+}
+
+/// "Employees: best from 2,200 (×1.80 odds against below 40, the worst)",
+/// in the units of the feature the source is computed from; a monotone
+/// source adds "held increasing, as configured".
 fn shape_sentence(src: &str, terms: &[&Term]) -> Option<(String, f64)> {
     let bins = shape_bins(terms)?;
     let best = bins.iter().max_by(|a, b| a.2.total_cmp(&b.2))?;
     let worst = bins.iter().min_by(|a, b| a.2.total_cmp(&b.2))?;
     let span = |b: &(f64, f64, f64)| {
-        use crate::model::terms::show;
         if b.0 == bins[0].0 {
-            format!("below {}", show(b.1))
+            format!("below {}", natural_value(src, b.1))
         } else if b.1 == bins[bins.len() - 1].1 {
-            format!("{} and above", show(b.0))
+            format!("from {}", natural_value(src, b.0))
         } else {
-            format!("{} to {}", show(b.0), show(b.1))
+            format!(
+                "from {} to {}",
+                natural_value(src, b.0),
+                natural_value(src, b.1)
+            )
         }
     };
     let d = best.2 - worst.2;
+    let held = held(terms).map_or(String::new(), |h| format!("; held {h}, as configured"));
     Some((
         format!(
-            "{}: highest at {} ({} against {}, the lowest)",
-            capitalize(&pretty(src)),
+            "{}: best {} ({} against {}, the worst){held}",
+            feature_name(src),
             span(best),
             format_args!("\u{d7}{:.2} odds", d.exp()),
             span(worst)

@@ -70,8 +70,12 @@ pub fn add_pairs(
         }
     }
     let min_rows = min_bin_rows(detect_rows.len());
+    // a monotone source pairs with nothing: a pair would bend its effect
+    // one way for some accounts and the other way for others
+    let monotone = |s: &str| f.terms.iter().any(|t| t.source == s && t.sign != 0);
     let sides: Vec<Sides> = sources
         .iter()
+        .filter(|(s, _)| !monotone(s))
         .filter_map(|(s, _)| pair::sides(table, s, &detect_rows, &y_detect, min_rows))
         .collect();
     let axis_of = |s: &str| {

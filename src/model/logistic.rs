@@ -58,6 +58,9 @@ pub struct ValidLogisticParams {
     start: Option<(f64, Vec<f64>)>,
     /// A fixed part of each row's linear predictor (a pinned weight).
     offset: Option<Vec<f64>>,
+    /// Sign constraints, one per coefficient: 1 held at or above 0, -1 at
+    /// or below, 0 free (monotone shapes).
+    signs: Option<Vec<i8>>,
 }
 
 impl LogisticParams {
@@ -70,6 +73,7 @@ impl LogisticParams {
             solver: Solver::Newton,
             start: None,
             offset: None,
+            signs: None,
         })
     }
 
@@ -108,6 +112,15 @@ impl LogisticParams {
         self.0.offset = Some(offset);
         self
     }
+
+    /// Holds coefficient j at or above 0 where `signs[j]` is 1, at or below
+    /// where it is -1 (free where 0, and past the end of `signs`: columns
+    /// appended later, as pair cells): a projected Newton fit. No-op when
+    /// every sign is 0.
+    pub fn signs(mut self, signs: Vec<i8>) -> Self {
+        self.0.signs = signs.iter().any(|s| *s != 0).then_some(signs);
+        self
+    }
 }
 
 impl ParamGuard for LogisticParams {
@@ -129,6 +142,11 @@ impl ParamGuard for LogisticParams {
         if p.solver == Solver::Lbfgs && p.offset.is_some() {
             return Err(Error::Fit(
                 "an offset (pinned weight) needs the newton solver".into(),
+            ));
+        }
+        if p.solver == Solver::Lbfgs && p.signs.is_some() {
+            return Err(Error::Fit(
+                "monotone shapes (sign constraints) need the newton solver".into(),
             ));
         }
         Ok(p)
@@ -255,13 +273,15 @@ impl<A: Real, D: Data<Elem = A>, T: AsSingleTargets<Elem = bool>> Fit<ArrayBase<
         let alpha = self.c.map_or(1e-9 * n as f64, |c| 1.0 / c);
         let offset = self.offset.as_deref();
         let k = x.ncols() + 1;
+        let signs = Signs::new(self.signs.as_deref(), k)
+            .map_err(|e| Error::Fit(format!("{}: {e}", self.name)))?;
         let start: Option<Vec<f64>> = self
             .start
             .as_ref()
             .filter(|(_, b)| b.len() == k - 1)
             .map(|(b0, b)| std::iter::once(*b0).chain(b.iter().copied()).collect());
         let (beta, iterations, converged) = match self.solver {
-            Solver::Newton => newton(x, &y, offset, alpha, self.max_iterations, start)?,
+            Solver::Newton => newton(x, &y, offset, alpha, self.max_iterations, start, &signs)?,
             Solver::Lbfgs => lbfgs(
                 x.mapv(Real::wide).view(),
                 &y,
@@ -274,7 +294,15 @@ impl<A: Real, D: Data<Elem = A>, T: AsSingleTargets<Elem = bool>> Fit<ArrayBase<
             return Err(Error::Fit(format!("{}: the fit diverged", self.name)));
         }
         let pass = newton_pass(x, Some(&y), offset, &beta, alpha, Some(1));
-        let gradient = pass.gradient.iter().fold(0.0_f64, |m, g| m.max(g.abs())) / n as f64;
+        // at a bound, only the gradient's part that could move inward counts
+        let held = signs.held(&beta, &pass.gradient);
+        let gradient = pass
+            .gradient
+            .iter()
+            .zip(&held)
+            .filter(|(_, h)| !**h)
+            .fold(0.0_f64, |m, (g, _)| m.max(g.abs()))
+            / n as f64;
         let warning = if converged || gradient <= CONVERGED {
             None
         } else if gradient <= USABLE {
@@ -298,8 +326,76 @@ impl<A: Real, D: Data<Elem = A>, T: AsSingleTargets<Elem = bool>> Fit<ArrayBase<
     }
 }
 
+/// Sign constraints on beta = [intercept, w...] (the intercept is free).
+struct Signs(Vec<i8>);
+
+impl Signs {
+    fn new(signs: Option<&[i8]>, k: usize) -> std::result::Result<Signs, String> {
+        match signs {
+            None => Ok(Signs(vec![0; k])),
+            // the coefficients past the signs given are free
+            Some(s) if s.len() < k => Ok(Signs(
+                std::iter::once(0)
+                    .chain(s.iter().copied())
+                    .chain(std::iter::repeat(0))
+                    .take(k)
+                    .collect(),
+            )),
+            Some(s) => Err(format!(
+                "{} sign constraints for {} coefficients",
+                s.len(),
+                k - 1
+            )),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.0.iter().any(|s| *s != 0)
+    }
+
+    /// `beta` moved onto the feasible side of each bound.
+    fn project(&self, beta: &mut [f64]) {
+        for (b, s) in beta.iter_mut().zip(&self.0) {
+            if f64::from(*s) * *b < 0.0 {
+                *b = 0.0;
+            }
+        }
+    }
+
+    /// The coefficients held at their bound: at it, with the descent
+    /// direction (minus the gradient) pointing out of the feasible side.
+    fn held(&self, beta: &[f64], gradient: &[f64]) -> Vec<bool> {
+        self.0
+            .iter()
+            .zip(beta.iter().zip(gradient))
+            .map(|(s, (b, g))| *s != 0 && f64::from(*s) * b <= 0.0 && f64::from(*s) * g > 0.0)
+            .collect()
+    }
+}
+
+/// The Newton step on the coefficients not `held` (0 on the held ones).
+fn free_step(hessian: &Array2<f64>, gradient: &[f64], held: &[bool]) -> Option<Vec<f64>> {
+    if !held.iter().any(|h| *h) {
+        return cholesky_solve(hessian, gradient);
+    }
+    let free: Vec<usize> = (0..gradient.len()).filter(|j| !held[*j]).collect();
+    let h = hessian
+        .select(ndarray::Axis(0), &free)
+        .select(ndarray::Axis(1), &free);
+    let g: Vec<f64> = free.iter().map(|j| gradient[*j]).collect();
+    let s = cholesky_solve(&h, &g)?;
+    let mut step = vec![0.0; gradient.len()];
+    for (j, v) in free.iter().zip(s) {
+        step[*j] = v;
+    }
+    Some(step)
+}
+
 /// Newton's method with a backtracking line search, from the base rate or
-/// `start`. Returns (beta = [intercept, w...], iterations, converged).
+/// `start`; with sign constraints, a projected Newton method (Bertsekas
+/// 1982): the coefficients held at their bound are left out of the step,
+/// and each trial point is projected onto the feasible side. Returns
+/// (beta = [intercept, w...], iterations, converged).
 fn newton<A: Real>(
     x: ArrayView2<A>,
     y: &[u8],
@@ -307,6 +403,7 @@ fn newton<A: Real>(
     alpha: f64,
     max_iterations: u64,
     start: Option<Vec<f64>>,
+    signs: &Signs,
 ) -> Result<(Vec<f64>, u64, bool)> {
     let rate = y.iter().filter(|v| **v == 1).count() as f64 / y.len() as f64;
     let mut beta = start.unwrap_or_else(|| {
@@ -314,10 +411,12 @@ fn newton<A: Real>(
         b[0] = (rate / (1.0 - rate)).ln();
         b
     });
+    signs.project(&mut beta);
     let rows_step = hessian_step(x.nrows());
     let mut pass = newton_pass(x, Some(y), offset, &beta, alpha, Some(rows_step));
     for it in 0..max_iterations {
-        let step = cholesky_solve(&pass.hessian, &pass.gradient)
+        let held = signs.held(&beta, &pass.gradient);
+        let step = free_step(&pass.hessian, &pass.gradient, &held)
             .ok_or_else(|| Error::Fit("the Hessian of the logistic fit is singular".into()))?;
         // the decrease Newton predicts; below rounding noise, we are at the optimum
         let decrease: f64 = step.iter().zip(&pass.gradient).map(|(s, g)| s * g).sum();
@@ -326,9 +425,21 @@ fn newton<A: Real>(
         }
         let mut t = 1.0;
         loop {
-            let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - t * s).collect();
+            let mut trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - t * s).collect();
+            // the decrease the (projected) move promises to first order
+            let promised = if signs.any() {
+                signs.project(&mut trial);
+                beta.iter()
+                    .zip(&trial)
+                    .zip(&pass.gradient)
+                    .map(|((b, v), g)| g * (b - v))
+                    .sum::<f64>()
+                    .max(0.0)
+            } else {
+                t * decrease
+            };
             let objective = newton_pass(x, Some(y), offset, &trial, alpha, None).objective;
-            if objective <= pass.objective - 1e-4 * t * decrease {
+            if objective <= pass.objective - 1e-4 * promised {
                 beta = trial;
                 break;
             }

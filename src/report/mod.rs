@@ -447,6 +447,22 @@ fn hybrid_section(m: &Model) -> String {
     }
 }
 
+/// One bar per feature (its terms' names are left to importance.csv): the
+/// largest of its stated effects, in log-odds, the 25 largest.
+fn feature_effects(effects: &[crate::model::explain::Effect]) -> Vec<(String, f64)> {
+    let mut rows: Vec<(String, f64)> = vec![];
+    for x in effects {
+        match rows.iter_mut().find(|r| r.0 == x.feature) {
+            Some(r) if x.log_odds.abs() > r.1.abs() => r.1 = x.log_odds,
+            Some(_) => {}
+            None => rows.push((x.feature.clone(), x.log_odds)),
+        }
+    }
+    rows.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    rows.truncate(25);
+    rows
+}
+
 fn tiers_section(m: &Model, e: &Evaluation) -> String {
     let p = &e.planning;
     let mut s = String::from("<h2>Tiers</h2><table><tr><th>tier</th><th>accounts</th><th>expected wins</th><th>expected pipeline</th><th>held-out deals</th><th>won</th><th>win rate</th></tr>");
@@ -727,14 +743,12 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
     s += &quadrant_section(m, e);
     s += &segments_section(e);
     s += &segment_tests_section(e);
-    let mut coefs: Vec<(String, f64)> = m.terms.iter().map(|t| (t.name.clone(), t.coef)).collect();
-    coefs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-    coefs.truncate(25);
+    let effects = crate::model::explain::effects(m);
     s += "<h2>What drives the score</h2>";
     s += &bars(
-        &coefs,
-        "Standardized coefficients (largest 25; green raises the win probability)",
-        "coefficient on the standardized scale (log-odds)",
+        &feature_effects(&effects),
+        "Each feature's largest effect, all its terms together (largest 25; green raises the win probability)",
+        "log-odds of its situation stated below against its baseline",
     );
     let mut perm: Vec<(String, f64)> = e
         .permutation_importance
@@ -749,7 +763,7 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         "held-out AUC lost",
     );
     s += "<h3>Effects in plain words</h3><p>How each feature moves the odds of winning, all else equal (shapes and clipping included).</p><ul class=\"effects\">";
-    for x in crate::model::explain::effects(m) {
+    for x in &effects {
         write!(s, "<li>{}</li>", esc(&x.sentence)).ok();
     }
     s += "</ul>";

@@ -32,3 +32,23 @@ import statsmodels.api as sm
 res = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12, maxiter=200)
 print(f"statsmodels: params {[float(v) for v in res.params]!r}")
 print(f"statsmodels: bse {[float(v) for v in res.bse]!r}")
+
+# Sign-constrained fit for tests/test_fit_reference.rs (monotone shapes):
+# the same penalized objective at C = 1.0 with x1's coefficient held at or
+# below 0 and x2's at or above 0 (both against the planted signs, so both
+# bounds bind), x3 free; scipy's L-BFGS-B.
+from scipy.optimize import minimize
+
+
+def objective(b, C=1.0):
+    eta = b[0] + X @ b[1:]
+    loss = np.sum(np.logaddexp(0, eta) - y * eta) + 0.5 / C * np.sum(b[1:] ** 2)
+    p = 1 / (1 + np.exp(-eta))
+    grad = np.concatenate([[np.sum(p - y)], X.T @ (p - y) + b[1:] / C])
+    return loss, grad
+
+
+bounded = minimize(objective, np.zeros(4), jac=True, method="L-BFGS-B",
+                   bounds=[(None, None), (None, 0), (0, None), (None, None)],
+                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
+print(f"bounded C=1.0: {[float(v) for v in bounded.x]!r}")

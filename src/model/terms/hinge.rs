@@ -52,6 +52,10 @@ impl TermKind for Hinge {
         format!("per unit from {} to {}", show(self.at), show(self.to))
     }
 
+    fn rising(&self) -> Option<f64> {
+        Some(1.0)
+    }
+
     fn standardized(&self) -> bool {
         true
     }

@@ -54,6 +54,14 @@ pub struct Term {
     /// (`null` in model.json) when the information was not invertible.
     #[serde(default, with = "nan_as_null")]
     pub std_error: f64,
+    /// The sign its coefficient is held to (a monotone source's term): 1
+    /// at or above 0, -1 at or below, 0 free.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sign: i8,
+}
+
+fn is_zero(v: &i8) -> bool {
+    *v == 0
 }
 
 /// What a term is, and everything that depends on it.
@@ -90,6 +98,11 @@ pub trait TermKind {
     fn held_sql(&self, _source: &str, _sql: &Sql) -> Option<String> {
         None
     }
+    /// Whether the value never falls (1) or never rises (-1) as its
+    /// source's number grows; None when neither, or not a function of it.
+    fn rising(&self) -> Option<f64> {
+        None
+    }
     fn standardized(&self) -> bool {
         false
     }
@@ -121,7 +134,13 @@ impl Term {
             std: 1.0,
             coef: 0.0,
             std_error: 0.0,
+            sign: 0,
         }
+    }
+
+    /// See [`TermKind::rising`].
+    pub fn rising(&self) -> Option<f64> {
+        self.kind.get().rising()
     }
 
     /// Coefficient per unit of the term's raw value.

@@ -93,6 +93,13 @@ impl TermKind for Number {
         }
     }
 
+    fn rising(&self) -> Option<f64> {
+        Some(match self.shape {
+            Shape::Within { .. } => -1.0,
+            Shape::Linear | Shape::Presence | Shape::Log => 1.0,
+        })
+    }
+
     fn standardized(&self) -> bool {
         true
     }

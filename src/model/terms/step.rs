@@ -34,6 +34,10 @@ impl TermKind for Step {
         format!("_ge_{}", name_number(self.at))
     }
 
+    fn rising(&self) -> Option<f64> {
+        Some(1.0)
+    }
+
     fn label(&self) -> String {
         format!("at least {}", show(self.at))
     }

@@ -81,6 +81,7 @@ fn prepare(ds: &Dataset, cfg: &Config) -> Result<Prepared> {
             "no feature varies across the training deals; nothing to learn from",
         ));
     }
+    check_monotone(&tt.features, &terms, &cfg.model)?;
     let (rules, rule_notes) = training_rules(cfg, &spec, &tt)?;
     Ok(Prepared {
         spec,
@@ -95,6 +96,44 @@ fn prepare(ds: &Dataset, cfg: &Config) -> Result<Prepared> {
         rules,
         rule_notes,
     })
+}
+
+/// Every `[model] monotone` key names a numeric feature (or one whose log
+/// the model reads), and the solver can hold signs.
+fn check_monotone(
+    table: &features::FeatureTable,
+    terms: &[Term],
+    m: &crate::config::ModelConfig,
+) -> Result<()> {
+    for key in m.monotone.keys() {
+        let found = [key.clone(), format!("log_{key}")]
+            .into_iter()
+            .find_map(|n| table.get(&n).map(|v| (n, v)));
+        let problem = match found {
+            None => format!("`{key}` is not a feature; `scorebook features --list` names them all"),
+            Some((n, features::Values::Text(_))) => format!(
+                "`{n}` is text: only a numeric feature can be held increasing or decreasing"
+            ),
+            Some(_)
+                if terms
+                    .iter()
+                    .any(|t| t.sign != 0 && m.monotone_key(&t.source).is_some_and(|k| k.0 == key)) =>
+            {
+                continue
+            }
+            Some((n, _)) => format!(
+                "`{n}` enters no term of the model (it does not vary across the training deals, or the model reads it through another feature): name a feature `scorebook features --list` shows that the model reads"
+            ),
+        };
+        return Err(Error::config("[model] monotone", problem));
+    }
+    if !m.monotone.is_empty() && m.solver == crate::config::Solver::Lbfgs {
+        return Err(Error::config(
+            "[model] monotone",
+            "monotone shapes need solver = \"newton\" (L-BFGS cannot hold a sign)",
+        ));
+    }
+    Ok(())
 }
 
 /// What the searches chose and tried, for the report.
@@ -114,12 +153,15 @@ struct Searched {
     record: SearchRecord,
 }
 
-/// The fit's settings at penalty `c` (scikit-learn's C), named for its errors.
-fn params(cfg: &Config, c: f64, what: String) -> LogisticParams {
+/// The fit's settings at penalty `c` (scikit-learn's C), named for its
+/// errors, with the monotone sources' terms (the first of the design) held
+/// to their signs.
+fn params(cfg: &Config, p: &Prepared, c: f64, what: String) -> LogisticParams {
     LogisticParams::new(c)
         .name(what)
         .solver(cfg.model.solver)
         .max_iterations(cfg.model.max_iterations)
+        .signs(p.terms.iter().map(|t| t.sign).collect())
 }
 
 /// Stage 2: the penalty on the validation period, then how smooth the
@@ -141,7 +183,7 @@ fn search(p: &Prepared, cfg: &Config) -> Result<Searched> {
         (&y_tr, &y_va),
         &names,
         &cfg.model.c_grid,
-        &|c, what| params(cfg, c, what),
+        &|c, what| params(cfg, p, c, what),
         &mut fit_warnings,
     )?;
     let clock = std::time::Instant::now();
@@ -151,7 +193,7 @@ fn search(p: &Prepared, cfg: &Config) -> Result<Searched> {
         &mut terms,
         &mut best_fit,
         (&y_tr, &y_va),
-        &|what| params(cfg, c, what),
+        &|what| params(cfg, p, c, what),
     )?;
     let mut fitted = interactions::Fitted {
         terms,
@@ -166,7 +208,7 @@ fn search(p: &Prepared, cfg: &Config) -> Result<Searched> {
         &search_rows,
         (&y_tr, &y_va),
         cfg.model.pairs,
-        &|what| params(cfg, c, what),
+        &|what| params(cfg, p, c, what),
     )?;
     tracing::info!(
         seconds = clock.elapsed().as_secs_f64(),
@@ -212,7 +254,7 @@ fn final_fit(p: &Prepared, s: Searched, cfg: &Config) -> Result<Fitted> {
         .to_vec();
     let clock = std::time::Instant::now();
     let names: Vec<String> = terms.iter().map(|t| t.name.clone()).collect();
-    let refit = params(cfg, c, format!("the final fit at C = {c}")).warm_start(
+    let refit = params(cfg, p, c, format!("the final fit at C = {c}")).warm_start(
         fit.intercept,
         fit.coefficients.as_slice().unwrap_or_default(),
     );
