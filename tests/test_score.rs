@@ -873,11 +873,12 @@ fn a_learned_cut_lies_between_values_so_no_engine_flips_it() {
     }
 }
 
-/// Issue 30: `[model] monotone` on a truth that is not monotone (company
-/// size peaks at 6.2 in ln(1 + employees)): the shipped effect of company
-/// size never falls, natively and in the exported SQL, on one account
-/// scored at 40 company sizes from 1 to 200,000 (DuckDB and Spark parity
-/// on the grid).
+/// Issue 30: `[model] monotone` on a truth that is not monotone (hiring
+/// saturates, and the free fit's shape of jobs posted falls past 30): the
+/// shipped effect of jobs posted never falls, natively and in the exported
+/// SQL, on one account scored at 40 numbers of jobs posted from 0 to 300,
+/// nothing else changed (DuckDB and Spark parity on the grid). Jobs posted
+/// feed no other feature, so the whole score follows their effect.
 #[test]
 fn monotone_shapes_hold_natively_and_in_the_exported_sql() {
     let t = tempdir();
@@ -888,7 +889,7 @@ fn monotone_shapes_hold_natively_and_in_the_exported_sql() {
         &cfg,
         base.replace(
             "[model]\n",
-            "[model]\nmonotone = { employees = \"increasing\", days_since_demo_request = \"decreasing\" }\n",
+            "[model]\nmonotone = { jobs_posted_30d = \"increasing\", days_since_demo_request = \"decreasing\" }\n",
         ),
     )
     .unwrap();
@@ -900,11 +901,11 @@ fn monotone_shapes_hold_natively_and_in_the_exported_sql() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| t["source"] == "log_employees")
+        .filter(|t| t["source"] == "log_jobs_posted_30d")
         .map(|t| (t["name"].as_str().unwrap(), t["sign"].as_i64().unwrap_or(0)))
         .collect();
     assert!(held.len() > 2 && held.iter().all(|h| h.1 == 1), "{held:?}");
-    // one account at 40 company sizes, nothing else changed
+    // one account at 40 numbers of jobs posted, nothing else changed
     let accounts = std::fs::read_to_string(data.join("accounts.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(accounts.as_bytes());
     let header = reader.headers().unwrap().clone();
@@ -913,14 +914,14 @@ fn monotone_shapes_hold_natively_and_in_the_exported_sql() {
     let mut w = csv::Writer::from_path(&grid).unwrap();
     w.write_record(&header).unwrap();
     for i in 0..40 {
-        let employees = (200_000f64.ln() * f64::from(i) / 39.0).exp().round();
+        let jobs = (301f64.ln() * f64::from(i) / 39.0).exp_m1().round();
         let row: Vec<String> = header
             .iter()
             .zip(&first)
             .map(|(h, v)| match h {
                 "account_id" => format!("G{i:03}"),
                 "domain" => format!("grid{i}.example"),
-                "employees" => employees.to_string(),
+                "jobs_posted_30d" => jobs.to_string(),
                 _ => v.to_string(),
             })
             .collect();
@@ -947,9 +948,9 @@ fn monotone_shapes_hold_natively_and_in_the_exported_sql() {
     assert_eq!(p.len(), 40);
     assert!(
         p.windows(2).all(|w| w[1] >= w[0] - 1e-12),
-        "the probability falls as company size grows: {p:?}"
+        "the probability falls as jobs posted grow: {p:?}"
     );
-    assert!(p[39] > p[0], "company size has no effect at all: {p:?}");
+    assert!(p[39] > p[0], "jobs posted have no effect at all: {p:?}");
     for r in engine_parity(t.path(), &model, &grid, &signals, &scores) {
         assert_eq!(r["native_rows"].as_u64(), Some(40), "{r}");
         assert_parity(&r);
