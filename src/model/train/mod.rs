@@ -89,8 +89,8 @@ pub struct Evaluation {
     /// Whether any rule or disqualifier is configured.
     #[serde(default)]
     pub rules_configured: bool,
-    /// (scale of the 0/1 terms, validation log loss) for each smoothing
-    /// tried (`smoothing`).
+    /// (scale of the 0/1 terms and ramps, validation log loss pooled over
+    /// the time-ordered folds) for each smoothing tried (`smoothing`).
     #[serde(default)]
     pub smoothing: Vec<(f64, f64)>,
     /// Each pair candidate tried, and whether it was kept.
