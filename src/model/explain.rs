@@ -830,21 +830,21 @@ fn natural_value(src: &str, v: f64) -> String {
     use crate::features::{FeatureSpec, Unit};
     match FeatureSpec::natural(src, v) {
         Some((_, x, Unit::Count)) => thousands(x.round()),
-        Some((_, x, Unit::Money)) => money(x),
+        Some((_, x, Unit::Money)) => format!("${}", amount(x)),
         Some((_, x, Unit::IndustryRatio)) => format!("{x:.1}\u{d7} the industry median"),
         Some((_, x, Unit::Plain)) => short(x),
         None => crate::model::terms::show(v),
     }
 }
 
-/// "$1.2M", "$250k", "$900".
-fn money(x: f64) -> String {
+/// An amount in short: "1.2M", "250k", "900".
+pub(crate) fn amount(x: f64) -> String {
     if x.abs() >= 1e6 {
-        format!("${:.1}M", x / 1e6)
+        format!("{:.1}M", x / 1e6)
     } else if x.abs() >= 1e3 {
-        format!("${:.0}k", x / 1e3)
+        format!("{:.0}k", x / 1e3)
     } else {
-        format!("${x:.0}")
+        format!("{x:.0}")
     }
 }
 

@@ -8,6 +8,8 @@ pub mod charts;
 
 use charts::{bars, xy, Scale, Series};
 
+use crate::model::explain::amount as money;
+
 use crate::model::train::{Comparison, Evaluation};
 use crate::model::Model;
 
@@ -295,16 +297,6 @@ fn shape_chart(c: &crate::model::shapes::Curve) -> String {
 
 fn pct(x: Option<f64>) -> String {
     x.map_or("-".into(), |v| format!("{:.1}%", 100.0 * v))
-}
-
-fn money(x: f64) -> String {
-    if x.abs() >= 1e6 {
-        format!("{:.1}M", x / 1e6)
-    } else if x.abs() >= 1e3 {
-        format!("{:.0}k", x / 1e3)
-    } else {
-        format!("{x:.0}")
-    }
 }
 
 /// Does the hybrid beat the rules and the model alone, by how much, and if
