@@ -956,3 +956,63 @@ fn monotone_shapes_hold_natively_and_in_the_exported_sql() {
         assert_parity(&r);
     }
 }
+
+/// Issue 30: a reason is the net contribution of one signal type (all its
+/// windows and its days since together, one reason group, whose summed
+/// contribution sets "Raises" or "Lowers"), so no row cites a signal type
+/// twice; the SQL's reasons agree (the parity tests above).
+#[test]
+fn one_reason_per_signal_type_in_its_true_direction() {
+    let (t, data, model) = trained();
+    let out = t.path().join("reasons.parquet");
+    score(&data.join("universe.parquet"), &out, &[]).ok();
+    let b = read_parquet(&out);
+    let reasons: Vec<Vec<String>> = (1..=3)
+        .map(|k| {
+            strings(&b, &format!("reason_{k}"))
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect()
+        })
+        .collect();
+    let m = scorebook::model::Model::load(model).unwrap();
+    let types = &m.spec.signal_types;
+    let mut cited = 0;
+    for row in 0..reasons[0].len() {
+        let mut seen: Vec<&str> = vec![];
+        for r in reasons.iter().map(|r| &r[row]) {
+            let body = r.split_once(": ").map_or("", |x| x.1);
+            let Some(ty) = types.iter().find(|ty| {
+                let p = ty.replace('_', " ");
+                body.contains(&format!(" {p} signal(s) in the last "))
+                    || body.starts_with(&format!("Last {p} "))
+                    || body.starts_with(&format!("No {p} in the last "))
+            }) else {
+                continue;
+            };
+            cited += 1;
+            assert!(
+                !seen.contains(&ty.as_str()),
+                "row {row} cites {ty} twice: {r}"
+            );
+            seen.push(ty);
+        }
+    }
+    assert!(cited > 100, "only {cited} signal reasons");
+    // a signal type's windows and days since are one group
+    let groups = m.reason_groups();
+    let sources = m.sources();
+    assert!(groups
+        .iter()
+        .any(|g| g.signal.is_some() && g.sources.len() > 1));
+    for g in &groups {
+        let names: Vec<&str> = g
+            .sources
+            .iter()
+            .map(|&k| m.terms[sources[k].start].source.as_str())
+            .collect();
+        if let Some(kind) = &g.signal {
+            assert!(names.iter().all(|n| n.contains(kind.as_str())), "{names:?}");
+        }
+    }
+}

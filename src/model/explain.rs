@@ -83,6 +83,16 @@ enum Phrase {
         yes: String,
         no: String,
     },
+    /// A signal type's windows and days since (a reason group): the
+    /// shortest window with an event, else the days since the last one
+    /// under `cap`, else `none`.
+    SignalType {
+        windows: Vec<(u32, Option<usize>)>,
+        counted: String,
+        since: Option<(Option<usize>, String)>,
+        cap: f64,
+        none: String,
+    },
     RevenuePerEmployee {
         ratio: Option<usize>,
         industry: Option<usize>,
@@ -110,6 +120,26 @@ impl Phrase {
                 Box::new(Phrase::of_source(model, table, b)),
             ),
             _ => Phrase::of_source(model, table, &t.source),
+        }
+    }
+
+    /// A reason group's wording: a signal type's (`export-sql` words it the
+    /// same in `sql::columns::describe_group`), else its one source's.
+    fn of_group(model: &Model, table: &FeatureTable, group: &crate::model::ReasonGroup) -> Phrase {
+        let sources = model.sources();
+        let first = &model.terms[sources[group.sources[0]].start];
+        let Some(kind) = &group.signal else {
+            return Phrase::of_term(model, table, first);
+        };
+        let at = |n: &str| table.names.iter().position(|x| x == n);
+        let g = signal_group(model, group);
+        let w = signals::wording(kind);
+        Phrase::SignalType {
+            windows: g.windows.iter().map(|(d, src)| (*d, at(src))).collect(),
+            counted: w.counted,
+            since: g.since.map(|src| (at(&src), w.since)),
+            cap: f64::from(model.spec.recency_cap_days),
+            none: g.none,
         }
     }
 
@@ -324,6 +354,24 @@ impl Phrase {
                 }
             }
             Phrase::Flag { col, yes, no } => out.push_str(if num(col) > 0.5 { yes } else { no }),
+            Phrase::SignalType {
+                windows,
+                counted,
+                since,
+                cap,
+                none,
+            } => {
+                if let Some((days, c)) = windows.iter().find(|(_, c)| num(c) > 0.0) {
+                    write_count(out, num(c));
+                    write!(out, "{counted} in the last {days} days").ok();
+                } else if let Some((c, text)) = since.as_ref().filter(|(c, _)| num(c) < *cap) {
+                    out.push_str(text);
+                    write_count(out, num(c));
+                    out.push_str(" days ago");
+                } else {
+                    out.push_str(none);
+                }
+            }
             Phrase::RevenuePerEmployee { ratio, industry } => {
                 out.push_str("Revenue per employee ");
                 write_one_decimal(out, num(ratio));
@@ -360,15 +408,53 @@ fn write_count(out: &mut String, x: f64) {
 
 pub(crate) use crate::config::capitalize;
 
+/// A signal type's reason group as both scorers word it: its windows in
+/// the model, shortest first (feature names), its days-since feature if in
+/// the model, and the sentence when neither holds an event.
+pub(crate) struct SignalGroup {
+    pub windows: Vec<(u32, String)>,
+    pub since: Option<String>,
+    pub none: String,
+}
+
+pub(crate) fn signal_group(model: &Model, group: &crate::model::ReasonGroup) -> SignalGroup {
+    let sources = model.sources();
+    let mut windows = vec![];
+    let mut since = None;
+    for &k in &group.sources {
+        let src = &model.terms[sources[k].start].source;
+        match signals::find(&model.spec, src) {
+            Some(Signal::Window { days, .. }) => windows.push((days, src.clone())),
+            Some(Signal::Since { .. }) => since = Some(src.clone()),
+            _ => {}
+        }
+    }
+    windows.sort_unstable();
+    let kind = group.signal.as_deref().unwrap_or_default();
+    let none = signals::wording(kind).none;
+    let none = match windows.last() {
+        Some((days, _)) => format!("{none} in the last {days} days"),
+        None => format!(
+            "{none} in the last {} days",
+            count(f64::from(model.spec.recency_cap_days))
+        ),
+    };
+    SignalGroup {
+        windows,
+        since,
+        none,
+    }
+}
+
 /// Reusable buffers for `reasons` (one per batch, not per row).
 #[derive(Default)]
 pub struct Scratch {
     cands: Vec<(f64, Result<usize, usize>)>,
     order: Vec<(f64, usize)>,
-    /// Per source of the linear predictor, the boolean columns that, when
-    /// true for a row, mean its value was imputed (not cited then).
-    imputed: Option<Vec<Vec<usize>>>,
-    /// Each term's wording, resolved when first cited.
+    /// The model's reason groups, and per group the boolean columns that,
+    /// when true for a row, mean a value was imputed (not cited then).
+    groups: Option<(Vec<crate::model::ReasonGroup>, Vec<Vec<usize>>)>,
+    /// Each group's wording, resolved when first cited.
     phrases: Vec<Option<Phrase>>,
     sentence: String,
 }
@@ -403,27 +489,35 @@ pub fn reasons(
     disqualified: Option<&str>,
     scratch: &mut Scratch,
 ) -> [String; 3] {
-    let imputed = scratch.imputed.get_or_insert_with(|| {
-        lin.sources
+    let (groups, imputed) = scratch.groups.get_or_insert_with(|| {
+        let groups = model.reason_groups();
+        let imputed = groups
             .iter()
-            .map(|r| {
-                missing_flags(model, &model.terms[r.start].source)
+            .map(|g| {
+                g.sources
                     .iter()
+                    .flat_map(|&k| missing_flags(model, &model.terms[lin.sources[k].start].source))
                     .filter_map(|f| table.names.iter().position(|n| n == f))
                     .collect()
             })
-            .collect()
+            .collect();
+        (groups, imputed)
     });
-    // candidates: (contribution to the hybrid logit, first term of the source or matched rule)
+    // candidates: (contribution to the hybrid logit, reason group or matched rule)
     let cands = &mut scratch.cands;
     cands.clear();
-    for ((terms, c), flags) in lin.sources.iter().zip(lin.row(row)).zip(imputed.iter()) {
-        let c = c * model.hybrid.model_weight;
+    let row_c = lin.row(row);
+    for (i, (g, flags)) in groups.iter().zip(imputed.iter()).enumerate() {
+        // summed in source order from the first (as the SQL adds them)
+        let c = g.sources[1..]
+            .iter()
+            .fold(row_c[g.sources[0]], |a, &k| a + row_c[k])
+            * model.hybrid.model_weight;
         let was_imputed = flags
             .iter()
             .any(|&k| table.columns[k].num(row).is_some_and(|v| v > 0.5));
         if c.abs() > 1e-6 && !was_imputed {
-            cands.push((c, Ok(terms.start)));
+            cands.push((c, Ok(i)));
         }
     }
     for (k, (_, pts)) in matched.iter().enumerate() {
@@ -478,11 +572,11 @@ pub fn reasons(
         s.push_str(if c > 0.0 { "Raises: " } else { "Lowers: " });
         match which {
             Ok(j) => {
-                if scratch.phrases.len() < model.terms.len() {
-                    scratch.phrases.resize_with(model.terms.len(), || None);
+                if scratch.phrases.len() < groups.len() {
+                    scratch.phrases.resize_with(groups.len(), || None);
                 }
                 scratch.phrases[j]
-                    .get_or_insert_with(|| Phrase::of_term(model, table, &model.terms[j]))
+                    .get_or_insert_with(|| Phrase::of_group(model, table, &groups[j]))
                     .render(table, row, s);
             }
             Err(m) => {

@@ -192,6 +192,15 @@ pub struct Linear {
     pub outside: Vec<Vec<usize>>,
 }
 
+/// One reason candidate: a signal type's sources together, or one source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReasonGroup {
+    /// The signal type, when the group is one.
+    pub signal: Option<String>,
+    /// Indices into `Model::sources()`.
+    pub sources: Vec<usize>,
+}
+
 impl Linear {
     /// Each source feature's contribution to one row's linear predictor.
     pub fn row(&self, r: usize) -> &[f64] {
@@ -436,6 +445,35 @@ impl Model {
             }
         }
         sources
+    }
+
+    /// The reasons' candidates: groups of `sources()` (by index), in order
+    /// of first appearance. A signal type's windows and its days since the
+    /// last event are one group (one reason with their net effect, in its
+    /// true direction); every other source is a group of its own.
+    pub fn reason_groups(&self) -> Vec<ReasonGroup> {
+        use crate::features::signals::{self, Signal};
+        let mut groups: Vec<ReasonGroup> = vec![];
+        for (k, r) in self.sources().iter().enumerate() {
+            let src = &self.terms[r.start].source;
+            let kind = match signals::find(&self.spec, src) {
+                Some(Signal::Window { kind, .. } | Signal::Since { kind }) => {
+                    Some(kind.to_string())
+                }
+                _ => None,
+            };
+            match groups
+                .iter_mut()
+                .find(|g| kind.is_some() && g.signal == kind)
+            {
+                Some(g) => g.sources.push(k),
+                None => groups.push(ReasonGroup {
+                    signal: kind,
+                    sources: vec![k],
+                }),
+            }
+        }
+        groups
     }
 
     pub fn linear(&self, table: &FeatureTable) -> Result<Linear> {

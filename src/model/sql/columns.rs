@@ -297,6 +297,41 @@ fn describe_source(m: &Model, sql: &Sql, w: &Words, src: &str) -> String {
     }
 }
 
+/// `explain::Phrase::SignalType` in SQL: a signal type's reason group in
+/// words (the shortest window with an event, else the days since the last
+/// one, else none).
+fn describe_group(
+    m: &Model,
+    sql: &Sql,
+    w: &Words,
+    g: &crate::model::ReasonGroup,
+    kind: &str,
+) -> String {
+    let d = sql.dialect;
+    let group = crate::model::explain::signal_group(m, g);
+    let words = signals::wording(kind);
+    let cap = f64::from(m.spec.recency_cap_days);
+    let mut arms = String::new();
+    for (days, src) in &group.windows {
+        let v = sql.number(src);
+        arms += &format!(
+            " WHEN {v} > 0 THEN {} || {}",
+            w.count(&v),
+            q(d, &format!("{} in the last {days} days", words.counted))
+        );
+    }
+    if let Some(src) = &group.since {
+        let v = sql.number(src);
+        arms += &format!(
+            " WHEN {v} < {} THEN {} || {} || ' days ago'",
+            num(cap),
+            q(d, &words.since),
+            w.count(&v)
+        );
+    }
+    format!("CASE{arms} ELSE {} END", q(d, &group.none))
+}
+
 /// `explain::Phrase::of_term` in SQL: a term's sentence (a pair's two values).
 fn describe(m: &Model, sql: &Sql, w: &Words, t: &Term) -> String {
     match t.inputs().as_slice() {
@@ -327,18 +362,30 @@ fn candidates(m: &Model, sql: &Sql) -> (Vec<String>, Vec<(String, String, String
     let names: Vec<String> = m.spec.list().into_iter().map(|(n, _)| n).collect();
     let mut weights = vec![];
     let mut cands = vec![];
-    for (k, r) in m.sources().iter().enumerate() {
-        let t = &m.terms[r.start];
-        weights.push(format!("__c{k} * {} AS __w{k}", num(m.hybrid.model_weight)));
-        let flags: Vec<String> = missing_flags(m, &t.source)
+    let sources = m.sources();
+    for (k, g) in m.reason_groups().iter().enumerate() {
+        // summed in source order, as `explain::reasons` sums them
+        let sum: Vec<String> = g.sources.iter().map(|s| format!("__c{s}")).collect();
+        weights.push(format!(
+            "({}) * {} AS __w{k}",
+            sum.join(" + "),
+            num(m.hybrid.model_weight)
+        ));
+        let flags: Vec<String> = g
+            .sources
             .iter()
+            .flat_map(|&s| missing_flags(m, &m.terms[sources[s].start].source))
             .filter(|f| names.iter().any(|n| n == *f))
             .map(|f| format!(" AND NOT {} > 0.5", sql.number(f)))
             .collect();
+        let words = match &g.signal {
+            Some(kind) => describe_group(m, sql, &w, g, kind),
+            None => describe(m, sql, &w, &m.terms[sources[g.sources[0]].start]),
+        };
         cands.push((
             format!("__w{k}"),
             format!("ABS(__w{k}) > 1E-6{}", flags.concat()),
-            describe(m, sql, &w, t),
+            words,
         ));
     }
     let rules = &m.config.rules;
