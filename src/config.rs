@@ -363,7 +363,7 @@ impl Default for ModelConfig {
             solver: Solver::Newton,
             rule_weight: None,
             min_closed_deals: 50,
-            bins: 8,
+            bins: 16,
             pairs: 4,
             monotone: BTreeMap::new(),
         }

@@ -37,7 +37,7 @@ fn report_renders_in_headless_chromium() {
     assert!(
         charts
             .iter()
-            .any(|c| c.caption.starts_with("Shape of log_employees")),
+            .any(|c| c.caption.starts_with("Shape of Employees")),
         "no drawn shape of company size"
     );
     check_axes_and_legends(&charts);

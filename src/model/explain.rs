@@ -920,7 +920,7 @@ pub fn shape_bins(terms: &[&Term]) -> Option<Vec<(f64, f64, f64)>> {
 /// A value of feature `src` in the units a leader knows: the feature it
 /// is computed from where the plan transforms one (2,200 employees, 2.3×
 /// the industry median), else the value itself.
-fn natural_value(src: &str, v: f64) -> String {
+pub fn natural_value(src: &str, v: f64) -> String {
     use crate::features::{FeatureSpec, Unit};
     match FeatureSpec::natural(src, v) {
         Some((_, x, Unit::Count)) => thousands(x.round()),

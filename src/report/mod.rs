@@ -270,18 +270,31 @@ fn shape_chart(c: &crate::model::shapes::Curve) -> String {
         });
     let pad = 0.1 * (hi - lo).max(0.2);
     let xs = (c.points[0].0, c.points[c.points.len() - 1].0);
+    // drawn over the model's own (log) axis, labelled in the feature's units
+    let name = crate::model::explain::feature_name(&c.source);
+    let title = if c.source == "log_rpe_industry_ratio" {
+        format!("{name} (\u{d7} the industry median, log scale)")
+    } else if c.source.starts_with("log_") {
+        format!("{name} (log scale)")
+    } else {
+        name.clone()
+    };
+    // ticks say "1.6×", the axis title says of what
+    let label = |v: f64| {
+        crate::model::explain::natural_value(&c.source, v).replace(" the industry median", "")
+    };
     xy(
-        &format!("Shape of {}", c.source),
+        &format!("Shape of {name}"),
         &[Series {
             name: "effect on the odds against the average deal",
             points: c.points.clone(),
             dots: false,
         }],
         &Scale {
-            title: &c.source,
+            title: &title,
             min: xs.0,
             max: xs.1,
-            label: &charts::tick,
+            label: &label,
             ticks: None,
         },
         &Scale {
