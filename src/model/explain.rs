@@ -642,18 +642,50 @@ pub struct Effect {
 /// training mean; for a category, each level against the average deal;
 /// for a pair, its largest cell.
 pub fn effects(model: &Model) -> Vec<Effect> {
+    let (mut out, done) = signal_effects(model);
+    let mut sources: Vec<&str> = vec![];
+    for t in &model.terms {
+        if !sources.contains(&t.source.as_str()) && !done.contains(&t.source) {
+            sources.push(&t.source);
+        }
+    }
+    for src in sources {
+        let terms: Vec<&Term> = model.terms.iter().filter(|t| t.source == src).collect();
+        out.extend(
+            source_effects(model, src, &terms)
+                .into_iter()
+                .map(|(sentence, log_odds)| Effect {
+                    feature: feature_name(src),
+                    sentence,
+                    log_odds,
+                }),
+        );
+    }
+    out.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
+    out
+}
+
+/// The sum of source `src`'s terms at value `v` (log-odds).
+fn part(model: &Model, src: &str, v: f64) -> f64 {
+    model
+        .terms
+        .iter()
+        .filter(|t| t.source == src)
+        .map(|t| t.effect_at(v))
+        .sum()
+}
+
+fn odds(d: f64) -> String {
+    format!("\u{d7}{:.2} odds", d.exp())
+}
+
+/// Each signal type's effect (all its windows and its days since
+/// together), and the sources they cover.
+fn signal_effects(model: &Model) -> (Vec<Effect>, Vec<String>) {
     let spec = &model.spec;
     let cap = f64::from(spec.recency_cap_days);
-    let part = |src: &str, v: f64| -> f64 {
-        model
-            .terms
-            .iter()
-            .filter(|t| t.source == src)
-            .map(|t| t.effect_at(v))
-            .sum()
-    };
+    let part = |src: &str, v: f64| part(model, src, v);
     let in_model = |src: &str| model.terms.iter().any(|t| t.source == src);
-    let odds = |d: f64| format!("\u{d7}{:.2} odds", d.exp());
     let mut out = vec![];
     let mut done: Vec<String> = vec![];
     for ty in &spec.signal_types {
@@ -708,150 +740,145 @@ pub fn effects(model: &Model) -> Vec<Effect> {
         done.extend(windows.iter().map(|(_, s)| s.clone()));
         done.push(since.clone());
     }
-    let mut sources: Vec<&str> = vec![];
-    for t in &model.terms {
-        if !sources.contains(&t.source.as_str()) && !done.contains(&t.source) {
-            sources.push(&t.source);
-        }
-    }
-    for src in sources {
-        let terms: Vec<&Term> = model.terms.iter().filter(|t| t.source == src).collect();
-        let mut push = |sentence: String, d: f64| {
-            out.push(Effect {
-                feature: feature_name(src),
-                sentence,
-                log_odds: d,
-            })
-        };
-        if let Some(first) = terms.first().filter(|t| matches!(t.kind, Kind::Pair(_))) {
-            let (lo, hi) = terms.iter().fold((0.0_f64, 0.0_f64), |(lo, hi), t| {
-                (lo.min(t.coef_original()), hi.max(t.coef_original()))
-            });
-            let best = terms
-                .iter()
-                .max_by(|a, b| a.coef_original().abs().total_cmp(&b.coef_original().abs()))
-                .unwrap_or(first);
-            let d = best.coef_original();
-            push(
-                format!(
-                    "{} together: {} {} than their effects alone say (the pair's cells range from {} to {})",
-                    src.split(" \u{d7} ").map(feature_name).collect::<Vec<_>>().join(" \u{d7} "),
-                    best.label(),
-                    if d > 0.0 { "wins more" } else { "wins less" },
-                    odds(lo),
-                    odds(hi)
-                ),
-                d,
-            );
-            continue;
-        }
-        if terms.iter().any(|t| t.level().is_some()) {
-            // against the average deal: the levels' effects weighed by their shares
-            let average: f64 = terms.iter().map(|t| t.mean * t.coef_original()).sum();
-            for t in &terms {
-                let level = t.level().unwrap_or_default();
-                let d = t.coef_original() - average;
-                push(
-                    format!(
-                        "{}: {level} (against the average deal): {}",
-                        capitalize(&pretty(src)),
-                        odds(d)
-                    ),
-                    d,
-                );
-            }
-            continue;
-        }
-        if let Some(Signal::Until { kind: ty }) = signals::find(spec, src) {
-            let soon = terms
-                .iter()
-                .filter_map(|t| match t.kind {
-                    Kind::Number(Number {
-                        shape: Shape::Within { days, .. },
-                        ..
-                    }) => Some(f64::from(days)),
-                    _ => None,
-                })
-                .fold(30.0_f64.min(cap - 1.0), f64::min);
-            let d = part(src, soon) - part(src, cap);
-            push(
-                format!(
-                    "{} {} due in {} days (against none scheduled): {}",
-                    article(&pretty(ty)),
-                    pretty(ty),
-                    count(soon),
-                    odds(d)
-                ),
-                d,
-            );
-            continue;
-        }
-        let flag = spec.is_flag(src) || src.ends_with("_missing");
-        if flag {
-            let d = part(src, 1.0) - part(src, 0.0);
-            let sentence = match spec.technology(src) {
-                Some(disp) => format!("Uses {disp}: {}", odds(d)),
-                None => format!(
-                    "{} unknown: {}",
-                    capitalize(&pretty(src.trim_end_matches("_missing"))),
-                    odds(d)
-                ),
-            };
-            push(sentence, d);
-            continue;
-        }
-        // frequent exact values (typed-in round amounts, zeros), the
-        // strongest few, against the values around them
-        let mut exact: Vec<(f64, f64)> = terms
+    (out, done)
+}
+
+/// The effects of one source that is not a signal type's: (sentence,
+/// log-odds) for a pair, each text level, a scheduled event, a flag, the
+/// strongest exact values, a learned shape or one standard deviation.
+fn source_effects(model: &Model, src: &str, terms: &[&Term]) -> Vec<(String, f64)> {
+    let spec = &model.spec;
+    let cap = f64::from(spec.recency_cap_days);
+    let part = |src: &str, v: f64| part(model, src, v);
+    let mut out = vec![];
+    let mut push = |sentence: String, d: f64| out.push((sentence, d));
+    if let Some(first) = terms.first().filter(|t| matches!(t.kind, Kind::Pair(_))) {
+        let (lo, hi) = terms.iter().fold((0.0_f64, 0.0_f64), |(lo, hi), t| {
+            (lo.min(t.coef_original()), hi.max(t.coef_original()))
+        });
+        let best = terms
             .iter()
-            .filter_map(|t| match &t.kind {
-                Kind::Exact(e) => Some((e.value, t.coef_original())),
-                _ => None,
-            })
-            .collect();
-        exact.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        for &(value, d) in exact.iter().take(EXACT_SENTENCES) {
-            push(
-                format!(
-                    "{} exactly {} (against the values around it): {}",
-                    feature_name(src),
-                    natural_value(src, value),
-                    odds(d)
-                ),
-                d,
-            );
-        }
-        // a learned shape: its best bin against its worst
-        if let Some(sentence) = shape_sentence(src, &terms) {
-            push(sentence.0, sentence.1);
-            continue;
-        }
-        // a number: one standard deviation up from its training mean
-        let Some(lin) = terms.iter().find(|t| {
-            matches!(
-                t.kind,
-                Kind::Number(Number {
-                    shape: Shape::Linear,
-                    ..
-                })
-            )
-        }) else {
-            continue;
-        };
-        let (m, sd) = (lin.mean, lin.std);
-        let d = part(src, m + sd) - part(src, m);
+            .max_by(|a, b| a.coef_original().abs().total_cmp(&b.coef_original().abs()))
+            .unwrap_or(first);
+        let d = best.coef_original();
         push(
             format!(
-                "{} {} rather than {} (one standard deviation up): {}",
-                capitalize(&pretty(src)),
-                short(m + sd),
-                short(m),
+                "{} together: {} {} than their effects alone say (the pair's cells range from {} to {})",
+                src.split(" \u{d7} ").map(feature_name).collect::<Vec<_>>().join(" \u{d7} "),
+                best.label(),
+                if d > 0.0 { "wins more" } else { "wins less" },
+                odds(lo),
+                odds(hi)
+            ),
+            d,
+        );
+        return out;
+    }
+    if terms.iter().any(|t| t.level().is_some()) {
+        // against the average deal: the levels' effects weighed by their shares
+        let average: f64 = terms.iter().map(|t| t.mean * t.coef_original()).sum();
+        for t in terms {
+            let level = t.level().unwrap_or_default();
+            let d = t.coef_original() - average;
+            push(
+                format!(
+                    "{}: {level} (against the average deal): {}",
+                    capitalize(&pretty(src)),
+                    odds(d)
+                ),
+                d,
+            );
+        }
+        return out;
+    }
+    if let Some(Signal::Until { kind: ty }) = signals::find(spec, src) {
+        let soon = terms
+            .iter()
+            .filter_map(|t| match t.kind {
+                Kind::Number(Number {
+                    shape: Shape::Within { days, .. },
+                    ..
+                }) => Some(f64::from(days)),
+                _ => None,
+            })
+            .fold(30.0_f64.min(cap - 1.0), f64::min);
+        let d = part(src, soon) - part(src, cap);
+        push(
+            format!(
+                "{} {} due in {} days (against none scheduled): {}",
+                article(&pretty(ty)),
+                pretty(ty),
+                count(soon),
+                odds(d)
+            ),
+            d,
+        );
+        return out;
+    }
+    let flag = spec.is_flag(src) || src.ends_with("_missing");
+    if flag {
+        let d = part(src, 1.0) - part(src, 0.0);
+        let sentence = match spec.technology(src) {
+            Some(disp) => format!("Uses {disp}: {}", odds(d)),
+            None => format!(
+                "{} unknown: {}",
+                capitalize(&pretty(src.trim_end_matches("_missing"))),
+                odds(d)
+            ),
+        };
+        push(sentence, d);
+        return out;
+    }
+    // frequent exact values (typed-in round amounts, zeros), the
+    // strongest few, against the values around them
+    let mut exact: Vec<(f64, f64)> = terms
+        .iter()
+        .filter_map(|t| match &t.kind {
+            Kind::Exact(e) => Some((e.value, t.coef_original())),
+            _ => None,
+        })
+        .collect();
+    exact.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    for &(value, d) in exact.iter().take(EXACT_SENTENCES) {
+        push(
+            format!(
+                "{} exactly {} (against the values around it): {}",
+                feature_name(src),
+                natural_value(src, value),
                 odds(d)
             ),
             d,
         );
     }
-    out.sort_by(|a, b| b.log_odds.abs().total_cmp(&a.log_odds.abs()));
+    // a learned shape: its best bin against its worst
+    if let Some(sentence) = shape_sentence(src, terms) {
+        push(sentence.0, sentence.1);
+        return out;
+    }
+    // a number: one standard deviation up from its training mean
+    let Some(lin) = terms.iter().find(|t| {
+        matches!(
+            t.kind,
+            Kind::Number(Number {
+                shape: Shape::Linear,
+                ..
+            })
+        )
+    }) else {
+        return out;
+    };
+    let (m, sd) = (lin.mean, lin.std);
+    let d = part(src, m + sd) - part(src, m);
+    push(
+        format!(
+            "{} {} rather than {} (one standard deviation up): {}",
+            capitalize(&pretty(src)),
+            short(m + sd),
+            short(m),
+            odds(d)
+        ),
+        d,
+    );
     out
 }
 
