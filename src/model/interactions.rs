@@ -107,25 +107,10 @@ pub fn add_pairs(
         } else {
             Axis::Fit
         };
-        // each cell's column on `rows`, standardized as the design's
-        let mut cells: Vec<Term> = vec![];
-        let mut columns: Vec<Vec<f64>> = vec![];
-        let mut inputs = crate::model::terms::Inputs::new(table);
-        for (i, j, kind) in pair::cells(a, b) {
-            let mut t = Term::new(&key, Kind::Pair(kind), axis);
-            t.name = format!("{}_x_{}_{i}{j}", a.source, b.source);
-            let v = t.values(&mut inputs)?;
-            let x: Vec<f64> = rows.iter().map(|&r| v[r]).collect();
-            if t.scale(&x) {
-                t.std = f.scale;
-                columns.push(x.iter().map(|v| (v - t.mean) / t.std).collect());
-                cells.push(t);
-            }
-        }
+        let (cells, extra) = pair_cells(table, rows, (a, b), axis, f.scale)?;
         if cells.is_empty() {
             continue;
         }
-        let extra = Array2::from_shape_fn((rows.len(), cells.len()), |(r, j)| columns[j][r]);
         let x = concatenate(NdAxis(1), &[f.x.view(), extra.view()])
             .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
         let (x_tr, x_va) = x.view().split_at(NdAxis(0), n_train);
@@ -172,6 +157,35 @@ pub fn add_pairs(
         }
     }
     Ok(notes)
+}
+
+/// The cells of the pair `a` × `b` as terms (named, on `axis`, at the
+/// smoothing `scale`), and their columns on `rows`, standardized as the
+/// design's; constant cells left out.
+fn pair_cells(
+    table: &FeatureTable,
+    rows: &[usize],
+    (a, b): (&Sides, &Sides),
+    axis: Axis,
+    scale: f64,
+) -> Result<(Vec<Term>, Array2<f64>)> {
+    let key = format!("{} \u{d7} {}", a.source, b.source);
+    let mut cells: Vec<Term> = vec![];
+    let mut columns: Vec<Vec<f64>> = vec![];
+    let mut inputs = crate::model::terms::Inputs::new(table);
+    for (i, j, kind) in pair::cells(a, b) {
+        let mut t = Term::new(&key, Kind::Pair(kind), axis);
+        t.name = format!("{}_x_{}_{i}{j}", a.source, b.source);
+        let v = t.values(&mut inputs)?;
+        let x: Vec<f64> = rows.iter().map(|&r| v[r]).collect();
+        if t.scale(&x) {
+            t.std = scale;
+            columns.push(x.iter().map(|v| (v - t.mean) / t.std).collect());
+            cells.push(t);
+        }
+    }
+    let extra = Array2::from_shape_fn((rows.len(), cells.len()), |(r, j)| columns[j][r]);
+    Ok((cells, extra))
 }
 
 /// A fit's probabilities of the rows of `x_va`.
