@@ -198,3 +198,56 @@ fn sign_constraints_match_scipy_bounded_optimum() {
     );
     assert!(lbfgs.is_err());
 }
+
+/// The potential model's ridge regression of ln(amount) (free intercept)
+/// against scikit-learn's `Ridge(alpha)` at alpha = 1 and 50, and Duan's
+/// smearing factor at alpha = 1 (`tests/reference/ridge_sklearn.py`).
+#[test]
+fn ridge_and_smearing_match_scikit_learn() {
+    use scorebook::model::potential::{ridge, smearing};
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/ridge_small.csv"
+    ))
+    .unwrap();
+    let (mut x, mut y) = (vec![], vec![]);
+    for line in text.lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|s| s.parse().unwrap()).collect();
+        x.extend_from_slice(&v[..3]);
+        y.push(v[3]);
+    }
+    let x = Array2::from_shape_vec((y.len(), 3), x).unwrap();
+    for (alpha, b0_want, b_want) in [
+        (
+            1.0,
+            8.078670391188968,
+            [0.5883279598508175, -0.31449689868070163, 0.2683461350568094],
+        ),
+        (
+            50.0,
+            8.266134262193368,
+            [0.5586881924419811, -0.256478201080533, 0.12354412042003514],
+        ),
+    ] {
+        let (b0, b) = ridge(x.view(), &y, alpha).unwrap();
+        assert!(
+            (b0 - b0_want).abs() < 1e-9,
+            "alpha {alpha}: intercept {b0} vs {b0_want}"
+        );
+        for j in 0..3 {
+            assert!(
+                (b[j] - b_want[j]).abs() < 1e-9,
+                "alpha {alpha}: {b:?} vs {b_want:?}"
+            );
+        }
+        if alpha == 1.0 {
+            let p: Vec<f64> = x
+                .rows()
+                .into_iter()
+                .map(|r| b0 + r.dot(&ndarray::arr1(&b)))
+                .collect();
+            let s = smearing(&y, &p);
+            assert!((s - 1.1368552571986301).abs() < 1e-9, "smearing {s}");
+        }
+    }
+}

@@ -897,3 +897,75 @@ fn an_impossible_monotone_request_is_a_config_error() {
         );
     }
 }
+
+/// Issue 31, what a win is worth: the synth's won amounts grow with company
+/// size (ln amount = 8 + 0.6 ln employees + N(0, 0.5²), so the mean amount
+/// is exp(8.125) employees^0.6). The potential part's expected amount has,
+/// in each size band, a median within 10% of the planted mean amount's on
+/// the same won deals, and on the held-out won deals it beats the baseline
+/// of the segment's median won amount.
+#[test]
+fn potential_recovers_the_planted_amounts() {
+    let t = tempdir();
+    let data = synth(t.path(), 3000, 3000, 13);
+    let out = t.path().join("models/potential");
+    train_sample(&data, &out);
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
+    let p = &metrics["potential"];
+    eprintln!("{p}");
+    let f = |k: &str| p[k].as_f64().unwrap();
+    assert!(f("median_ape") < f("baseline_median_ape"), "{p}");
+    assert!(f("r2_log") > f("baseline_r2_log"), "{p}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("What a win is worth"),
+        "no potential section in the report"
+    );
+    // the planted mean amount of each won deal, from its account's size
+    let accounts = std::fs::read_to_string(data.join("accounts.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(accounts.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let (id, emp) = (col("account_id"), col("employees"));
+    let employees: std::collections::HashMap<String, f64> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter_map(|r| Some((r[id].to_string(), r[emp].parse::<f64>().ok()?)))
+        .collect();
+    let cfg = scorebook::config::Config::load(&data.join("scorebook.toml")).unwrap();
+    let (ds, _) = scorebook::input::load(&cfg).unwrap();
+    let model = scorebook::model::Model::load(&out).unwrap();
+    let tt = scorebook::features::training_table(&ds, &model.spec).unwrap();
+    let expected = model
+        .potential
+        .as_ref()
+        .expect("no potential part")
+        .expected_amounts(&tt.features)
+        .unwrap();
+    let Some(scorebook::features::Values::Text(band)) = tt.features.get("size_band") else {
+        panic!("no size band")
+    };
+    let mut by: std::collections::BTreeMap<&str, (Vec<f64>, Vec<f64>)> = Default::default();
+    for r in (0..tt.label.len()).filter(|&r| tt.label[r] == 1) {
+        let Some(e) = employees.get(&tt.account_id[r]) else {
+            continue;
+        };
+        let planted = (8.125 + 0.6 * e.ln()).exp();
+        let b = by.entry(band[r].as_str()).or_default();
+        b.0.push(expected[r]);
+        b.1.push(planted);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    for (band, (got, planted)) in by {
+        let (g, w) = (median(got), median(planted));
+        eprintln!("{band}: expected amount median {g:.0}, planted {w:.0}");
+        assert!(
+            (g / w - 1.0).abs() <= 0.10,
+            "{band}: {g:.0} against the planted {w:.0}"
+        );
+    }
+}

@@ -99,7 +99,8 @@ pub(crate) const IMPUTED: [&str; 5] = [
     "hires_12m",
 ];
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+/// The median of the finite values of `v`; None when there are none.
+pub(crate) fn median(mut v: Vec<f64>) -> Option<f64> {
     v.retain(|x| x.is_finite());
     if v.is_empty() {
         return None;

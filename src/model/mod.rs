@@ -11,6 +11,7 @@ pub mod interactions;
 pub mod logistic;
 pub mod metrics;
 pub mod planning;
+pub mod potential;
 pub mod rules;
 pub mod segments;
 pub mod shapes;
@@ -64,6 +65,10 @@ pub struct Model {
     /// known only by an email as `train` did.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub history_domains: std::collections::BTreeMap<String, String>,
+    /// What a win is worth (the expected amount of a won deal), when the
+    /// won deals carry amounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub potential: Option<potential::Potential>,
     pub training: TrainingInfo,
 }
 

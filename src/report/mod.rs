@@ -468,6 +468,25 @@ fn feature_effects(effects: &[crate::model::explain::Effect]) -> Vec<(String, f6
     rows
 }
 
+/// What a win is worth: the potential part's held-out accuracy against the
+/// segment's median won amount.
+fn potential_section(m: &Model, e: &Evaluation) -> String {
+    let (Some(p), Some(r)) = (&m.potential, &e.potential) else {
+        return String::new();
+    };
+    format!(
+        "<h2>What a win is worth</h2><p>The expected amount of a won deal, from the account's fit features: a ridge model of the log amount (penalty {}) over {} won deals with an amount, turned back into amounts with Duan's smearing factor ({:.3}). On the {} held-out won deals its median error is {:.1}% against {:.1}% for the median won amount of the deal's segment; R\u{b2} of the log amount {:.3} against {:.3}.</p>",
+        p.alpha,
+        r.fitted_deals,
+        p.smearing,
+        r.test_deals,
+        100.0 * r.median_ape,
+        100.0 * r.baseline_median_ape,
+        r.r2_log,
+        r.baseline_r2_log
+    )
+}
+
 fn tiers_section(m: &Model, e: &Evaluation) -> String {
     let p = &e.planning;
     let mut s = String::from("<h2>Tiers</h2><table><tr><th>tier</th><th>accounts</th><th>expected wins</th><th>expected pipeline</th><th>held-out deals</th><th>won</th><th>win rate</th></tr>");
@@ -745,6 +764,7 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
     s += "</table>";
     s += &hybrid_section(m);
     s += &tiers_section(m, e);
+    s += &potential_section(m, e);
     s += &quadrant_section(m, e);
     s += &segments_section(e);
     s += &segment_tests_section(e);

@@ -89,6 +89,9 @@ pub struct Evaluation {
     /// Whether any rule or disqualifier is configured.
     #[serde(default)]
     pub rules_configured: bool,
+    /// How well the potential part predicts held-out won amounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub potential: Option<crate::model::potential::PotentialReport>,
     /// (scale of the 0/1 terms and ramps, validation log loss pooled over
     /// the time-ordered folds) for each smoothing tried (`smoothing`).
     #[serde(default)]

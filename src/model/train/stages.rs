@@ -22,9 +22,14 @@ pub fn train_on(
     let searched = search(&p, cfg)?;
     let fitted = final_fit(&p, searched, cfg)?;
     let stacked = stack(&p, &fitted.eta_va, cfg)?;
+    let (potential, potential_report) =
+        crate::model::potential::train(&p.tt, &fitted.terms, &p.spec, (&p.tr, &p.va, &p.te))?
+            .unzip();
     let mut model = assemble(ds, cfg, name, &p, &fitted, &stacked)?;
+    model.potential = potential;
     let universe = cut_tiers(&mut model, ds, cfg, universe)?;
-    let eval = evaluate(&model, cfg, &p, &universe, fitted.record, stacked.choice)?;
+    let mut eval = evaluate(&model, cfg, &p, &universe, fitted.record, stacked.choice)?;
+    eval.potential = potential_report;
     model
         .check()
         .map_err(|e| Error::Fit(format!("the fitted model is not usable: {e}")))?;
@@ -347,6 +352,7 @@ fn assemble(
             Default::default()
         },
         history_domains: history_domains(ds),
+        potential: None,
         training: TrainingInfo {
             created_at: chrono::Utc::now().to_rfc3339(),
             fingerprint: String::new(),
@@ -502,6 +508,7 @@ fn evaluate(
         fit_warnings: record.fit_warnings,
         pairs_tried: record.pairs_tried,
         smoothing: record.smoothing,
+        potential: None,
         shapes: shapes::curves(model, &p.tt.features, &p.fit_rows),
         pair_tables: shapes::pair_tables(model),
         notes: unused_signal_types(&model.spec, &model.terms)
