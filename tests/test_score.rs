@@ -883,18 +883,12 @@ fn a_learned_cut_lies_between_values_so_no_engine_flips_it() {
 fn monotone_shapes_hold_natively_and_in_the_exported_sql() {
     let t = tempdir();
     let data = synth_truth(t.path(), 6000, 6000, 23, "curved");
-    let cfg = data.join("monotone.toml");
-    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
-    std::fs::write(
-        &cfg,
-        base.replace(
-            "[model]\n",
-            "[model]\nmonotone = { jobs_posted_30d = \"increasing\", days_since_demo_request = \"decreasing\" }\n",
-        ),
-    )
-    .unwrap();
     let model = t.path().join("models/monotone");
-    run(&["train", "--config", s(&cfg), "--out", s(&model)]).ok();
+    train_with_model_keys(
+        &data,
+        "monotone = { jobs_posted_30d = \"increasing\", days_since_demo_request = \"decreasing\" }\n",
+        &model,
+    );
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(model.join("model.json")).unwrap()).unwrap();
     let held: Vec<(&str, i64)> = m["terms"]

@@ -778,15 +778,8 @@ fn keeps_straight_lines_straight() {
     let data = synth_truth(t.path(), 20000, 20000, 23, "linear");
     let shaped = t.path().join("models/shaped");
     train_sample(&data, &shaped);
-    let straight_cfg = data.join("straight.toml");
-    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
-    std::fs::write(
-        &straight_cfg,
-        with_model_keys(&base, "bins = 0\npairs = 0\n"),
-    )
-    .unwrap();
     let straight = t.path().join("models/straight");
-    run(&["train", "--config", s(&straight_cfg), "--out", s(&straight)]).ok();
+    train_with_model_keys(&data, "bins = 0\npairs = 0\n", &straight);
     let (auc_shaped, oracle, mae_shaped) = against_truth(&data, &shaped);
     let (auc_straight, _, mae_straight) = against_truth(&data, &straight);
     eprintln!(
@@ -798,17 +791,6 @@ fn keeps_straight_lines_straight() {
     );
 }
 
-/// `toml` with `keys` added to its `[model]` table (or a new one).
-fn with_model_keys(toml: &str, keys: &str) -> String {
-    match toml.find("[model]\n") {
-        Some(i) => {
-            let at = i + "[model]\n".len();
-            format!("{}{keys}{}", &toml[..at], &toml[at..])
-        }
-        None => format!("{toml}\n[model]\n{keys}"),
-    }
-}
-
 /// Issue 30: on few, noisy deals of a truth where company size only
 /// raises the odds, `monotone = { employees = "increasing" }` gives a
 /// drawn shape of company size that never falls, says so in the report,
@@ -817,15 +799,8 @@ fn with_model_keys(toml: &str, keys: &str) -> String {
 fn a_monotone_request_is_honoured_on_noisy_data() {
     let t = tempdir();
     let data = synth_truth(t.path(), 600, 600, 31, "linear");
-    let cfg = data.join("monotone.toml");
-    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
-    std::fs::write(
-        &cfg,
-        with_model_keys(&base, "monotone = { employees = \"increasing\" }\n"),
-    )
-    .unwrap();
     let out = t.path().join("models/monotone");
-    run(&["train", "--config", s(&cfg), "--out", s(&out)]).ok();
+    train_with_model_keys(&data, "monotone = { employees = \"increasing\" }\n", &out);
     let metrics: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
     let size = metrics["shapes"]
@@ -869,7 +844,6 @@ fn a_monotone_request_is_honoured_on_noisy_data() {
 fn an_impossible_monotone_request_is_a_config_error() {
     let t = tempdir();
     let data = synth(t.path(), 400, 400, 5);
-    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
     for (keys, needle) in [
         (
             "monotone = { industry = \"increasing\" }\n",
@@ -885,8 +859,7 @@ fn an_impossible_monotone_request_is_a_config_error() {
             "newton",
         ),
     ] {
-        let cfg = data.join("bad.toml");
-        std::fs::write(&cfg, with_model_keys(&base, keys)).unwrap();
+        let cfg = config_with_model_keys(&data, "bad", keys);
         let out = t.path().join("models/bad");
         let r = run(&["train", "--config", s(&cfg), "--out", s(&out)]).fails_with(1, needle);
         assert!(!out.exists(), "{keys}: a model was written");

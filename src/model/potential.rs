@@ -281,9 +281,10 @@ pub fn train(
         baseline_median_ape: median_ape(&baseline, &actual),
         baseline_r2_log: r2(&log_baseline, &log_actual),
     };
+    // (no standard errors: 0, as a term that has none)
     for (t, b) in terms.iter_mut().zip(&m.coefficients) {
         t.coef = *b;
-        t.std_error = f64::NAN;
+        t.std_error = 0.0;
     }
     let potential = Potential {
         terms,

@@ -149,6 +149,32 @@ pub fn train_sample(data: &Path, out: &Path) -> Run {
     .ok()
 }
 
+/// `toml` with `keys` added to its `[model]` table (or a new one).
+pub fn with_model_keys(toml: &str, keys: &str) -> String {
+    match toml.find("[model]\n") {
+        Some(i) => {
+            let at = i + "[model]\n".len();
+            format!("{}{keys}{}", &toml[..at], &toml[at..])
+        }
+        None => format!("{toml}\n[model]\n{keys}"),
+    }
+}
+
+/// `data`'s sample config with `keys` added to `[model]`, written beside it
+/// as `name`.toml: its path.
+pub fn config_with_model_keys(data: &Path, name: &str, keys: &str) -> PathBuf {
+    let base = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
+    let cfg = data.join(format!("{name}.toml"));
+    std::fs::write(&cfg, with_model_keys(&base, keys)).unwrap();
+    cfg
+}
+
+/// `train` of `data` with `keys` added to its sample config's `[model]`.
+pub fn train_with_model_keys(data: &Path, keys: &str, out: &Path) -> Run {
+    let cfg = config_with_model_keys(data, "variant", keys);
+    run(&["train", "--config", s(&cfg), "--out", s(out)]).ok()
+}
+
 /// `score` of `universe` (no signals) with `model` as of `as_of` into `out`.
 pub fn score_as_of(model: &Path, universe: &Path, as_of: &str, out: &Path) -> Run {
     run(&[
