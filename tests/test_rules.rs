@@ -58,20 +58,7 @@ fn every_rule_form_gives_the_same_rows_natively_and_in_every_engine() {
     let scores = t.path().join("scores.parquet");
     let universe = data.join("universe.parquet");
     let signals = data.join("signals.parquet");
-    run(&[
-        "score",
-        "--model",
-        s(&model),
-        "--universe",
-        s(&universe),
-        "--signals",
-        s(&signals),
-        "--as-of",
-        "2025-07-01",
-        "--out",
-        s(&scores),
-    ])
-    .ok();
+    score_with_signals(&model, &universe, &signals, &scores);
     let points = numbers(&read_parquet(&scores), "rule_points");
     let n = points.len();
     // every rule matches some accounts and not all (the test is not vacuous)

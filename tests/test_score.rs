@@ -417,20 +417,7 @@ fn sql_parity(work: &Path, data: &Path, model: &Path) {
     let dir = tempfile::tempdir_in(work).unwrap();
     let scores = dir.path().join("scores.parquet");
     let (universe, signals) = (data.join("universe.parquet"), data.join("signals.parquet"));
-    run(&[
-        "score",
-        "--model",
-        s(model),
-        "--universe",
-        s(&universe),
-        "--signals",
-        s(&signals),
-        "--as-of",
-        "2025-07-01",
-        "--out",
-        s(&scores),
-    ])
-    .ok();
+    score_with_signals(&model, &universe, &signals, &scores);
     for r in engine_parity(dir.path(), model, &universe, &signals, &scores) {
         let rows = r["native_rows"].as_u64().unwrap();
         assert!(rows >= 3000, "{r}");
@@ -924,20 +911,7 @@ fn monotone_shapes_hold_natively_and_in_the_exported_sql() {
     w.flush().unwrap();
     let scores = t.path().join("grid.parquet");
     let signals = data.join("signals.parquet");
-    run(&[
-        "score",
-        "--model",
-        s(&model),
-        "--universe",
-        s(&grid),
-        "--signals",
-        s(&signals),
-        "--as-of",
-        "2025-07-01",
-        "--out",
-        s(&scores),
-    ])
-    .ok();
+    score_with_signals(&model, &grid, &signals, &scores);
     let p = numbers(&read_parquet(&scores), "probability");
     assert_eq!(p.len(), 40);
     assert!(

@@ -34,6 +34,40 @@ pub enum Axis {
     Timing,
 }
 
+/// A derived feature as a leader reads it (`FeatureSpec::natural`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Natural {
+    pub name: &'static str,
+    pub unit: Unit,
+    pub inverse: Inverse,
+}
+
+/// The inverse of a derived feature's transform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inverse {
+    /// Of ln(1 + x).
+    ExpM1,
+    /// Of ln(x).
+    Exp,
+    Identity,
+}
+
+impl Natural {
+    /// The feature's value `v` as the value it is computed from.
+    pub fn value(&self, v: f64) -> f64 {
+        match self.inverse {
+            Inverse::ExpM1 => v.exp_m1(),
+            Inverse::Exp => v.exp(),
+            Inverse::Identity => v,
+        }
+    }
+
+    /// Whether the model reads it on a log scale.
+    pub fn logged(&self) -> bool {
+        self.inverse != Inverse::Identity
+    }
+}
+
 /// The unit a feature's natural value reads in (`FeatureSpec::natural`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -42,6 +76,16 @@ pub enum Unit {
     /// A multiple of the industry's median.
     IndustryRatio,
     Plain,
+}
+
+impl Unit {
+    /// What a number in this unit is of, after it (" the industry median").
+    pub fn of(self) -> &'static str {
+        match self {
+            Unit::IndustryRatio => " the industry median",
+            _ => "",
+        }
+    }
 }
 
 /// What the features are, learned from the training data and saved in the model.
@@ -422,18 +466,23 @@ impl FeatureSpec {
         v
     }
 
-    /// A derived feature in the units a leader knows: its name, and its
-    /// value `v` turned back into the feature it is computed from (the
-    /// inverse of its transform in the plan: `ln(1 + x)`, `ln(ratio)`).
-    pub fn natural(name: &str, v: f64) -> Option<(&'static str, f64, Unit)> {
-        Some(match name {
-            "log_employees" => ("Employees", v.exp_m1(), Unit::Count),
-            "log_revenue" => ("Annual revenue", v.exp_m1(), Unit::Money),
-            "log_rpe_industry_ratio" => ("Revenue per employee", v.exp(), Unit::IndustryRatio),
-            "log_jobs_posted_30d" => ("Jobs posted in the last 30 days", v.exp_m1(), Unit::Count),
-            "hiring_intensity" => ("Hires in 12 months per employee", v, Unit::Plain),
-            "company_age" => ("Company age in years", v, Unit::Count),
+    /// A derived feature in the units a leader knows: its name, unit, and
+    /// the inverse of its transform in the plan (`ln(1 + x)`, `ln(ratio)`).
+    pub fn natural(name: &str) -> Option<Natural> {
+        use Inverse::{Exp, ExpM1, Identity};
+        let (name, unit, inverse) = match name {
+            "log_employees" => ("Employees", Unit::Count, ExpM1),
+            "log_revenue" => ("Annual revenue", Unit::Money, ExpM1),
+            "log_rpe_industry_ratio" => ("Revenue per employee", Unit::IndustryRatio, Exp),
+            "log_jobs_posted_30d" => ("Jobs posted in the last 30 days", Unit::Count, ExpM1),
+            "hiring_intensity" => ("Hires in 12 months per employee", Unit::Plain, Identity),
+            "company_age" => ("Company age in years", Unit::Count, Identity),
             _ => return None,
+        };
+        Some(Natural {
+            name,
+            unit,
+            inverse,
         })
     }
 

@@ -257,7 +257,7 @@ pub fn train(
         return Ok(None);
     }
     let fitted: Vec<usize> = w_tr.iter().chain(&w_va).copied().collect();
-    widen_clips(&mut terms, &tt.features, &fitted)?;
+    widen_clips(&mut terms, &tt.features, &fitted);
     let x = |rows: &[usize]| matrix::<f64>(&tt.features, &terms, rows);
     let ln = |rows: &[usize]| -> Vec<f64> {
         rows.iter()
@@ -299,7 +299,7 @@ pub fn train(
 /// values instead of the win model's winsorized one: amounts keep growing
 /// with company size past where win rates stop moving, and the potential
 /// part should follow them as far as the won deals go (no further).
-fn widen_clips(terms: &mut [Term], table: &FeatureTable, rows: &[usize]) -> Result<()> {
+fn widen_clips(terms: &mut [Term], table: &FeatureTable, rows: &[usize]) {
     use crate::model::terms::Kind;
     for t in terms.iter_mut() {
         let Kind::Number(n) = &mut t.kind else {
@@ -317,7 +317,6 @@ fn widen_clips(terms: &mut [Term], table: &FeatureTable, rows: &[usize]) -> Resu
             n.clip = Some([lo, hi]);
         }
     }
-    Ok(())
 }
 
 /// The baseline's prediction for each of `rows`: the median won amount of

@@ -1,13 +1,13 @@
 //! How strongly the learned shapes are smoothed: the ridge penalty on the
-//! 0/1 terms (bins, spikes, missing bins, pair cells) relative to the
-//! standardized ones, chosen on the validation period.
+//! 0/1 terms (bins, spikes, missing bins, pair cells) and the ramps
+//! relative to the standardized terms, chosen over time-ordered folds.
 //!
 //! A 0/1 term enters the design as (value - mean) / scale. Its coefficient
 //! on the design's scale is its raw jump times `scale`, so the penalty
 //! 0.5 / C · coef² is 0.5 / C · scale² · jump²: a larger scale smooths the
 //! shapes more (a neighbouring bin's jump costs more), and at a large
 //! enough scale the shapes fall back to the fixed ones. Each scale is
-//! fitted on the train period at the chosen C and scored on validation;
+//! fitted at the chosen C on each fold and scored on its validation rows;
 //! the most smoothing within one standard error of the best is kept.
 
 use ndarray::{s, Array2};
@@ -95,27 +95,22 @@ fn folds(n_train: usize, n_va: usize) -> Vec<Fold> {
     out
 }
 
-/// One scale tried: its fit on each fold (at that scale), and each fold's
-/// validation probabilities.
+/// One scale tried: its fit on each fold (at that scale), and the folds'
+/// validation probabilities, pooled in fold order (the search's own
+/// validation rows first).
 struct Tried {
     scale: f64,
     /// The pooled validation log loss over the folds.
     log_loss: f64,
     fits: Vec<FittedLogistic>,
-    validation: Vec<Vec<f64>>,
-}
-
-impl Tried {
-    fn pooled(&self) -> Vec<f64> {
-        self.validation.concat()
-    }
+    pooled: Vec<f64>,
 }
 
 /// Whether `t` is as good as `best` on the folds' validation rows (labels
 /// `y`, pooled): its log loss at most one standard error (of the paired
 /// per-deal difference) above the best's.
 fn within_one_se(t: &Tried, best: &Tried, y: &[u8]) -> bool {
-    let (diff, se) = metrics::paired_log_loss_difference(&t.pooled(), &best.pooled(), y);
+    let (diff, se) = metrics::paired_log_loss_difference(&t.pooled, &best.pooled, y);
     diff <= se
 }
 
@@ -145,7 +140,7 @@ impl Search<'_> {
     ) -> Result<Tried> {
         rescale(self.x, self.terms, self.scale, s);
         self.scale = s;
-        let (mut fits, mut validation) = (vec![], vec![]);
+        let (mut fits, mut pooled) = (vec![], vec![]);
         for (k, fold) in self.folds.iter().enumerate() {
             let start = from.fits.get(k).unwrap_or(&from.fits[0]);
             let coef = coefficients_at(start, self.terms, from.scale, s);
@@ -153,18 +148,17 @@ impl Search<'_> {
             let p = params(format!("the smoothing fit at scale {s}"))
                 .warm_start(start.intercept, &coef);
             let f = logistic::fit(p, x_fit, &self.y[..fold.fit_end], &self.names)?;
-            validation.push(validation_probabilities(
+            pooled.extend(validation_probabilities(
                 &f,
                 self.x.slice(s![fold.fit_end..fold.end, ..]),
             ));
             fits.push(f);
         }
-        let log_loss = metrics::log_loss(&validation.concat(), &self.y_pooled);
         Ok(Tried {
             scale: s,
-            log_loss,
+            log_loss: metrics::log_loss(&pooled, &self.y_pooled),
             fits,
-            validation,
+            pooled,
         })
     }
 }
@@ -212,7 +206,7 @@ pub fn choose(
         scale: 1.0,
         log_loss: f64::NAN,
         fits: vec![fit.clone()],
-        validation: vec![at_one],
+        pooled: at_one,
     };
     // scale 1 on every fold (the search's own fold refits from where it is)
     let mut tried = vec![search.fit_at(1.0, &given, params)?];
@@ -243,9 +237,10 @@ pub fn choose(
     let path = tried.iter().map(|t| (t.scale, t.log_loss)).collect();
     let mut t = tried.swap_remove(chosen);
     *fit = t.fits.swap_remove(0);
+    t.pooled.truncate(y_va.len());
     Ok(Chosen {
         scale: t.scale,
-        validation: t.validation.swap_remove(0),
+        validation: t.pooled,
         path,
     })
 }

@@ -272,17 +272,15 @@ fn shape_chart(c: &crate::model::shapes::Curve) -> String {
     let xs = (c.points[0].0, c.points[c.points.len() - 1].0);
     // drawn over the model's own (log) axis, labelled in the feature's units
     let name = crate::model::explain::feature_name(&c.source);
-    let title = if c.source == "log_rpe_industry_ratio" {
-        format!("{name} (\u{d7} the industry median, log scale)")
-    } else if c.source.starts_with("log_") {
-        format!("{name} (log scale)")
-    } else {
-        name.clone()
-    };
     // ticks say "1.6×", the axis title says of what
-    let label = |v: f64| {
-        crate::model::explain::natural_value(&c.source, v).replace(" the industry median", "")
+    let title = match crate::features::FeatureSpec::natural(&c.source) {
+        Some(n) if n.logged() => match n.unit.of() {
+            "" => format!("{name} (log scale)"),
+            of => format!("{name} (\u{d7}{of}, log scale)"),
+        },
+        _ => name.clone(),
     };
+    let label = |v: f64| crate::model::explain::natural_number(&c.source, v);
     xy(
         &format!("Shape of {name}"),
         &[Series {

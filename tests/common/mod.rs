@@ -175,6 +175,25 @@ pub fn train_with_model_keys(data: &Path, keys: &str, out: &Path) -> Run {
     run(&["train", "--config", s(&cfg), "--out", s(out)]).ok()
 }
 
+/// `score` of `universe` with `signals` by `model` as of 2025-07-01 (the
+/// synth's as-of day) into `out`.
+pub fn score_with_signals(model: &Path, universe: &Path, signals: &Path, out: &Path) -> Run {
+    run(&[
+        "score",
+        "--model",
+        s(model),
+        "--universe",
+        s(universe),
+        "--signals",
+        s(signals),
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        s(out),
+    ])
+    .ok()
+}
+
 /// `score` of `universe` (no signals) with `model` as of `as_of` into `out`.
 pub fn score_as_of(model: &Path, universe: &Path, as_of: &str, out: &Path) -> Run {
     run(&[

@@ -4,7 +4,7 @@
 
 use super::{capitalize, count, pretty, thousands};
 use crate::features::signals::{self, Signal};
-use crate::features::Shape;
+use crate::features::{FeatureSpec, Shape, Unit};
 use crate::model::terms::number::Number;
 use crate::model::terms::{Kind, Term};
 use crate::model::Model;
@@ -336,13 +336,22 @@ pub fn shape_bins(terms: &[&Term]) -> Option<Vec<(f64, f64, f64)>> {
 /// is computed from where the plan transforms one (2,200 employees, 2.3×
 /// the industry median), else the value itself.
 pub fn natural_value(src: &str, v: f64) -> String {
-    use crate::features::{FeatureSpec, Unit};
-    match FeatureSpec::natural(src, v) {
-        Some((_, x, Unit::Count)) => thousands(x.round()),
-        Some((_, x, Unit::Money)) => format!("${}", amount(x)),
-        Some((_, x, Unit::IndustryRatio)) => format!("{x:.1}\u{d7} the industry median"),
-        Some((_, x, Unit::Plain)) => short(x),
-        None => crate::model::terms::show(v),
+    let of = FeatureSpec::natural(src).map_or("", |n| n.unit.of());
+    format!("{}{of}", natural_number(src, v))
+}
+
+/// `natural_value` without what the number is of ("1.6\u{d7}", not "1.6\u{d7}
+/// the industry median"): a chart's tick, its axis title saying the rest.
+pub fn natural_number(src: &str, v: f64) -> String {
+    let Some(n) = FeatureSpec::natural(src) else {
+        return crate::model::terms::show(v);
+    };
+    let x = n.value(v);
+    match n.unit {
+        Unit::Count => thousands(x.round()),
+        Unit::Money => format!("${}", amount(x)),
+        Unit::IndustryRatio => format!("{x:.1}\u{d7}"),
+        Unit::Plain => short(x),
     }
 }
 
@@ -359,8 +368,7 @@ pub(crate) fn amount(x: f64) -> String {
 
 /// A feature's name as a leader reads it ("Employees", not "Log employees").
 pub fn feature_name(src: &str) -> String {
-    crate::features::FeatureSpec::natural(src, 0.0)
-        .map_or_else(|| capitalize(&pretty(src)), |(name, _, _)| name.to_string())
+    FeatureSpec::natural(src).map_or_else(|| capitalize(&pretty(src)), |n| n.name.to_string())
 }
 
 /// The direction a monotone source's terms hold its effect to, in words.

@@ -621,4 +621,4 @@ mod tests {
 
 mod effects;
 pub(crate) use effects::amount;
-pub use effects::{effects, feature_name, natural_value, shape_bins, Effect};
+pub use effects::{effects, feature_name, natural_number, natural_value, shape_bins, Effect};
