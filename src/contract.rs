@@ -22,6 +22,18 @@ pub const OUTPUT_COLUMNS: [&str; 15] = [
     "model_version",
 ];
 
+/// The columns `score` writes after `OUTPUT_COLUMNS` for a model with a
+/// potential part: the expected amount of a won deal, and the probability
+/// times it.
+pub const POTENTIAL_COLUMNS: [&str; 2] = ["expected_amount", "expected_value"];
+
+/// Every column a scored file has, in order: `OUTPUT_COLUMNS`, then the
+/// potential columns when the model has a potential part.
+pub fn output_columns(potential: bool) -> Vec<&'static str> {
+    let extra: &[&'static str] = if potential { &POTENTIAL_COLUMNS } else { &[] };
+    OUTPUT_COLUMNS.iter().chain(extra).copied().collect()
+}
+
 /// The scored file's key-value metadata entries: the model that scored it,
 /// the as-of day, and the time it was scored (the CRM's "scored at").
 pub const MODEL_VERSION_KEY: &str = "scorebook.model_version";

@@ -64,7 +64,8 @@ fn keeps_every_row_in_input_order() {
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    assert_eq!(cols, scorebook::scoring::OUTPUT_COLUMNS.to_vec());
+    // the synth's won deals carry amounts: the model has a potential part
+    assert_eq!(cols, scorebook::contract::output_columns(true));
     let score = numbers(&b, "score");
     assert!(score.iter().all(|s| (0.0..=100.0).contains(s)));
     let tiers = strings(&b, "tier");
@@ -340,7 +341,7 @@ fn export_sql_prints_one_select() {
             "{sql}"
         );
         // every column `score` writes, but the reasons in ANSI SQL, which says why
-        for c in scorebook::scoring::OUTPUT_COLUMNS {
+        for c in scorebook::contract::output_columns(true) {
             let has = sql.contains(&format!("AS {c}")) || c == "account_id";
             let reason = c.starts_with("reason_");
             assert_eq!(has, !(reason && d == "ansi"), "{d}: {c}");

@@ -129,9 +129,10 @@ impl Summary {
 
 pub use crate::contract::{AS_OF_KEY, MODEL_VERSION_KEY, OUTPUT_COLUMNS};
 
-fn schema() -> Arc<Schema> {
+/// The scored file's schema for `model` (`contract::output_columns`).
+fn schema(model: &Model) -> Arc<Schema> {
     Arc::new(Schema::new(
-        OUTPUT_COLUMNS
+        crate::contract::output_columns(model.potential.is_some())
             .iter()
             .map(|c| {
                 let numeric = matches!(
@@ -142,6 +143,8 @@ fn schema() -> Arc<Schema> {
                         | "rule_points"
                         | "fit_score"
                         | "timing_score"
+                        | "expected_amount"
+                        | "expected_value"
                 );
                 let nullable = *c == "account_id";
                 Field::new(
@@ -626,7 +629,7 @@ fn write_scores(
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
     let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
-    let schema = schema();
+    let schema = schema(model);
     let mut writer = ArrowWriter::try_new(
         file,
         schema.clone(),
@@ -847,10 +850,17 @@ fn score_accounts(
             s.reasons.iter().map(|r| &r[k]),
         )) as ArrayRef
     };
+    let potential = match &model.potential {
+        Some(p) => Some(p.expected_amounts(&table)?),
+        None => None,
+    };
     let Some(Values::Text(segment)) = table.take_column("segment") else {
         return Err(Error::Internal("text feature `segment` is missing".into()));
     };
-    Ok(vec![
+    let value: Option<Vec<f64>> = potential
+        .as_ref()
+        .map(|a| a.iter().zip(&s.probability).map(|(a, p)| a * p).collect());
+    let mut columns = vec![
         Arc::new(StringArray::from(acc.account_id)) as ArrayRef,
         nums(s.score),
         nums(s.probability),
@@ -869,5 +879,7 @@ fn score_accounts(
             model.model_version.as_str(),
             n,
         ))) as ArrayRef,
-    ])
+    ];
+    columns.extend(potential.into_iter().chain(value).map(nums));
+    Ok(columns)
 }

@@ -170,7 +170,7 @@ pub fn score_opportunities(model: &Model, o: &OpportunityOptions) -> Result<supe
     let mut columns = super::score_accounts(model, accounts, table, status, &mut summary)?;
     let ids: Vec<Option<String>> = deals.opportunity_id.clone();
     columns.insert(1, Arc::new(StringArray::from(ids)) as ArrayRef);
-    let mut fields: Vec<Field> = super::schema()
+    let mut fields: Vec<Field> = super::schema(model)
         .fields()
         .iter()
         .map(|f| f.as_ref().clone())

@@ -98,9 +98,10 @@ out = {
     ).fetchone()[0],
 }
 # every column of the scored file: numbers by their largest absolute
-# difference, text by the rows that differ (with the first such row)
+# difference (relative beyond 1), text by the rows that differ (with the first such row)
 columns = [r[0] for r in con.execute("DESCRIBE native").fetchall()]
 exported = [r[0] for r in con.execute("DESCRIBE exported").fetchall()]
+out["columns"] = columns
 out["columns_missing_in_sql"] = [c for c in columns if c not in exported]
 out["columns_in_order"] = exported == columns
 out["joined"] = con.execute(
@@ -111,8 +112,9 @@ for c in columns:
     if c == "account_id" or c not in exported:
         continue
     if types[c] == "DOUBLE":
+        # relative beyond 1 (amounts run to millions, where 1e-9 is below an ulp)
         out[c] = con.execute(
-            f'SELECT max(abs(n."{c}" - e."{c}")) FROM native n JOIN exported e USING (account_id)'
+            f'SELECT max(abs(n."{c}" - e."{c}") / greatest(1.0, abs(n."{c}"))) FROM native n JOIN exported e USING (account_id)'
         ).fetchone()[0]
     else:
         out[f"{c}_mismatches"] = con.execute(

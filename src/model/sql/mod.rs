@@ -625,6 +625,19 @@ fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
             Axis::Timing => timing.push(format!("__c{k}")),
         }
     }
+    if let Some(pot) = &m.potential {
+        // the log of a won deal's expected amount, summed as
+        // `Potential::expected_amounts` sums it
+        let addends: Vec<String> = pot.terms.iter().map(|t| t.addend_sql(&sql)).collect();
+        c.push(format!(
+            "{}{} AS __log_amount",
+            num(pot.intercept),
+            addends
+                .iter()
+                .map(|a| format!("\n      + ({a})"))
+                .collect::<String>()
+        ));
+    }
     // rules read a feature as NULL where a value it comes from was missing
     let set = RuleSet::of(&m.config.rules, &m.config.disqualifiers, spec)?;
     let feature = |n: &str| {
@@ -687,7 +700,7 @@ fn linear_predictor_cte(m: &Model, d: Dialect) -> Result<String> {
 }
 
 /// The probabilities, then every scored column in `score`'s order
-/// (`scoring::OUTPUT_COLUMNS`); ANSI SQL has no reasons (`columns`).
+/// (`contract::output_columns`); ANSI SQL has no reasons (`columns`).
 fn scores_select(m: &Model, d: Dialect) -> String {
     let mut s = String::new();
     let h = &m.hybrid;
@@ -724,9 +737,19 @@ fn scores_select(m: &Model, d: Dialect) -> String {
     } else {
         "0.0".to_string()
     };
+    let (amount, potential) = match &m.potential {
+        Some(p) => (
+            format!(
+                ",\n    EXP(__log_amount) * {} AS __expected_amount",
+                num(p.smearing)
+            ),
+            ",\n  __expected_amount AS expected_amount,\n  probability * __expected_amount AS expected_value",
+        ),
+        None => (String::new(), ""),
+    };
     write!(
         s,
-        "p AS (\n  SELECT *,\n    1.0 / (1.0 + EXP(-eta)) AS model_probability,\n    {prob} AS probability,\n    {} AS fit_score,\n    {timing_score} AS timing_score\n  FROM (SELECT *, {z} AS z FROM lp) lz\n)",
+        "p AS (\n  SELECT *,\n    1.0 / (1.0 + EXP(-eta)) AS model_probability,\n    {prob} AS probability,\n    {} AS fit_score,\n    {timing_score} AS timing_score{amount}\n  FROM (SELECT *, {z} AS z FROM lp) lz\n)",
         columns::percentile(&m.fit_quantiles, "fit_eta"),
     )
     .ok();
@@ -761,7 +784,7 @@ fn scores_select(m: &Model, d: Dialect) -> String {
     let q_cfg = &m.config.quadrant;
     writeln!(
         s,
-        "SELECT account_id, ROUND(probability * 10000) / 100 AS score, probability, model_probability, rule_points, fit_score, timing_score,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN {} THEN 'Tier 1' WHEN {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier,\n  CASE WHEN {ft} AND {tt} THEN 'Good Place' WHEN {ft} THEN 'Get Back To Me' WHEN {tt} THEN 'False Hope' ELSE 'Bad Place' END AS quadrant,\n  industry || ' / ' || size_band AS segment,\n  {reasons}{} AS status,\n  {} AS model_version\nFROM {from}",
+        "SELECT account_id, ROUND(probability * 10000) / 100 AS score, probability, model_probability, rule_points, fit_score, timing_score,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN {} THEN 'Tier 1' WHEN {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier,\n  CASE WHEN {ft} AND {tt} THEN 'Good Place' WHEN {ft} THEN 'Get Back To Me' WHEN {tt} THEN 'False Hope' ELSE 'Bad Place' END AS quadrant,\n  industry || ' / ' || size_band AS segment,\n  {reasons}{} AS status,\n  {} AS model_version{potential}\nFROM {from}",
         columns::at_least("probability", m.tier_cutoffs[0]),
         columns::at_least("probability", m.tier_cutoffs[1]),
         columns::status(m, &sql),
