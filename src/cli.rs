@@ -35,6 +35,9 @@ pub enum Command {
     ExportSql(ExportSqlArgs),
     /// Write a scored parquet as a Salesforce or HubSpot import file (CSV).
     ExportCrm(ExportCrmArgs),
+    /// The week's books: each available rep's book filled with the best
+    /// accounts they may work; owners.csv and coverage.html.
+    Books(BooksArgs),
     /// The quarterly review: champion vs challenger on the same unseen deals,
     /// drift, tier migration, backtest.
     Review(ReviewArgs),
@@ -42,6 +45,50 @@ pub enum Command {
     Models(ModelsArgs),
     /// Make a model its folder's champion (`--model DIR/champion` then finds it).
     Promote(PromoteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BooksArgs {
+    /// A scored parquet (`scorebook score --out`)
+    #[arg(long)]
+    pub scores: PathBuf,
+    /// The sales team (CSV or parquet): rep_id, name, team, capacity,
+    /// segment (a predicate), available (true/false or the day back)
+    #[arg(long)]
+    pub reps: PathBuf,
+    /// The CRM's current owners (account_id, rep_id, since), or an earlier
+    /// run's books.parquet
+    #[arg(long)]
+    pub owners: Option<PathBuf>,
+    /// Worked activities (account_id, date), or a signals file with
+    /// [books] activity_signals
+    #[arg(long)]
+    pub activity: Option<PathBuf>,
+    /// The CRM's opportunities: accounts with an open deal stay with their owner
+    #[arg(long)]
+    pub opportunities: Option<PathBuf>,
+    /// The accounts, for segment and eligibility predicates over columns
+    /// the scored file lacks (industry, country, ...)
+    #[arg(long)]
+    pub universe: Option<PathBuf>,
+    /// The directory of an earlier books run: what changed since
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// A scorebook.toml with a [books] section (default: the defaults)
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// owners.csv for this CRM
+    #[arg(long, value_enum, default_value = "salesforce")]
+    pub target: CrmTargetArg,
+    /// The books' day (default: the scores' as-of day)
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Output directory: books.parquet, owners.csv, coverage.json, coverage.html
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace an existing books directory
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ pub struct Config {
     pub capacity: CapacityConfig,
     pub split: SplitConfig,
     pub crm: CrmConfig,
+    pub books: BooksConfig,
     pub rules: Vec<Rule>,
     pub disqualifiers: Vec<Disqualifier>,
 }
@@ -406,6 +407,90 @@ impl Default for QuadrantConfig {
     }
 }
 
+/// `scorebook books`: how the week's books are filled (PRODUCT.md §12).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BooksConfig {
+    /// Accounts a rep works at once, where `--reps` gives no capacity.
+    pub capacity: usize,
+    /// Which scored accounts may go into a book (a predicate over the
+    /// scored and universe columns; default: not disqualified).
+    pub eligible: Option<String>,
+    /// `expected_value` (the default when the scores have it) or `probability`.
+    pub rank_by: Option<String>,
+    /// An owned account worked this recently (or got this recently) stays.
+    pub keep_worked_days: u32,
+    /// An owned account nobody worked for this long goes back to the pool.
+    pub retrieve_after_days: u32,
+    /// An owned account with an open deal stays with its owner.
+    pub keep_open_opportunities: bool,
+    /// The least share of a specialist's book from their segment, while
+    /// the segment has accounts left.
+    pub specialist_share: f64,
+    /// Only a segment's specialists work its accounts; by default the
+    /// generalists take those the specialists have no room for.
+    pub specialists_only: bool,
+    /// The most ownership changes in one run (none: no cap).
+    pub max_moves: Option<usize>,
+    /// How much more a pool account must be worth (0.5: half as much
+    /// again) to take the slot of an owned account worked between
+    /// `keep_worked_days` and `retrieve_after_days` ago.
+    pub better_by: f64,
+    /// Signal types that count as worked, when `--activity` is a signals file.
+    pub activity_signals: Vec<String>,
+    /// The CRM user (or queue) that holds the pool: `owners.csv` gives it
+    /// the accounts retrieved (without it they are left out of the file).
+    pub pool_owner: Option<String>,
+}
+
+impl Default for BooksConfig {
+    fn default() -> Self {
+        BooksConfig {
+            capacity: 100,
+            eligible: None,
+            rank_by: None,
+            keep_worked_days: 30,
+            retrieve_after_days: 60,
+            keep_open_opportunities: true,
+            specialist_share: 0.7,
+            specialists_only: false,
+            max_moves: None,
+            better_by: 0.5,
+            activity_signals: vec![],
+            pool_owner: None,
+        }
+    }
+}
+
+impl BooksConfig {
+    fn check(&self) -> std::result::Result<(), String> {
+        if self.capacity == 0 {
+            return Err("books.capacity must be 1 or more accounts".into());
+        }
+        if !(0.0..=1.0).contains(&self.specialist_share) {
+            return Err(format!(
+                "books.specialist_share must be a share from 0 to 1, got {}",
+                self.specialist_share
+            ));
+        }
+        if self.keep_worked_days > self.retrieve_after_days {
+            return Err(format!("books.keep_worked_days ({}) must not exceed books.retrieve_after_days ({}): an account cannot be kept and retrieved", self.keep_worked_days, self.retrieve_after_days));
+        }
+        if !(self.better_by >= 0.0 && self.better_by.is_finite()) {
+            return Err(format!(
+                "books.better_by must be 0 or more, got {}",
+                self.better_by
+            ));
+        }
+        match self.rank_by.as_deref() {
+            None | Some("expected_value") | Some("probability") => Ok(()),
+            Some(o) => Err(format!(
+                "books.rank_by must be \"expected_value\" or \"probability\", got {o:?}"
+            )),
+        }
+    }
+}
+
 /// Sales capacity, for the report's "how long do Tier 1 and 2 last" figure.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -608,6 +693,7 @@ impl Config {
                 ));
             }
         }
+        self.books.check().map_err(|m| Error::config(file, m))?;
         let s = &self.tiers.shares;
         if s.len() != 3
             || s.iter().any(|x| x.is_nan() || *x <= 0.0)

@@ -10,6 +10,7 @@
 //! scoring, report); the binary's `cli` and `commands` (not part of the
 //! library, which knows nothing of clap) only turn flags into calls of these.
 
+pub mod books;
 pub mod config;
 pub mod contract;
 pub mod conventions;

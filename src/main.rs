@@ -91,6 +91,7 @@ fn run(cli: &Cli) -> scorebook::error::Result<()> {
         Command::Report(a) => commands::report::run(a),
         Command::ExportSql(a) => commands::export_sql::run(a),
         Command::ExportCrm(a) => commands::export_crm::run(a),
+        Command::Books(a) => commands::books::run(a),
         Command::Review(a) => commands::review::run(a),
         Command::Models(a) => commands::models::run(a),
         Command::Promote(a) => commands::models::promote(a),

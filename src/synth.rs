@@ -58,6 +58,8 @@
 //! the industry norm, saturating hiring and a fit × timing pair (Salesforce
 //! users who requested a demo); [`curved_eta`] has the table.
 
+mod team;
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -136,6 +138,29 @@ const INDUSTRIES: &[(&str, f64, f64)] = &[
     ("Retail", 200_000.0, 0.12),
     ("Media", 180_000.0, 0.06),
 ];
+/// How fast a won deal's amount grows with the account's size, per
+/// industry: the amount is exp(8 + slope * ln(employees) + 0.5 N(0, 1)).
+const AMOUNT_SLOPES: &[(&str, f64)] = &[
+    ("Software", 0.65),
+    ("IT Services", 0.5),
+    ("BFSI", 0.7),
+    ("Manufacturing", 0.6),
+    ("Healthcare", 0.6),
+    ("Retail", 0.5),
+    ("Media", 0.55),
+];
+
+/// The planted mean of ln(amount) of a won deal at an account of
+/// `industry` with `employees` (the amount's median; its mean is
+/// exp(this + 0.125)).
+pub fn planted_log_amount(industry: &str, employees: f64) -> f64 {
+    let slope = AMOUNT_SLOPES
+        .iter()
+        .find(|(i, _)| *i == industry)
+        .map_or(0.6, |(_, s)| *s);
+    8.0 + slope * employees.ln()
+}
+
 const TECHS: &[(&str, f64)] = &[
     ("Salesforce", 0.45),
     ("HubSpot", 0.3),
@@ -676,6 +701,7 @@ pub fn write(dir: &Path, o: &SynthOptions) -> Result<SynthSummary> {
     }
     let cfg_path = dir.join("scorebook.toml");
     std::fs::write(&cfg_path, config).map_err(|e| Error::io(&cfg_path, e))?;
+    team::write(dir, o.seed, o.accounts, as_of)?;
     Ok(summary)
 }
 
@@ -704,7 +730,7 @@ fn write_opportunities(
     let mut deals = vec![];
     for (k, &c) in created.iter().enumerate() {
         let close = c + r.gen_range(14..180);
-        let amount = ((a.employees.ln() * 0.6 + 8.0) + 0.5 * normal(r))
+        let amount = (planted_log_amount(INDUSTRIES[a.industry].0, a.employees) + 0.5 * normal(r))
             .exp()
             .round();
         let id = format!("O{:09}", first_no + k + 1);

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("model_dir", 6),
     ("crm", 7),
     ("review", 7),
+    ("books", 8),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

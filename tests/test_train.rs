@@ -900,11 +900,16 @@ fn potential_recovers_the_planted_amounts() {
     let mut reader = csv::Reader::from_reader(accounts.as_bytes());
     let header = reader.headers().unwrap().clone();
     let col = |n: &str| header.iter().position(|h| h == n).unwrap();
-    let (id, emp) = (col("account_id"), col("employees"));
-    let employees: std::collections::HashMap<String, f64> = reader
+    let (id, emp, ind) = (col("account_id"), col("employees"), col("industry"));
+    // the planted mean amount: its industry's slope on size (synth::planted_log_amount)
+    let planted_mean: std::collections::HashMap<String, f64> = reader
         .records()
         .map(|r| r.unwrap())
-        .filter_map(|r| Some((r[id].to_string(), r[emp].parse::<f64>().ok()?)))
+        .filter_map(|r| {
+            let e = r[emp].parse::<f64>().ok()?;
+            let m = (scorebook::synth::planted_log_amount(&r[ind], e) + 0.125).exp();
+            Some((r[id].to_string(), m))
+        })
         .collect();
     let cfg = scorebook::config::Config::load(&data.join("scorebook.toml")).unwrap();
     let (ds, _) = scorebook::input::load(&cfg).unwrap();
@@ -921,10 +926,9 @@ fn potential_recovers_the_planted_amounts() {
     };
     let mut by: std::collections::BTreeMap<&str, (Vec<f64>, Vec<f64>)> = Default::default();
     for r in (0..tt.label.len()).filter(|&r| tt.label[r] == 1) {
-        let Some(e) = employees.get(&tt.account_id[r]) else {
+        let Some(&planted) = planted_mean.get(&tt.account_id[r]) else {
             continue;
         };
-        let planted = (8.125 + 0.6 * e.ln()).exp();
         let b = by.entry(band[r].as_str()).or_default();
         b.0.push(expected[r]);
         b.1.push(planted);

@@ -1,5 +1,6 @@
 //! One module per subcommand: each turns its arguments into library calls.
 
+pub mod books;
 pub mod demo;
 pub mod export_crm;
 pub mod export_sql;

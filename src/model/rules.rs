@@ -102,11 +102,16 @@ impl Predicate {
             },
         )
         .map_err(fail)?;
+        // a rule reads features; a book's predicate (`segment of rep`, ...) columns
+        let (noun, listed) = match kind {
+            "rule" | "disqualifier" => ("feature", "; `scorebook features --list` names them"),
+            _ => ("column", ""),
+        };
         if let Some((bad, quoted)) = seen.iter().find(|(n, _)| !features.iter().any(|f| f == n)) {
             return Err(fail(if *quoted {
-                format!("\"{bad}\" is not a feature: double quotes name columns; write text in single quotes ('{bad}')")
+                format!("\"{bad}\" is not a {noun}: double quotes name columns; write text in single quotes ('{bad}')")
             } else {
-                format!("`{bad}` is not a feature; `scorebook features --list` names them")
+                format!("`{bad}` is not a {noun}{listed}")
             }));
         }
         let text =
@@ -119,6 +124,24 @@ impl Predicate {
             features: seen.into_iter().map(|(n, _)| n).collect(),
             polars,
         })
+    }
+
+    /// Where the predicate holds on each row of `frame` (which has the
+    /// columns it reads); NULL does not hold.
+    pub fn holds(&self, frame: &DataFrame, what: &str) -> Result<Vec<bool>> {
+        let n = frame.height();
+        let res = frame
+            .clone()
+            .lazy()
+            .select([self.polars.clone().alias("__holds")])
+            .collect()
+            .map_err(|e| Error::config("books", format!("cannot evaluate {what}: {e}; compare numbers with numbers and text with 'text'")))?;
+        let c = res.column("__holds")?;
+        let b = c
+            .bool()
+            .map_err(|_| Error::config("books", format!("{what} is not a true/false predicate")))?;
+        let v: Vec<bool> = b.iter().map(|v| v.unwrap_or(false)).collect();
+        Ok(if v.len() == 1 { vec![v[0]; n] } else { v })
     }
 
     /// The predicate as SQL for `target`; `feature` gives each feature's

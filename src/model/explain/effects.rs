@@ -356,7 +356,7 @@ pub fn natural_number(src: &str, v: f64) -> String {
 }
 
 /// An amount in short: "1.2M", "250k", "900".
-pub(crate) fn amount(x: f64) -> String {
+pub fn amount(x: f64) -> String {
     if x.abs() >= 1e6 {
         format!("{:.1}M", x / 1e6)
     } else if x.abs() >= 1e3 {

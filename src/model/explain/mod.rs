@@ -620,5 +620,5 @@ mod tests {
 }
 
 mod effects;
-pub(crate) use effects::amount;
+pub use effects::amount;
 pub use effects::{effects, feature_name, natural_number, natural_value, shape_bins, Effect};
