@@ -418,7 +418,8 @@ fn deal(
         for i in passed.drain(..) {
             heap.push(Poorest(per_slot(i, book_value), i));
         }
-        if total[best] <= top_off[best] {
+        // general room: the slots left where a general account may go
+        if is_general || total[best] <= top_off[best] {
             general_room -= 1;
         }
         total[best] -= 1;

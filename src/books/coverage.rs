@@ -287,6 +287,14 @@ fn fairness(books: &[RepBook]) -> Vec<Fairness> {
         .collect()
 }
 
+/// "1 account in a book", "1,200 accounts in a book".
+pub fn accounts(n: usize, what: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} account{s} {what}", thousands(n))
+        .trim_end()
+        .to_string()
+}
+
 fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -380,12 +388,12 @@ pub fn coverage(i: &Inputs) -> Coverage {
     let top = &market[2];
     let top_left = top.accounts - top.in_book;
     let mut headline = format!(
-        "{} reps, {} slots, {} filled; {:.0}% of Tier 1 in a book; {} accounts taken back from their owners",
+        "{} reps, {} slots, {} filled; {:.0}% of Tier 1 in a book; {}",
         i.reps.len(),
         thousands(slots),
         thousands(filled),
         100.0 * market[0].share,
-        thousands(retrieved),
+        accounts(retrieved, "taken back from their owners"),
     );
     if top_left > 0 {
         // the commonest reason among the top accounts left out
@@ -399,7 +407,7 @@ pub fn coverage(i: &Inputs) -> Coverage {
         }
         top_why.sort_by(|x, y| y.1.cmp(&x.1));
         let main = top_why.first().map_or("", |(w, _)| w);
-        headline += &format!("; {} top accounts in no book: {main}", thousands(top_left));
+        headline += &format!("; {}: {main}", accounts(top_left, "of the top in no book"));
     } else if filled < slots {
         headline += &format!(
             "; {} slots empty: fewer eligible accounts than slots",

@@ -148,12 +148,18 @@ fn scored(
     let mut all: Vec<String> = have.clone();
     all.extend(universe_cols.iter().filter(|c| !have.contains(c)).cloned());
     // the predicates: [books] eligible and each distinct rep segment
-    let eligible = cfg
+    let eligible_text = cfg
         .books
         .eligible
         .clone()
         .unwrap_or_else(|| "tier <> 'Disqualified'".into());
-    let eligible_p = team::predicate("config", "[books] eligible: ", "eligible", &eligible, &all)?;
+    let eligible_p = team::predicate(
+        "config",
+        "[books] eligible: ",
+        "eligible",
+        &eligible_text,
+        &all,
+    )?;
     let mut segments: Vec<String> = vec![];
     let mut preds = vec![];
     for (row, r) in reps.iter().enumerate() {
@@ -246,6 +252,9 @@ fn scored(
     }
     let df = DataFrame::new(ids.len(), frame)?;
     let eligible = eligible_p.holds(&df, "[books] eligible")?;
+    if !eligible.iter().any(|e| *e) {
+        return Err(Error::data(&file, format!("none of its {} accounts may go into a book ([books] eligible: `{}`): score a universe with accounts that are not disqualified, or widen [books] eligible", ids.len(), eligible_text)));
+    }
     let mut masks = vec![0u64; ids.len()];
     for (s, p) in preds.iter().enumerate() {
         for (m, h) in masks
@@ -327,9 +336,10 @@ fn situation(
         unknown.sort();
         for (r, c) in unknown {
             warnings.push(format!(
-                "{}: rep_id \"{r}\" owns {c} accounts but is not in {}: they count as pool",
+                "{}: rep_id \"{r}\" is not in {}: {} it owns count as pool",
                 path.display(),
-                o.reps.display()
+                o.reps.display(),
+                coverage::accounts(c, "")
             ));
         }
         if !owners.is_empty() {
@@ -530,7 +540,7 @@ fn owners_csv(
         w.end_row()?;
     }
     if unowned > 0 {
-        warnings.push(format!("owners.csv leaves out the {unowned} accounts back in the pool: set [books] pool_owner to the CRM user (or queue) that holds the pool"));
+        warnings.push(format!("owners.csv leaves out {}: set [books] pool_owner to the CRM user (or queue) that holds the pool", coverage::accounts(unowned, "back in the pool")));
     }
     w.into_inner()
 }

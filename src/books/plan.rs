@@ -94,6 +94,8 @@ enum Release {
 enum Kept {
     Open,
     Worked(i64),
+    /// Given to the owner this recently, not worked since.
+    New(i64),
     /// Worked between `keep_worked_days` and `retrieve_after_days` ago.
     Quiet(Option<i64>),
     /// Would go back to the pool, but the run's moves are used up.
@@ -155,8 +157,12 @@ fn owned(
         } else if reps[k].gone {
             released.push((a, k, Release::Gone));
             continue;
-        } else if days.is_some_and(|d| d <= i64::from(cfg.keep_worked_days)) {
-            Kept::Worked(days.unwrap_or(0))
+        } else if let Some(d) = days.filter(|d| *d <= i64::from(cfg.keep_worked_days)) {
+            if s.last_worked[a].is_some_and(|w| since.is_none_or(|g| w >= g)) {
+                Kept::Worked(d)
+            } else {
+                Kept::New(d)
+            }
         } else if s.activity_known && days.is_none_or(|d| d >= i64::from(cfg.retrieve_after_days)) {
             released.push((a, k, Release::Unworked(days)));
             continue;
@@ -175,7 +181,7 @@ fn owned(
         let total = list.len();
         let rank = |a: usize| match kept[a] {
             Some((_, Kept::Open)) => 2,
-            Some((_, Kept::Worked(_))) => 1,
+            Some((_, Kept::Worked(_) | Kept::New(_))) => 1,
             _ => 0,
         };
         let mut ranked: Vec<(u8, usize)> = list.iter().map(|&a| (rank(a), a)).collect();
@@ -454,20 +460,22 @@ impl Words<'_> {
         };
         match why {
             Some(Unplaced::NoCapacity(0)) | None => "no capacity left among the reps".into(),
-            Some(Unplaced::NoCapacity(b)) => format!("no {} capacity", named(b)),
+            Some(Unplaced::NoCapacity(b)) => {
+                format!("no capacity among the {} specialists", named(b))
+            }
             Some(Unplaced::NoRep(0)) => "no available rep".into(),
-            Some(Unplaced::NoRep(b)) => format!("no available {} rep", named(b)),
+            Some(Unplaced::NoRep(b)) => format!("no available {} specialist", named(b)),
         }
     }
 
     /// A segment's name: the `segment_name` its specialists give, else
-    /// their predicate.
+    /// their predicate in backticks.
     pub fn segment_name(&self, s: usize) -> String {
         self.reps
             .iter()
             .find(|r| r.segment.as_deref() == Some(self.segments[s].as_str()))
             .and_then(|r| r.segment_name.clone())
-            .unwrap_or_else(|| self.segments[s].clone())
+            .unwrap_or_else(|| format!("`{}`", self.segments[s]))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -497,6 +505,7 @@ impl Words<'_> {
             let reason = match why {
                 Kept::Open => "Kept: open deal".to_string(),
                 Kept::Worked(d) => format!("Kept: worked {d} days ago"),
+                Kept::New(d) => format!("Kept: given to {} {d} days ago", self.rep(k)),
                 Kept::Quiet(d) => format!("Kept: {}, not yet retrieved", Self::days(d)),
                 Kept::Deferred(r) => format!(
                     "Kept: {}, but this run's moves reached [books] max_moves",
