@@ -16,6 +16,7 @@ fn demo_runs_end_to_end() {
         "scores:",
         "crm:",
         "review:",
+        "books:",
     ] {
         assert!(r.stdout.contains(line), "{}", r.stdout);
     }
@@ -52,6 +53,25 @@ fn demo_runs_end_to_end() {
     let review: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("review/review.json")).unwrap())
             .unwrap();
+    // the week's books for the synthetic team, and their headline
+    assert!(
+        r.stderr.contains("12 reps, 1,100 slots, 1,100 filled; "),
+        "{}",
+        r.stderr
+    );
+    let books = read_parquet(&dir.join("books/books.parquet"));
+    let reps: std::collections::HashSet<String> =
+        strings(&books, "rep_id").into_iter().flatten().collect();
+    assert_eq!(reps.len(), 12, "{reps:?}");
+    let owners = std::fs::read_to_string(dir.join("books/owners.csv")).unwrap();
+    assert!(
+        owners.starts_with("Scorebook_Account_Key__c,OwnerId\n"),
+        "{owners}"
+    );
+    assert!(
+        owners.contains(",00G000000000001\n"),
+        "no account back to the pool queue"
+    );
     // the CRM import files of the demo's scores: a row per account each
     for (f, key) in [
         (

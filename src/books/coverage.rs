@@ -50,6 +50,7 @@ pub struct RepBook {
     pub name: String,
     pub team: String,
     pub segment: Option<String>,
+    pub segment_name: Option<String>,
     pub available: bool,
     pub capacity: usize,
     pub book: usize,
@@ -206,6 +207,7 @@ fn rep_books(i: &Inputs) -> Vec<RepBook> {
             name: r.name.clone(),
             team: r.team.clone(),
             segment: r.segment.clone(),
+            segment_name: r.segment_name.clone(),
             available: r.available,
             capacity: r.capacity,
             book: 0,
@@ -337,7 +339,12 @@ pub fn coverage(i: &Inputs) -> Coverage {
     let mut reasons: FxHashMap<String, usize> = FxHashMap::default();
     for a in &left {
         *reasons
-            .entry(why.get(a).copied().unwrap_or("retrieved").to_string())
+            .entry(
+                why.get(a)
+                    .copied()
+                    .unwrap_or("taken back from its owner, no room elsewhere")
+                    .to_string(),
+            )
             .or_default() += 1;
     }
     let mut in_no_book: Vec<(String, usize)> = reasons.into_iter().collect();
@@ -349,7 +356,11 @@ pub fn coverage(i: &Inputs) -> Coverage {
             account_id: acc.id[a].clone(),
             tier: acc.tier[a].clone(),
             worth: worth[a],
-            why: why.get(&a).copied().unwrap_or("retrieved").to_string(),
+            why: why
+                .get(&a)
+                .copied()
+                .unwrap_or("taken back from its owner, no room elsewhere")
+                .to_string(),
         })
         .collect();
     let rep_books = rep_books(i);
@@ -399,7 +410,10 @@ pub fn coverage(i: &Inputs) -> Coverage {
         // the commonest reason among the top accounts left out
         let mut top_why: Vec<(&str, usize)> = vec![];
         for a in left.iter().filter(|&&a| worth[a] >= top.floor) {
-            let w = why.get(a).copied().unwrap_or("retrieved");
+            let w = why
+                .get(a)
+                .copied()
+                .unwrap_or("taken back from its owner, no room elsewhere");
             match top_why.iter_mut().find(|(x, _)| *x == w) {
                 Some(e) => e.1 += 1,
                 None => top_why.push((w, 1)),
@@ -407,7 +421,11 @@ pub fn coverage(i: &Inputs) -> Coverage {
         }
         top_why.sort_by(|x, y| y.1.cmp(&x.1));
         let main = top_why.first().map_or("", |(w, _)| w);
-        headline += &format!("; {}: {main}", accounts(top_left, "of the top in no book"));
+        headline += &format!(
+            "; {} of the top {} in no book: {main}",
+            thousands(top_left),
+            accounts(top.accounts, "")
+        );
     } else if filled < slots {
         headline += &format!(
             "; {} slots empty: fewer eligible accounts than slots",
@@ -462,21 +480,24 @@ pub fn html(c: &Coverage) -> Result<String> {
             format!("{x:.2}")
         }
     };
+    // a rep by name, with the id where two share a name
+    let label = |b: &RepBook| {
+        if c.rep_books.iter().filter(|x| x.name == b.name).count() > 1 {
+            format!("{} ({})", b.name, b.rep_id)
+        } else {
+            b.name.clone()
+        }
+    };
     let per_slot: Vec<(String, f64)> = c
         .rep_books
         .iter()
         .filter(|b| b.available)
-        .map(|b| (format!("{} ({})", b.name, b.rep_id), b.worth_per_slot))
+        .map(|b| (label(b), b.worth_per_slot))
         .collect();
     let fill: Vec<(String, f64)> = c
         .rep_books
         .iter()
-        .map(|b| {
-            (
-                format!("{} ({})", b.name, b.rep_id),
-                100.0 * b.book as f64 / b.capacity.max(1) as f64,
-            )
-        })
+        .map(|b| (label(b), 100.0 * b.book as f64 / b.capacity.max(1) as f64))
         .collect();
     let value_label = if by_value {
         "expected value per slot"

@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use crate::cli::DemoArgs;
+use scorebook::books;
 use scorebook::config::Config;
 use scorebook::crm;
 use scorebook::error::Result;
@@ -20,7 +21,7 @@ const LAST_QUARTER: &str = "2025-04-01";
 pub fn run(a: &DemoArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let data = a.dir.join("data");
-    eprintln!("1/7 synth: writing a synthetic CRM to {}", data.display());
+    eprintln!("1/8 synth: writing a synthetic CRM to {}", data.display());
     let s = synth::write(
         &data,
         &SynthOptions {
@@ -36,11 +37,11 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         s.accounts, s.opportunities, s.signals, s.universe
     );
     let cfg = Config::load(&data.join("scorebook.toml"))?;
-    eprintln!("2/7 validate");
+    eprintln!("2/8 validate");
     let (ds, q) = scorebook::input::load(&cfg)?;
     eprint!("{}", q.render());
     q.into_result()?;
-    eprintln!("3/7 features");
+    eprintln!("3/8 features");
     let spec = scorebook::features::FeatureSpec::learn(&ds, &cfg);
     let mut df = scorebook::features::training_table(&ds, &spec)?.to_frame()?;
     let feat = a.dir.join("features.parquet");
@@ -54,7 +55,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let models = a.dir.join("models");
     let (last, this) = (models.join("last-quarter"), models.join("this-quarter"));
     let last_day = parse_date(LAST_QUARTER).unwrap_or_default();
-    eprintln!("4/7 train last quarter's model (--until {LAST_QUARTER}), the champion");
+    eprintln!("4/8 train last quarter's model (--until {LAST_QUARTER}), the champion");
     // tiers are cut on the universe the models will score
     let universe = super::train::Universe {
         contacts: None,
@@ -70,10 +71,10 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     )?;
     super::train::print_summary(&m, &e, &last);
     model_dir::promote(&last)?;
-    eprintln!("5/7 train this quarter's model, the challenger");
+    eprintln!("5/8 train this quarter's model, the challenger");
     let (m, e) = super::train::train_loaded(&ds, &cfg, &this, true, Some(&universe))?;
     super::train::print_summary(&m, &e, &this);
-    eprintln!("6/7 score the universe with both; write the CRM import files");
+    eprintln!("6/8 score the universe with both; write the CRM import files");
     let before = a.dir.join("scores-last-quarter.parquet");
     let after = a.dir.join("scores.parquet");
     let champion = Model::load(&last)?;
@@ -104,7 +105,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         )?;
         crm_files.extend(s.files);
     }
-    eprintln!("7/7 review: champion vs challenger, drift, migration, backtest");
+    eprintln!("7/8 review: champion vs challenger, drift, migration, backtest");
     let (b, f) = (Scores::read(&before)?, Scores::read(&after)?);
     let r = review::review(&ReviewInput {
         champion: (&champion, &last),
@@ -119,6 +120,26 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         "    {}: {}",
         r.recommendation.decision, r.recommendation.reason
     );
+    eprintln!("8/8 books: the week's books for the synthetic sales team");
+    let team = data.join("team");
+    let books_dir = a.dir.join("books");
+    let bk = books::run(
+        &cfg,
+        &books::BooksOptions {
+            scores: after.clone(),
+            reps: team.join("reps.csv"),
+            owners: Some(team.join("owners.csv")),
+            activity: Some(team.join("activity.csv")),
+            opportunities: Some(data.join("opportunities.csv")),
+            universe: Some(data.join("universe.parquet")),
+            previous: None,
+            target: crm::Target::Salesforce,
+            as_of: None,
+            out: books_dir.clone(),
+            force: true,
+        },
+    )?;
+    eprintln!("    {}", bk.coverage.headline);
     println!("data:     {}", data.display());
     println!("features: {}", feat.display());
     println!(
@@ -135,6 +156,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let crm_files: Vec<String> = crm_files.iter().map(|f| f.display().to_string()).collect();
     println!("crm:      {}", crm_files.join(", "));
     println!("review:   {}", review_dir.join("review.html").display());
+    println!("books:    {}", books_dir.join("coverage.html").display());
     println!("notebooks: notebooks/quarterly_review.ipynb, notebooks/feature_importance.ipynb (see notebooks/README.md)");
     eprintln!("demo finished in {:.1}s", started.elapsed().as_secs_f64());
     Ok(())
