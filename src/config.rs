@@ -376,8 +376,21 @@ impl Default for ModelConfig {
 pub struct TierConfig {
     /// Shares of the universe in Tier 1, Tier 2, Tier 3 (sum to 1).
     pub shares: Vec<f64>,
-    /// Probability cut-offs for Tier 1 and Tier 2 instead of shares.
+    /// Cut-offs for Tier 1 and Tier 2 instead of shares (probabilities,
+    /// or expected values with `by = "expected_value"`).
     pub cutoffs: Option<Vec<f64>>,
+    /// What the tiers rank by: the win probability, or the expected value
+    /// (probability times a won deal's expected amount: a model with a
+    /// potential part).
+    pub by: TierBy,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TierBy {
+    #[default]
+    Probability,
+    ExpectedValue,
 }
 
 impl Default for TierConfig {
@@ -385,6 +398,7 @@ impl Default for TierConfig {
         TierConfig {
             shares: vec![0.1, 0.3, 0.6],
             cutoffs: None,
+            by: TierBy::Probability,
         }
     }
 }
@@ -704,7 +718,14 @@ impl Config {
             ));
         }
         if let Some(c) = &self.tiers.cutoffs {
-            if c.len() != 2 || !(c[0] > c[1] && c[1] > 0.0 && c[0] < 1.0) {
+            let by_value = self.tiers.by == TierBy::ExpectedValue;
+            let ok = c.len() == 2 && c[0] > c[1] && c[1] > 0.0 && (by_value || c[0] < 1.0);
+            if !ok && by_value {
+                return bad(format!(
+                    "tiers.cutoffs must be [tier1, tier2] expected values with tier1 > tier2 > 0 (tiers.by = \"expected_value\"), got {c:?}"
+                ));
+            }
+            if !ok {
                 return bad(format!(
                     "tiers.cutoffs must be [tier1, tier2] probabilities with 1 > tier1 > tier2 > 0, got {c:?}"
                 ));

@@ -174,7 +174,7 @@ pub fn deals(
             let p = prediction.probability[r];
             Some(Deal {
                 probability: p,
-                tier: model.tier(p, rules.disqualified[r].is_some()),
+                tier: model.tier(prediction.tier_value[r], rules.disqualified[r].is_some()),
                 quadrant: model.quadrant(lin.fit[r], lin.timing[r]).2,
                 outcome: known.then_some(out),
             })

@@ -985,3 +985,58 @@ fn one_reason_per_signal_type_in_its_true_direction() {
         }
     }
 }
+
+/// `[tiers] by = "expected_value"`: the tiers rank by the probability
+/// times a won deal's expected amount, natively (Tier 1 the best tenth
+/// of the universe by expected value) and in the exported SQL (DuckDB and
+/// Spark agree with `score` on every column, the tier among them).
+#[test]
+fn tiers_by_expected_value_rank_by_worth_natively_and_in_sql() {
+    let t = tempdir();
+    let data = synth(t.path(), 4000, 2500, 31);
+    let toml = std::fs::read_to_string(data.join("scorebook.toml")).unwrap();
+    let toml = toml.replace("[tiers]\n", "[tiers]\nby = \"expected_value\"\n");
+    let cfg = data.join("by-value.toml");
+    std::fs::write(&cfg, toml).unwrap();
+    let model = t.path().join("models/by-value");
+    let universe = data.join("universe.parquet");
+    let signals = data.join("signals.parquet");
+    run(&[
+        "train",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&model),
+        "--universe",
+        s(&universe),
+        "--universe-signals",
+        s(&signals),
+    ])
+    .ok();
+    let scores = t.path().join("scores.parquet");
+    score_with_signals(&model, &universe, &signals, &scores);
+    let b = read_parquet(&scores);
+    let (tier, value) = (strings(&b, "tier"), numbers(&b, "expected_value"));
+    let of = |name: &str| -> Vec<f64> {
+        (0..tier.len())
+            .filter(|&r| tier[r].as_deref() == Some(name))
+            .map(|r| value[r])
+            .collect()
+    };
+    let (t1, t2) = (of("Tier 1"), of("Tier 2"));
+    let eligible = tier.len() - of("Disqualified").len();
+    let share = t1.len() as f64 / eligible as f64;
+    assert!((share - 0.10).abs() <= 0.01, "Tier 1 holds {share:.3}");
+    let lowest_t1 = t1.iter().copied().fold(f64::INFINITY, f64::min);
+    let highest_t2 = t2.iter().copied().fold(0.0, f64::max);
+    assert!(
+        lowest_t1 > highest_t2,
+        "{lowest_t1} in Tier 1, {highest_t2} in Tier 2"
+    );
+    let html = std::fs::read_to_string(model.join("report.html")).unwrap();
+    assert!(html.contains("Tier cut-offs on the expected value"));
+    for r in engine_parity(t.path(), &model, &universe, &signals, &scores) {
+        assert_eq!(r["only_native"].as_u64(), Some(0), "{r}");
+        assert_parity(&r);
+    }
+}

@@ -172,6 +172,8 @@ pub struct Scored {
     /// What the status column should add for the row ("" when nothing):
     /// values held to the training range, a value that is not finite.
     pub notes: Vec<String>,
+    /// A won deal's expected amount (a model with a potential part).
+    pub expected_amount: Option<Vec<f64>>,
 }
 
 /// What `Model::predict` gives for each feature row.
@@ -180,6 +182,11 @@ pub struct Prediction {
     pub rules: rules::RuleResult,
     pub model_probability: Vec<f64>,
     pub probability: Vec<f64>,
+    /// A won deal's expected amount (a model with a potential part).
+    pub expected_amount: Option<Vec<f64>>,
+    /// What the tiers rank by (`[tiers] by`): the probability, or the
+    /// probability times the expected amount.
+    pub tier_value: Vec<f64>,
 }
 
 /// The linear predictor and its fit / timing parts.
@@ -385,7 +392,12 @@ impl Model {
             }
         }
         let [t1, t2] = self.tier_cutoffs;
-        if !((0.0..=1.0).contains(&t1) && (0.0..=1.0).contains(&t2) && t1 >= t2) {
+        let by_value = self.config.tiers.by == crate::config::TierBy::ExpectedValue;
+        if by_value && self.potential.is_none() {
+            return Err("tiers rank by expected value, and the model has no potential part".into());
+        }
+        let top = if by_value { f64::INFINITY } else { 1.0 };
+        if !((0.0..=top).contains(&t1) && (0.0..=top).contains(&t2) && t1 >= t2) {
             return Err(format!("tier cut-offs {t1} (Tier 1) and {t2} (Tier 2) are not probabilities with Tier 1's above Tier 2's"));
         }
         for (what, q) in [
@@ -552,6 +564,7 @@ impl Model {
             .apply(h.intercept + h.model_weight * eta + h.rule_weight * points)
     }
 
+    /// The tier of a row whose tier value (`Prediction::tier_value`) is `p`.
     pub fn tier(&self, p: f64, disqualified: bool) -> &'static str {
         if disqualified {
             "Disqualified"
@@ -602,12 +615,24 @@ impl Model {
             .iter()
             .zip(&rules.points)
             .map(|(e, p)| self.hybrid_probability(*e, *p))
-            .collect();
+            .collect::<Vec<f64>>();
+        let expected_amount = match &self.potential {
+            Some(p) => Some(p.expected_amounts(table)?),
+            None => None,
+        };
+        let tier_value = match (&expected_amount, self.config.tiers.by) {
+            (Some(a), crate::config::TierBy::ExpectedValue) => {
+                probability.iter().zip(a).map(|(p, a)| p * a).collect()
+            }
+            _ => probability.clone(),
+        };
         Ok(Prediction {
             linear,
             rules,
             model_probability,
             probability,
+            expected_amount,
+            tier_value,
         })
     }
 
@@ -618,9 +643,14 @@ impl Model {
             rules: rr,
             model_probability,
             probability,
+            expected_amount,
+            tier_value,
         } = self.predict(table)?;
         let n = table.rows();
-        let mut s = Scored::default();
+        let mut s = Scored {
+            expected_amount,
+            ..Default::default()
+        };
         let mut scratch = explain::Scratch::default();
         for r in 0..n {
             let (mp, p) = (model_probability[r], probability[r]);
@@ -631,7 +661,8 @@ impl Model {
             s.rule_points.push(rr.points[r]);
             s.fit_score.push(fs);
             s.timing_score.push(ts);
-            s.tier.push(self.tier(p, rr.disqualified[r].is_some()));
+            s.tier
+                .push(self.tier(tier_value[r], rr.disqualified[r].is_some()));
             s.quadrant.push(quadrant);
             s.disqualified.push(rr.disqualified[r].is_some());
             let mut note = String::new();

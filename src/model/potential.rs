@@ -208,6 +208,9 @@ pub struct PotentialReport {
     pub r2_log: f64,
     pub baseline_median_ape: f64,
     pub baseline_r2_log: f64,
+    /// Each numeric source's effect on the log amount over the won deals.
+    #[serde(default)]
+    pub shapes: Vec<crate::model::shapes::Curve>,
 }
 
 /// Won deals with an amount the fitted periods need for a potential part.
@@ -280,12 +283,18 @@ pub fn train(
         r2_log: r2(&log_pred, &log_actual),
         baseline_median_ape: median_ape(&baseline, &actual),
         baseline_r2_log: r2(&log_baseline, &log_actual),
+        shapes: vec![],
     };
     // (no standard errors: 0, as a term that has none)
     for (t, b) in terms.iter_mut().zip(&m.coefficients) {
         t.coef = *b;
         t.std_error = 0.0;
     }
+    let fitted: Vec<usize> = w_tr.iter().chain(&w_va).copied().collect();
+    let report = PotentialReport {
+        shapes: crate::model::shapes::curves_of(&terms, &tt.features, &fitted),
+        ..report
+    };
     let potential = Potential {
         terms,
         intercept: m.intercept,

@@ -34,9 +34,15 @@ const SAMPLE: usize = 50_000;
 /// fitted `rows`: at its 2% quantiles, cuts and exact values, centred on
 /// the fitted deals' average.
 pub fn curves(model: &Model, table: &FeatureTable, rows: &[usize]) -> Vec<Curve> {
+    curves_of(&model.terms, table, rows)
+}
+
+/// `curves` of any terms (the win model's, or the potential part's, whose
+/// effects are on the log amount).
+pub fn curves_of(all: &[Term], table: &FeatureTable, rows: &[usize]) -> Vec<Curve> {
     let mut out = vec![];
     let mut sources: Vec<&str> = vec![];
-    for t in &model.terms {
+    for t in all {
         if t.at(0.0).is_some() && !sources.contains(&t.source.as_str()) {
             sources.push(&t.source);
         }
@@ -44,7 +50,7 @@ pub fn curves(model: &Model, table: &FeatureTable, rows: &[usize]) -> Vec<Curve>
     let step = rows.len().div_ceil(SAMPLE).max(1);
     for src in sources {
         let Some(v) = table.get(src) else { continue };
-        let terms: Vec<&Term> = model.terms.iter().filter(|t| t.source == src).collect();
+        let terms: Vec<&Term> = all.iter().filter(|t| t.source == src).collect();
         let effect = |x: f64| terms.iter().map(|t| t.effect_at(x)).sum::<f64>();
         let mut x: Vec<f64> = rows
             .iter()

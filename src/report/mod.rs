@@ -134,7 +134,7 @@ fn shapes_section(e: &Evaluation) -> String {
     }
     let mut s = String::from("<h3>Shapes</h3><p>How each number moves the odds over the values the fitted deals had (the middle 96%), against the average deal; the log-odds of all shapes, levels and pairs add up to the score.</p>");
     for c in &e.shapes {
-        s += &shape_chart(c);
+        s += &shape_chart(c, ShapeOf::Odds);
     }
     for t in &e.pair_tables {
         s += &charts::heat_table(
@@ -261,7 +261,14 @@ fn reliability_chart(e: &Evaluation) -> String {
 
 /// A source's fitted shape: its effect on the odds (against the average
 /// fitted deal) at values over the training distribution.
-fn shape_chart(c: &crate::model::shapes::Curve) -> String {
+/// What a shape moves: the odds of a win, or the amount of a won deal.
+#[derive(Clone, Copy)]
+enum ShapeOf {
+    Odds,
+    Amount,
+}
+
+fn shape_chart(c: &crate::model::shapes::Curve, of: ShapeOf) -> String {
     let (lo, hi) = c
         .points
         .iter()
@@ -281,10 +288,22 @@ fn shape_chart(c: &crate::model::shapes::Curve) -> String {
         _ => name.clone(),
     };
     let label = |v: f64| crate::model::explain::natural_number(&c.source, v);
+    let (caption, series, axis) = match of {
+        ShapeOf::Odds => (
+            format!("Shape of {name}"),
+            "effect on the odds against the average deal",
+            "odds (log scale)",
+        ),
+        ShapeOf::Amount => (
+            format!("What a win is worth by {name}"),
+            "effect on a won deal's amount against the average won deal",
+            "amount (log scale)",
+        ),
+    };
     xy(
-        &format!("Shape of {name}"),
+        &caption,
         &[Series {
-            name: "effect on the odds against the average deal",
+            name: series,
             points: c.points.clone(),
             dots: false,
         }],
@@ -296,7 +315,7 @@ fn shape_chart(c: &crate::model::shapes::Curve) -> String {
             ticks: None,
         },
         &Scale {
-            title: "odds (log scale)",
+            title: axis,
             min: lo - pad,
             max: hi + pad,
             label: &|v| format!("\u{d7}{:.2}", v.exp()),
@@ -482,16 +501,33 @@ fn potential_section(m: &Model, e: &Evaluation) -> String {
         100.0 * r.baseline_median_ape,
         r.r2_log,
         r.baseline_r2_log
-    )
+    ) + &r
+        .shapes
+        .iter()
+        .map(|c| shape_chart(c, ShapeOf::Amount))
+        .collect::<String>()
 }
 
 fn tiers_section(m: &Model, e: &Evaluation) -> String {
     let p = &e.planning;
+    let by_value = m.config.tiers.by == crate::config::TierBy::ExpectedValue;
+    let by = if by_value {
+        "the expected value (win probability times a won deal's expected amount)"
+    } else {
+        "the hybrid probability"
+    };
+    let cut = |c: f64| {
+        if by_value {
+            money(c)
+        } else {
+            format!("{c:.4}")
+        }
+    };
     let mut s = String::from("<h2>Tiers</h2><table><tr><th>tier</th><th>accounts</th><th>expected wins</th><th>expected pipeline</th><th>held-out deals</th><th>won</th><th>win rate</th></tr>");
     for g in &p.tiers {
         write!(s, "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", g.name, g.accounts, g.expected_wins, money(g.expected_pipeline), g.test_deals, g.test_won, pct(g.test_win_rate())).ok();
     }
-    write!(s, "</table><p>Accounts and expected figures are the training universe ({} accounts as of {}); win rates are the held-out deals. Tier cut-offs on the hybrid probability: Tier 1 &ge; {:.4}, Tier 2 &ge; {:.4}, set on {}, frozen at training so nightly runs do not reshuffle them.</p>", m.training.universe_accounts, esc(&m.training.universe_as_of), m.tier_cutoffs[0], m.tier_cutoffs[1], esc(&m.training.cutoffs_set_on)).ok();
+    write!(s, "</table><p>Accounts and expected figures are the training universe ({} accounts as of {}); win rates are the held-out deals. Tier cut-offs on {}: Tier 1 &ge; {}, Tier 2 &ge; {}, set on {}, frozen at training so nightly runs do not reshuffle them.</p>", m.training.universe_accounts, esc(&m.training.universe_as_of), by, cut(m.tier_cutoffs[0]), cut(m.tier_cutoffs[1]), esc(&m.training.cutoffs_set_on)).ok();
     let rates: Vec<(String, f64)> = p
         .tiers
         .iter()

@@ -813,7 +813,7 @@ fn score_accounts(
     summary: &mut Summary,
 ) -> Result<Vec<ArrayRef>> {
     let n = acc.len();
-    let s = model.score_table(&table)?;
+    let mut s = model.score_table(&table)?;
     let status: Vec<String> = status
         .into_iter()
         .zip(&s.notes)
@@ -850,10 +850,7 @@ fn score_accounts(
             s.reasons.iter().map(|r| &r[k]),
         )) as ArrayRef
     };
-    let potential = match &model.potential {
-        Some(p) => Some(p.expected_amounts(&table)?),
-        None => None,
-    };
+    let potential = s.expected_amount.take();
     let Some(Values::Text(segment)) = table.take_column("segment") else {
         return Err(Error::Internal("text feature `segment` is missing".into()));
     };

@@ -782,11 +782,16 @@ fn scores_select(m: &Model, d: Dialect) -> String {
         }
     };
     let q_cfg = &m.config.quadrant;
+    // what the tiers rank by, as `Prediction::tier_value` computes it
+    let tier_value = match (&m.potential, m.config.tiers.by) {
+        (Some(_), crate::config::TierBy::ExpectedValue) => "(probability * __expected_amount)",
+        _ => "probability",
+    };
     writeln!(
         s,
         "SELECT account_id, ROUND(probability * 10000) / 100 AS score, probability, model_probability, rule_points, fit_score, timing_score,\n  CASE WHEN disqualified THEN 'Disqualified' WHEN {} THEN 'Tier 1' WHEN {} THEN 'Tier 2' ELSE 'Tier 3' END AS tier,\n  CASE WHEN {ft} AND {tt} THEN 'Good Place' WHEN {ft} THEN 'Get Back To Me' WHEN {tt} THEN 'False Hope' ELSE 'Bad Place' END AS quadrant,\n  industry || ' / ' || size_band AS segment,\n  {reasons}{} AS status,\n  {} AS model_version{potential}\nFROM {from}",
-        columns::at_least("probability", m.tier_cutoffs[0]),
-        columns::at_least("probability", m.tier_cutoffs[1]),
+        columns::at_least(tier_value, m.tier_cutoffs[0]),
+        columns::at_least(tier_value, m.tier_cutoffs[1]),
         columns::status(m, &sql),
         q(d, &m.model_version),
         ft = columns::at_least("fit_score", q_cfg.fit_threshold),

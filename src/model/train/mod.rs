@@ -584,7 +584,7 @@ impl UniverseScores {
         self.fit.extend_from_slice(&p.linear.fit);
         self.timing.extend_from_slice(&p.linear.timing);
         self.eligible.extend(
-            p.probability
+            p.tier_value
                 .iter()
                 .zip(&p.rules.disqualified)
                 .filter(|(_, d)| d.is_none())

@@ -25,6 +25,12 @@ pub fn train_on(
     let (potential, potential_report) =
         crate::model::potential::train(&p.tt, &fitted.terms, &p.spec, (&p.tr, &p.va, &p.te))?
             .unzip();
+    if cfg.tiers.by == crate::config::TierBy::ExpectedValue && potential.is_none() {
+        return Err(Error::config(
+            "tiers",
+            format!("by = \"expected_value\" ranks tiers by a won deal's expected amount, and the export has too few won deals with an amount to fit one (at least {} in the train and validation periods): add amounts, or rank by probability", crate::model::potential::MIN_WON_AMOUNTS),
+        ));
+    }
     let mut model = assemble(ds, cfg, name, &p, &fitted, &stacked)?;
     model.potential = potential;
     let universe = cut_tiers(&mut model, ds, cfg, universe)?;
@@ -536,7 +542,7 @@ fn plans(
     let (lin, urr, probs) = (
         &u.accounts.linear,
         &u.accounts.rules,
-        &u.accounts.probability,
+        &u.accounts.tier_value,
     );
     let tiers: Vec<&'static str> = (0..u.table.rows())
         .map(|r| model.tier(probs[r], urr.disqualified[r].is_some()))
@@ -549,7 +555,7 @@ fn plans(
             .enumerate()
             .map(|(k, &r)| {
                 (
-                    model.tier(deals.probability[k], deals.rules.disqualified[k].is_some()),
+                    model.tier(deals.tier_value[k], deals.rules.disqualified[k].is_some()),
                     model
                         .quadrant(deals.linear.fit[k], deals.linear.timing[k])
                         .2,
