@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 pub mod charts;
+pub(crate) mod templates;
 
 use charts::{bars, xy, Scale, Series};
 

@@ -753,6 +753,9 @@ pub fn write(r: &Review, out: &Path, force: bool) -> Result<()> {
         out,
         force,
         "review",
-        &[("review.json", json), ("review.html", html(r).into_bytes())],
+        &[
+            ("review.json", json),
+            ("review.html", html(r)?.into_bytes()),
+        ],
     )
 }
