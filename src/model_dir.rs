@@ -23,7 +23,7 @@ pub fn write(m: &Model, e: &Evaluation, out: &Path, force: bool) -> Result<()> {
             ("importance.csv", report::importance_csv(m, e)),
             ("calibration.csv", report::calibration_csv(e)),
             ("segments.csv", report::segments_csv(e)),
-            ("report.html", report::html(m, e, None).into_bytes()),
+            ("report.html", report::html(m, e, None)?.into_bytes()),
         ],
     )
 }

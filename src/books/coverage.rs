@@ -13,7 +13,6 @@ use serde::Serialize;
 use crate::config::BooksConfig;
 use crate::error::{Error, Result};
 use crate::input::read;
-use crate::model::explain::amount;
 use crate::report::charts;
 
 use super::plan::{Accounts, Action, Books, Situation};
@@ -468,18 +467,10 @@ pub fn coverage(i: &Inputs) -> Coverage {
     }
 }
 
-const TEMPLATE: &str = include_str!("coverage.html.j2");
-
 /// `coverage.html`: the coverage on one self-contained page.
 pub fn html(c: &Coverage) -> Result<String> {
+    use crate::report::templates::{render, safe};
     let by_value = c.rank_by == "expected_value";
-    let money = move |x: f64| {
-        if by_value {
-            format!("${}", amount(x))
-        } else {
-            format!("{x:.2}")
-        }
-    };
     // a rep by name, with the id where two share a name
     let label = |b: &RepBook| {
         if c.rep_books.iter().filter(|x| x.name == b.name).count() > 1 {
@@ -516,19 +507,12 @@ pub fn html(c: &Coverage) -> Result<String> {
             "% of capacity filled",
         ),
     ];
-    let mut env = minijinja::Environment::new();
-    env.add_filter("money", move |x: f64| money(x));
-    env.add_filter("pct", |x: f64| format!("{:.0}%", 100.0 * x));
-    env.add_filter("num", |x: f64| format!("{x:.1}"));
-    env.add_template("coverage.html", TEMPLATE)
-        .map_err(|e| Error::Internal(format!("coverage template: {e}")))?;
-    let t = env
-        .get_template("coverage.html")
-        .map_err(|e| Error::Internal(format!("coverage template: {e}")))?;
-    t.render(minijinja::context! {
-        c => c,
-        style => crate::report::STYLE,
-        charts => charts.iter().map(|s| minijinja::Value::from_safe_string(s.clone())).collect::<Vec<_>>(),
-    })
-    .map_err(|e| Error::Internal(format!("coverage template: {e}")))
+    render(
+        "coverage.html",
+        include_str!("coverage.html"),
+        minijinja::context! {
+            c => c,
+            charts => charts.into_iter().map(safe).collect::<Vec<_>>(),
+        },
+    )
 }

@@ -19,7 +19,7 @@ pub fn run(a: &ReportArgs) -> Result<()> {
     let dir = scorebook::model_dir::resolve(&a.model)?;
     let (m, e) = load(&dir)?;
     let other = a.compare.as_deref().map(load).transpose()?;
-    let html = scorebook::report::html(&m, &e, other.as_ref().map(|(m, e)| (m, e)));
+    let html = scorebook::report::html(&m, &e, other.as_ref().map(|(m, e)| (m, e)))?;
     let out = dir.join("report.html");
     let tmp = scorebook::output::tmp_path(&out);
     if let Err(e) = std::fs::write(&tmp, html) {

@@ -104,11 +104,11 @@ pub fn calibration_csv(e: &Evaluation) -> Vec<u8> {
 }
 
 /// Rows a long table shows before folding the rest (what matters first).
-const FOLD_AFTER: usize = 25;
+use templates::FOLD_AFTER;
 
 /// A table with header row `header` (`<tr>...</tr>`) whose rows past the
 /// first `FOLD_AFTER` fold under "the other N `what`".
-pub(crate) fn folded_table(header: &str, rows: &[String], what: &str) -> String {
+fn folded_table(header: &str, rows: &[String], what: &str) -> String {
     let mut s = format!("<table>{header}");
     for (k, r) in rows.iter().enumerate() {
         if k == FOLD_AFTER {
@@ -440,10 +440,10 @@ fn unexpected_signs(m: &Model) -> Vec<String> {
             let against = (r.points > 0.0 && hi < 0.0) || (r.points < 0.0 && lo > 0.0);
             if mentioned && against {
                 out.push(format!(
-                    "rule \u{201c}{}\u{201d} gives {:+} points, but the model finds <code>{}</code> {} the win probability (95% interval {:.3} to {:.3})",
-                    esc(&r.name),
+                    "rule \u{201c}{}\u{201d} gives {:+} points, but the model finds {} {} the win probability (95% interval {:.3} to {:.3})",
+                    r.name,
                     r.points,
-                    esc(&t.name),
+                    t.name,
                     if t.coef < 0.0 { "lowers" } else { "raises" },
                     lo,
                     hi
@@ -740,76 +740,33 @@ fn segment_tests_section(e: &Evaluation) -> String {
     s
 }
 
-pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -> String {
-    let mut s = String::new();
-    write!(
-        s,
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>scorebook report: {v}</title><style>{STYLE}</style></head><body>",
-        v = esc(&m.model_version)
-    )
-    .ok();
-    write!(
-        s,
-        "<h1>scorebook model <code>{}</code></h1>",
-        esc(&m.model_version)
-    )
-    .ok();
-    write!(s, "<p class=\"headline\">{}</p>", headline(m, e)).ok();
-    s += "<h2>Held-out metrics</h2><p>Newest closed deals, never used for fitting or for choosing anything.</p><table><tr><th>scorer</th><th>rows</th><th>AUC</th><th>log loss</th><th>Brier</th><th>ECE</th><th>KS</th><th>top-decile lift</th></tr>";
+pub fn html(
+    m: &Model,
+    e: &Evaluation,
+    compare: Option<(&Model, &Evaluation)>,
+) -> crate::error::Result<String> {
+    use minijinja::context;
+    use templates::safe;
     let rules_name = if e.rules_configured {
         "rules"
     } else {
         "rules (none configured: the base rate)"
     };
-    for (name, x) in [
+    let scorers: Vec<_> = [
         (rules_name, &e.rules),
         ("model", &e.model),
         ("hybrid", &e.hybrid),
-    ] {
-        write!(s, "<tr><td>{name}</td><td>{}</td><td>{:.3}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td><td>{:.3}</td><td>{:.2}</td></tr>", x.rows, x.auc, x.log_loss, x.brier, x.ece, x.ks, x.lift_by_decile.first().copied().unwrap_or(0.0)).ok();
-    }
-    s += "</table>";
-    if let Some((cm, ce)) = compare {
-        write!(s, "<h2>Champion vs challenger</h2><table><tr><th>model</th><th>AUC</th><th>log loss</th><th>Brier</th><th>ECE</th></tr><tr><td>{} (this)</td><td>{:.3}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr><tr><td>{}</td><td>{:.3}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr></table><p>Each model's figures are on its own held-out period.</p>",
-            esc(&m.model_version), e.hybrid.auc, e.hybrid.log_loss, e.hybrid.brier, e.hybrid.ece,
-            esc(&cm.model_version), ce.hybrid.auc, ce.hybrid.log_loss, ce.hybrid.brier, ce.hybrid.ece).ok();
-    }
-    s += &lift_chart(
-        "Lift by decile (held-out)",
-        &[
-            (rules_name, &e.rules.lift_by_decile),
-            ("model", &e.model.lift_by_decile),
-            ("hybrid", &e.hybrid.lift_by_decile),
-        ],
-    );
-    s += &gains_chart(e, rules_name);
-    s += &reliability_chart(e);
-    let cc = &e.calibration_choice;
-    let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
-    write!(
-        s,
-        "<p>Calibration: <b>{}</b> (log loss on the newer half of the validation period: Platt {}, isotonic {}; isotonic is only tried with at least {} validation deals).</p>",
-        esc(&cc.chosen), fmt(cc.platt_log_loss), fmt(cc.isotonic_log_loss), crate::model::calibrate::MIN_ISOTONIC_ROWS
-    )
-    .ok();
-    s += "<table><tr><th>predicted</th><th>deals</th><th>mean predicted</th><th>observed</th><th>95% interval</th></tr>";
-    for b in &e.calibration {
-        write!(s, "<tr><td>{:.1}-{:.1}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>[{:.3}, {:.3}]</td></tr>", b.lower, b.upper, b.count, b.mean_predicted, b.observed, b.observed_lower, b.observed_upper).ok();
-    }
-    s += "</table>";
-    s += &hybrid_section(m);
-    s += &tiers_section(m, e);
-    s += &potential_section(m, e);
-    s += &quadrant_section(m, e);
-    s += &segments_section(e);
-    s += &segment_tests_section(e);
+    ]
+    .iter()
+    .map(|(name, x)| context! { name => name, x => x })
+    .collect();
+    let compare = compare.map(|(cm, ce)| {
+        vec![
+            context! { version => &m.model_version, x => &e.hybrid },
+            context! { version => &cm.model_version, x => &ce.hybrid },
+        ]
+    });
     let effects = crate::model::explain::effects(m);
-    s += "<h2>What drives the score</h2>";
-    s += &bars(
-        &feature_effects(&effects),
-        "Each feature's largest effect, all its terms together (largest 25; green raises the win probability)",
-        "log-odds of its situation stated below against its baseline",
-    );
     let mut perm: Vec<(String, f64)> = e
         .permutation_importance
         .iter()
@@ -817,73 +774,86 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         .collect();
     perm.sort_by(|a, b| b.1.total_cmp(&a.1));
     perm.truncate(15);
-    s += &bars(
-        &perm,
-        "Permutation importance: held-out AUC lost when the feature is shuffled (largest 15)",
-        "held-out AUC lost",
-    );
-    s += "<h3>Effects in plain words</h3><p>How each feature moves the odds of winning, all else equal (shapes and clipping included).</p><ul class=\"effects\">";
-    for x in &effects {
-        write!(s, "<li>{}</li>", esc(&x.sentence)).ok();
-    }
-    s += "</ul>";
-    s += &shapes_section(e);
-    s += "<p>Standard errors and 95% intervals come from the Fisher information of the penalized fit (so they are slightly narrower than unpenalized ones).</p>";
+    let charts = context! {
+        lift => safe(lift_chart(
+            "Lift by decile (held-out)",
+            &[
+                (rules_name, &e.rules.lift_by_decile),
+                ("model", &e.model.lift_by_decile),
+                ("hybrid", &e.hybrid.lift_by_decile),
+            ],
+        )),
+        gains => safe(gains_chart(e, rules_name)),
+        reliability => safe(reliability_chart(e)),
+        effects => safe(bars(
+            &feature_effects(&effects),
+            "Each feature's largest effect, all its terms together (largest 25; green raises the win probability)",
+            "log-odds of its situation stated below against its baseline",
+        )),
+        permutation => safe(bars(
+            &perm,
+            "Permutation importance: held-out AUC lost when the feature is shuffled (largest 15)",
+            "held-out AUC lost",
+        )),
+    };
+    let sections = context! {
+        headline => safe(headline(m, e)),
+        hybrid => safe(hybrid_section(m)),
+        tiers => safe(tiers_section(m, e)),
+        potential => safe(potential_section(m, e)),
+        quadrant => safe(quadrant_section(m, e)),
+        segments => safe(segments_section(e)),
+        segment_tests => safe(segment_tests_section(e)),
+        shapes => safe(shapes_section(e)),
+    };
     let mut by_size: Vec<&crate::model::Term> = m.terms.iter().collect();
     by_size.sort_by(|a, b| b.coef.abs().total_cmp(&a.coef.abs()));
-    let rows: Vec<String> = by_size
+    let terms: Vec<_> = by_size
         .iter()
         .map(|t| {
             let (c, se) = (t.coef_original(), t.std_error / t.std);
-            format!(
-                "<tr><td>{}</td><td>{:?}</td><td>{c:.4}</td><td>[{:.4}, {:.4}]</td><td>{:.4}</td><td>{:.3} [{:.3}, {:.3}]</td></tr>",
-                esc(&t.name), t.axis, c - 1.96 * se, c + 1.96 * se, t.coef, c.exp(), (c - 1.96 * se).exp(), (c + 1.96 * se).exp()
-            )
+            context! {
+                name => &t.name, axis => format!("{:?}", t.axis), coef => c,
+                lo => c - 1.96 * se, hi => c + 1.96 * se, std => t.coef,
+                odds => c.exp(), odds_lo => (c - 1.96 * se).exp(), odds_hi => (c + 1.96 * se).exp(),
+            }
         })
         .collect();
-    s += &folded_table(
-        "<tr><th>term</th><th>axis</th><th>coefficient</th><th>95% interval</th><th>std. coefficient</th><th>odds ratio per unit (95%)</th></tr>",
-        &rows,
-        "terms, smaller coefficients",
-    );
-    write!(s, "<h2>Penalty</h2><p>C = {} chosen by validation log loss:</p><table><tr><th>C</th><th>validation log loss</th></tr>", m.penalty_c).ok();
-    for (c, ll) in &e.penalty_path {
-        write!(s, "<tr><td>{c}</td><td>{ll:.5}</td></tr>").ok();
-    }
-    write!(s, "</table><h2>Training data</h2><p>Split: <b>{}</b>{}.</p><table>", esc(&m.training.split), if m.training.split == "time" { " (oldest deals train, the next validate, the newest test)" } else { " (no usable dates: the periods are random draws, so the held-out figures do not describe future deals)" }).ok();
-    s += "<tr><th>period</th><th>from</th><th>to</th><th>deals</th><th>won</th><th>win rate</th></tr>";
-    for p in &m.training.periods {
-        write!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>",
-            p.name,
-            p.from,
-            p.to,
-            p.rows,
-            p.won,
-            100.0 * p.won as f64 / p.rows.max(1) as f64
-        )
-        .ok();
-    }
-    s += "</table><ul>";
-    for f in &m.training.files {
-        write!(
-            s,
-            "<li><code>{}</code>: {} rows, fingerprint {}</li>",
-            esc(&f.path),
-            f.rows,
-            f.fnv64
-        )
-        .ok();
-    }
-    s += "</ul><h2>Caveats</h2><ul>";
+    let penalty_path: Vec<(String, f64)> = e
+        .penalty_path
+        .iter()
+        .map(|(c, ll)| (c.to_string(), *ll))
+        .collect();
+    templates::render(
+        "report.html",
+        include_str!("templates/report.html"),
+        context! {
+            version => &m.model_version,
+            scorers => scorers,
+            compare => compare,
+            charts => charts,
+            calibration => &e.calibration_choice,
+            min_isotonic => crate::model::calibrate::MIN_ISOTONIC_ROWS,
+            bins => &e.calibration,
+            sections => sections,
+            effects => effects.iter().map(|x| x.sentence.as_str()).collect::<Vec<_>>(),
+            terms => terms,
+            penalty_c => m.penalty_c.to_string(),
+            penalty_path => penalty_path,
+            training => &m.training,
+            caveats => caveats(m, e),
+        },
+    )
+}
+
+/// The report's caveats, one sentence each.
+fn caveats(m: &Model, e: &Evaluation) -> Vec<String> {
+    let mut out = vec![];
     if m.training.closed_deals < 1000 {
-        write!(
-            s,
-            "<li>Only {} closed deals: intervals are wide and the held-out period is small.</li>",
+        out.push(format!(
+            "Only {} closed deals: intervals are wide and the held-out period is small.",
             m.training.closed_deals
-        )
-        .ok();
+        ));
     }
     for u in e
         .notes
@@ -891,10 +861,10 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         .chain(&e.fit_warnings)
         .chain(&e.leakage_warnings)
     {
-        write!(s, "<li>{}.</li>", esc(u)).ok();
+        out.push(format!("{u}."));
     }
     for u in unexpected_signs(m) {
-        write!(s, "<li>Unexpected sign: {u}.</li>").ok();
+        out.push(format!("Unexpected sign: {u}."));
     }
     let wild: Vec<&str> = m
         .terms
@@ -903,12 +873,14 @@ pub fn html(m: &Model, e: &Evaluation, compare: Option<(&Model, &Evaluation)>) -
         .map(|t| t.name.as_str())
         .collect();
     if !wild.is_empty() {
-        write!(s, "<li>Possible separation or collinearity (huge coefficient or undefined standard error): {}.</li>", esc(&wild.join(", "))).ok();
+        out.push(format!("Possible separation or collinearity (huge coefficient or undefined standard error): {}.", wild.join(", ")));
     }
     if e.hybrid.ece > 0.05 {
-        write!(s, "<li>Held-out calibration error is {:.3}: probabilities are off by that much on average.</li>", e.hybrid.ece).ok();
+        out.push(format!(
+            "Held-out calibration error is {:.3}: probabilities are off by that much on average.",
+            e.hybrid.ece
+        ));
     }
-    s += "<li>Firmographics are the accounts table as exported (a current snapshot), not their value at each deal's creation.</li>";
-    s += "</ul></body></html>";
-    s
+    out.push("Firmographics are the accounts table as exported (a current snapshot), not their value at each deal's creation.".into());
+    out
 }
