@@ -308,18 +308,114 @@ fn thousands(n: usize) -> String {
     out
 }
 
+/// The eligible accounts in no book, best first, with why.
+fn left_out<'a>(i: &'a Inputs, worth: &[f64]) -> Vec<(usize, &'a str)> {
+    let mut left: Vec<(usize, &str)> = i
+        .books
+        .rows
+        .iter()
+        .filter(|r| r.rep.is_none() && i.acc.eligible[r.account])
+        .filter_map(|r| r.left_out.as_deref().map(|w| (r.account, w)))
+        .collect();
+    left.sort_by(|x, y| worth[y.0].total_cmp(&worth[x.0]).then(x.0.cmp(&y.0)));
+    left
+}
+
+/// How many accounts each reason leaves out, commonest first.
+fn tally<'a>(whys: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = vec![];
+    for w in whys {
+        match out.iter_mut().find(|(x, _)| x == w) {
+            Some(e) => e.1 += 1,
+            None => out.push((w.to_string(), 1)),
+        }
+    }
+    out.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    out
+}
+
+/// What changed against an earlier run's owners.
+fn changes(i: &Inputs, p: &Previous) -> Changes {
+    let now: FxHashMap<&str, &str> = i
+        .books
+        .rows
+        .iter()
+        .filter_map(|r| {
+            r.rep
+                .map(|k| (i.acc.id[r.account].as_str(), i.reps[k].id.as_str()))
+        })
+        .collect();
+    Changes {
+        previous: p.dir.clone(),
+        in_books_before: p.owner.len(),
+        in_books_now: now.len(),
+        new_owner: now
+            .iter()
+            .filter(|(a, r)| p.owner.get(**a).is_some_and(|o| o != *r))
+            .count(),
+        entered: now.keys().filter(|a| !p.owner.contains_key(**a)).count(),
+        left: p
+            .owner
+            .keys()
+            .filter(|a| !now.contains_key(a.as_str()))
+            .count(),
+    }
+}
+
+/// The one line a manager reads first.
+fn headline(
+    i: &Inputs,
+    market: &[Share],
+    (slots, filled): (usize, usize),
+    left: &[(usize, &str)],
+) -> String {
+    let worth = i.acc.worth(i.by_value);
+    let taken = i
+        .books
+        .rows
+        .iter()
+        .filter(|r| matches!(r.action, Action::Retrieve | Action::Move))
+        .count();
+    let mut out = format!(
+        "{} reps, {} slots, {} filled; {:.0}% of Tier 1 in a book; {}",
+        i.reps.len(),
+        thousands(slots),
+        thousands(filled),
+        100.0 * market[0].share,
+        accounts(taken, "taken back from their owners"),
+    );
+    let top = &market[2];
+    let top_left = top.accounts - top.in_book;
+    if top_left > 0 {
+        // the commonest reason among the top accounts left out
+        let top_why = left
+            .iter()
+            .filter(|(a, _)| worth[*a] >= top.floor)
+            .map(|(_, w)| *w);
+        let why = tally(top_why);
+        let main = why.first().map_or("", |(w, _)| w.as_str());
+        out += &format!(
+            "; {} of the top {} in no book: {main}",
+            thousands(top_left),
+            accounts(top.accounts, "")
+        );
+    } else if filled < slots {
+        out += &format!(
+            "; {} slots empty: fewer eligible accounts than slots",
+            thousands(slots - filled)
+        );
+    }
+    out
+}
+
 pub fn coverage(i: &Inputs) -> Coverage {
     let acc = i.acc;
     let worth = acc.worth(i.by_value);
     let mut rep: Vec<Option<usize>> = vec![None; acc.id.len()];
-    let mut why: FxHashMap<usize, &str> = FxHashMap::default();
-    let count = |a: Action| i.books.rows.iter().filter(|r| r.action == a).count();
     for r in &i.books.rows {
         rep[r.account] = r.rep;
-        if r.action == Action::Pool {
-            why.insert(r.account, r.reason.rsplit(", ").next().unwrap_or(""));
-        }
     }
+    let count = |a: Action| i.books.rows.iter().filter(|r| r.action == a).count();
     let slots: usize = i
         .reps
         .iter()
@@ -331,106 +427,21 @@ pub fn coverage(i: &Inputs) -> Coverage {
         .filter(|r| r.is_some_and(|k| i.reps[k].available))
         .count();
     let market = market(i, &rep, slots);
-    let mut left: Vec<usize> = (0..acc.id.len())
-        .filter(|&a| acc.eligible[a] && rep[a].is_none())
-        .collect();
-    left.sort_by(|&x, &y| worth[y].total_cmp(&worth[x]).then(x.cmp(&y)));
-    let mut reasons: FxHashMap<String, usize> = FxHashMap::default();
-    for a in &left {
-        *reasons
-            .entry(
-                why.get(a)
-                    .copied()
-                    .unwrap_or("taken back from its owner, no room elsewhere")
-                    .to_string(),
-            )
-            .or_default() += 1;
-    }
-    let mut in_no_book: Vec<(String, usize)> = reasons.into_iter().collect();
-    in_no_book.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let left = left_out(i, worth);
     let best: Vec<Left> = left
         .iter()
         .take(20)
-        .map(|&a| Left {
+        .map(|&(a, why)| Left {
             account_id: acc.id[a].clone(),
             tier: acc.tier[a].clone(),
             worth: worth[a],
-            why: why
-                .get(&a)
-                .copied()
-                .unwrap_or("taken back from its owner, no room elsewhere")
-                .to_string(),
+            why: why.to_string(),
         })
         .collect();
     let rep_books = rep_books(i);
-    let changes = i.previous.map(|p| {
-        let now: FxHashMap<&str, &str> = i
-            .books
-            .rows
-            .iter()
-            .filter_map(|r| {
-                r.rep
-                    .map(|k| (acc.id[r.account].as_str(), i.reps[k].id.as_str()))
-            })
-            .collect();
-        Changes {
-            previous: p.dir.clone(),
-            in_books_before: p.owner.len(),
-            in_books_now: now.len(),
-            new_owner: now
-                .iter()
-                .filter(|(a, r)| p.owner.get(**a).is_some_and(|o| o != *r))
-                .count(),
-            entered: now.keys().filter(|a| !p.owner.contains_key(**a)).count(),
-            left: p
-                .owner
-                .keys()
-                .filter(|a| !now.contains_key(a.as_str()))
-                .count(),
-        }
-    });
-    let retrieved = i
-        .books
-        .rows
-        .iter()
-        .filter(|r| matches!(r.action, Action::Retrieve | Action::Move))
-        .count();
-    let top = &market[2];
-    let top_left = top.accounts - top.in_book;
-    let mut headline = format!(
-        "{} reps, {} slots, {} filled; {:.0}% of Tier 1 in a book; {}",
-        i.reps.len(),
-        thousands(slots),
-        thousands(filled),
-        100.0 * market[0].share,
-        accounts(retrieved, "taken back from their owners"),
-    );
-    if top_left > 0 {
-        // the commonest reason among the top accounts left out
-        let mut top_why: Vec<(&str, usize)> = vec![];
-        for a in left.iter().filter(|&&a| worth[a] >= top.floor) {
-            let w = why
-                .get(a)
-                .copied()
-                .unwrap_or("taken back from its owner, no room elsewhere");
-            match top_why.iter_mut().find(|(x, _)| *x == w) {
-                Some(e) => e.1 += 1,
-                None => top_why.push((w, 1)),
-            }
-        }
-        top_why.sort_by(|x, y| y.1.cmp(&x.1));
-        let main = top_why.first().map_or("", |(w, _)| w);
-        headline += &format!(
-            "; {} of the top {} in no book: {main}",
-            thousands(top_left),
-            accounts(top.accounts, "")
-        );
-    } else if filled < slots {
-        headline += &format!(
-            "; {} slots empty: fewer eligible accounts than slots",
-            thousands(slots - filled)
-        );
-    }
+    let headline = headline(i, &market, (slots, filled), &left);
+    let in_no_book = tally(left.iter().map(|(_, w)| *w));
+    let changes = i.previous.map(|p| changes(i, p));
     Coverage {
         as_of: read::format_days(i.situation.as_of),
         rank_by: if i.by_value {

@@ -123,14 +123,14 @@ fn read_columns(path: &Path, names: &[String]) -> Result<(Vec<Option<String>>, V
 }
 
 /// The scored accounts, one per id (a repeated id's later rows are left
-/// out, with a warning), their predicate columns (from the scores, else
-/// `--universe`) and the as-of day.
+/// out, with a warning), with their eligibility and segments from the
+/// predicates' columns (from the scores, else `--universe`).
 fn scored(
     o: &BooksOptions,
     cfg: &Config,
     reps: &[TeamRep],
     warnings: &mut Vec<String>,
-) -> Result<(Accounts, Vec<String>, i32)> {
+) -> Result<(Accounts, Vec<String>)> {
     let file = o.scores.display().to_string();
     let have = read::column_names(&o.scores)?;
     for c in ["account_id", "probability", "tier", "quadrant"] {
@@ -147,42 +147,13 @@ fn scored(
     };
     let mut all: Vec<String> = have.clone();
     all.extend(universe_cols.iter().filter(|c| !have.contains(c)).cloned());
-    // the predicates: [books] eligible and each distinct rep segment
-    let eligible_text = cfg
-        .books
-        .eligible
-        .clone()
-        .unwrap_or_else(|| "tier <> 'Disqualified'".into());
-    let eligible_p = team::predicate(
-        "config",
-        "[books] eligible: ",
-        "eligible",
-        &eligible_text,
-        &all,
-    )?;
-    let mut segments: Vec<String> = vec![];
-    let mut preds = vec![];
-    for (row, r) in reps.iter().enumerate() {
-        if let Some(s) = &r.segment {
-            let at = format!("row {} (rep {}): ", row + 1, r.id);
-            let p = team::predicate(&o.reps.display().to_string(), &at, "segment", s, &all)?;
-            if !segments.contains(s) {
-                if segments.len() == 64 {
-                    return Err(Error::data(o.reps.display(), format!("{at}more than 64 different segments; give specialists of one segment the same predicate")));
-                }
-                segments.push(s.clone());
-                preds.push(p);
-            }
-        }
-    }
-    let mut needed: Vec<String> = vec![];
-    for p in std::iter::once(&eligible_p).chain(&preds) {
-        for f in &p.features {
-            if !needed.contains(f) {
-                needed.push(f.clone());
-            }
-        }
-    }
+    let Predicates {
+        eligible_text,
+        eligible: eligible_p,
+        segments,
+        preds,
+        needed,
+    } = predicates(o, cfg, reps, &all)?;
     let (in_scores, in_universe): (Vec<String>, Vec<String>) =
         needed.iter().cloned().partition(|c| have.contains(c));
     let mut base: Vec<String> = ["probability", "tier", "quadrant"]
@@ -230,25 +201,8 @@ fn scored(
             frame.push(v.pick(&keep).column(name));
         }
     }
-    if !in_universe.is_empty() {
-        let Some(u) = &o.universe else {
-            return Err(Error::Internal("a predicate column is in no file".into()));
-        };
-        let (uid, uvals) = read_columns(u, &in_universe)?;
-        let mut at: FxHashMap<&str, usize> = FxHashMap::default();
-        for (i, id) in uid.iter().enumerate() {
-            if let Some(id) = id {
-                at.entry(id.as_str()).or_insert(i);
-            }
-        }
-        let rows: Vec<Option<usize>> = ids.iter().map(|id| at.get(id.as_str()).copied()).collect();
-        let missing = rows.iter().filter(|r| r.is_none()).count();
-        if missing > 0 {
-            warnings.push(format!("{}: {missing} scored accounts are not in the universe: its columns ({}) are empty for them", u.display(), in_universe.join(", ")));
-        }
-        for (name, v) in in_universe.iter().zip(&uvals) {
-            frame.push(v.pick(&rows).column(name));
-        }
+    if let Some(u) = o.universe.as_ref().filter(|_| !in_universe.is_empty()) {
+        frame.extend(universe_columns(u, &in_universe, &ids, warnings)?);
     }
     let df = DataFrame::new(ids.len(), frame)?;
     let eligible = eligible_p.holds(&df, "[books] eligible")?;
@@ -293,13 +247,108 @@ fn scored(
         segments: masks,
     };
     values.clear();
-    let as_of = match o.as_of {
-        Some(d) => d,
+    Ok((acc, segments))
+}
+
+/// The books' day: `--as-of`, else the scores' as-of day.
+fn books_day(o: &BooksOptions) -> Result<i32> {
+    match o.as_of {
+        Some(d) => Ok(d),
         None => read::parquet_meta(&o.scores, AS_OF_KEY)?
             .and_then(|d| read::parse_date(&d))
-            .ok_or_else(|| Error::data(&file, "the scores carry no as-of day (a CSV, or not written by `scorebook score`): pass --as-of YYYY-MM-DD"))?,
-    };
-    Ok((acc, segments, as_of))
+            .ok_or_else(|| Error::data(o.scores.display(), "the scores carry no as-of day (a CSV, or not written by `scorebook score`): pass --as-of YYYY-MM-DD")),
+    }
+}
+
+/// The predicates the books evaluate: `[books] eligible` and each distinct
+/// rep segment (at most 64), with the columns they read.
+struct Predicates {
+    eligible_text: String,
+    eligible: crate::model::rules::Predicate,
+    segments: Vec<String>,
+    preds: Vec<crate::model::rules::Predicate>,
+    needed: Vec<String>,
+}
+
+fn predicates(
+    o: &BooksOptions,
+    cfg: &Config,
+    reps: &[TeamRep],
+    all: &[String],
+) -> Result<Predicates> {
+    let eligible_text = cfg
+        .books
+        .eligible
+        .clone()
+        .unwrap_or_else(|| "tier <> 'Disqualified'".into());
+    let eligible = team::predicate(
+        "config",
+        "[books] eligible: ",
+        "eligible",
+        &eligible_text,
+        all,
+    )?;
+    let mut segments: Vec<String> = vec![];
+    let mut preds = vec![];
+    for (row, r) in reps.iter().enumerate() {
+        if let Some(s) = &r.segment {
+            let at = format!("row {} (rep {}): ", row + 1, r.id);
+            let p = team::predicate(&o.reps.display().to_string(), &at, "segment", s, all)?;
+            if !segments.contains(s) {
+                if segments.len() == 64 {
+                    return Err(Error::data(o.reps.display(), format!("{at}more than 64 different segments; give specialists of one segment the same predicate")));
+                }
+                segments.push(s.clone());
+                preds.push(p);
+            }
+        }
+    }
+    let mut needed: Vec<String> = vec![];
+    for p in std::iter::once(&eligible).chain(&preds) {
+        for f in &p.features {
+            if !needed.contains(f) {
+                needed.push(f.clone());
+            }
+        }
+    }
+    Ok(Predicates {
+        eligible_text,
+        eligible,
+        segments,
+        preds,
+        needed,
+    })
+}
+
+/// The `names` columns of `--universe` for the scored accounts `ids`
+/// (empty where the universe lacks an account, with a warning).
+fn universe_columns(
+    u: &Path,
+    names: &[String],
+    ids: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Column>> {
+    let (uid, uvals) = read_columns(u, names)?;
+    let mut at: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, id) in uid.iter().enumerate() {
+        if let Some(id) = id {
+            at.entry(id.as_str()).or_insert(i);
+        }
+    }
+    let rows: Vec<Option<usize>> = ids.iter().map(|id| at.get(id.as_str()).copied()).collect();
+    let missing = rows.iter().filter(|r| r.is_none()).count();
+    if missing > 0 {
+        warnings.push(format!(
+            "{}: {missing} scored accounts are not in the universe: its columns ({}) are empty for them",
+            u.display(),
+            names.join(", ")
+        ));
+    }
+    Ok(names
+        .iter()
+        .zip(&uvals)
+        .map(|(name, v)| v.pick(&rows).column(name))
+        .collect())
 }
 
 /// Each account's owner, last worked day and open deal.
@@ -377,14 +426,9 @@ fn situation(
 pub fn run(cfg: &Config, o: &BooksOptions) -> Result<BooksSummary> {
     let mut warnings = vec![];
     // the reps' availability dates are read against the scores' day
-    let day = match o.as_of {
-        Some(d) => d,
-        None => read::parquet_meta(&o.scores, AS_OF_KEY)?
-            .and_then(|d| read::parse_date(&d))
-            .unwrap_or(i32::MAX),
-    };
-    let reps = team::reps(&o.reps, cfg, day)?;
-    let (acc, segments, as_of) = scored(o, cfg, &reps, &mut warnings)?;
+    let as_of = books_day(o)?;
+    let reps = team::reps(&o.reps, cfg, as_of)?;
+    let (acc, segments) = scored(o, cfg, &reps, &mut warnings)?;
     let s = situation(o, cfg, &acc, &reps, as_of, &mut warnings)?;
     let by_value =
         acc.expected_value.is_some() && cfg.books.rank_by.as_deref() != Some("probability");

@@ -111,6 +111,8 @@ pub struct Row {
     pub action: Action,
     pub reason: String,
     pub since: Option<i32>,
+    /// Why an eligible account is in no book (the end of its reason).
+    pub left_out: Option<String>,
 }
 
 /// Everything a run decided.
@@ -500,6 +502,7 @@ impl Words<'_> {
             action,
             reason,
             since,
+            left_out: None,
         };
         if let Some((k, why)) = kept {
             let reason = match why {
@@ -533,12 +536,15 @@ impl Words<'_> {
                 ),
                 Some(as_of),
             ),
-            (Some(r), Some(k), None) => row(
-                None,
-                Action::Retrieve,
-                format!("Retrieved: {}", self.release(r, k)),
-                None,
-            ),
+            (Some(r), Some(k), None) => Row {
+                left_out: Some("taken back from its owner, no room elsewhere".into()),
+                ..row(
+                    None,
+                    Action::Retrieve,
+                    format!("Retrieved: {}", self.release(r, k)),
+                    None,
+                )
+            },
             (_, _, Some(t)) => {
                 let from = match owner {
                     Some(Owner::Unknown(id)) => format!("owner {id} is not on the team"),
@@ -557,12 +563,15 @@ impl Words<'_> {
                 } else {
                     self.unplaced(placed.unplaced[a])
                 };
-                row(
-                    None,
-                    Action::Pool,
-                    format!("In no book: {}, {why}", self.worth(a)),
-                    None,
-                )
+                Row {
+                    left_out: Some(why.clone()),
+                    ..row(
+                        None,
+                        Action::Pool,
+                        format!("In no book: {}, {why}", self.worth(a)),
+                        None,
+                    )
+                }
             }
         }
     }
