@@ -9,8 +9,6 @@ pub(crate) mod templates;
 
 use charts::{bars, xy, Scale, Series};
 
-use crate::model::explain::amount as money;
-
 use crate::model::train::{Comparison, Evaluation};
 use crate::model::Model;
 
@@ -104,29 +102,6 @@ pub fn calibration_csv(e: &Evaluation) -> Vec<u8> {
 }
 
 /// Rows a long table shows before folding the rest (what matters first).
-use templates::FOLD_AFTER;
-
-/// A table with header row `header` (`<tr>...</tr>`) whose rows past the
-/// first `FOLD_AFTER` fold under "the other N `what`".
-fn folded_table(header: &str, rows: &[String], what: &str) -> String {
-    let mut s = format!("<table>{header}");
-    for (k, r) in rows.iter().enumerate() {
-        if k == FOLD_AFTER {
-            write!(
-                s,
-                "</table><details><summary>The other {} {what}</summary><table>{header}",
-                rows.len() - FOLD_AFTER
-            )
-            .ok();
-        }
-        s += r;
-    }
-    s += "</table>";
-    if rows.len() > FOLD_AFTER {
-        s += "</details>";
-    }
-    s
-}
 
 /// Each learned shape drawn, and each pair as a heat table.
 fn shapes_section(e: &Evaluation) -> String {
@@ -326,10 +301,6 @@ fn shape_chart(c: &crate::model::shapes::Curve, of: ShapeOf) -> String {
     )
 }
 
-fn pct(x: Option<f64>) -> String {
-    x.map_or("-".into(), |v| format!("{:.1}%", 100.0 * v))
-}
-
 /// Does the hybrid beat the rules and the model alone, by how much, and if
 /// not, why.
 fn headline(m: &Model, e: &Evaluation) -> String {
@@ -454,22 +425,6 @@ fn unexpected_signs(m: &Model) -> Vec<String> {
     out
 }
 
-fn hybrid_section(m: &Model) -> String {
-    let h = &m.hybrid;
-    let lr = h.likelihood_ratio.map_or(String::new(), |v| {
-        format!(
-            "likelihood-ratio statistic {v:.2} against the model alone on the validation period"
-        )
-    });
-    if h.rule_weight_pinned {
-        format!("<h2>Hybrid</h2><p>logit(probability) = {:.3} + {:.3} &times; model logit + {:.3} &times; rule points (rule weight pinned in the config).</p>", h.intercept, h.model_weight, h.rule_weight)
-    } else if h.is_model_alone() {
-        format!("<h2>Hybrid</h2><p>The hybrid is the model alone: a stack of the model logit and the rule points did not beat it on the validation period ({lr}; a 5% test). The rules still set <code>rule_points</code> and the disqualifiers still apply.</p>")
-    } else {
-        format!("<h2>Hybrid</h2><p>logit(probability) = {:.3} + {:.3} &times; model logit + {:.3} &times; rule points, fitted on the validation period ({lr}).</p>", h.intercept, h.model_weight, h.rule_weight)
-    }
-}
-
 /// One bar per feature (its terms' names are left to importance.csv): the
 /// largest of its stated effects, in log-odds, the 25 largest.
 fn feature_effects(effects: &[crate::model::explain::Effect]) -> Vec<(String, f64)> {
@@ -486,85 +441,6 @@ fn feature_effects(effects: &[crate::model::explain::Effect]) -> Vec<(String, f6
     rows
 }
 
-/// What a win is worth: the potential part's held-out accuracy against the
-/// segment's median won amount.
-fn potential_section(m: &Model, e: &Evaluation) -> String {
-    let (Some(p), Some(r)) = (&m.potential, &e.potential) else {
-        return String::new();
-    };
-    format!(
-        "<h2>What a win is worth</h2><p>The expected amount of a won deal, from the account's fit features: a ridge model of the log amount (penalty {}) over {} won deals with an amount, turned back into amounts with Duan's smearing factor ({:.3}). On the {} held-out won deals its median error is {:.1}% against {:.1}% for the median won amount of the deal's segment; R\u{b2} of the log amount {:.3} against {:.3}.</p>",
-        p.alpha,
-        r.fitted_deals,
-        p.smearing,
-        r.test_deals,
-        100.0 * r.median_ape,
-        100.0 * r.baseline_median_ape,
-        r.r2_log,
-        r.baseline_r2_log
-    ) + &r
-        .shapes
-        .iter()
-        .map(|c| shape_chart(c, ShapeOf::Amount))
-        .collect::<String>()
-}
-
-fn tiers_section(m: &Model, e: &Evaluation) -> String {
-    let p = &e.planning;
-    let by_value = m.config.tiers.by == crate::config::TierBy::ExpectedValue;
-    let by = if by_value {
-        "the expected value (win probability times a won deal's expected amount)"
-    } else {
-        "the hybrid probability"
-    };
-    let cut = |c: f64| {
-        if by_value {
-            money(c)
-        } else {
-            format!("{c:.4}")
-        }
-    };
-    let mut s = String::from("<h2>Tiers</h2><table><tr><th>tier</th><th>accounts</th><th>expected wins</th><th>expected pipeline</th><th>held-out deals</th><th>won</th><th>win rate</th></tr>");
-    for g in &p.tiers {
-        write!(s, "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", g.name, g.accounts, g.expected_wins, money(g.expected_pipeline), g.test_deals, g.test_won, pct(g.test_win_rate())).ok();
-    }
-    write!(s, "</table><p>Accounts and expected figures are the training universe ({} accounts as of {}); win rates are the held-out deals. Tier cut-offs on {}: Tier 1 &ge; {}, Tier 2 &ge; {}, set on {}, frozen at training so nightly runs do not reshuffle them.</p>", m.training.universe_accounts, esc(&m.training.universe_as_of), by, cut(m.tier_cutoffs[0]), cut(m.tier_cutoffs[1]), esc(&m.training.cutoffs_set_on)).ok();
-    let rates: Vec<(String, f64)> = p
-        .tiers
-        .iter()
-        .filter_map(|g| g.test_win_rate().map(|r| (g.name.clone(), r)))
-        .collect();
-    s + &bars(
-        &rates,
-        "Held-out win rate by tier",
-        "win rate of the held-out deals",
-    )
-}
-
-fn quadrant_section(m: &Model, e: &Evaluation) -> String {
-    let cell = |name: &str| {
-        let g = e.planning.quadrants.iter().find(|g| g.name == name);
-        let g = g.cloned().unwrap_or_default();
-        format!(
-            "<td class=\"quad\"><b>{name}</b><br>{} accounts<br>held-out win rate {} ({} deals)</td>",
-            g.accounts,
-            pct(g.test_win_rate()),
-            g.test_deals
-        )
-    };
-    let q = &m.config.quadrant;
-    format!(
-        "<h2>Fit &times; timing</h2><table class=\"quadrant\"><tr><th></th><th>timing (score &ge; {})</th><th>no timing</th></tr><tr><th>fit (score &ge; {})</th>{}{}</tr><tr><th>no fit</th>{}{}</tr></table>{}",
-        q.timing_threshold,
-        q.fit_threshold,
-        cell("Good Place"),
-        cell("Get Back To Me"),
-        cell("False Hope"),
-        cell("Bad Place"),
-        if m.has_timing() { "" } else { "<p>The model has no timing feature, so every account is in the no-timing column.</p>" }
-    )
-}
-
 /// What a segment is made of: industry, size band, then the configured axes.
 fn segment_axes(t: &crate::model::segments::SegmentTests) -> Vec<String> {
     ["industry", "size band"]
@@ -572,40 +448,6 @@ fn segment_axes(t: &crate::model::segments::SegmentTests) -> Vec<String> {
         .map(|s| s.to_string())
         .chain(t.axes.iter().cloned())
         .collect()
-}
-
-fn segments_section(e: &Evaluation) -> String {
-    let p = &e.planning;
-    let c = &p.capacity;
-    let mut s = format!(
-        "<h2>Segments and capacity</h2><p>{} reps &times; {} accounts per rep per quarter = {} accounts a quarter: the {} Tier 1 and Tier 2 accounts last <b>{:.1} quarters</b>.</p>",
-        c.reps,
-        c.accounts_per_rep_per_quarter,
-        u64::from(c.reps) * u64::from(c.accounts_per_rep_per_quarter),
-        c.tier12_accounts,
-        c.quarters
-    );
-    write!(
-        s,
-        "<table><tr><th>segment ({})</th>",
-        esc(&segment_axes(&e.segment_tests).join(" / "))
-    )
-    .ok();
-    s += "<th>accounts</th><th>disqualified</th><th>expected wins</th><th>average won amount</th><th>expected pipeline</th><th>Tier 1</th><th>Tier 2</th><th>quarters of capacity</th></tr>";
-    const SHOWN: usize = 40;
-    for g in p.segments.iter().take(SHOWN) {
-        write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>", esc(&g.segment), g.accounts, g.disqualified, g.expected_wins, money(g.avg_won_amount), money(g.expected_pipeline), g.tier1, g.tier2, g.quarters).ok();
-    }
-    s += "</table>";
-    if p.segments.len() > SHOWN {
-        write!(
-            s,
-            "<p>The {SHOWN} segments with the largest expected pipeline of {}; all are in <code>segments.csv</code>.</p>",
-            p.segments.len()
-        )
-        .ok();
-    }
-    s
 }
 
 /// `segments.csv`: each segment of the training universe (accounts,
@@ -680,66 +522,6 @@ pub fn segments_csv(e: &Evaluation) -> Vec<u8> {
     crate::csv_out::table(&HEADER, rows)
 }
 
-/// "Segments that matter": the G-test, the merge suggestion and each
-/// segment's shrunk win rate, the noise labelled not useful.
-fn segment_tests_section(e: &Evaluation) -> String {
-    let t = &e.segment_tests;
-    if t.segments.is_empty() {
-        return String::new();
-    }
-    let differ = t.p_value <= crate::model::segments::ALPHA;
-    let useful = t.segments.iter().filter(|s| s.useful).count();
-    let mut s = format!(
-        "<h2>Segments that matter</h2><p>On {} closed deals ({} won) in {} segments ({}), win rates {} (G-test: G = {:.1}, {} degrees of freedom, p = {:.2e}). {} of the segments differ from the rest (G-test against all others, Holm-adjusted p &le; 5%); the others are <b>not useful</b>: their difference is noise. Win rates are shrunk toward the overall {:.1}% by empirical Bayes (a beta prior worth {:.0} deals), with 95% intervals.</p>",
-        t.deals,
-        t.won,
-        t.segments.len(),
-        esc(&segment_axes(t).join(" / ")),
-        if differ { "<b>differ</b> between segments" } else { "<b>do not differ</b> measurably between segments: the segmentation does not change the win rate" },
-        t.g,
-        t.df,
-        t.p_value,
-        useful,
-        100.0 * t.won as f64 / t.deals.max(1) as f64,
-        t.prior_strength
-    );
-    write!(s, "<h3>Suggested segments: {} groups</h3><p>Segments merged while the least different pair of groups does not differ (G-test p &gt; 5%) or more than {} remain (CHAID-style); the groups left differ pairwise.</p><table><tr><th>group</th><th>deals</th><th>won</th><th>win rate</th><th>segments</th></tr>", t.groups.len(), crate::model::segments::MAX_GROUPS).ok();
-    for g in &t.groups {
-        const LISTED: usize = 12;
-        let mut names: Vec<String> = g.segments.iter().take(LISTED).map(|n| esc(n)).collect();
-        if g.segments.len() > LISTED {
-            names.push(format!("and {} more", g.segments.len() - LISTED));
-        }
-        write!(s, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td style=\"text-align:left\">{}</td></tr>", g.name, g.deals, g.won, 100.0 * g.win_rate, names.join(", ")).ok();
-    }
-    s += "</table>";
-    let mut rows: Vec<&crate::model::segments::SegmentTest> = t.segments.iter().collect();
-    rows.sort_by_key(|x| std::cmp::Reverse(x.deals));
-    let rows: Vec<String> = rows
-        .iter()
-        .map(|x| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{:.1}%</td><td>{:.1}% ({:.1}&ndash;{:.1}%)</td><td>{:.2e}</td><td>{}</td><td>{}</td></tr>",
-                esc(&x.segment),
-                x.deals,
-                100.0 * x.win_rate,
-                100.0 * x.shrunk_win_rate,
-                100.0 * x.shrunk_low,
-                100.0 * x.shrunk_high,
-                x.p_vs_rest,
-                if x.useful { "yes" } else { "not useful" },
-                x.group
-            )
-        })
-        .collect();
-    s += &folded_table(
-        "<tr><th>segment</th><th>closed deals</th><th>win rate</th><th>shrunk win rate (95%)</th><th>p against the rest (Holm)</th><th>useful</th><th>group</th></tr>",
-        &rows,
-        "segments, smaller",
-    );
-    s
-}
-
 pub fn html(
     m: &Model,
     e: &Evaluation,
@@ -798,12 +580,6 @@ pub fn html(
     };
     let sections = context! {
         headline => safe(headline(m, e)),
-        hybrid => safe(hybrid_section(m)),
-        tiers => safe(tiers_section(m, e)),
-        potential => safe(potential_section(m, e)),
-        quadrant => safe(quadrant_section(m, e)),
-        segments => safe(segments_section(e)),
-        segment_tests => safe(segment_tests_section(e)),
         shapes => safe(shapes_section(e)),
     };
     let mut by_size: Vec<&crate::model::Term> = m.terms.iter().collect();
@@ -842,8 +618,80 @@ pub fn html(
             penalty_path => penalty_path,
             training => &m.training,
             caveats => caveats(m, e),
+            ..planning_context(m, e)
         },
     )
+}
+
+/// The template's hybrid, tiers, potential, quadrant and segment data.
+fn planning_context(m: &Model, e: &Evaluation) -> minijinja::Value {
+    use minijinja::context;
+    let p = &e.planning;
+    let group = |g: &crate::model::planning::GroupRow| {
+        context! {
+            name => &g.name, accounts => g.accounts, expected_wins => g.expected_wins,
+            expected_pipeline => g.expected_pipeline, test_deals => g.test_deals,
+            test_won => g.test_won, rate => g.test_win_rate(),
+        }
+    };
+    let rates: Vec<(String, f64)> = p
+        .tiers
+        .iter()
+        .filter_map(|g| g.test_win_rate().map(|r| (g.name.clone(), r)))
+        .collect();
+    let potential_charts: Vec<_> = e
+        .potential
+        .iter()
+        .flat_map(|r| &r.shapes)
+        .map(|c| templates::safe(shape_chart(c, ShapeOf::Amount)))
+        .collect();
+    let cells: Vec<_> = crate::contract::QUADRANTS
+        .iter()
+        .map(|name| {
+            let g = p.quadrants.iter().find(|g| g.name == *name).cloned();
+            let g = g.unwrap_or_else(|| crate::model::planning::GroupRow {
+                name: name.to_string(),
+                ..Default::default()
+            });
+            group(&g)
+        })
+        .collect();
+    let t = &e.segment_tests;
+    let mut rows: Vec<&crate::model::segments::SegmentTest> = t.segments.iter().collect();
+    rows.sort_by_key(|x| std::cmp::Reverse(x.deals));
+    let q = &m.config.quadrant;
+    context! {
+        hybrid => &m.hybrid,
+        hybrid_alone => m.hybrid.is_model_alone(),
+        tiers => context! {
+            groups => p.tiers.iter().map(group).collect::<Vec<_>>(),
+            by_value => m.config.tiers.by == crate::config::TierBy::ExpectedValue,
+            cutoffs => m.tier_cutoffs,
+        },
+        potential => m.potential.as_ref().zip(e.potential.as_ref()).map(|(pot, r)| context! {
+            alpha => pot.alpha.to_string(), smearing => pot.smearing, report => r,
+        }),
+        quadrant => context! {
+            timing_threshold => q.timing_threshold.to_string(),
+            fit_threshold => q.fit_threshold.to_string(),
+            has_timing => m.has_timing(),
+            cells => cells,
+        },
+        capacity => &p.capacity,
+        segment_axes => segment_axes(t).join(" / "),
+        segments => &p.segments,
+        tests => context! {
+            segments => &t.segments, deals => t.deals, won => t.won,
+            differ => t.p_value <= crate::model::segments::ALPHA,
+            g => t.g, df => t.df, p_value => t.p_value,
+            useful => t.segments.iter().filter(|s| s.useful).count(),
+            rate => t.won as f64 / t.deals.max(1) as f64,
+            prior_strength => t.prior_strength, groups => &t.groups,
+            max_groups => crate::model::segments::MAX_GROUPS, rows => rows,
+        },
+        charts_tiers => templates::safe(bars(&rates, "Held-out win rate by tier", "win rate of the held-out deals")),
+        charts_potential => potential_charts,
+    }
 }
 
 /// The report's caveats, one sentence each.

@@ -40,17 +40,31 @@ fn pct(x: Option<f64>, n: Option<usize>) -> String {
     }
 }
 
+/// `x` in scientific notation with two decimals ("1.23e-4").
+fn sci(x: f64) -> String {
+    format!("{x:.2e}")
+}
+
 /// Renders the page `name` (its template `source`, which extends
 /// `page.html`) with `ctx`.
 pub(crate) fn render(name: &str, source: &str, ctx: Value) -> Result<String> {
     let failed = |e: minijinja::Error| Error::Internal(format!("the {name} template: {e:#}"));
     let mut env = Environment::new();
+    // text escaped as the rest of the project escapes it (`report::esc`:
+    // `&`, `<`, `>`, quotes), so "industry / size band" stays as written
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(s) if !value.is_safe() && state.auto_escape() != minijinja::AutoEscape::None => out
+            .write_str(&super::esc(s))
+            .map_err(minijinja::Error::from),
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     env.add_global("style", Value::from_safe_string(super::STYLE.to_string()));
     env.add_global("fold_after", FOLD_AFTER);
     env.add_filter("money", money);
     env.add_filter("fixed", fixed);
     env.add_filter("signed", signed);
     env.add_filter("pct", pct);
+    env.add_filter("sci", sci);
     env.add_template("page.html", PAGE).map_err(failed)?;
     env.add_template(name, source).map_err(failed)?;
     env.get_template(name)
