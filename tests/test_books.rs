@@ -544,3 +544,70 @@ fn coverage_renders_in_a_browser() {
         );
     }
 }
+
+/// Activity read from a signals file counts only the types
+/// `[books] activity_signals` names; `--previous` says what changed.
+#[test]
+fn activity_signals_count_as_work_and_changes_are_reported() {
+    let t = tempdir();
+    let dir = t.path().join("signals");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = reference("scarce");
+    for f in ["scores.csv", "reps.csv"] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.join("owners.csv"),
+        "account_id,rep_id,since\nC00010,R004,2024-01-01\nC00020,R004,2024-01-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("activity.csv"),
+        "account_id,date,signal\nC00010,2025-06-26,Call\nC00020,2025-06-26,web_visit\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("scorebook.toml"),
+        "[books]\nactivity_signals = [\"call\", \"meeting\"]\n",
+    )
+    .unwrap();
+    let w1 = t.path().join("w1");
+    books_on(&dir, &w1, &[]).ok();
+    let r = rows(&w1);
+    let row = |a: &str| r.iter().find(|x| x.account == a).unwrap().clone();
+    let (called, visited) = (row("C00010"), row("C00020"));
+    assert_eq!(called.action, "keep", "{called:?}");
+    assert_eq!(called.reason, "Kept: worked 5 days ago");
+    assert_ne!(
+        visited.action, "keep",
+        "a web visit is no work: {visited:?}"
+    );
+    assert!(
+        visited.reason.contains("not worked for 547 days"),
+        "{visited:?}"
+    );
+    // the next run against this one
+    let w2 = t.path().join("w2");
+    books_on(
+        &dir,
+        &w2,
+        &[
+            "--owners",
+            s(&w1.join("books.parquet")),
+            "--previous",
+            s(&w1),
+        ],
+    )
+    .ok();
+    let cov: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w2.join("coverage.json")).unwrap()).unwrap();
+    let in_books = r.iter().filter(|x| x.rep.is_some()).count() as u64;
+    let c = &cov["changes"];
+    assert_eq!(c["in_books_before"].as_u64(), Some(in_books), "{c}");
+    assert_eq!(c["new_owner"].as_u64(), Some(0), "{c}");
+    let html = std::fs::read_to_string(w2.join("coverage.html")).unwrap();
+    assert!(
+        html.contains(&format!("{in_books} accounts were in books")),
+        "no changes section"
+    );
+}

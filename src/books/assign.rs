@@ -143,7 +143,10 @@ pub fn assign(p: &Instance) -> Assignment {
         }
         // named by the segments only their specialists may work
         let only = if p.exclusive { classes[c] } else { 0 };
-        let any_rep = groups.iter().any(|g| g.room > 0 && (g.takes)(classes[c]));
+        // an available rep who may work it (full, or none at all)
+        let any_rep = groups
+            .iter()
+            .any(|g| !g.reps.is_empty() && (g.takes)(classes[c]));
         unplaced[a] = Some(if any_rep {
             Unplaced::NoCapacity(only)
         } else {
@@ -151,7 +154,7 @@ pub fn assign(p: &Instance) -> Assignment {
         });
     }
     let mut rep: Vec<Option<usize>> = p.fixed.to_vec();
-    let per_group = split_by_group(&chosen, &classes, &index, &class, &flow);
+    let per_group = split_by_group(&chosen, groups.len(), &index, &class, &flow);
     let mut book_value: Vec<f64> = vec![0.0; r];
     for (a, f) in p.fixed.iter().enumerate() {
         if let Some(k) = *f {
@@ -306,20 +309,19 @@ fn augment(
 /// the groups that take them in proportion to the flow.
 fn split_by_group(
     chosen: &[usize],
-    classes: &[u64],
+    groups: usize,
     index: &dyn Fn(u64) -> usize,
     class: &dyn Fn(usize) -> u64,
     flow: &[Vec<usize>],
 ) -> Vec<Vec<usize>> {
-    let groups = flow.first().map_or(0, Vec::len);
+    // (an empty pool has no classes, and no flow)
     let mut out = vec![vec![]; groups];
     let mut left: Vec<Vec<usize>> = flow.to_vec();
     for &a in chosen {
         let c = index(class(a));
-        debug_assert!(c < classes.len());
         // a segment account to a specialist group first (groups 1..);
         // else the group with the largest share of its flow still to fill
-        let specialist = (classes[c] != 0)
+        let specialist = (class(a) != 0)
             .then(|| (1..groups).find(|&g| left[c][g] > 0))
             .flatten();
         let g = specialist

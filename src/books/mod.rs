@@ -383,12 +383,17 @@ fn situation(
         }
         let mut unknown: Vec<(String, usize)> = unknown.into_iter().collect();
         unknown.sort();
-        for (r, c) in unknown {
+        // one warning, naming the first few
+        if let Some((r, c)) = unknown.first() {
+            let more = match unknown.len() {
+                1 => String::new(),
+                n => format!(" (and {} more reps not on the team)", n - 1),
+            };
             warnings.push(format!(
-                "{}: rep_id \"{r}\" is not in {}: {} it owns count as pool",
+                "{}: rep_id \"{r}\" is not in {}: {} it owns count as pool{more}",
                 path.display(),
                 o.reps.display(),
-                coverage::accounts(c, "")
+                coverage::accounts(*c, "")
             ));
         }
         if !owners.is_empty() {
@@ -568,7 +573,8 @@ fn owners_csv(
     let mut unowned = 0;
     for r in &b.rows {
         let now = r.rep.map(|k| reps[k].id.as_str());
-        if now == r.previous.as_deref() {
+        // unchanged, or owned by someone off the team and still in no book
+        if now == r.previous.as_deref() || r.action == plan::Action::Pool {
             continue;
         }
         let to = match (now, cfg.books.pool_owner.as_deref()) {
