@@ -315,13 +315,16 @@ fn better_accounts(
     better_by: f64,
 ) -> Vec<(usize, usize)> {
     use std::cmp::Reverse;
-    // a quiet account's slot: general (kind 0) or its specialist's segment
+    // a quiet account's slot: a generalist's (kind 0), a specialist's in
+    // their segment (1 + the segment) or a specialist's top-off (65)
+    const TOP_OFF: usize = 65;
     let kind = |a: usize, k: usize| match p.reps[k].segment {
         Some(s) if p.segments[a] >> s & 1 == 1 => s + 1,
-        _ => 0,
+        Some(_) => TOP_OFF,
+        None => 0,
     };
     let mut heaps: Vec<std::collections::BinaryHeap<Reverse<(Worth, usize)>>> =
-        (0..65).map(|_| Default::default()).collect();
+        (0..=TOP_OFF).map(|_| Default::default()).collect();
     for (a, k) in kept.iter().enumerate() {
         if let Some((k, Kept::Quiet(_))) = *k {
             if p.reps[k].available {
@@ -352,11 +355,14 @@ fn better_accounts(
             break;
         }
         let class = p.segments[u] & active;
-        // a general slot, or a slot of one of its segments' specialists
+        // a slot of one of its segments' specialists, a generalist's slot
+        // (a general account, or any unless specialists_only) or a
+        // specialist's top-off slot (a general account)
         let kinds: Vec<usize> = (0..64)
             .filter(|s| class >> s & 1 == 1)
             .map(|s| s + 1)
             .chain((class == 0 || !p.exclusive).then_some(0))
+            .chain((class == 0).then_some(TOP_OFF))
             .collect();
         let Some(h) = kinds
             .into_iter()
