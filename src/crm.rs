@@ -63,6 +63,19 @@ impl Target {
         }
     }
 
+    /// The match key's header for this CRM: `[crm.*] key`, else the default.
+    pub fn key(self, c: &CrmConfig) -> String {
+        self.settings(c)
+            .key
+            .clone()
+            .unwrap_or_else(|| self.default_key().to_string())
+    }
+
+    /// Keyed by the company's domain (HubSpot's `Company Domain Name`).
+    pub fn by_domain(self, key: &str) -> bool {
+        self == Target::Hubspot && key.eq_ignore_ascii_case("Company Domain Name")
+    }
+
     fn default_key(self) -> &'static str {
         match self {
             Target::Salesforce => "Id",
@@ -492,10 +505,7 @@ struct Plan<'a> {
 fn plan<'a>(cfg: &'a Config, o: &CrmOptions) -> Result<Plan<'a>> {
     let crm = &cfg.crm;
     let settings = o.target.settings(crm);
-    let key = settings
-        .key
-        .clone()
-        .unwrap_or_else(|| o.target.default_key().to_string());
+    let key = o.target.key(&cfg.crm);
     let fields = fields(o.target, settings)?;
     // a file of scored deals (`score --opportunities`) updates the deals
     let deals = is_deals_file(&o.scores)?;
@@ -504,7 +514,7 @@ fn plan<'a>(cfg: &'a Config, o: &CrmOptions) -> Result<Plan<'a>> {
     } else {
         "account_id"
     };
-    let by_domain = o.target == Target::Hubspot && key.eq_ignore_ascii_case("Company Domain Name");
+    let by_domain = o.target.by_domain(&key);
     if deals && by_domain {
         return Err(Error::config(
             "[crm.hubspot] key",

@@ -611,3 +611,39 @@ fn activity_signals_count_as_work_and_changes_are_reported() {
         "no changes section"
     );
 }
+
+/// `owners.csv` for HubSpot keyed by the company's domain, as `export-crm`
+/// keys it: looked up in `--universe`, refused without one.
+#[test]
+fn hubspot_owners_are_keyed_by_domain_when_configured() {
+    let t = tempdir();
+    let dir = t.path().join("hubspot");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = reference("scarce");
+    for f in ["scores.csv", "reps.csv", "owners.csv", "activity.csv"] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.join("scorebook.toml"),
+        "[crm.hubspot]\nkey = \"Company Domain Name\"\n",
+    )
+    .unwrap();
+    let mut universe = String::from("account_id,domain\n");
+    for a in 1..=600 {
+        universe += &format!("C{a:05},https://www.c{a}.example.com/about\n");
+    }
+    std::fs::write(dir.join("universe.csv"), universe).unwrap();
+    books_on(&dir, &t.path().join("none"), &["--target", "hubspot"])
+        .fails_with(1, "pass --universe");
+    let out = t.path().join("out");
+    let u = dir.join("universe.csv");
+    books_on(&dir, &out, &["--target", "hubspot", "--universe", s(&u)]).ok();
+    let owners = std::fs::read_to_string(out.join("owners.csv")).unwrap();
+    let mut lines = owners.lines();
+    assert_eq!(lines.next(), Some("Company Domain Name,hubspot_owner_id"));
+    let first = lines.next().expect("no ownership change");
+    assert!(
+        first.starts_with('c') && first.contains(".example.com,R"),
+        "{first}"
+    );
+}

@@ -460,7 +460,15 @@ pub fn run(cfg: &Config, o: &BooksOptions) -> Result<BooksSummary> {
         ("books.parquet", books_parquet(&acc, &reps, &books, as_of)?),
         (
             "owners.csv",
-            owners_csv(cfg, o.target, &acc, &reps, &books, &mut warnings)?,
+            owners_csv(
+                cfg,
+                o.target,
+                o.universe.as_deref(),
+                &acc,
+                &reps,
+                &books,
+                &mut warnings,
+            )?,
         ),
         (
             "coverage.json",
@@ -552,22 +560,33 @@ fn books_parquet(acc: &Accounts, reps: &[TeamRep], b: &plan::Books, as_of: i32) 
 fn owners_csv(
     cfg: &Config,
     target: Target,
+    universe: Option<&Path>,
     acc: &Accounts,
     reps: &[TeamRep],
     b: &plan::Books,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<u8>> {
-    let (key, owner) = match target {
-        Target::Salesforce => (
-            cfg.crm
-                .salesforce
-                .key
-                .clone()
-                .unwrap_or_else(|| "Id".into()),
-            "OwnerId",
-        ),
-        Target::Hubspot => ("Record ID".to_string(), "hubspot_owner_id"),
+    let key = target.key(&cfg.crm);
+    let owner = match target {
+        Target::Salesforce => "OwnerId",
+        Target::Hubspot => "hubspot_owner_id",
     };
+    // HubSpot keyed by the company's domain: looked up in --universe
+    let domains = match (target.by_domain(&key), universe) {
+        (false, _) => None,
+        (true, Some(u)) => Some(
+            crate::input::account_domains(u, &cfg.columns.accounts, true, |_| true)?
+                .into_iter()
+                .collect::<FxHashMap<String, String>>(),
+        ),
+        (true, None) => {
+            return Err(Error::config(
+                "--universe",
+                "owners.csv for HubSpot keyed by Company Domain Name looks each account's domain up in the universe: pass --universe (the accounts file with `domain`)",
+            ))
+        }
+    };
+    let mut no_domain = 0;
     let mut w = crate::csv_out::CsvOut::new(vec![]);
     w.own_row([key.as_str(), owner])?;
     let mut unowned = 0;
@@ -585,9 +604,23 @@ fn owners_csv(
                 continue;
             }
         };
-        w.text(&acc.id[r.account])?;
+        let id = &acc.id[r.account];
+        let key = match &domains {
+            None => id,
+            Some(d) => match d.get(id) {
+                Some(domain) => domain,
+                None => {
+                    no_domain += 1;
+                    continue;
+                }
+            },
+        };
+        w.text(key)?;
         w.text(to)?;
         w.end_row()?;
+    }
+    if no_domain > 0 {
+        warnings.push(format!("owners.csv leaves out {}: keyed by Company Domain Name, and the universe gives no domain", coverage::accounts(no_domain, "whose owner changed")));
     }
     if unowned > 0 {
         warnings.push(format!("owners.csv leaves out {}: set [books] pool_owner to the CRM user (or queue) that holds the pool", coverage::accounts(unowned, "back in the pool")));
