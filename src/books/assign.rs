@@ -64,8 +64,6 @@ pub struct Assignment {
     pub rep: Vec<Option<usize>>,
     /// Why each eligible pool account left out is left out.
     pub unplaced: Vec<Option<Unplaced>>,
-    /// Each specialist's slots reserved for their segment this run.
-    pub need: Vec<usize>,
 }
 
 /// A rep group's node in the flow: its capacity left and the classes
@@ -170,11 +168,7 @@ pub fn assign(p: &Instance) -> Assignment {
         let reps = &groups[family[0]].reps;
         deal(p, reps, &accounts, &need, &free, &mut book_value, &mut rep);
     }
-    Assignment {
-        rep,
-        unplaced,
-        need,
-    }
+    Assignment { rep, unplaced }
 }
 
 /// Each available specialist's slots for their segment: their share of

@@ -118,9 +118,6 @@ pub struct Row {
 /// Everything a run decided.
 pub struct Books {
     pub rows: Vec<Row>,
-    /// Each rep's slots reserved for their segment.
-    pub need: Vec<usize>,
-    pub moves: usize,
     /// Moves left undone by `max_moves`.
     pub deferred: usize,
 }
@@ -270,12 +267,11 @@ pub fn plan(
     let mut placed = assign::assign(&problem);
     let swaps = better_accounts(&problem, &mut placed, &kept, budget, cfg.better_by);
     for &(u, q) in &swaps {
-        let Some((k, Kept::Quiet(d))) = kept[q] else {
+        let Some((_, Kept::Quiet(d))) = kept[q] else {
             continue;
         };
         kept[q] = None;
         release_of[q] = Some(Release::Better(d.unwrap_or(i64::MAX), u));
-        avoid[q] = Some(k);
     }
     let words = Words {
         acc,
@@ -284,23 +280,20 @@ pub fn plan(
         by_value,
         segments,
     };
-    let mut rows = vec![];
-    let mut moves = 0;
-    for a in 0..n {
-        let owned_by = s.owner[a].as_ref();
-        if !acc.eligible[a] && owned_by.is_none() {
-            continue;
-        }
-        let row = words.row(a, owned_by, kept[a], release_of[a], &placed, s.as_of);
-        moves += usize::from(matches!(row.action, Action::Retrieve | Action::Move));
-        rows.push(row);
-    }
-    Books {
-        rows,
-        need: placed.need,
-        moves,
-        deferred,
-    }
+    let rows = (0..n)
+        .filter(|&a| acc.eligible[a] || s.owner[a].is_some())
+        .map(|a| {
+            words.row(
+                a,
+                s.owner[a].as_ref(),
+                kept[a],
+                release_of[a],
+                &placed,
+                s.as_of,
+            )
+        })
+        .collect();
+    Books { rows, deferred }
 }
 
 /// Quiet accounts (owned, worked between `keep_worked_days` and
@@ -486,7 +479,6 @@ impl Words<'_> {
             .unwrap_or_else(|| format!("`{}`", self.segments[s]))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn row(
         &self,
         a: usize,
