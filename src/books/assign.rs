@@ -48,6 +48,8 @@ pub struct Instance<'a> {
     pub exclusive: bool,
 }
 
+use std::cmp::Reverse;
+
 /// Why an eligible pool account is in no book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unplaced {
@@ -333,22 +335,21 @@ fn split_by_group(
     out
 }
 
-/// A rep's place in the dealing order: worth per slot, then position.
-#[derive(PartialEq)]
-struct Poorest(f64, usize);
+/// A worth ordered for a heap (`f64::total_cmp`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Worth(pub f64);
 
-impl Eq for Poorest {}
+impl Eq for Worth {}
 
-impl PartialOrd for Poorest {
+impl PartialOrd for Worth {
     fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(o))
     }
 }
 
-impl Ord for Poorest {
-    /// Reversed, so that a max-heap gives the poorest book first.
+impl Ord for Worth {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+        self.0.total_cmp(&o.0)
     }
 }
 
@@ -378,9 +379,10 @@ fn deal(
     let mut general_left = accounts.iter().filter(|&&a| general(a)).count();
     let mut general_room: usize = (0..reps.len()).map(|i| top_off[i].min(total[i])).sum();
     let per_slot = |i: usize, v: &[f64]| v[reps[i]] / p.reps[reps[i]].capacity.max(1) as f64;
-    let mut heap: std::collections::BinaryHeap<Poorest> = (0..reps.len())
+    // the poorest book per slot first, then the first rep
+    let mut heap: std::collections::BinaryHeap<Reverse<(Worth, usize)>> = (0..reps.len())
         .filter(|&i| total[i] > 0)
-        .map(|i| Poorest(per_slot(i, book_value), i))
+        .map(|i| Reverse((Worth(per_slot(i, book_value)), i)))
         .collect();
     let mut new: Vec<Vec<usize>> = vec![vec![]; reps.len()];
     let mut passed = vec![];
@@ -390,7 +392,7 @@ fn deal(
         // rep it was taken from, while another fits)
         let mut fallback = None;
         let best = loop {
-            let Some(Poorest(_, i)) = heap.pop() else {
+            let Some(Reverse((_, i))) = heap.pop() else {
                 break fallback.expect("the flow left room for every account of the family");
             };
             let fits = if is_general {
@@ -412,7 +414,7 @@ fn deal(
             }
         };
         for i in passed.drain(..) {
-            heap.push(Poorest(per_slot(i, book_value), i));
+            heap.push(Reverse((Worth(per_slot(i, book_value)), i)));
         }
         // general room: the slots left where a general account may go
         if is_general || total[best] <= top_off[best] {
@@ -427,7 +429,7 @@ fn deal(
         rep[a] = Some(reps[best]);
         new[best].push(a);
         if total[best] > 0 {
-            heap.push(Poorest(per_slot(best, book_value), best));
+            heap.push(Reverse((Worth(per_slot(best, book_value)), best)));
         }
     }
     balance(p, reps, &mut new, book_value, rep, &general);

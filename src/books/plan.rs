@@ -8,7 +8,7 @@
 use crate::config::BooksConfig;
 use crate::model::explain::amount;
 
-use super::assign::{self, Instance, Rep, Unplaced};
+use super::assign::{self, Instance, Rep, Unplaced, Worth};
 use super::team::TeamRep;
 
 /// The scored accounts as the books read them (one row per account id).
@@ -382,24 +382,6 @@ fn better_accounts(
         out.push((u, q));
     }
     out
-}
-
-/// A worth ordered for a heap.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Worth(f64);
-
-impl Eq for Worth {}
-
-impl PartialOrd for Worth {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-
-impl Ord for Worth {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0)
-    }
 }
 
 /// What the sentences need.

@@ -44,6 +44,11 @@ fn loc<'a>(file: &'a str, column: &'a str) -> Loc<'a> {
     }
 }
 
+/// A column the file must have, or an error saying what to give.
+fn required(b: &RecordBatch, file: &str, name: &str, what: &str) -> Result<ArrayRef> {
+    column(b, name).ok_or_else(|| Error::data(file, format!("no `{name}` column: give {what}")))
+}
+
 /// Strings of an optional column (all None when the file lacks it).
 fn strings_of(b: &RecordBatch, file: &str, name: &str) -> Result<Vec<Option<String>>> {
     match column(b, name) {
@@ -175,14 +180,15 @@ pub fn owners(path: &Path) -> Result<FxHashMap<String, Owner>> {
     let file = path.display().to_string();
     let b = read::read_all(path)?;
     let account = ids(&b, &file, "account_id", "the account's id")?;
-    let rep =
-        match column(&b, "rep_id") {
-            Some(a) => read::strings(&a, &loc(&file, "rep_id"))?,
-            None => return Err(Error::data(
-                &file,
-                "no `rep_id` column: give each owned account's owner (account_id, rep_id, since)",
-            )),
-        };
+    let rep = read::strings(
+        &required(
+            &b,
+            &file,
+            "rep_id",
+            "each owned account's owner (account_id, rep_id, since)",
+        )?,
+        &loc(&file, "rep_id"),
+    )?;
     let since = match column(&b, "since") {
         Some(a) => read::dates(&a, &loc(&file, "since"))?,
         None => vec![None; account.len()],
@@ -220,12 +226,12 @@ pub fn activity(path: &Path, cfg: &Config, as_of: i32) -> Result<FxHashMap<Strin
     let file = path.display().to_string();
     let b = read::read_all(path)?;
     let account = ids(&b, &file, "account_id", "the account's id")?;
-    let Some(d) = column(&b, "date") else {
-        return Err(Error::data(
-            &file,
-            "no `date` column: give each worked activity's day (account_id, date)",
-        ));
-    };
+    let d = required(
+        &b,
+        &file,
+        "date",
+        "each worked activity's day (account_id, date)",
+    )?;
     let date = read::dates(&d, &loc(&file, "date"))?;
     let types = match column(&b, "signal") {
         Some(a) if !cfg.books.activity_signals.is_empty() => {
@@ -278,12 +284,12 @@ pub fn open_deals(path: &Path, cfg: &Config) -> Result<rustc_hash::FxHashSet<Str
     let file = path.display().to_string();
     let b = read::read_all(path)?;
     let account = ids(&b, &file, "account_id", "the deal's account")?;
-    let Some(s) = column(&b, "stage") else {
-        return Err(Error::data(
-            &file,
-            "no `stage` column: the open deals are those in no closed stage",
-        ));
-    };
+    let s = required(
+        &b,
+        &file,
+        "stage",
+        "each deal's stage: the open deals are those in no closed stage",
+    )?;
     let stage = read::strings(&s, &loc(&file, "stage"))?;
     let closed = |s: &str| {
         cfg.stages

@@ -182,7 +182,7 @@ pub struct Prediction {
     pub rules: rules::RuleResult,
     pub model_probability: Vec<f64>,
     pub probability: Vec<f64>,
-    /// A won deal's expected amount (a model with a potential part).
+    /// A won deal's expected amount, where the tiers rank by expected value.
     pub expected_amount: Option<Vec<f64>>,
     /// What the tiers rank by (`[tiers] by`): the probability, or the
     /// probability times the expected amount.
@@ -616,9 +616,10 @@ impl Model {
             .zip(&rules.points)
             .map(|(e, p)| self.hybrid_probability(*e, *p))
             .collect::<Vec<f64>>();
-        let expected_amount = match &self.potential {
-            Some(p) => Some(p.expected_amounts(table)?),
-            None => None,
+        // only where the tiers rank by it (`score_table` adds it for the output)
+        let expected_amount = match (&self.potential, self.config.tiers.by) {
+            (Some(p), crate::config::TierBy::ExpectedValue) => Some(p.expected_amounts(table)?),
+            _ => None,
         };
         let tier_value = match (&expected_amount, self.config.tiers.by) {
             (Some(a), crate::config::TierBy::ExpectedValue) => {
@@ -647,6 +648,11 @@ impl Model {
             tier_value,
         } = self.predict(table)?;
         let n = table.rows();
+        let expected_amount = match (expected_amount, &self.potential) {
+            (Some(a), _) => Some(a),
+            (None, Some(p)) => Some(p.expected_amounts(table)?),
+            (None, None) => None,
+        };
         let mut s = Scored {
             expected_amount,
             ..Default::default()
